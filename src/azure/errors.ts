@@ -1,0 +1,89 @@
+/**
+ * Turns what the Azure SDK throws (RestError, core-lro's failure Error, AbortError, credential errors)
+ * into an ArcmeshError with the right kind, ARM's own code and message, and a hint.
+ */
+import { ArcmeshError, isArcmeshError } from '../lib/errors.js';
+
+interface RestErrorLike {
+  name?: string;
+  message: string;
+  code?: string;
+  statusCode?: number;
+  details?: unknown;
+}
+
+const LRO_FAILED = /^The long-running operation has failed(?:\. ([^.]+)\. ([\s\S]*))?$/;
+
+export interface ErrorContext {
+  /** What we were doing, e.g. "create extension 'osm' on connectedClusters/arc-cluster". */
+  action: string;
+  /** The hint to give when ARM says the thing is not there. */
+  notFoundHint?: string;
+}
+
+export function toArcmeshError(error: unknown, context: ErrorContext): ArcmeshError {
+  if (isArcmeshError(error)) return error;
+  const err = error as RestErrorLike;
+  if (err?.name === 'AbortError') {
+    return new ArcmeshError('interrupted', `Stopped while trying to ${context.action}.`, 'Re-run the command: it is safe to repeat.');
+  }
+  if (err?.name === 'CredentialUnavailableError' || err?.name === 'AuthenticationError' || err?.name === 'AggregateAuthenticationError') {
+    return new ArcmeshError(
+      'failed',
+      `Could not get an Azure token to ${context.action}: ${firstLine(err.message)}`,
+      'Sign in with `az login`, or set AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET; use --sandbox for the local sandbox.',
+      { cause: error },
+    );
+  }
+  const lro = typeof err?.message === 'string' ? LRO_FAILED.exec(err.message) : null;
+  if (lro) {
+    const code = lro[1]?.trim();
+    const message = lro[2]?.trim();
+    return new ArcmeshError(
+      'failed',
+      `Failed to ${context.action}: the operation ended Failed${code ? ` (${code})` : ''}${message ? `: ${message}` : '.'}`,
+      'Inspect the resource (its statuses and errorInfo) with `show`, fix the cause, and re-run; the command is safe to repeat.',
+      { cause: error, details: { code, message } },
+    );
+  }
+  const status = err?.statusCode;
+  const armCode = err?.code ?? 'Unknown';
+  const armMessage = firstLine(err?.message ?? String(error));
+  if (status === 404) {
+    return new ArcmeshError(
+      'notFound',
+      `Could not ${context.action}: (${armCode}) ${armMessage}`,
+      context.notFoundHint ?? 'Check the names, --resource-group and --subscription.',
+      { cause: error, details: err.details },
+    );
+  }
+  if (status === 401 || status === 403) {
+    return new ArcmeshError(
+      'failed',
+      `Not allowed to ${context.action}: (${armCode}) ${armMessage}`,
+      'Check that your identity has a role on the subscription or resource group (e.g. Contributor), and the --subscription.',
+      { cause: error, details: err.details },
+    );
+  }
+  if (status === 400 || status === 409) {
+    return new ArcmeshError(
+      'failed',
+      `Azure refused to ${context.action}: (${armCode}) ${armMessage}`,
+      'Correct the request as the message says and re-run.',
+      { cause: error, details: err.details },
+    );
+  }
+  return new ArcmeshError(
+    'failed',
+    `Failed to ${context.action}: ${status ? `HTTP ${status} ` : ''}(${armCode}) ${armMessage}`,
+    status && status >= 500
+      ? 'Azure had a server error and the SDK retries were used up; wait a minute and re-run.'
+      : 'Re-run with --debug to see the HTTP exchange.',
+    { cause: error, details: err?.details },
+  );
+}
+
+function firstLine(text: string): string {
+  const line = text.split('\n').find((candidate) => candidate.trim() !== '') ?? text;
+  return line.trim();
+}

@@ -1,0 +1,109 @@
+/**
+ * Where ARM calls go and with which identity: real Azure through DefaultAzureCredential, or the sandbox
+ * through the real ClientSecretCredential against the sandbox's token endpoint. Everything the SDK clients
+ * need is in `AzureTarget`, so library functions never look at flags or the environment.
+ */
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import * as tls from 'node:tls';
+import type { TokenCredential } from '@azure/core-auth';
+import type { PipelinePolicy } from '@azure/core-rest-pipeline';
+import { usageError } from '../lib/errors.js';
+import { readSandboxEndpoints } from '../sandbox/connection.js';
+import { createTracePolicy, type TraceSink } from './trace-policy.js';
+
+export const PUBLIC_ARM_URL = 'https://management.azure.com';
+
+export interface AzureTarget {
+  subscriptionId: string;
+  credential: TokenCredential;
+  /** ARM base URL (the sandbox's on --sandbox). */
+  endpoint: string;
+  /** Pipeline options every SDK client gets: the trace policy, and the sandbox's faster polling. */
+  additionalPolicies: Array<{ policy: PipelinePolicy; position: 'perCall' | 'perRetry' }>;
+  /** Counts every HTTP request sent to ARM (for --verbose and the request-count benchmark). */
+  requestCounter: { requests: number };
+  sandbox: boolean;
+}
+
+export interface TargetOptions {
+  sandbox: boolean;
+  sandboxStateDir: string;
+  subscription?: string | undefined;
+  trace?: TraceSink | undefined;
+  env?: NodeJS.ProcessEnv;
+}
+
+const trustedCaFiles = new Set<string>();
+
+/** Adds the sandbox CA to this process's trust store (Node ≥ 24.5), once per file. */
+async function trustCa(caFile: string): Promise<void> {
+  if (trustedCaFiles.has(caFile)) return;
+  const pem = await readFile(caFile, 'utf8');
+  tls.setDefaultCACertificates([...tls.getCACertificates('default'), pem]);
+  trustedCaFiles.add(caFile);
+}
+
+export async function resolveAzureTarget(options: TargetOptions): Promise<AzureTarget> {
+  const env = options.env ?? process.env;
+  const requestCounter = { requests: 0 };
+  const additionalPolicies: AzureTarget['additionalPolicies'] = [
+    { policy: createTracePolicy(options.trace, requestCounter), position: 'perRetry' },
+  ];
+  if (options.sandbox) {
+    const endpoints = await readSandboxEndpoints(options.sandboxStateDir);
+    await trustCa(endpoints.caFile);
+    const { ClientSecretCredential } = await import('@azure/identity');
+    const credential = new ClientSecretCredential(endpoints.tenantId, endpoints.clientId, endpoints.clientSecret, {
+      authorityHost: endpoints.authorityHost,
+      disableInstanceDiscovery: true,
+    });
+    return {
+      subscriptionId: options.subscription ?? endpoints.subscriptionId,
+      credential,
+      endpoint: endpoints.armUrl,
+      additionalPolicies,
+      requestCounter,
+      sandbox: true,
+    };
+  }
+  const subscriptionId = options.subscription ?? env.AZURE_SUBSCRIPTION_ID ?? (await defaultAzCliSubscription());
+  if (!subscriptionId) {
+    throw usageError(
+      'No subscription: none given, AZURE_SUBSCRIPTION_ID is not set, and no default az login was found.',
+      'Pass --subscription <id>, set AZURE_SUBSCRIPTION_ID, or use --sandbox to work against the local sandbox.',
+    );
+  }
+  const { DefaultAzureCredential } = await import('@azure/identity');
+  return {
+    subscriptionId,
+    credential: new DefaultAzureCredential(),
+    endpoint: env.ARCMESH_ARM_ENDPOINT ?? PUBLIC_ARM_URL,
+    additionalPolicies,
+    requestCounter,
+    sandbox: false,
+  };
+}
+
+/** The subscription `az account set` chose, so that an az user needs no extra flag. */
+async function defaultAzCliSubscription(): Promise<string | undefined> {
+  try {
+    const profile = JSON.parse(
+      (await readFile(join(homedir(), '.azure', 'azureProfile.json'), 'utf8')).replace(/^\uFEFF/, ''),
+    ) as { subscriptions?: Array<{ id: string; isDefault?: boolean }> };
+    return profile.subscriptions?.find((subscription) => subscription.isDefault)?.id;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Client options shared by every @azure/arm-* client built for a target. */
+export function armClientOptions(target: AzureTarget) {
+  return {
+    endpoint: target.endpoint,
+    additionalPolicies: target.additionalPolicies,
+    // The sandbox runs on loopback; the SDK's default retry backoff is sized for the real ARM.
+    retryOptions: target.sandbox ? { retryDelayInMs: 50, maxRetryDelayInMs: 2000 } : undefined,
+  };
+}

@@ -1,0 +1,161 @@
+/**
+ * The base of every command: az's global flags, one way to print results, errors and progress.
+ * Commands stay thin: parse, call one library function, print.
+ */
+import { Command, Flags, ux, type Interfaces } from '@oclif/core';
+import type { AzureTarget } from '../../azure/target.js';
+import type { OperationContext, Reporter } from '../../lib/context.js';
+import { ArcmeshError, EXIT_CODES, isArcmeshError } from '../../lib/errors.js';
+import { OUTPUT_FORMATS, render, type OutputFormat } from '../../lib/output/format.js';
+import { defaultSandboxStateDir, sandboxRequested } from '../../sandbox/connection.js';
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof ArcmeshCommand)['baseFlags'] & T['flags']>;
+export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
+
+const MACHINE_FORMATS = new Set<OutputFormat>(['json', 'jsonc', 'yaml', 'yamlc', 'tsv', 'none']);
+
+export abstract class ArcmeshCommand<T extends typeof Command> extends Command {
+  static override baseFlags = {
+    output: Flags.option({
+      char: 'o',
+      options: OUTPUT_FORMATS,
+      description: 'Output format.',
+      helpGroup: 'GLOBAL',
+    })(),
+    query: Flags.string({ description: 'JMESPath query string, as az. See http://jmespath.org.', helpGroup: 'GLOBAL' }),
+    subscription: Flags.string({
+      description: 'Subscription ID (defaults to AZURE_SUBSCRIPTION_ID, then the az CLI default).',
+      helpGroup: 'GLOBAL',
+    }),
+    debug: Flags.boolean({ description: 'Show the HTTP trace (secrets redacted).', helpGroup: 'GLOBAL' }),
+    verbose: Flags.boolean({ description: 'Increase logging verbosity.', helpGroup: 'GLOBAL' }),
+    'only-show-errors': Flags.boolean({ description: 'Only show errors, suppressing warnings.', helpGroup: 'GLOBAL' }),
+    sandbox: Flags.boolean({
+      description: 'Target the local sandbox (or set ARCMESH_SANDBOX=1).',
+      helpGroup: 'GLOBAL',
+      allowNo: true,
+    }),
+  };
+
+  protected flags!: BaseFlags<T>;
+  protected args!: BaseArgs<T>;
+  private readonly abort = new AbortController();
+  private spinnerActive = false;
+
+  override async init(): Promise<void> {
+    await super.init();
+    const { args, flags } = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (super.ctor as typeof ArcmeshCommand).baseFlags,
+      enableJsonFlag: false,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    });
+    this.flags = flags as BaseFlags<T>;
+    this.args = args as BaseArgs<T>;
+    process.once('SIGINT', () => {
+      this.abort.abort();
+      // A second Ctrl-C stops at once.
+      process.once('SIGINT', () => process.exit(EXIT_CODES.interrupted));
+    });
+  }
+
+  protected get outputFormat(): OutputFormat {
+    return this.flags.output ?? (process.env.ARCMESH_OUTPUT as OutputFormat | undefined) ?? 'json';
+  }
+
+  protected get useSandbox(): boolean {
+    return sandboxRequested(this.flags.sandbox);
+  }
+
+  protected get sandboxStateDir(): string {
+    return defaultSandboxStateDir();
+  }
+
+  /** Progress shows on a terminal unless output was asked for in a machine format. */
+  private get showProgress(): boolean {
+    const explicitMachine = this.flags.output !== undefined && MACHINE_FORMATS.has(this.flags.output);
+    return Boolean(process.stderr.isTTY) && !explicitMachine && !this.flags['only-show-errors'];
+  }
+
+  protected readonly reporter: Reporter = {
+    warn: (message) => {
+      if (!this.flags['only-show-errors']) this.stderrLine(`WARNING: ${message}`);
+    },
+    info: (message) => {
+      if (this.flags.verbose || this.flags.debug) this.stderrLine(`INFO: ${message}`);
+    },
+    progress: (status) => {
+      if (!this.showProgress) return;
+      if (!this.spinnerActive) {
+        ux.action.start(this.id ?? 'arcmesh', status, { stdout: false });
+        this.spinnerActive = true;
+      } else {
+        ux.action.status = status;
+      }
+    },
+  };
+
+  private stderrLine(line: string): void {
+    if (this.spinnerActive) ux.action.pause(() => process.stderr.write(`${line}\n`));
+    else process.stderr.write(`${line}\n`);
+  }
+
+  protected stopProgress(final = 'done'): void {
+    if (this.spinnerActive) {
+      ux.action.stop(final);
+      this.spinnerActive = false;
+    }
+  }
+
+  protected async azureTarget(): Promise<AzureTarget> {
+    const { resolveAzureTarget } = await import('../../azure/target.js');
+    return resolveAzureTarget({
+      sandbox: this.useSandbox,
+      sandboxStateDir: this.sandboxStateDir,
+      subscription: this.flags.subscription,
+      trace: this.flags.debug ? (line) => this.stderrLine(`DEBUG: ${line}`) : undefined,
+    });
+  }
+
+  protected async operationContext(): Promise<OperationContext> {
+    return { target: await this.azureTarget(), reporter: this.reporter, signal: this.abort.signal };
+  }
+
+  /** Prints a command's result in the chosen format (az's rules), after --query. */
+  protected print(value: unknown, tableTransformer?: (result: unknown) => unknown): void {
+    this.stopProgress();
+    const text = render(value, {
+      format: this.outputFormat,
+      query: this.flags.query,
+      color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
+      tableTransformer,
+    });
+    if (text) process.stdout.write(text);
+  }
+
+  protected override async catch(error: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
+    this.stopProgress('failed');
+    if (!isArcmeshError(error)) {
+      // oclif's own parse errors (unknown flag, missing arg) are usage errors: exit 2, as az does.
+      if (error.oclif?.exit !== undefined || error.name === 'ExitError') return super.catch(error);
+      error = new ArcmeshError('failed', `Unexpected error: ${error.message}`, 'Re-run with --debug and report the output.', {
+        cause: error,
+      });
+    }
+    const failure = error as ArcmeshError;
+    if (this.flags?.output === 'json' || this.flags?.output === 'jsonc') {
+      process.stderr.write(
+        `${JSON.stringify({ error: { kind: failure.kind, message: failure.message, hint: failure.hint, details: failure.details } }, null, 2)}\n`,
+      );
+    } else {
+      process.stderr.write(`ERROR: ${failure.message}\n`);
+      if (failure.hint) process.stderr.write(`${failure.hint}\n`);
+      if (this.flags?.debug && failure.cause instanceof Error && failure.cause.stack) {
+        process.stderr.write(`DEBUG: ${failure.cause.stack}\n`);
+      }
+    }
+    process.exitCode = failure.exitCode;
+    return this.exit(failure.exitCode);
+  }
+}
