@@ -16,7 +16,9 @@ export function report(result: BenchResult): void {
   const ratio = result.anchor ? result.figure / result.anchor : undefined;
   const line = [
     `${result.name}: ${result.figure.toFixed(1)} ${result.unit}`,
-    result.anchor !== undefined ? `vs ${result.anchorLabel ?? 'anchor'} ${result.anchor.toFixed(1)} ${result.unit}` : '',
+    result.anchor !== undefined
+      ? `vs ${result.anchorLabel ?? 'anchor'} ${result.anchor.toFixed(1)} ${result.unit}`
+      : '',
     ratio !== undefined ? `ratio ${ratio.toFixed(2)}` : '',
     result.goal ? `(goal: ${result.goal})` : '',
   ]

@@ -19,7 +19,9 @@ await build({
   sourcemap: true,
   // oclif only loads typescript for in-repo development with ts-node; never at run time.
   external: ['typescript'],
-  banner: { js: "import { createRequire as __arcmeshRequire } from 'node:module'; const require = __arcmeshRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __arcmeshRequire } from 'node:module'; const require = __arcmeshRequire(import.meta.url);",
+  },
   logLevel: 'warning',
 });
 await $`oclif manifest`;

@@ -25,9 +25,17 @@ export function toArcmeshError(error: unknown, context: ErrorContext): ArcmeshEr
   if (isArcmeshError(error)) return error;
   const err = error as RestErrorLike;
   if (err?.name === 'AbortError') {
-    return new ArcmeshError('interrupted', `Stopped while trying to ${context.action}.`, 'Re-run the command: it is safe to repeat.');
+    return new ArcmeshError(
+      'interrupted',
+      `Stopped while trying to ${context.action}.`,
+      'Re-run the command: it is safe to repeat.',
+    );
   }
-  if (err?.name === 'CredentialUnavailableError' || err?.name === 'AuthenticationError' || err?.name === 'AggregateAuthenticationError') {
+  if (
+    err?.name === 'CredentialUnavailableError' ||
+    err?.name === 'AuthenticationError' ||
+    err?.name === 'AggregateAuthenticationError'
+  ) {
     return new ArcmeshError(
       'failed',
       `Could not get an Azure token to ${context.action}: ${firstLine(err.message)}`,

@@ -41,14 +41,19 @@ describe('render (az output rules)', () => {
   });
 
   it('drops id, type, nulls and nested values from an automatic table, and sorts columns', () => {
-    const text = render({ type: 't', id: 'i', zeta: false, alpha: 'x', nested: { a: 1 }, gone: null }, { format: 'table' });
+    const text = render(
+      { type: 't', id: 'i', zeta: false, alpha: 'x', nested: { a: 1 }, gone: null },
+      { format: 'table' },
+    );
     expect(text).toBe('Alpha  Zeta\n-----  -----\nx      False\n');
   });
 
   it('uses a command table transformer unless a query is active', () => {
     const transformer = (rows: unknown) => (rows as Array<{ name: string }>).map((row) => ({ Name: row.name }));
     expect(render(features, { format: 'table', tableTransformer: transformer }).split('\n')[0]).toBe('Name');
-    expect(render(features, { format: 'table', tableTransformer: transformer, query: '[].{N:name}' }).split('\n')[0]).toBe('N');
+    expect(
+      render(features, { format: 'table', tableTransformer: transformer, query: '[].{N:name}' }).split('\n')[0],
+    ).toBe('N');
   });
 
   it('refuses a table of values without scalar fields, with advice', () => {

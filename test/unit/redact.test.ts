@@ -14,7 +14,12 @@ describe('redaction for --debug', () => {
     expect(shown).not.toContain('s3cr3t');
     expect(shown).toContain('osm.osm.secretKey');
     expect(shown).toContain('enablePermissiveTrafficPolicy');
-    expect(redactHeaders([['Authorization', 'Bearer abc'], ['x-ms-request-id', '1']])).toEqual({
+    expect(
+      redactHeaders([
+        ['Authorization', 'Bearer abc'],
+        ['x-ms-request-id', '1'],
+      ]),
+    ).toEqual({
       Authorization: '<redacted>',
       'x-ms-request-id': '1',
     });
