@@ -61,8 +61,7 @@ export async function armRequest<T>(target: AzureTarget, request: ArmRequest): P
   });
   const url = new URL(request.path, target.endpoint);
   url.searchParams.set('api-version', request.apiVersion);
-  for (const [key, value] of Object.entries(request.query ?? {}))
-    if (value !== undefined) url.searchParams.set(key, value);
+  for (const [key, value] of Object.entries(request.query ?? {})) if (value !== undefined) url.searchParams.set(key, value);
   const response = await client.sendRequest(
     createPipelineRequest({
       url: url.toString(),
