@@ -119,6 +119,23 @@ describe('addon enable / show / disable', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('enable the open-service-mesh add-on on managed cluster');
     expect(result.stderr).toContain('ControlPlaneUnavailable');
+
+    // The failed update left the add-on recorded as enabled; enabling again is the retry, not a refusal.
+    const retried = await runCli(['addon', 'enable', '-a', 'open-service-mesh', ...CLUSTER], { env });
+    expect(retried.code).toBe(0);
+    expect(retried.json()).toMatchObject({
+      provisioningState: 'Succeeded',
+      addonProfiles: { openServiceMesh: { enabled: true } },
+    });
+  });
+
+  it('returns once the update is accepted with --no-wait, printing nothing as az does', async () => {
+    const { env, sandbox: arm } = await sandbox();
+    const result = await runCli(['addon', 'enable', '-a', 'open-service-mesh', ...CLUSTER, '--no-wait'], { env });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('');
+    expect(puts(arm)).toHaveLength(1);
+    expect(arm.requestLog().some((entry) => entry.path.includes('/operations/'))).toBe(false);
   });
 
   it('names the exact feature registration command when AKS says the feature flag is missing', async () => {

@@ -65,6 +65,14 @@ describe('addonProfiles changes', () => {
     );
   });
 
+  it('sends the enable again when the last cluster update failed, since that is the retry', () => {
+    const profiles = enableOsmAddon(
+      { openServiceMesh: { enabled: true, config: {} } },
+      { ...cluster, provisioningState: 'Failed' },
+    );
+    expect(profiles).toEqual({ [OSM_ADDON_KEY]: { enabled: true, config: {} } });
+  });
+
   it('disables with config null, as az does', () => {
     const profiles = disableOsmAddon({ openservicemesh: { enabled: true, config: {} } }, cluster);
     expect(profiles).toEqual({ [OSM_ADDON_KEY]: { enabled: false, config: null } });

@@ -86,9 +86,12 @@ export async function enableOsmAddonOnCluster(
   ctx: OperationContext,
   request: AddonChangeRequest,
 ): Promise<ManagedCluster | undefined> {
-  ctx.reporter.warn(OSM_RETIREMENT_NOTICE);
   const cluster = await getManagedCluster(ctx, request);
-  const addonProfiles = enableOsmAddon(cluster.addonProfiles, request);
+  const addonProfiles = enableOsmAddon(cluster.addonProfiles, {
+    ...request,
+    provisioningState: cluster.provisioningState,
+  });
+  ctx.reporter.warn(OSM_RETIREMENT_NOTICE);
   const osmVersion = osmVersionForKubernetes(clusterKubernetesVersion(cluster));
   if (osmVersion) {
     ctx.reporter.info(

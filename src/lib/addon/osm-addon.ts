@@ -53,11 +53,16 @@ function withCanonicalKey(addonProfiles: AddonProfiles | undefined): AddonProfil
 
 /**
  * The addonProfiles to PUT to enable the add-on. Refuses a second enable as az does (AKS has no add-on
- * config to change), before anything is sent.
+ * config to change), before anything is sent, except after a failed cluster update: AKS then stores the
+ * add-on as enabled although the update did not happen, and sending the PUT again is the retry.
  */
-export function enableOsmAddon(addonProfiles: AddonProfiles | undefined, cluster: ClusterRef): AddonProfiles {
+export function enableOsmAddon(
+  addonProfiles: AddonProfiles | undefined,
+  cluster: ClusterRef & { provisioningState?: string | undefined },
+): AddonProfiles {
   const profiles = withCanonicalKey(addonProfiles);
-  if (profiles[OSM_ADDON_KEY]?.enabled) {
+  const lastUpdateFailed = cluster.provisioningState?.toLowerCase() === 'failed';
+  if (profiles[OSM_ADDON_KEY]?.enabled && !lastUpdateFailed) {
     throw usageError(
       `The ${OSM_ADDON_CLI_NAME} add-on is already enabled on managed cluster '${cluster.clusterName}'; nothing was changed.`,
       'There is no add-on configuration to change: AKS picks the OSM version from the Kubernetes version. To reinstall it, run ' +
