@@ -143,6 +143,62 @@ describe('feature register --wait', () => {
   });
 });
 
+describe('provider registration waits', () => {
+  it('feature register --wait also waits for a provider that is still Registering', async () => {
+    const { env, sandbox: arm } = await sandbox({ registrationDelayMs: 300 });
+    const result = await runCli(
+      ['feature', 'register', '--namespace', 'Microsoft.KubernetesConfiguration', '--name', 'extensions', '--wait'],
+      { env },
+    );
+    expect(result.code).toBe(0);
+    const providerGets = arm
+      .requestLog()
+      .filter((entry) => entry.method === 'GET' && entry.path.endsWith('/providers/Microsoft.KubernetesConfiguration'));
+    expect(providerGets.length).toBeGreaterThan(0);
+    const provider = await runCli(
+      [
+        'provider',
+        'show',
+        '--namespace',
+        'Microsoft.KubernetesConfiguration',
+        '--query',
+        'registrationState',
+        '-o',
+        'tsv',
+      ],
+      {
+        env,
+      },
+    );
+    expect(provider.stdout).toBe('Registered\n');
+  });
+
+  it('provider register --wait returns the Registered provider', async () => {
+    const { env } = await sandbox({ registrationDelayMs: 300 });
+    const result = await runCli(['provider', 'register', '-n', 'Microsoft.ExtendedLocation', '--wait'], { env });
+    expect(result.code).toBe(0);
+    expect(result.json()).toMatchObject({ namespace: 'Microsoft.ExtendedLocation', registrationState: 'Registered' });
+  });
+
+  it('provider register without --wait says how to follow the registration', async () => {
+    const { env } = await sandbox({ registrationDelayMs: 3_600_000 });
+    const result = await runCli(['provider', 'register', '--namespace', 'Microsoft.ExtendedLocation'], { env });
+    expect(result.code).toBe(0);
+    expect(result.json()).toMatchObject({ registrationState: 'Registering' });
+    expect(result.stderr).toContain('arcmesh provider show --namespace Microsoft.ExtendedLocation');
+  });
+
+  it('provider register --wait exits 4 after --timeout', async () => {
+    const { env } = await sandbox({ registrationDelayMs: 3_600_000 });
+    const result = await runCli(
+      ['provider', 'register', '-n', 'Microsoft.ExtendedLocation', '--wait', '--timeout', '1'],
+      { env },
+    );
+    expect(result.code).toBe(4);
+    expect(result.stderr).toContain('Resource provider Microsoft.ExtendedLocation was still Registering after 1s');
+  });
+});
+
 describe('feature show, list, unregister and provider show', () => {
   it('shows, lists by namespace, unregisters, and shows a provider', async () => {
     const { env } = await sandbox();

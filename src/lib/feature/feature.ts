@@ -92,10 +92,14 @@ export async function registerFeature(
     throw toArcmeshError(error, { action: `register feature '${label}'`, notFoundHint: notFoundHint(request) });
   }
   if (!request.wait) {
+    const registered = decideFeatureWait(feature.properties?.state) === 'registered';
     ctx.reporter.warn(
-      `Feature '${label}' is ${feature.properties?.state ?? 'being registered'}. Once it is Registered, the resource ` +
-        `provider must be re-registered to propagate it: 'arcmesh provider register --namespace ${request.namespace} --wait'. ` +
-        `'${featureRegisterCommand(request)}' does both and waits.`,
+      registered
+        ? `Feature '${label}' is Registered. Re-register the resource provider to propagate it: ` +
+            `'arcmesh provider register --namespace ${request.namespace} --wait'.`
+        : `Feature '${label}' is ${feature.properties?.state ?? 'being registered'}. Once it is Registered, the resource ` +
+            `provider must be re-registered to propagate it: 'arcmesh provider register --namespace ${request.namespace} --wait'. ` +
+            `'${featureRegisterCommand(request)}' does both and waits.`,
     );
     return feature;
   }
