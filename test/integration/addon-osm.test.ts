@@ -38,6 +38,7 @@ describe('addon enable / show / disable', () => {
       name: 'aks-cluster',
       addonProfiles: { openServiceMesh: { enabled: true, config: {} } },
     });
+    expect(enabled.stderr).toContain('AKS will run OSM 1.2.7 on this cluster (Kubernetes 1.30.6)');
     expect(enabled.stderr).toContain('AKS stops supporting the OSM add-on on 2027-09-30');
 
     const shown = await runCli(['addon', 'show', ...CLUSTER], { env });
@@ -152,6 +153,22 @@ describe('addon enable / show / disable', () => {
     const result = await runCli(['addon', 'enable', '-a', 'open-service-mesh', ...CLUSTER], { env });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('(OpenServiceMeshAddonFeatureFlagNotEnabled)');
+    expect(result.stderr).toContain(
+      "Run 'arcmesh feature register --namespace Microsoft.ContainerService --name AKS-OpenServiceMesh --wait'",
+    );
+  });
+
+  it('gives the same remediation when the feature-flag error ends the operation instead of the PUT', async () => {
+    const { env, sandbox: arm } = await sandbox();
+    arm.injectFault({
+      method: 'PUT',
+      path: 'managedClusters/aks-cluster',
+      operationOutcome: 'Failed',
+      errorCode: 'OpenServiceMeshAddonFeatureFlagNotEnabled',
+      times: 1,
+    });
+    const result = await runCli(['addon', 'enable', ...CLUSTER], { env });
+    expect(result.code).toBe(1);
     expect(result.stderr).toContain(
       "Run 'arcmesh feature register --namespace Microsoft.ContainerService --name AKS-OpenServiceMesh --wait'",
     );

@@ -1,6 +1,6 @@
 import { disableOsmAddonOnCluster } from '../../lib/addon/addon.js';
 import { ArcmeshCommand } from '../_shared/base-command.js';
-import { addonsFlag, clusterNameFlag, noWaitFlag, resourceGroupFlag } from '../_shared/feature-flags.js';
+import { addonsFlag, clusterNameFlag, noWaitFlag, resourceGroupFlag } from '../_shared/az-flags.js';
 
 export default class AddonDisable extends ArcmeshCommand<typeof AddonDisable> {
   static override summary =

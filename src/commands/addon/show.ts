@@ -1,6 +1,6 @@
 import { showOsmAddon } from '../../lib/addon/addon.js';
 import { ArcmeshCommand } from '../_shared/base-command.js';
-import { addonsFlag, clusterNameFlag, resourceGroupFlag } from '../_shared/feature-flags.js';
+import { addonsFlag, clusterNameFlag, resourceGroupFlag } from '../_shared/az-flags.js';
 
 export default class AddonShow extends ArcmeshCommand<typeof AddonShow> {
   static override summary =

@@ -1,6 +1,6 @@
 import { listFeatures } from '../../lib/feature/feature.js';
 import { ArcmeshCommand } from '../_shared/base-command.js';
-import { optionalFeatureNamespaceFlag } from '../_shared/feature-flags.js';
+import { optionalFeatureNamespaceFlag } from '../_shared/az-flags.js';
 
 export default class FeatureList extends ArcmeshCommand<typeof FeatureList> {
   static override summary = 'List preview features of the subscription, or of one resource provider.';

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { registerFeature } from '../../lib/feature/feature.js';
 import { ArcmeshCommand } from '../_shared/base-command.js';
-import { featureNameFlag, featureNamespaceFlag, timeoutFlag } from '../_shared/feature-flags.js';
+import { featureNameFlag, featureNamespaceFlag, timeoutFlag } from '../_shared/az-flags.js';
 
 export default class FeatureRegister extends ArcmeshCommand<typeof FeatureRegister> {
   static override summary =

@@ -1,6 +1,6 @@
 import { showFeature } from '../../lib/feature/feature.js';
 import { ArcmeshCommand } from '../_shared/base-command.js';
-import { featureNameFlag, featureNamespaceFlag } from '../_shared/feature-flags.js';
+import { featureNameFlag, featureNamespaceFlag } from '../_shared/az-flags.js';
 
 export default class FeatureShow extends ArcmeshCommand<typeof FeatureShow> {
   static override summary = 'Show a preview feature and its registration state.';

@@ -1,6 +1,6 @@
 import { unregisterFeature } from '../../lib/feature/feature.js';
 import { ArcmeshCommand } from '../_shared/base-command.js';
-import { featureNameFlag, featureNamespaceFlag } from '../_shared/feature-flags.js';
+import { featureNameFlag, featureNamespaceFlag } from '../_shared/az-flags.js';
 
 export default class FeatureUnregister extends ArcmeshCommand<typeof FeatureUnregister> {
   static override summary = 'Unregister a preview feature.';

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { registerProvider } from '../../lib/provider/provider.js';
 import { ArcmeshCommand } from '../_shared/base-command.js';
-import { providerNamespaceFlag, timeoutFlag } from '../_shared/feature-flags.js';
+import { providerNamespaceFlag, timeoutFlag } from '../_shared/az-flags.js';
 
 export default class ProviderRegister extends ArcmeshCommand<typeof ProviderRegister> {
   static override summary =

@@ -1,6 +1,6 @@
 import { showProvider } from '../../lib/provider/provider.js';
 import { ArcmeshCommand } from '../_shared/base-command.js';
-import { providerNamespaceFlag } from '../_shared/feature-flags.js';
+import { providerNamespaceFlag } from '../_shared/az-flags.js';
 
 export default class ProviderShow extends ArcmeshCommand<typeof ProviderShow> {
   static override summary = 'Show a resource provider and its registration state.';

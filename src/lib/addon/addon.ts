@@ -91,13 +91,13 @@ export async function enableOsmAddonOnCluster(
     ...request,
     provisioningState: cluster.provisioningState,
   });
-  ctx.reporter.warn(OSM_RETIREMENT_NOTICE);
-  const osmVersion = osmVersionForKubernetes(clusterKubernetesVersion(cluster));
-  if (osmVersion) {
-    ctx.reporter.info(
-      `AKS installs OSM ${osmVersion} for Kubernetes ${clusterKubernetesVersion(cluster)} (it follows cluster upgrades).`,
-    );
-  }
+  const kubernetesVersion = clusterKubernetesVersion(cluster);
+  const osmVersion = osmVersionForKubernetes(kubernetesVersion);
+  ctx.reporter.warn(
+    (osmVersion
+      ? `AKS will run OSM ${osmVersion} on this cluster (Kubernetes ${kubernetesVersion}); the OSM version follows Kubernetes upgrades. `
+      : '') + OSM_RETIREMENT_NOTICE,
+  );
   return putManagedCluster(
     ctx,
     request,

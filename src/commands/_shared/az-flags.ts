@@ -1,4 +1,4 @@
-/** Flags shared by the feature, provider and addon commands, spelled and shortened as az spells them. */
+/** Flags of the feature, provider and addon commands, spelled and shortened as az spells them. */
 import { Flags } from '@oclif/core';
 
 const namespaceDescription = 'The resource provider namespace, e.g. Microsoft.ContainerService.';
