@@ -3,6 +3,7 @@ import { decideFeatureWait, needsManualApproval, sameState } from '../../src/lib
 import { deadlineAfter, nextPollDelayMs, registrationBackoff, sleep } from '../../src/lib/polling.js';
 import { isProviderRegistered } from '../../src/lib/provider/provider.js';
 import { featureRegisterCommand } from '../../src/lib/feature/feature.js';
+import { featureTable } from '../../src/commands/_shared/feature-table.js';
 
 describe('feature registration states', () => {
   it('compares states without regard to case, as the 2015-12-01 API answers "registered"', () => {
@@ -73,5 +74,23 @@ describe('registration polling', () => {
     const sleeping = sleep(60_000, controller.signal);
     controller.abort();
     await expect(sleeping).rejects.toMatchObject({ kind: 'interrupted', exitCode: 130 });
+  });
+});
+
+describe('feature table', () => {
+  it('shows Name and State for one feature and for a list', () => {
+    const feature = {
+      id: 'x',
+      name: 'Microsoft.ContainerService/AKS-OpenServiceMesh',
+      properties: { state: 'Registered' },
+      type: 't',
+    };
+    expect(featureTable(feature)).toEqual({
+      Name: 'Microsoft.ContainerService/AKS-OpenServiceMesh',
+      State: 'Registered',
+    });
+    expect(featureTable([feature])).toEqual([
+      { Name: 'Microsoft.ContainerService/AKS-OpenServiceMesh', State: 'Registered' },
+    ]);
   });
 });

@@ -1,6 +1,7 @@
 import { listFeatures } from '../../lib/feature/feature.js';
 import { ArcmeshCommand } from '../_shared/base-command.js';
 import { optionalFeatureNamespaceFlag } from '../_shared/az-flags.js';
+import { featureTable } from '../_shared/feature-table.js';
 
 export default class FeatureList extends ArcmeshCommand<typeof FeatureList> {
   static override summary = 'List preview features of the subscription, or of one resource provider.';
@@ -13,12 +14,4 @@ export default class FeatureList extends ArcmeshCommand<typeof FeatureList> {
   async run(): Promise<void> {
     this.print(await listFeatures(await this.operationContext(), { namespace: this.flags.namespace }), featureTable);
   }
-}
-
-/** The columns a person needs: az's auto table would show only Name, since State sits under properties. */
-function featureTable(result: unknown): unknown {
-  return (result as Array<{ name?: string; properties?: { state?: string } }>).map((feature) => ({
-    Name: feature.name,
-    State: feature.properties?.state,
-  }));
 }

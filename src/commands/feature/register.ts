@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { registerFeature } from '../../lib/feature/feature.js';
 import { ArcmeshCommand } from '../_shared/base-command.js';
 import { featureNameFlag, featureNamespaceFlag, timeoutFlag } from '../_shared/az-flags.js';
+import { featureTable } from '../_shared/feature-table.js';
 
 export default class FeatureRegister extends ArcmeshCommand<typeof FeatureRegister> {
   static override summary =
@@ -27,6 +28,6 @@ export default class FeatureRegister extends ArcmeshCommand<typeof FeatureRegist
       wait: this.flags.wait,
       timeoutSeconds: this.flags.timeout,
     });
-    this.print(result);
+    this.print(result, featureTable);
   }
 }

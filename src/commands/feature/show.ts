@@ -1,6 +1,7 @@
 import { showFeature } from '../../lib/feature/feature.js';
 import { ArcmeshCommand } from '../_shared/base-command.js';
 import { featureNameFlag, featureNamespaceFlag } from '../_shared/az-flags.js';
+import { featureTable } from '../_shared/feature-table.js';
 
 export default class FeatureShow extends ArcmeshCommand<typeof FeatureShow> {
   static override summary = 'Show a preview feature and its registration state.';
@@ -12,6 +13,7 @@ export default class FeatureShow extends ArcmeshCommand<typeof FeatureShow> {
   async run(): Promise<void> {
     this.print(
       await showFeature(await this.operationContext(), { namespace: this.flags.namespace, name: this.flags.name }),
+      featureTable,
     );
   }
 }

@@ -1,6 +1,7 @@
 import { unregisterFeature } from '../../lib/feature/feature.js';
 import { ArcmeshCommand } from '../_shared/base-command.js';
 import { featureNameFlag, featureNamespaceFlag } from '../_shared/az-flags.js';
+import { featureTable } from '../_shared/feature-table.js';
 
 export default class FeatureUnregister extends ArcmeshCommand<typeof FeatureUnregister> {
   static override summary = 'Unregister a preview feature.';
@@ -15,6 +16,7 @@ export default class FeatureUnregister extends ArcmeshCommand<typeof FeatureUnre
         namespace: this.flags.namespace,
         name: this.flags.name,
       }),
+      featureTable,
     );
   }
 }
