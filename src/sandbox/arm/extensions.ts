@@ -200,17 +200,15 @@ function startExtensionOperation(context: RequestContext, extension: StoredExten
 function listExtensions(context: RequestContext): HandlerResult {
   const cluster = findCluster(context);
   const all = context.store.extensionsOnCluster(cluster.id as string);
-  const top = Number(context.url.searchParams.get('$top') ?? Number.NaN);
-  const pageSize = Number.isInteger(top) && top > 0 ? Math.min(top, context.options.listPageSize) : context.options.listPageSize;
+  const requestedTop = Number(context.url.searchParams.get('$top') ?? Number.NaN);
+  const pageSize = Number.isInteger(requestedTop) && requestedTop > 0 ? Math.min(requestedTop, context.options.listPageSize) : context.options.listPageSize;
   const skip = Number(context.url.searchParams.get('$skipToken') ?? '0') || 0;
   const page = all.slice(skip, skip + pageSize);
   let nextLink: string | null = null;
   if (skip + pageSize < all.length) {
-    const next = new URL(context.url.pathname, context.baseUrl);
-    next.searchParams.set('api-version', context.apiVersion ?? '');
-    next.searchParams.set('$skipToken', String(skip + pageSize));
-    if (context.url.searchParams.has('$top')) next.searchParams.set('$top', String(pageSize));
-    nextLink = next.toString();
+    // Built by hand: ARM writes `$skipToken` literally, URLSearchParams would encode the `$`.
+    const top = context.url.searchParams.has('$top') ? `&$top=${pageSize}` : '';
+    nextLink = `${context.baseUrl}${context.url.pathname}?api-version=${encodeURIComponent(context.apiVersion ?? '')}&$skipToken=${skip + pageSize}${top}`;
   }
   return json(200, { value: page.map((extension) => renderExtension(extension, context.apiVersion ?? '')), nextLink });
 }
