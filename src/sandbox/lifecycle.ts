@@ -64,7 +64,10 @@ export async function sandboxStatus(stateDir: string): Promise<SandboxStatus> {
 }
 
 /** The shell lines that point arcmesh (and Node's TLS) at the sandbox in `stateDir`. */
-export function sandboxEnvironment(stateDir: string, endpoints: Pick<SandboxEndpoints, 'caFile' | 'subscriptionId'>): string[] {
+export function sandboxEnvironment(
+  stateDir: string,
+  endpoints: Pick<SandboxEndpoints, 'caFile' | 'subscriptionId'>,
+): string[] {
   const quote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
   return [
     'export ARCMESH_SANDBOX=1',
@@ -88,7 +91,11 @@ async function logTail(logFile: string): Promise<string> {
  * Spawns `<cli> sandbox start --foreground` detached, logging to `<stateDir>/sandbox.log`, and waits
  * until the child has published endpoints.json with its own pid.
  */
-export async function startDetachedSandbox(options: { stateDir: string; port?: number | undefined; cliScript: string }): Promise<SandboxEndpoints> {
+export async function startDetachedSandbox(options: {
+  stateDir: string;
+  port?: number | undefined;
+  cliScript: string;
+}): Promise<SandboxEndpoints> {
   await mkdir(options.stateDir, { recursive: true, mode: 0o700 });
   const stale = await sandboxStatus(options.stateDir);
   if (stale.stale) await rm(join(options.stateDir, ENDPOINTS_FILE), { force: true });
@@ -113,11 +120,18 @@ export async function startDetachedSandbox(options: { stateDir: string; port?: n
     }
     await sleep(POLL_MS);
   }
-  throw timeoutError(`The sandbox did not publish ${join(options.stateDir, ENDPOINTS_FILE)} within ${START_TIMEOUT_MS / 1000}s.`, `See ${logFile}.`);
+  throw timeoutError(
+    `The sandbox did not publish ${join(options.stateDir, ENDPOINTS_FILE)} within ${START_TIMEOUT_MS / 1000}s.`,
+    `See ${logFile}.`,
+  );
 }
 
 /** Runs the emulator in this process until SIGINT or SIGTERM, then stops it and removes endpoints.json. */
-export async function runForegroundSandbox(options: { stateDir: string; port?: number | undefined; onReady: (endpoints: SandboxEndpoints) => void }): Promise<void> {
+export async function runForegroundSandbox(options: {
+  stateDir: string;
+  port?: number | undefined;
+  onReady: (endpoints: SandboxEndpoints) => void;
+}): Promise<void> {
   const { startArmSandbox } = await import('./arm/server.js');
   const sandbox = await startArmSandbox({ stateDir: options.stateDir, port: options.port ?? 0, publishPid: true });
   options.onReady(sandbox.endpoints);

@@ -57,7 +57,10 @@ describe('Microsoft.Features', () => {
   test('register goes Registering, then Registered on a later GET', async () => {
     const features = await featureClient(target);
     const before = await features.features.get('Microsoft.ContainerService', 'AKS-OpenServiceMesh');
-    expect(before).toMatchObject({ name: 'Microsoft.ContainerService/AKS-OpenServiceMesh', type: 'Microsoft.Features/providers/features' });
+    expect(before).toMatchObject({
+      name: 'Microsoft.ContainerService/AKS-OpenServiceMesh',
+      type: 'Microsoft.Features/providers/features',
+    });
     expect(before.properties?.state).toBe('NotRegistered');
     const registering = await features.features.register('Microsoft.ContainerService', 'AKS-OpenServiceMesh');
     expect(registering.properties?.state).toBe('Registering');
@@ -69,10 +72,18 @@ describe('Microsoft.Features', () => {
     const features = await featureClient(target);
     const pending = await features.features.register('Microsoft.ContainerService', 'AKS-OSMApprovalPreview');
     expect(pending.properties?.state).toBe('Pending');
-    expect((await features.features.get('Microsoft.ContainerService', 'AKS-OSMApprovalPreview')).properties?.state).toBe('Pending');
-    const registration = await features.subscriptionFeatureRegistrations.get('Microsoft.ContainerService', 'AKS-OSMApprovalPreview');
+    expect(
+      (await features.features.get('Microsoft.ContainerService', 'AKS-OSMApprovalPreview')).properties?.state,
+    ).toBe('Pending');
+    const registration = await features.subscriptionFeatureRegistrations.get(
+      'Microsoft.ContainerService',
+      'AKS-OSMApprovalPreview',
+    );
     expect(registration.properties).toMatchObject({ state: 'Pending', approvalType: 'ApprovalRequired' });
-    const auto = await features.subscriptionFeatureRegistrations.get('Microsoft.ContainerService', 'AKS-OpenServiceMesh');
+    const auto = await features.subscriptionFeatureRegistrations.get(
+      'Microsoft.ContainerService',
+      'AKS-OpenServiceMesh',
+    );
     expect(auto.properties?.approvalType).toBe('AutoApproval');
   });
 
@@ -80,8 +91,13 @@ describe('Microsoft.Features', () => {
     const features = await featureClient(target);
     await features.features.register('Microsoft.ContainerService', 'AKS-AzureKeyVaultSecretsProvider');
     await features.features.get('Microsoft.ContainerService', 'AKS-AzureKeyVaultSecretsProvider');
-    expect((await features.features.unregister('Microsoft.ContainerService', 'AKS-AzureKeyVaultSecretsProvider')).properties?.state).toBe('Unregistering');
-    expect((await features.features.get('Microsoft.ContainerService', 'AKS-AzureKeyVaultSecretsProvider')).properties?.state).toBe('Unregistered');
+    expect(
+      (await features.features.unregister('Microsoft.ContainerService', 'AKS-AzureKeyVaultSecretsProvider')).properties
+        ?.state,
+    ).toBe('Unregistering');
+    expect(
+      (await features.features.get('Microsoft.ContainerService', 'AKS-AzureKeyVaultSecretsProvider')).properties?.state,
+    ).toBe('Unregistered');
   });
 
   test('lists all features and per provider', async () => {
@@ -90,7 +106,8 @@ describe('Microsoft.Features', () => {
     for await (const feature of features.features.listAll()) all.push(feature.name);
     expect(all).toContain('Microsoft.Kubernetes/previewAccess');
     const containerService = [];
-    for await (const feature of features.features.list('Microsoft.ContainerService')) containerService.push(feature.name);
+    for await (const feature of features.features.list('Microsoft.ContainerService'))
+      containerService.push(feature.name);
     expect(containerService.every((name) => name?.startsWith('Microsoft.ContainerService/'))).toBe(true);
     expect(containerService).toContain('Microsoft.ContainerService/AKS-OpenServiceMesh');
   });
@@ -109,8 +126,12 @@ describe('Microsoft.Resources providers', () => {
     const resources = await resourceClient(target);
     const before = await resources.providers.get('Microsoft.KubernetesConfiguration');
     expect(before.registrationState).toBe('NotRegistered');
-    expect(before.resourceTypes?.find((type) => type.resourceType === 'extensions')?.apiVersions).toContain('2023-05-01');
-    expect((await resources.providers.register('Microsoft.KubernetesConfiguration')).registrationState).toBe('Registering');
+    expect(before.resourceTypes?.find((type) => type.resourceType === 'extensions')?.apiVersions).toContain(
+      '2023-05-01',
+    );
+    expect((await resources.providers.register('Microsoft.KubernetesConfiguration')).registrationState).toBe(
+      'Registering',
+    );
     expect((await resources.providers.get('microsoft.kubernetesconfiguration')).registrationState).toBe('Registered');
   });
 });

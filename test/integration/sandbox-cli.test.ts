@@ -19,7 +19,13 @@ afterAll(async () => {
 test('sandbox start (detached), status, env, start again, stop, status', async () => {
   const started = await runCli(['sandbox', 'start', '--state-dir', stateDir]);
   expect(started.code, started.stderr).toBe(0);
-  const endpoints = started.json<{ running: boolean; pid: number; armUrl: string; caFile: string; clientSecret?: string }>();
+  const endpoints = started.json<{
+    running: boolean;
+    pid: number;
+    armUrl: string;
+    caFile: string;
+    clientSecret?: string;
+  }>();
   expect(endpoints).toMatchObject({ running: true, stateDir });
   expect(endpoints.armUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
   expect(endpoints).not.toHaveProperty('clientSecret');

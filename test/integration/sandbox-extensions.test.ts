@@ -2,7 +2,12 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { armRequest, extensionsClient } from '../../src/azure/clients.js';
 import type { AzureTarget } from '../../src/azure/target.js';
 import { OSM_RELEASE_TRAINS } from '../../src/sandbox/arm/catalog.js';
-import { SANDBOX_CLUSTERS, SANDBOX_RESOURCE_GROUP, SANDBOX_SUBSCRIPTION_ID, type StoredExtensionEvent } from '../../src/sandbox/arm/contract.js';
+import {
+  SANDBOX_CLUSTERS,
+  SANDBOX_RESOURCE_GROUP,
+  SANDBOX_SUBSCRIPTION_ID,
+  type StoredExtensionEvent,
+} from '../../src/sandbox/arm/contract.js';
 import { rawRequest } from '../helpers/raw-https.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 
@@ -50,7 +55,14 @@ describe('extensions through the SDK client', () => {
   });
 
   test('PUT answers 201 then 200 with Azure-AsyncOperation, Location and Retry-After', async () => {
-    const body = { properties: { extensionType: 'microsoft.openservicemesh', releaseTrain: 'pilot', version: '0.9.2', autoUpgradeMinorVersion: false } };
+    const body = {
+      properties: {
+        extensionType: 'microsoft.openservicemesh',
+        releaseTrain: 'pilot',
+        version: '0.9.2',
+        autoUpgradeMinorVersion: false,
+      },
+    };
     const first = await armRequest<{ properties: { provisioningState: string } }>(target, {
       method: 'PUT',
       path: `${extensionsPath(OPENSHIFT)}/osm`,
@@ -59,7 +71,9 @@ describe('extensions through the SDK client', () => {
     });
     expect(first.status).toBe(201);
     expect(first.body.properties.provisioningState).toBe('Creating');
-    expect(first.headers['azure-asyncoperation']).toMatch(/\/extensions\/osm\/operations\/[0-9a-f-]+\?api-version=2023-05-01$/);
+    expect(first.headers['azure-asyncoperation']).toMatch(
+      /\/extensions\/osm\/operations\/[0-9a-f-]+\?api-version=2023-05-01$/,
+    );
     expect(first.headers.location).toContain('/extensions/osm');
     expect(first.headers['retry-after']).toBe('0');
     const operation = await armRequest<{ status: string; name: string }>(target, {
@@ -68,7 +82,12 @@ describe('extensions through the SDK client', () => {
       apiVersion: '2023-05-01',
     });
     expect(operation.body.status).toBe('Succeeded');
-    const second = await armRequest(target, { method: 'PUT', path: `${extensionsPath(OPENSHIFT)}/osm`, apiVersion: '2023-05-01', body });
+    const second = await armRequest(target, {
+      method: 'PUT',
+      path: `${extensionsPath(OPENSHIFT)}/osm`,
+      apiVersion: '2023-05-01',
+      body,
+    });
     expect(second.status).toBe(200);
   });
 
@@ -132,11 +151,20 @@ describe('extensions through the SDK client', () => {
     unsubscribe();
 
     await client.extensions.beginCreateAndWait(RG, ...AKS, 'forced', { extensionType: 'microsoft.example' });
-    const forced = await armRequest(target, { method: 'DELETE', path: `${extensionsPath(AKS)}/forced`, apiVersion: '2023-05-01', query: { forceDelete: 'true' } });
+    const forced = await armRequest(target, {
+      method: 'DELETE',
+      path: `${extensionsPath(AKS)}/forced`,
+      apiVersion: '2023-05-01',
+      query: { forceDelete: 'true' },
+    });
     expect(forced.status).toBe(200);
     await expect(client.extensions.get(RG, ...AKS, 'forced')).rejects.toMatchObject({ statusCode: 404 });
 
-    const absent = await armRequest(target, { method: 'DELETE', path: `${extensionsPath(AKS)}/never-was`, apiVersion: '2023-05-01' });
+    const absent = await armRequest(target, {
+      method: 'DELETE',
+      path: `${extensionsPath(AKS)}/never-was`,
+      apiVersion: '2023-05-01',
+    });
     expect(absent.status).toBe(204);
     await client.extensions.beginDeleteAndWait(RG, ...AKS, 'never-was');
   });
@@ -145,17 +173,27 @@ describe('extensions through the SDK client', () => {
     const client = await extensionsClient(target);
     const failure = client.extensions.get(RG, 'Microsoft.Kubernetes', 'connectedClusters', 'missing', 'osm');
     await expect(failure).rejects.toMatchObject({ statusCode: 404, code: 'ResourceNotFound' });
-    await expect(failure).rejects.toThrow("The Resource 'Microsoft.Kubernetes/connectedClusters/missing' under resource group 'arcmesh-sandbox' was not found");
+    await expect(failure).rejects.toThrow(
+      "The Resource 'Microsoft.Kubernetes/connectedClusters/missing' under resource group 'arcmesh-sandbox' was not found",
+    );
   });
 });
 
 describe('api-version differences', () => {
   test('2021-09-01 shows installState (Pending until an agent reports); 2023-05-01 shows currentVersion', async () => {
     const path = `${extensionsPath(ARC)}/osm`;
-    const legacy = await armRequest<{ properties: Record<string, unknown> }>(target, { method: 'GET', path, apiVersion: '2021-09-01' });
+    const legacy = await armRequest<{ properties: Record<string, unknown> }>(target, {
+      method: 'GET',
+      path,
+      apiVersion: '2021-09-01',
+    });
     expect(legacy.body.properties.installState).toBe('Pending');
     expect(legacy.body.properties).not.toHaveProperty('currentVersion');
-    const preview = await armRequest<{ properties: Record<string, unknown> }>(target, { method: 'GET', path, apiVersion: '2020-07-01-preview' });
+    const preview = await armRequest<{ properties: Record<string, unknown> }>(target, {
+      method: 'GET',
+      path,
+      apiVersion: '2020-07-01-preview',
+    });
     expect(preview.body.properties).toHaveProperty('creationTime');
     expect(preview.body.properties).toHaveProperty('lastStatusTime', null);
 
@@ -165,15 +203,28 @@ describe('api-version differences', () => {
       currentVersion: '1.2.5-1',
       statuses: [{ code: 'InstallationSucceeded', level: 'Information', message: 'osm-controller is ready' }],
     });
-    const modern = await armRequest<{ properties: Record<string, unknown> }>(target, { method: 'GET', path, apiVersion: '2023-05-01' });
-    expect(modern.body.properties).toMatchObject({ currentVersion: '1.2.5-1', statuses: [{ code: 'InstallationSucceeded' }] });
+    const modern = await armRequest<{ properties: Record<string, unknown> }>(target, {
+      method: 'GET',
+      path,
+      apiVersion: '2023-05-01',
+    });
+    expect(modern.body.properties).toMatchObject({
+      currentVersion: '1.2.5-1',
+      statuses: [{ code: 'InstallationSucceeded' }],
+    });
     expect(modern.body.properties).not.toHaveProperty('installState');
-    const reported = await armRequest<{ properties: Record<string, unknown> }>(target, { method: 'GET', path, apiVersion: '2021-09-01' });
+    const reported = await armRequest<{ properties: Record<string, unknown> }>(target, {
+      method: 'GET',
+      path,
+      apiVersion: '2021-09-01',
+    });
     expect(reported.body.properties.installState).toBe('Installed');
   });
 
   test('an unsupported api-version is refused', async () => {
-    await expect(armRequest(target, { method: 'GET', path: extensionsPath(ARC), apiVersion: '2019-01-01' })).rejects.toMatchObject({
+    await expect(
+      armRequest(target, { method: 'GET', path: extensionsPath(ARC), apiVersion: '2019-01-01' }),
+    ).rejects.toMatchObject({
       statusCode: 400,
       code: 'NoRegisteredProviderFound',
     });
@@ -185,29 +236,47 @@ describe('validation', () => {
     armRequest(target, { method: 'PUT', path: `${extensionsPath(AKS)}/${name}`, apiVersion, body: { properties } });
 
   test('version together with autoUpgradeMinorVersion=true is refused from 2023-05-01 on', async () => {
-    const properties = { extensionType: 'microsoft.openservicemesh', version: '1.2.5-1', autoUpgradeMinorVersion: true };
-    await expect(put('aks-osm', properties)).rejects.toMatchObject({ statusCode: 400, message: expect.stringContaining("autoUpgradeMinorVersion must be 'false'") });
+    const properties = {
+      extensionType: 'microsoft.openservicemesh',
+      version: '1.2.5-1',
+      autoUpgradeMinorVersion: true,
+    };
+    await expect(put('aks-osm', properties)).rejects.toMatchObject({
+      statusCode: 400,
+      message: expect.stringContaining("autoUpgradeMinorVersion must be 'false'"),
+    });
   });
 
   test('unknown release train and unknown version for a train are refused', async () => {
-    await expect(put('aks-osm', { extensionType: 'microsoft.openservicemesh', releaseTrain: 'nightly' })).rejects.toMatchObject({
+    await expect(
+      put('aks-osm', { extensionType: 'microsoft.openservicemesh', releaseTrain: 'nightly' }),
+    ).rejects.toMatchObject({
       statusCode: 400,
       code: 'InvalidReleaseTrain',
     });
     await expect(
-      put('aks-osm', { extensionType: 'microsoft.openservicemesh', releaseTrain: 'stable', version: '0.9.2', autoUpgradeMinorVersion: false }),
+      put('aks-osm', {
+        extensionType: 'microsoft.openservicemesh',
+        releaseTrain: 'stable',
+        version: '0.9.2',
+        autoUpgradeMinorVersion: false,
+      }),
     ).rejects.toMatchObject({ statusCode: 400, code: 'InvalidExtensionVersion' });
   });
 
   test('namespace scope is refused for OSM', async () => {
-    await expect(put('aks-osm', { extensionType: 'microsoft.openservicemesh', scope: { namespace: { targetNamespace: 'x' } } })).rejects.toMatchObject({
+    await expect(
+      put('aks-osm', { extensionType: 'microsoft.openservicemesh', scope: { namespace: { targetNamespace: 'x' } } }),
+    ).rejects.toMatchObject({
       statusCode: 400,
       code: 'InvalidExtensionScope',
     });
   });
 
   test('a second OSM instance on one cluster is refused', async () => {
-    await expect(put('osm-two', { extensionType: 'Microsoft.OpenServiceMesh' })).resolves.toMatchObject({ status: 201 });
+    await expect(put('osm-two', { extensionType: 'Microsoft.OpenServiceMesh' })).resolves.toMatchObject({
+      status: 201,
+    });
     await expect(put('osm-three', { extensionType: 'microsoft.openservicemesh' })).rejects.toMatchObject({
       statusCode: 409,
       code: 'ExtensionTypeMultipleInstancesNotAllowed',
@@ -225,7 +294,10 @@ describe('extension types', () => {
       apiVersion: '2023-05-01-preview',
     });
     expect(type.body.properties).toMatchObject({
-      supportedScopes: { defaultScope: 'cluster', clusterScopeSettings: { allowMultipleInstances: false, defaultReleaseNamespace: 'arc-osm-system' } },
+      supportedScopes: {
+        defaultScope: 'cluster',
+        clusterScopeSettings: { allowMultipleInstances: false, defaultReleaseNamespace: 'arc-osm-system' },
+      },
     });
   });
 
@@ -255,11 +327,18 @@ describe('extension types', () => {
   });
 
   test('unknown type is 404 and unknown train is 400', async () => {
-    await expect(armRequest(target, { method: 'GET', path: `${byLocation}/microsoft.nothing`, apiVersion: '2023-05-01-preview' })).rejects.toMatchObject({
+    await expect(
+      armRequest(target, { method: 'GET', path: `${byLocation}/microsoft.nothing`, apiVersion: '2023-05-01-preview' }),
+    ).rejects.toMatchObject({
       statusCode: 404,
     });
     await expect(
-      armRequest(target, { method: 'GET', path: `${byLocation}/microsoft.openservicemesh/versions`, apiVersion: '2023-05-01-preview', query: { releaseTrain: 'nope' } }),
+      armRequest(target, {
+        method: 'GET',
+        path: `${byLocation}/microsoft.openservicemesh/versions`,
+        apiVersion: '2023-05-01-preview',
+        query: { releaseTrain: 'nope' },
+      }),
     ).rejects.toMatchObject({ statusCode: 400, code: 'InvalidReleaseTrain' });
   });
 });

@@ -19,7 +19,13 @@ afterAll(() => world.close());
 describe('fault injection', () => {
   test('a 429 carries Retry-After and the SDK retries to success', async () => {
     const features = await featureClient(target);
-    world.sandbox.injectFault({ method: 'GET', path: '/features/AKS-OpenServiceMesh', status: 429, times: 1, retryAfterSeconds: 0 });
+    world.sandbox.injectFault({
+      method: 'GET',
+      path: '/features/AKS-OpenServiceMesh',
+      status: 429,
+      times: 1,
+      retryAfterSeconds: 0,
+    });
     const feature = await features.features.get('Microsoft.ContainerService', 'AKS-OpenServiceMesh');
     expect(feature.properties?.state).toBe('NotRegistered');
     const attempts = world.sandbox.requestLog().filter((entry) => entry.path.endsWith('/features/AKS-OpenServiceMesh'));
@@ -28,21 +34,29 @@ describe('fault injection', () => {
 
   test('a persistent 500 surfaces as a RestError after the SDK gives up', async () => {
     const features = await featureClient(target);
-    world.sandbox.injectFault({ path: 'features/EnableAzureRBACPreview', status: 500, errorCode: 'InternalServerError' });
+    world.sandbox.injectFault({
+      path: 'features/EnableAzureRBACPreview',
+      status: 500,
+      errorCode: 'InternalServerError',
+    });
     try {
-      await expect(features.features.get('Microsoft.ContainerService', 'EnableAzureRBACPreview')).rejects.toMatchObject({ statusCode: 500 });
+      await expect(features.features.get('Microsoft.ContainerService', 'EnableAzureRBACPreview')).rejects.toMatchObject(
+        { statusCode: 500 },
+      );
     } finally {
       world.sandbox.clearFaults();
     }
-    expect((await features.features.get('Microsoft.ContainerService', 'EnableAzureRBACPreview')).properties?.state).toBe('Registered');
+    expect(
+      (await features.features.get('Microsoft.ContainerService', 'EnableAzureRBACPreview')).properties?.state,
+    ).toBe('Registered');
   });
 
   test('operationOutcome Failed ends the operation Failed and the poller throws the ARM error', async () => {
     const client = await extensionsClient(target);
     world.sandbox.injectFault({ method: 'PUT', path: '/extensions/osm-fails', operationOutcome: 'Failed', times: 1 });
-    await expect(client.extensions.beginCreateAndWait(RG, ...ARC, 'osm-fails', { extensionType: 'microsoft.openservicemesh' })).rejects.toThrow(
-      /The extension operation failed with the following error/,
-    );
+    await expect(
+      client.extensions.beginCreateAndWait(RG, ...ARC, 'osm-fails', { extensionType: 'microsoft.openservicemesh' }),
+    ).rejects.toThrow(/The extension operation failed with the following error/);
     const failed = await client.extensions.get(RG, ...ARC, 'osm-fails');
     expect(failed.provisioningState).toBe('Failed');
     expect(failed.errorInfo?.code).toBe('ExtensionOperationFailed');
@@ -51,16 +65,28 @@ describe('fault injection', () => {
   test('the HTTP control endpoint injects and clears faults for out-of-process tests', async () => {
     const { endpoints } = world.sandbox;
     expect((await rawRequest(endpoints, 'GET', '/_sandbox/health')).status).toBe(200);
-    const added = await rawRequest(endpoints, 'POST', '/_sandbox/faults', { body: { path: '/providers/Microsoft.Kubernetes/connectedClusters/', status: 503 } });
+    const added = await rawRequest(endpoints, 'POST', '/_sandbox/faults', {
+      body: { path: '/providers/Microsoft.Kubernetes/connectedClusters/', status: 503 },
+    });
     expect(added.status).toBe(201);
     const client = await extensionsClient(target);
-    const throttled = await rawRequest(endpoints, 'GET', '/subscriptions/x/resourceGroups/y/providers/Microsoft.Kubernetes/connectedClusters/z/providers/Microsoft.KubernetesConfiguration/extensions?api-version=2023-05-01', {
-      headers: { authorization: `Bearer ${(await target.credential.getToken(`${endpoints.armUrl}/.default`))?.token ?? ''}` },
-    });
+    const throttled = await rawRequest(
+      endpoints,
+      'GET',
+      '/subscriptions/x/resourceGroups/y/providers/Microsoft.Kubernetes/connectedClusters/z/providers/Microsoft.KubernetesConfiguration/extensions?api-version=2023-05-01',
+      {
+        headers: {
+          authorization: `Bearer ${(await target.credential.getToken(`${endpoints.armUrl}/.default`))?.token ?? ''}`,
+        },
+      },
+    );
     expect(throttled.status).toBe(503);
     expect(throttled.headers['retry-after']).toBeDefined();
     expect((await rawRequest(endpoints, 'DELETE', '/_sandbox/faults')).status).toBe(204);
-    await expect(client.extensions.get(RG, ...ARC, 'nothing-here')).rejects.toMatchObject({ statusCode: 404, code: 'ExtensionNotFound' });
+    await expect(client.extensions.get(RG, ...ARC, 'nothing-here')).rejects.toMatchObject({
+      statusCode: 404,
+      code: 'ExtensionNotFound',
+    });
     const invalid = await rawRequest(endpoints, 'POST', '/_sandbox/faults', { body: { path: 'x' } });
     expect(invalid.status).toBe(400);
   });
@@ -80,13 +106,18 @@ describe('managed clusters', () => {
     expect(updated.provisioningState).toBe('Succeeded');
     expect(updated.addonProfiles?.openServiceMesh?.enabled).toBe(true);
     expect(updated.fqdn).toBe(cluster.fqdn);
-    const log = world.sandbox.requestLog().filter((entry) => entry.method === 'PUT' && entry.path.includes('managedClusters'));
+    const log = world.sandbox
+      .requestLog()
+      .filter((entry) => entry.method === 'PUT' && entry.path.includes('managedClusters'));
     expect(log.at(-1)?.apiVersion).toBe('2026-06-01');
   });
 
   test('an unknown managed cluster is a 404 ResourceNotFound', async () => {
     const aks = await containerServiceClient(target);
-    await expect(aks.managedClusters.get(RG, 'nope')).rejects.toMatchObject({ statusCode: 404, code: 'ResourceNotFound' });
+    await expect(aks.managedClusters.get(RG, 'nope')).rejects.toMatchObject({
+      statusCode: 404,
+      code: 'ResourceNotFound',
+    });
   });
 });
 

@@ -17,8 +17,14 @@ describe('route matching', () => {
   });
 
   test('tells a wrong method apart from an unknown path', () => {
-    expect(matchRoute(routes, 'DELETE', '/subscriptions/abc/providers/ns')).toMatchObject({ route: undefined, pathMatched: true });
-    expect(matchRoute(routes, 'GET', '/subscriptions/abc/other/ns')).toMatchObject({ route: undefined, pathMatched: false });
+    expect(matchRoute(routes, 'DELETE', '/subscriptions/abc/providers/ns')).toMatchObject({
+      route: undefined,
+      pathMatched: true,
+    });
+    expect(matchRoute(routes, 'GET', '/subscriptions/abc/other/ns')).toMatchObject({
+      route: undefined,
+      pathMatched: false,
+    });
   });
 
   test('api-version: missing, unsupported, supported', () => {

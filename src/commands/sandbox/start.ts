@@ -1,7 +1,12 @@
 import { Flags } from '@oclif/core';
 import { ArcmeshCommand } from '../_shared/base-command.js';
 import { defaultSandboxStateDir } from '../../sandbox/connection.js';
-import { runForegroundSandbox, runningSandboxEndpoints, sandboxEnvironment, startDetachedSandbox } from '../../sandbox/lifecycle.js';
+import {
+  runForegroundSandbox,
+  runningSandboxEndpoints,
+  sandboxEnvironment,
+  startDetachedSandbox,
+} from '../../sandbox/lifecycle.js';
 import type { SandboxEndpoints } from '../../sandbox/arm/contract.js';
 import { stateDirFlag } from './shared.js';
 
@@ -10,19 +15,29 @@ export default class SandboxStart extends ArcmeshCommand<typeof SandboxStart> {
   static override examples = ['<%= config.bin %> sandbox start', 'eval "$(<%= config.bin %> sandbox env)"'];
   static override flags = {
     'state-dir': stateDirFlag,
-    port: Flags.integer({ description: 'Port on 127.0.0.1 (default: the previous port if free, else any free port).', min: 0, max: 65535 }),
+    port: Flags.integer({
+      description: 'Port on 127.0.0.1 (default: the previous port if free, else any free port).',
+      min: 0,
+      max: 65535,
+    }),
     foreground: Flags.boolean({ description: 'Run in this process until Ctrl-C / SIGTERM instead of detaching.' }),
   };
 
   override async run(): Promise<void> {
     const stateDir = this.flags['state-dir'] ?? defaultSandboxStateDir();
     if (this.flags.foreground) {
-      await runForegroundSandbox({ stateDir, port: this.flags.port, onReady: (endpoints) => this.report(stateDir, endpoints, false) });
+      await runForegroundSandbox({
+        stateDir,
+        port: this.flags.port,
+        onReady: (endpoints) => this.report(stateDir, endpoints, false),
+      });
       return;
     }
     const running = await runningSandboxEndpoints(stateDir);
     if (running) {
-      this.reporter.warn(`A sandbox is already running for ${stateDir} (pid ${String(running.pid ?? 'in-process')}); leaving it as it is.`);
+      this.reporter.warn(
+        `A sandbox is already running for ${stateDir} (pid ${String(running.pid ?? 'in-process')}); leaving it as it is.`,
+      );
       this.report(stateDir, running, true);
       return;
     }

@@ -23,7 +23,10 @@ export const CLUSTER_TYPES = {
 
 /** The stored cluster behind `{rp}/{clusterType}/{cluster}` in a path, or ARM's 404. */
 export function findCluster(context: RequestContext): Record<string, unknown> {
-  const { subscriptionId, resourceGroup, clusterRp, clusterType, cluster } = context.params as Record<string, string | undefined>;
+  const { subscriptionId, resourceGroup, clusterRp, clusterType, cluster } = context.params as Record<
+    string,
+    string | undefined
+  >;
   const canonicalType = CLUSTER_TYPES[key(`${clusterRp}/${clusterType}`) as keyof typeof CLUSTER_TYPES];
   const id = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/${clusterRp}/${clusterType}/${cluster}`;
   const found =
@@ -32,16 +35,30 @@ export function findCluster(context: RequestContext): Record<string, unknown> {
       : canonicalType === 'Microsoft.ContainerService/managedClusters'
         ? context.store.state.managedClusters[key(id)]
         : undefined;
-  if (!found) throw resourceNotFound(canonicalType ?? `${clusterRp ?? ""}/${clusterType ?? ""}`, cluster ?? "", resourceGroup ?? "");
+  if (!found)
+    throw resourceNotFound(
+      canonicalType ?? `${clusterRp ?? ''}/${clusterType ?? ''}`,
+      cluster ?? '',
+      resourceGroup ?? '',
+    );
   return found;
 }
 
 function getConnectedCluster(context: RequestContext): HandlerResult {
-  return json(200, findCluster({ ...context, params: { ...context.params, clusterRp: 'Microsoft.Kubernetes', clusterType: 'connectedClusters' } }));
+  return json(
+    200,
+    findCluster({
+      ...context,
+      params: { ...context.params, clusterRp: 'Microsoft.Kubernetes', clusterType: 'connectedClusters' },
+    }),
+  );
 }
 
 function managedClusterParams(context: RequestContext): RequestContext {
-  return { ...context, params: { ...context.params, clusterRp: 'Microsoft.ContainerService', clusterType: 'managedClusters' } };
+  return {
+    ...context,
+    params: { ...context.params, clusterRp: 'Microsoft.ContainerService', clusterType: 'managedClusters' },
+  };
 }
 
 function getManagedCluster(context: RequestContext): HandlerResult {
@@ -49,7 +66,13 @@ function getManagedCluster(context: RequestContext): HandlerResult {
 }
 
 /** Fields the client may not set: the service computes them, so a PUT body's values are ignored. */
-const READ_ONLY_PROPERTIES = ['provisioningState', 'powerState', 'currentKubernetesVersion', 'fqdn', 'nodeResourceGroup'];
+const READ_ONLY_PROPERTIES = [
+  'provisioningState',
+  'powerState',
+  'currentKubernetesVersion',
+  'fqdn',
+  'nodeResourceGroup',
+];
 
 function putManagedCluster(context: RequestContext): HandlerResult {
   const existing = findCluster(managedClusterParams(context));
@@ -83,7 +106,13 @@ function operationFailure(context: RequestContext) {
 const RG = '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers';
 
 export const clusterRoutes: Route[] = [
-  route('GET', `${RG}/Microsoft.Kubernetes/connectedClusters/{cluster}`, getConnectedCluster, { apiVersions: apiVersionsSince('2020-01-01') }),
-  route('GET', `${RG}/Microsoft.ContainerService/managedClusters/{cluster}`, getManagedCluster, { apiVersions: apiVersionsSince('2020-01-01') }),
-  route('PUT', `${RG}/Microsoft.ContainerService/managedClusters/{cluster}`, putManagedCluster, { apiVersions: apiVersionsSince('2020-01-01') }),
+  route('GET', `${RG}/Microsoft.Kubernetes/connectedClusters/{cluster}`, getConnectedCluster, {
+    apiVersions: apiVersionsSince('2020-01-01'),
+  }),
+  route('GET', `${RG}/Microsoft.ContainerService/managedClusters/{cluster}`, getManagedCluster, {
+    apiVersions: apiVersionsSince('2020-01-01'),
+  }),
+  route('PUT', `${RG}/Microsoft.ContainerService/managedClusters/{cluster}`, putManagedCluster, {
+    apiVersions: apiVersionsSince('2020-01-01'),
+  }),
 ];

@@ -19,7 +19,12 @@
  *         unknown version → 404 ExtensionTypeVersionNotFound (codes are the sandbox's choice, unverified).
  * The 2022-01-15-preview shapes (releaseTrains arrays) are not served: that api-version gets ARM's 400.
  */
-import { DEFAULT_RELEASE_TRAIN, OSM_DEFAULT_RELEASE_NAMESPACE, OSM_EXTENSION_TYPE, OSM_RELEASE_TRAINS } from './catalog.js';
+import {
+  DEFAULT_RELEASE_TRAIN,
+  OSM_DEFAULT_RELEASE_NAMESPACE,
+  OSM_EXTENSION_TYPE,
+  OSM_RELEASE_TRAINS,
+} from './catalog.js';
 import { findCluster } from './clusters.js';
 import { ArmHttpError, badRequest, json, route, type HandlerResult, type RequestContext, type Route } from './http.js';
 
@@ -34,7 +39,11 @@ function parentPath(context: RequestContext): string {
 function checkType(context: RequestContext): void {
   const name = context.params.extensionType as string;
   if (name.toLowerCase() !== OSM_EXTENSION_TYPE) {
-    throw new ArmHttpError(404, 'ExtensionTypeNotFound', `Extension type '${name}' was not found. The sandbox's catalogue has '${OSM_EXTENSION_TYPE}' only.`);
+    throw new ArmHttpError(
+      404,
+      'ExtensionTypeNotFound',
+      `Extension type '${name}' was not found. The sandbox's catalogue has '${OSM_EXTENSION_TYPE}' only.`,
+    );
   }
 }
 
@@ -66,7 +75,12 @@ function versionResource(parent: string, version: string) {
     type: 'Microsoft.KubernetesConfiguration/extensionTypes/versions',
     properties: {
       version,
-      unsupportedKubernetesVersions: { connectedCluster: [], provisionedCluster: [], managedCluster: [], appliances: [] },
+      unsupportedKubernetesVersions: {
+        connectedCluster: [],
+        provisionedCluster: [],
+        managedCluster: [],
+        appliances: [],
+      },
     },
   };
 }
@@ -109,14 +123,19 @@ function getVersion(context: RequestContext): HandlerResult {
   const version = context.params.version as string;
   const known = Object.values(OSM_RELEASE_TRAINS).some((versions) => versions.includes(version));
   if (!known) {
-    throw new ArmHttpError(404, 'ExtensionTypeVersionNotFound', `Version '${version}' of extension type '${OSM_EXTENSION_TYPE}' was not found in any release train.`);
+    throw new ArmHttpError(
+      404,
+      'ExtensionTypeVersionNotFound',
+      `Version '${version}' of extension type '${OSM_EXTENSION_TYPE}' was not found in any release train.`,
+    );
   }
   return json(200, versionResource(parent, version));
 }
 
 const BY_CLUSTER =
   '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers/{clusterRp}/{clusterType}/{cluster}/providers/Microsoft.KubernetesConfiguration/extensionTypes';
-const BY_LOCATION = '/subscriptions/{subscriptionId}/providers/Microsoft.KubernetesConfiguration/locations/{location}/extensionTypes';
+const BY_LOCATION =
+  '/subscriptions/{subscriptionId}/providers/Microsoft.KubernetesConfiguration/locations/{location}/extensionTypes';
 const options = { apiVersions: EXTENSION_TYPE_API_VERSIONS };
 
 export const extensionTypeRoutes: Route[] = [BY_CLUSTER, BY_LOCATION].flatMap((base) => [
