@@ -112,6 +112,20 @@ describe('managed clusters', () => {
     expect(log.at(-1)?.apiVersion).toBe('2026-06-01');
   });
 
+  test('PUT of a new managed cluster answers 201 and ends Succeeded', async () => {
+    const aks = await containerServiceClient(target);
+    const created = await aks.managedClusters.beginCreateOrUpdateAndWait(RG, 'aks-new', {
+      location: 'eastus',
+      kubernetesVersion: '1.31',
+      dnsPrefix: 'aks-new',
+      addonProfiles: { OpenServiceMesh: { enabled: true } },
+    });
+    expect(created).toMatchObject({ name: 'aks-new', provisioningState: 'Succeeded', kubernetesVersion: '1.31' });
+    expect(created.addonProfiles).toHaveProperty('OpenServiceMesh');
+    const put = world.sandbox.requestLog().filter((entry) => entry.method === 'PUT' && entry.path.endsWith('/aks-new'));
+    expect(put.map((entry) => entry.status)).toEqual([201]);
+  });
+
   test('an unknown managed cluster is a 404 ResourceNotFound', async () => {
     const aks = await containerServiceClient(target);
     await expect(aks.managedClusters.get(RG, 'nope')).rejects.toMatchObject({

@@ -74,26 +74,53 @@ const READ_ONLY_PROPERTIES = [
   'nodeResourceGroup',
 ];
 
-function putManagedCluster(context: RequestContext): HandlerResult {
-  const existing = findCluster(managedClusterParams(context));
-  const body = objectBody(context);
+/** A new cluster from a PUT body; the service's computed fields are filled in as AKS would. */
+function newManagedCluster(context: RequestContext, body: Record<string, unknown>): Record<string, unknown> {
+  const { subscriptionId, resourceGroup, cluster } = context.params as Record<string, string>;
   const sent = isRecord(body.properties) ? body.properties : {};
-  const current = existing.properties as Record<string, unknown>;
-  const properties: Record<string, unknown> = { ...current, ...sent };
-  for (const name of READ_ONLY_PROPERTIES) properties[name] = current[name];
-  properties.provisioningState = 'Updating';
-  existing.properties = properties;
-  if (isRecord(body.tags)) existing.tags = body.tags;
+  return {
+    id: `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${cluster}`,
+    name: cluster,
+    type: 'Microsoft.ContainerService/ManagedClusters',
+    location: typeof body.location === 'string' ? body.location : SANDBOX_LOCATION,
+    properties: {
+      ...sent,
+      powerState: { code: 'Running' },
+      currentKubernetesVersion: sent.kubernetesVersion ?? null,
+      fqdn: `${cluster}-dns.hcp.${SANDBOX_LOCATION}.azmk8s.io`,
+      nodeResourceGroup: `MC_${resourceGroup}_${cluster}_${SANDBOX_LOCATION}`,
+    },
+  };
+}
+
+function putManagedCluster(context: RequestContext): HandlerResult {
+  const body = objectBody(context);
+  const { subscriptionId, resourceGroup, cluster: name } = context.params as Record<string, string>;
+  const clusterKey = key(
+    `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${name}`,
+  );
+  const existing = context.store.state.managedClusters[clusterKey];
+  const cluster = existing ?? newManagedCluster(context, body);
+  if (existing) {
+    const sent = isRecord(body.properties) ? body.properties : {};
+    const current = existing.properties as Record<string, unknown>;
+    const properties: Record<string, unknown> = { ...current, ...sent };
+    for (const readOnly of READ_ONLY_PROPERTIES) properties[readOnly] = current[readOnly];
+    existing.properties = properties;
+  }
+  (cluster.properties as Record<string, unknown>).provisioningState = existing ? 'Updating' : 'Creating';
+  if (isRecord(body.tags)) cluster.tags = body.tags;
+  context.store.state.managedClusters[clusterKey] = cluster;
   const operation = context.store.startOperation({
     kind: 'managedClusterUpdate',
-    resourceId: existing.id as string,
+    resourceId: cluster.id as string,
     runningStatus: 'InProgress',
-    pathPrefix: `/subscriptions/${context.params.subscriptionId as string}/providers/Microsoft.ContainerService/locations/${SANDBOX_LOCATION}`,
+    pathPrefix: `/subscriptions/${subscriptionId}/providers/Microsoft.ContainerService/locations/${SANDBOX_LOCATION}`,
     durationMs: context.options.operationDurationMs,
     now: context.now,
     error: context.failOperation ? operationFailure(context) : undefined,
   });
-  return json(200, existing, operationHeaders(context, operation, { location: false }));
+  return json(existing ? 200 : 201, cluster, operationHeaders(context, operation, { location: false }));
 }
 
 function operationFailure(context: RequestContext) {

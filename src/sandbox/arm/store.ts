@@ -160,7 +160,7 @@ function seedConnectedCluster(name: string, distribution: string, kubernetesVers
       provisioningState: 'Succeeded',
       distribution,
       distributionVersion: null,
-      infrastructure: distribution === 'openshift' ? 'generic' : 'generic',
+      infrastructure: 'generic',
       connectivityStatus: 'Connected',
       lastConnectivityTime: new Date().toISOString(),
       offering: null,
@@ -223,8 +223,6 @@ function seedState(): ArmState {
     operations: {},
   };
 }
-
-export type ExtensionEventSink = (event: StoredExtensionEvent) => void;
 
 export class ArmStore {
   private lastWritten = '';
