@@ -326,6 +326,25 @@ describe('extension types', () => {
     expect(majorZero.body.value.every((version) => version.name.startsWith('0.'))).toBe(true);
   });
 
+  test('2022-01-15-preview answers the older shapes', async () => {
+    const type = await armRequest<{ properties: Record<string, unknown> }>(target, {
+      method: 'GET',
+      path: `${extensionsPath(AKS).replace(/extensions$/, 'extensionTypes')}/microsoft.openservicemesh`,
+      apiVersion: '2022-01-15-preview',
+    });
+    expect(type.body.properties).toMatchObject({
+      releaseTrains: Object.keys(OSM_RELEASE_TRAINS),
+      clusterTypes: 'managedClusters',
+      supportedScopes: { clusterScopeSettings: { properties: { allowMultipleInstances: false } } },
+    });
+    const versions = await armRequest<{ versions: Array<{ releaseTrain: string; versions: string[] }> }>(target, {
+      method: 'GET',
+      path: `${byLocation}/microsoft.openservicemesh/versions`,
+      apiVersion: '2022-01-15-preview',
+    });
+    expect(versions.body.versions).toContainEqual({ releaseTrain: 'staging', versions: OSM_RELEASE_TRAINS.staging });
+  });
+
   test('unknown type is 404 and unknown train is 400', async () => {
     await expect(
       armRequest(target, { method: 'GET', path: `${byLocation}/microsoft.nothing`, apiVersion: '2023-05-01-preview' }),

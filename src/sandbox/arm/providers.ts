@@ -33,8 +33,11 @@ const RESOURCE_TYPES: Record<string, Array<{ resourceType: string; apiVersions: 
         '2020-07-01-preview',
       ],
     },
-    { resourceType: 'extensionTypes', apiVersions: ['2024-11-01-preview', '2023-05-01-preview'] },
-    { resourceType: 'locations/extensionTypes', apiVersions: ['2024-11-01-preview', '2023-05-01-preview'] },
+    { resourceType: 'extensionTypes', apiVersions: ['2024-11-01-preview', '2023-05-01-preview', '2022-01-15-preview'] },
+    {
+      resourceType: 'locations/extensionTypes',
+      apiVersions: ['2024-11-01-preview', '2023-05-01-preview', '2022-01-15-preview'],
+    },
     { resourceType: 'operations', apiVersions: ['2025-03-01', '2023-05-01', '2021-09-01'], locations: [] },
   ],
   'microsoft.kubernetes': [
