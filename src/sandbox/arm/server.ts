@@ -281,8 +281,10 @@ export async function startArmSandbox(options: ArmSandboxOptions): Promise<Runni
       store.persist();
       listeners.clear();
       // Only remove endpoints.json if it still describes this server (another sandbox may have taken over the directory).
-      const current = await readFile(endpointsFile, 'utf8').catch(() => '');
-      if (current.includes(`"armUrl": "${baseUrl}"`)) await rm(endpointsFile, { force: true });
+      const current = await readFile(endpointsFile, 'utf8')
+        .then((text) => JSON.parse(text) as Partial<SandboxEndpoints>)
+        .catch(() => undefined);
+      if (current?.armUrl === baseUrl) await rm(endpointsFile, { force: true });
     },
   };
 }

@@ -17,6 +17,7 @@ import {
 export const STATE_FILE = 'arm-state.json';
 const STATE_VERSION = 1;
 export const SANDBOX_LOCATION = 'eastus';
+const FINISHED_OPERATION_RETENTION_MS = 60 * 60 * 1000;
 
 export interface PendingTransition {
   to: string;
@@ -277,7 +278,12 @@ export class ArmStore {
       } else track(record.pending.dueAt);
     }
     for (const operation of Object.values(this.state.operations)) {
-      if (operation.endTime) continue;
+      if (operation.endTime) {
+        // Clients poll an operation right after it ends; an hour later nobody will, so the state file need not keep it.
+        if (Date.parse(operation.endTime) < now - FINISHED_OPERATION_RETENTION_MS)
+          delete this.state.operations[operation.id];
+        continue;
+      }
       if (operation.dueAt <= now) this.completeOperation(operation, now);
       else track(operation.dueAt);
     }
