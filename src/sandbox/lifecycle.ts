@@ -17,6 +17,19 @@ const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
 const POLL_MS = 100;
 
+/** How fast the emulated service moves; unset fields keep the emulator's defaults (3 s operations, 5 s registrations, Retry-After 1). */
+export interface SandboxTimings {
+  operationDurationMs?: number | undefined;
+  registrationDelayMs?: number | undefined;
+  retryAfterSeconds?: number | undefined;
+}
+
+const TIMING_FLAGS: Record<keyof SandboxTimings, string> = {
+  operationDurationMs: '--operation-duration-ms',
+  registrationDelayMs: '--registration-delay-ms',
+  retryAfterSeconds: '--retry-after-seconds',
+};
+
 export interface SandboxStatus {
   running: boolean;
   stateDir: string;
@@ -94,6 +107,7 @@ async function logTail(logFile: string): Promise<string> {
 export async function startDetachedSandbox(options: {
   stateDir: string;
   port?: number | undefined;
+  timings?: SandboxTimings;
   cliScript: string;
 }): Promise<SandboxEndpoints> {
   await mkdir(options.stateDir, { recursive: true, mode: 0o700 });
@@ -103,6 +117,10 @@ export async function startDetachedSandbox(options: {
   const log = openSync(logFile, 'a');
   const args = [options.cliScript, 'sandbox', 'start', '--foreground', '--state-dir', options.stateDir];
   if (options.port !== undefined) args.push('--port', String(options.port));
+  for (const [name, flag] of Object.entries(TIMING_FLAGS) as Array<[keyof SandboxTimings, string]>) {
+    const value = options.timings?.[name];
+    if (value !== undefined) args.push(flag, String(value));
+  }
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log], env: process.env });
   closeSync(log);
   let exitCode: number | null | undefined;
@@ -130,10 +148,16 @@ export async function startDetachedSandbox(options: {
 export async function runForegroundSandbox(options: {
   stateDir: string;
   port?: number | undefined;
+  timings?: SandboxTimings;
   onReady: (endpoints: SandboxEndpoints) => void;
 }): Promise<void> {
   const { startArmSandbox } = await import('./arm/server.js');
-  const sandbox = await startArmSandbox({ stateDir: options.stateDir, port: options.port ?? 0, publishPid: true });
+  const sandbox = await startArmSandbox({
+    ...options.timings,
+    stateDir: options.stateDir,
+    port: options.port ?? 0,
+    publishPid: true,
+  });
   options.onReady(sandbox.endpoints);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));

@@ -2,6 +2,9 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { extensionsClient } from '../../src/azure/clients.js';
+import { resolveAzureTarget } from '../../src/azure/target.js';
+import { SANDBOX_CLUSTERS, SANDBOX_RESOURCE_GROUP } from '../../src/sandbox/arm/contract.js';
 import { runCli } from '../helpers/cli.js';
 
 let stateDir: string;
@@ -17,7 +20,7 @@ afterAll(async () => {
 });
 
 test('sandbox start (detached), status, env, start again, stop, status', async () => {
-  const started = await runCli(['sandbox', 'start', '--state-dir', stateDir]);
+  const started = await runCli(['sandbox', 'start', '--state-dir', stateDir, '--operation-duration-ms', '0']);
   expect(started.code, started.stderr).toBe(0);
   const endpoints = started.json<{
     running: boolean;
@@ -49,6 +52,21 @@ test('sandbox start (detached), status, env, start again, stop, status', async (
   expect(again.code).toBe(0);
   expect(again.json()).toMatchObject({ alreadyRunning: true, pid: endpoints.pid });
   expect(again.stderr).toContain('already running');
+
+  // The detached sandbox serves the SDK clients, with the timings given to start.
+  const target = await resolveAzureTarget({ sandbox: true, sandboxStateDir: stateDir });
+  const client = await extensionsClient(target);
+  const created = await client.extensions.beginCreateAndWait(
+    SANDBOX_RESOURCE_GROUP,
+    'Microsoft.Kubernetes',
+    'connectedClusters',
+    SANDBOX_CLUSTERS.arc,
+    'osm',
+    {
+      extensionType: 'microsoft.openservicemesh',
+    },
+  );
+  expect(created.provisioningState).toBe('Succeeded');
 
   const stopped = await runCli(['sandbox', 'stop', '--state-dir', stateDir]);
   expect(stopped.code, stopped.stderr).toBe(0);

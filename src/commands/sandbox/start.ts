@@ -20,15 +20,33 @@ export default class SandboxStart extends ArcmeshCommand<typeof SandboxStart> {
       min: 0,
       max: 65535,
     }),
+    'operation-duration-ms': Flags.integer({
+      description: 'How long long-running operations take (default 3000).',
+      min: 0,
+    }),
+    'registration-delay-ms': Flags.integer({
+      description: 'How long feature and provider registrations stay Registering (default 5000).',
+      min: 0,
+    }),
+    'retry-after-seconds': Flags.integer({
+      description: 'Retry-After sent with long-running operations (default 1).',
+      min: 0,
+    }),
     foreground: Flags.boolean({ description: 'Run in this process until Ctrl-C / SIGTERM instead of detaching.' }),
   };
 
   override async run(): Promise<void> {
     const stateDir = this.flags['state-dir'] ?? defaultSandboxStateDir();
+    const timings = {
+      operationDurationMs: this.flags['operation-duration-ms'],
+      registrationDelayMs: this.flags['registration-delay-ms'],
+      retryAfterSeconds: this.flags['retry-after-seconds'],
+    };
     if (this.flags.foreground) {
       await runForegroundSandbox({
         stateDir,
         port: this.flags.port,
+        timings,
         onReady: (endpoints) => this.report(stateDir, endpoints, false),
       });
       return;
@@ -43,7 +61,7 @@ export default class SandboxStart extends ArcmeshCommand<typeof SandboxStart> {
     }
     const cliScript = process.argv[1] as string;
     this.reporter.progress('Starting the sandbox');
-    const endpoints = await startDetachedSandbox({ stateDir, port: this.flags.port, cliScript });
+    const endpoints = await startDetachedSandbox({ stateDir, port: this.flags.port, timings, cliScript });
     this.report(stateDir, endpoints, false);
   }
 
