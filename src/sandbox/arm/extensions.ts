@@ -258,6 +258,7 @@ function putExtension(context: RequestContext): HandlerResult {
   const properties: Record<string, unknown> = {
     ...sent,
     autoUpgradeMinorVersion: sent.autoUpgradeMinorVersion ?? !pinned,
+    // The service fills in `Stable` (capitalised, as the 2025 recording shows); trains are matched case-insensitively.
     releaseTrain: sent.releaseTrain ?? 'Stable',
     version: sent.version ?? null,
     configurationSettings: isRecord(sent.configurationSettings) ? sent.configurationSettings : {},
