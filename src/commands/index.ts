@@ -12,6 +12,10 @@ import FeatureShow from './feature/show.js';
 import FeatureUnregister from './feature/unregister.js';
 import ProviderRegister from './provider/register.js';
 import ProviderShow from './provider/show.js';
+import SandboxEnv from './sandbox/env.js';
+import SandboxStart from './sandbox/start.js';
+import SandboxStatus from './sandbox/status.js';
+import SandboxStop from './sandbox/stop.js';
 
 export const COMMANDS: Record<string, typeof Command> = {
   'addon:disable': AddonDisable,
@@ -23,4 +27,8 @@ export const COMMANDS: Record<string, typeof Command> = {
   'feature:unregister': FeatureUnregister,
   'provider:register': ProviderRegister,
   'provider:show': ProviderShow,
+  'sandbox:start': SandboxStart,
+  'sandbox:stop': SandboxStop,
+  'sandbox:status': SandboxStatus,
+  'sandbox:env': SandboxEnv,
 };

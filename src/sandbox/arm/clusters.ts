@@ -23,7 +23,10 @@ export const CLUSTER_TYPES = {
 
 /** The stored cluster behind `{rp}/{clusterType}/{cluster}` in a path, or ARM's 404. */
 export function findCluster(context: RequestContext): Record<string, unknown> {
-  const { subscriptionId, resourceGroup, clusterRp, clusterType, cluster } = context.params as Record<string, string | undefined>;
+  const { subscriptionId, resourceGroup, clusterRp, clusterType, cluster } = context.params as Record<
+    string,
+    string | undefined
+  >;
   const canonicalType = CLUSTER_TYPES[key(`${clusterRp}/${clusterType}`) as keyof typeof CLUSTER_TYPES];
   const id = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/${clusterRp}/${clusterType}/${cluster}`;
   const found =
@@ -32,16 +35,30 @@ export function findCluster(context: RequestContext): Record<string, unknown> {
       : canonicalType === 'Microsoft.ContainerService/managedClusters'
         ? context.store.state.managedClusters[key(id)]
         : undefined;
-  if (!found) throw resourceNotFound(canonicalType ?? `${clusterRp ?? ""}/${clusterType ?? ""}`, cluster ?? "", resourceGroup ?? "");
+  if (!found)
+    throw resourceNotFound(
+      canonicalType ?? `${clusterRp ?? ''}/${clusterType ?? ''}`,
+      cluster ?? '',
+      resourceGroup ?? '',
+    );
   return found;
 }
 
 function getConnectedCluster(context: RequestContext): HandlerResult {
-  return json(200, findCluster({ ...context, params: { ...context.params, clusterRp: 'Microsoft.Kubernetes', clusterType: 'connectedClusters' } }));
+  return json(
+    200,
+    findCluster({
+      ...context,
+      params: { ...context.params, clusterRp: 'Microsoft.Kubernetes', clusterType: 'connectedClusters' },
+    }),
+  );
 }
 
 function managedClusterParams(context: RequestContext): RequestContext {
-  return { ...context, params: { ...context.params, clusterRp: 'Microsoft.ContainerService', clusterType: 'managedClusters' } };
+  return {
+    ...context,
+    params: { ...context.params, clusterRp: 'Microsoft.ContainerService', clusterType: 'managedClusters' },
+  };
 }
 
 function getManagedCluster(context: RequestContext): HandlerResult {
@@ -49,28 +66,61 @@ function getManagedCluster(context: RequestContext): HandlerResult {
 }
 
 /** Fields the client may not set: the service computes them, so a PUT body's values are ignored. */
-const READ_ONLY_PROPERTIES = ['provisioningState', 'powerState', 'currentKubernetesVersion', 'fqdn', 'nodeResourceGroup'];
+const READ_ONLY_PROPERTIES = [
+  'provisioningState',
+  'powerState',
+  'currentKubernetesVersion',
+  'fqdn',
+  'nodeResourceGroup',
+];
+
+/** A new cluster from a PUT body; the service's computed fields are filled in as AKS would. */
+function newManagedCluster(context: RequestContext, body: Record<string, unknown>): Record<string, unknown> {
+  const { subscriptionId, resourceGroup, cluster } = context.params as Record<string, string>;
+  const sent = isRecord(body.properties) ? body.properties : {};
+  return {
+    id: `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${cluster}`,
+    name: cluster,
+    type: 'Microsoft.ContainerService/ManagedClusters',
+    location: typeof body.location === 'string' ? body.location : SANDBOX_LOCATION,
+    properties: {
+      ...sent,
+      powerState: { code: 'Running' },
+      currentKubernetesVersion: sent.kubernetesVersion ?? null,
+      fqdn: `${cluster}-dns.hcp.${SANDBOX_LOCATION}.azmk8s.io`,
+      nodeResourceGroup: `MC_${resourceGroup}_${cluster}_${SANDBOX_LOCATION}`,
+    },
+  };
+}
 
 function putManagedCluster(context: RequestContext): HandlerResult {
-  const existing = findCluster(managedClusterParams(context));
   const body = objectBody(context);
-  const sent = isRecord(body.properties) ? body.properties : {};
-  const current = existing.properties as Record<string, unknown>;
-  const properties: Record<string, unknown> = { ...current, ...sent };
-  for (const name of READ_ONLY_PROPERTIES) properties[name] = current[name];
-  properties.provisioningState = 'Updating';
-  existing.properties = properties;
-  if (isRecord(body.tags)) existing.tags = body.tags;
+  const { subscriptionId, resourceGroup, cluster: name } = context.params as Record<string, string>;
+  const clusterKey = key(
+    `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${name}`,
+  );
+  const existing = context.store.state.managedClusters[clusterKey];
+  const cluster = existing ?? newManagedCluster(context, body);
+  if (existing) {
+    const sent = isRecord(body.properties) ? body.properties : {};
+    const current = existing.properties as Record<string, unknown>;
+    const properties: Record<string, unknown> = { ...current, ...sent };
+    for (const readOnly of READ_ONLY_PROPERTIES) properties[readOnly] = current[readOnly];
+    existing.properties = properties;
+  }
+  (cluster.properties as Record<string, unknown>).provisioningState = existing ? 'Updating' : 'Creating';
+  if (isRecord(body.tags)) cluster.tags = body.tags;
+  context.store.state.managedClusters[clusterKey] = cluster;
   const operation = context.store.startOperation({
     kind: 'managedClusterUpdate',
-    resourceId: existing.id as string,
+    resourceId: cluster.id as string,
     runningStatus: 'InProgress',
-    pathPrefix: `/subscriptions/${context.params.subscriptionId as string}/providers/Microsoft.ContainerService/locations/${SANDBOX_LOCATION}`,
+    pathPrefix: `/subscriptions/${subscriptionId}/providers/Microsoft.ContainerService/locations/${SANDBOX_LOCATION}`,
     durationMs: context.options.operationDurationMs,
     now: context.now,
     error: context.failOperation ? operationFailure(context) : undefined,
   });
-  return json(200, existing, operationHeaders(context, operation, { location: false }));
+  return json(existing ? 200 : 201, cluster, operationHeaders(context, operation, { location: false }));
 }
 
 function operationFailure(context: RequestContext) {
@@ -83,7 +133,13 @@ function operationFailure(context: RequestContext) {
 const RG = '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers';
 
 export const clusterRoutes: Route[] = [
-  route('GET', `${RG}/Microsoft.Kubernetes/connectedClusters/{cluster}`, getConnectedCluster, { apiVersions: apiVersionsSince('2020-01-01') }),
-  route('GET', `${RG}/Microsoft.ContainerService/managedClusters/{cluster}`, getManagedCluster, { apiVersions: apiVersionsSince('2020-01-01') }),
-  route('PUT', `${RG}/Microsoft.ContainerService/managedClusters/{cluster}`, putManagedCluster, { apiVersions: apiVersionsSince('2020-01-01') }),
+  route('GET', `${RG}/Microsoft.Kubernetes/connectedClusters/{cluster}`, getConnectedCluster, {
+    apiVersions: apiVersionsSince('2020-01-01'),
+  }),
+  route('GET', `${RG}/Microsoft.ContainerService/managedClusters/{cluster}`, getManagedCluster, {
+    apiVersions: apiVersionsSince('2020-01-01'),
+  }),
+  route('PUT', `${RG}/Microsoft.ContainerService/managedClusters/{cluster}`, putManagedCluster, {
+    apiVersions: apiVersionsSince('2020-01-01'),
+  }),
 ];

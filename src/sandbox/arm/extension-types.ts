@@ -17,13 +17,46 @@
  *   version:  one element of `value`.
  * Errors: unknown type → 404 ExtensionTypeNotFound; unknown train → 400 InvalidReleaseTrain;
  *         unknown version → 404 ExtensionTypeVersionNotFound (codes are the sandbox's choice, unverified).
- * The 2022-01-15-preview shapes (releaseTrains arrays) are not served: that api-version gets ARM's 400.
+ *
+ * 2022-01-15-preview has older shapes (from the 2021-05-01-preview/2022-01-15-preview models; no recording):
+ *   type:     { id, name, type, properties: { releaseTrains: ["stable", …], clusterTypes: "connectedClusters"|"managedClusters",
+ *               supportedScopes: { defaultScope: "cluster", clusterScopeSettings: { name: "default",
+ *                 properties: { allowMultipleInstances: false, defaultReleaseNamespace: "arc-osm-system" } } } } }
+ *   versions: { versions: [{ releaseTrain: "stable", versions: ["1.0.0-1", …] }, …], nextLink: null }
+ *             all trains unless `releaseTrain` names one.
  */
-import { DEFAULT_RELEASE_TRAIN, OSM_DEFAULT_RELEASE_NAMESPACE, OSM_EXTENSION_TYPE, OSM_RELEASE_TRAINS } from './catalog.js';
+import {
+  DEFAULT_RELEASE_TRAIN,
+  OSM_DEFAULT_RELEASE_NAMESPACE,
+  OSM_EXTENSION_TYPE,
+  OSM_RELEASE_TRAINS,
+} from './catalog.js';
 import { findCluster } from './clusters.js';
 import { ArmHttpError, badRequest, json, route, type HandlerResult, type RequestContext, type Route } from './http.js';
 
-const EXTENSION_TYPE_API_VERSIONS = ['2023-05-01-preview', '2024-11-01-preview'];
+const LEGACY_API_VERSION = '2022-01-15-preview';
+const EXTENSION_TYPE_API_VERSIONS = [LEGACY_API_VERSION, '2023-05-01-preview', '2024-11-01-preview'];
+
+const isLegacy = (context: RequestContext) => context.apiVersion?.toLowerCase() === LEGACY_API_VERSION;
+
+function legacyTypeResource(parent: string, clusterType: string) {
+  return {
+    id: `${parent}/providers/Microsoft.KubernetesConfiguration/extensionTypes/${OSM_EXTENSION_TYPE}`,
+    name: OSM_EXTENSION_TYPE,
+    type: 'Microsoft.KubernetesConfiguration/extensionTypes',
+    properties: {
+      releaseTrains: Object.keys(OSM_RELEASE_TRAINS),
+      clusterTypes: clusterType,
+      supportedScopes: {
+        defaultScope: 'cluster',
+        clusterScopeSettings: {
+          name: 'default',
+          properties: { allowMultipleInstances: false, defaultReleaseNamespace: OSM_DEFAULT_RELEASE_NAMESPACE },
+        },
+      },
+    },
+  };
+}
 
 /** The parent path the response ids hang under: the cluster, or the subscription's location. */
 function parentPath(context: RequestContext): string {
@@ -34,7 +67,11 @@ function parentPath(context: RequestContext): string {
 function checkType(context: RequestContext): void {
   const name = context.params.extensionType as string;
   if (name.toLowerCase() !== OSM_EXTENSION_TYPE) {
-    throw new ArmHttpError(404, 'ExtensionTypeNotFound', `Extension type '${name}' was not found. The sandbox's catalogue has '${OSM_EXTENSION_TYPE}' only.`);
+    throw new ArmHttpError(
+      404,
+      'ExtensionTypeNotFound',
+      `Extension type '${name}' was not found. The sandbox's catalogue has '${OSM_EXTENSION_TYPE}' only.`,
+    );
   }
 }
 
@@ -66,7 +103,12 @@ function versionResource(parent: string, version: string) {
     type: 'Microsoft.KubernetesConfiguration/extensionTypes/versions',
     properties: {
       version,
-      unsupportedKubernetesVersions: { connectedCluster: [], provisionedCluster: [], managedCluster: [], appliances: [] },
+      unsupportedKubernetesVersions: {
+        connectedCluster: [],
+        provisionedCluster: [],
+        managedCluster: [],
+        appliances: [],
+      },
     },
   };
 }
@@ -83,19 +125,34 @@ function trainVersions(context: RequestContext): readonly string[] {
   return versions;
 }
 
+function legacyClusterType(context: RequestContext): string {
+  return context.params.clusterType?.toLowerCase() === 'managedclusters' ? 'managedClusters' : 'connectedClusters';
+}
+
 function listTypes(context: RequestContext): HandlerResult {
-  return json(200, { value: [typeResource(parentPath(context))], nextLink: null });
+  const parent = parentPath(context);
+  const type = isLegacy(context) ? legacyTypeResource(parent, legacyClusterType(context)) : typeResource(parent);
+  return json(200, { value: [type], nextLink: null });
 }
 
 function getType(context: RequestContext): HandlerResult {
   const parent = parentPath(context);
   checkType(context);
-  return json(200, typeResource(parent));
+  return json(200, isLegacy(context) ? legacyTypeResource(parent, legacyClusterType(context)) : typeResource(parent));
 }
 
 function listVersions(context: RequestContext): HandlerResult {
   const parent = parentPath(context);
   checkType(context);
+  if (isLegacy(context)) {
+    const trains = context.url.searchParams.has('releaseTrain')
+      ? [[context.url.searchParams.get('releaseTrain') as string, trainVersions(context)] as const]
+      : Object.entries(OSM_RELEASE_TRAINS);
+    return json(200, {
+      versions: trains.map(([releaseTrain, versions]) => ({ releaseTrain, versions })),
+      nextLink: null,
+    });
+  }
   let versions = [...trainVersions(context)];
   const major = context.url.searchParams.get('majorVersion');
   if (major) versions = versions.filter((version) => version.split('.')[0] === major);
@@ -109,14 +166,19 @@ function getVersion(context: RequestContext): HandlerResult {
   const version = context.params.version as string;
   const known = Object.values(OSM_RELEASE_TRAINS).some((versions) => versions.includes(version));
   if (!known) {
-    throw new ArmHttpError(404, 'ExtensionTypeVersionNotFound', `Version '${version}' of extension type '${OSM_EXTENSION_TYPE}' was not found in any release train.`);
+    throw new ArmHttpError(
+      404,
+      'ExtensionTypeVersionNotFound',
+      `Version '${version}' of extension type '${OSM_EXTENSION_TYPE}' was not found in any release train.`,
+    );
   }
   return json(200, versionResource(parent, version));
 }
 
 const BY_CLUSTER =
   '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers/{clusterRp}/{clusterType}/{cluster}/providers/Microsoft.KubernetesConfiguration/extensionTypes';
-const BY_LOCATION = '/subscriptions/{subscriptionId}/providers/Microsoft.KubernetesConfiguration/locations/{location}/extensionTypes';
+const BY_LOCATION =
+  '/subscriptions/{subscriptionId}/providers/Microsoft.KubernetesConfiguration/locations/{location}/extensionTypes';
 const options = { apiVersions: EXTENSION_TYPE_API_VERSIONS };
 
 export const extensionTypeRoutes: Route[] = [BY_CLUSTER, BY_LOCATION].flatMap((base) => [

@@ -60,12 +60,19 @@ const PATCHABLE_PROPERTIES = [
   'configurationProtectedSettings',
 ];
 
-const isOsm = (extensionType: unknown): boolean => typeof extensionType === 'string' && extensionType.toLowerCase() === OSM_EXTENSION_TYPE;
+const isOsm = (extensionType: unknown): boolean =>
+  typeof extensionType === 'string' && extensionType.toLowerCase() === OSM_EXTENSION_TYPE;
 
 /** The resource as a client of `apiVersion` sees it; `revealProtected` only for in-process agents. */
-export function renderExtension(extension: StoredExtension, apiVersion: string, revealProtected = false): Record<string, unknown> {
+export function renderExtension(
+  extension: StoredExtension,
+  apiVersion: string,
+  revealProtected = false,
+): Record<string, unknown> {
   const stored = extension.properties;
-  const protectedSettings = isRecord(stored.configurationProtectedSettings) ? stored.configurationProtectedSettings : {};
+  const protectedSettings = isRecord(stored.configurationProtectedSettings)
+    ? stored.configurationProtectedSettings
+    : {};
   const legacy = !apiVersionAtLeast(apiVersion, '2022-03-01');
   const properties: Record<string, unknown> = {
     extensionType: stored.extensionType,
@@ -90,7 +97,8 @@ export function renderExtension(extension: StoredExtension, apiVersion: string, 
     properties.currentVersion = stored.currentVersion ?? null;
     properties.isSystemExtension = false;
   }
-  if (apiVersionAtLeast(apiVersion, '2025-03-01') && stored.autoUpgradeMode !== undefined) properties.autoUpgradeMode = stored.autoUpgradeMode;
+  if (apiVersionAtLeast(apiVersion, '2025-03-01') && stored.autoUpgradeMode !== undefined)
+    properties.autoUpgradeMode = stored.autoUpgradeMode;
   if (apiVersion.toLowerCase() === '2020-07-01-preview') {
     properties.creationTime = extension.systemData.createdAt;
     properties.lastModifiedTime = extension.systemData.lastModifiedAt;
@@ -107,7 +115,12 @@ export function renderExtension(extension: StoredExtension, apiVersion: string, 
 }
 
 /** ARM's 400s for a request the service would refuse; OSM gets the catalogue's trains and versions. */
-function validate(context: RequestContext, properties: Record<string, unknown>, extensionId: string, clusterId: string): void {
+function validate(
+  context: RequestContext,
+  properties: Record<string, unknown>,
+  extensionId: string,
+  clusterId: string,
+): void {
   if (typeof properties.extensionType !== 'string' || !properties.extensionType) {
     throw badRequest('InvalidExtensionType', 'properties.extensionType is required, e.g. "microsoft.openservicemesh".');
   }
@@ -162,7 +175,11 @@ function extensionId(context: RequestContext, clusterId: string): string {
   return `${clusterId}/providers/Microsoft.KubernetesConfiguration/extensions/${context.params.extensionName as string}`;
 }
 
-function findExtension(context: RequestContext): { cluster: Record<string, unknown>; extension: StoredExtension | undefined; id: string } {
+function findExtension(context: RequestContext): {
+  cluster: Record<string, unknown>;
+  extension: StoredExtension | undefined;
+  id: string;
+} {
   const cluster = findCluster(context);
   const id = extensionId(context, cluster.id as string);
   return { cluster, id, extension: context.store.state.extensions[key(id)] };
@@ -176,8 +193,18 @@ function extensionNotFound(context: RequestContext): ArmHttpError {
   );
 }
 
-function startExtensionOperation(context: RequestContext, extension: StoredExtension, kind: OperationKind, runningStatus: string) {
-  const verb = { extensionCreate: 'Create', extensionUpdate: 'Update', extensionDelete: 'Delete', managedClusterUpdate: 'Update' }[kind];
+function startExtensionOperation(
+  context: RequestContext,
+  extension: StoredExtension,
+  kind: OperationKind,
+  runningStatus: string,
+) {
+  const verb = {
+    extensionCreate: 'Create',
+    extensionUpdate: 'Update',
+    extensionDelete: 'Delete',
+    managedClusterUpdate: 'Update',
+  }[kind];
   const error = context.failOperation
     ? {
         code: context.failOperation.errorCode ?? 'ExtensionOperationFailed',
@@ -200,17 +227,18 @@ function startExtensionOperation(context: RequestContext, extension: StoredExten
 function listExtensions(context: RequestContext): HandlerResult {
   const cluster = findCluster(context);
   const all = context.store.extensionsOnCluster(cluster.id as string);
-  const top = Number(context.url.searchParams.get('$top') ?? Number.NaN);
-  const pageSize = Number.isInteger(top) && top > 0 ? Math.min(top, context.options.listPageSize) : context.options.listPageSize;
+  const requestedTop = Number(context.url.searchParams.get('$top') ?? Number.NaN);
+  const pageSize =
+    Number.isInteger(requestedTop) && requestedTop > 0
+      ? Math.min(requestedTop, context.options.listPageSize)
+      : context.options.listPageSize;
   const skip = Number(context.url.searchParams.get('$skipToken') ?? '0') || 0;
   const page = all.slice(skip, skip + pageSize);
   let nextLink: string | null = null;
   if (skip + pageSize < all.length) {
-    const next = new URL(context.url.pathname, context.baseUrl);
-    next.searchParams.set('api-version', context.apiVersion ?? '');
-    next.searchParams.set('$skipToken', String(skip + pageSize));
-    if (context.url.searchParams.has('$top')) next.searchParams.set('$top', String(pageSize));
-    nextLink = next.toString();
+    // Built by hand: ARM writes `$skipToken` literally, URLSearchParams would encode the `$`.
+    const top = context.url.searchParams.has('$top') ? `&$top=${pageSize}` : '';
+    nextLink = `${context.baseUrl}${context.url.pathname}?api-version=${encodeURIComponent(context.apiVersion ?? '')}&$skipToken=${skip + pageSize}${top}`;
   }
   return json(200, { value: page.map((extension) => renderExtension(extension, context.apiVersion ?? '')), nextLink });
 }
@@ -230,10 +258,13 @@ function putExtension(context: RequestContext): HandlerResult {
   const properties: Record<string, unknown> = {
     ...sent,
     autoUpgradeMinorVersion: sent.autoUpgradeMinorVersion ?? !pinned,
+    // The service fills in `Stable` (capitalised, as the 2025 recording shows); trains are matched case-insensitively.
     releaseTrain: sent.releaseTrain ?? 'Stable',
     version: sent.version ?? null,
     configurationSettings: isRecord(sent.configurationSettings) ? sent.configurationSettings : {},
-    configurationProtectedSettings: isRecord(sent.configurationProtectedSettings) ? sent.configurationProtectedSettings : {},
+    configurationProtectedSettings: isRecord(sent.configurationProtectedSettings)
+      ? sent.configurationProtectedSettings
+      : {},
   };
   const clusterScope = isRecord(sent.scope) ? sent.scope : { cluster: {} };
   if (osm && isRecord(clusterScope.cluster) && !clusterScope.cluster.releaseNamespace) {
@@ -265,8 +296,17 @@ function putExtension(context: RequestContext): HandlerResult {
     lastStatusTime: existing?.lastStatusTime ?? null,
   };
   context.store.putExtension(extension, creating ? 'created' : 'updated');
-  const operation = startExtensionOperation(context, extension, creating ? 'extensionCreate' : 'extensionUpdate', creating ? 'Creating' : 'Updating');
-  return json(creating ? 201 : 200, renderExtension(extension, context.apiVersion ?? ''), operationHeaders(context, operation, { location: true }));
+  const operation = startExtensionOperation(
+    context,
+    extension,
+    creating ? 'extensionCreate' : 'extensionUpdate',
+    creating ? 'Creating' : 'Updating',
+  );
+  return json(
+    creating ? 201 : 200,
+    renderExtension(extension, context.apiVersion ?? ''),
+    operationHeaders(context, operation, { location: true }),
+  );
 }
 
 /** RFC 7396 merge of one settings map: a null value removes the key. */
@@ -287,11 +327,15 @@ function patchExtension(context: RequestContext): HandlerResult {
   const patch = isRecord(body.properties) ? body.properties : {};
   const unknown = Object.keys(patch).filter((name) => !PATCHABLE_PROPERTIES.includes(name));
   if (unknown.length > 0) {
-    throw badRequest('InvalidPatchProperties', `These properties cannot be changed with PATCH: ${unknown.join(', ')}. Allowed: ${PATCHABLE_PROPERTIES.join(', ')}.`);
+    throw badRequest(
+      'InvalidPatchProperties',
+      `These properties cannot be changed with PATCH: ${unknown.join(', ')}. Allowed: ${PATCHABLE_PROPERTIES.join(', ')}.`,
+    );
   }
   const merged: Record<string, unknown> = { ...extension.properties };
   for (const [name, value] of Object.entries(patch)) {
-    if (name === 'configurationSettings' || name === 'configurationProtectedSettings') merged[name] = mergeSettings(merged[name], value);
+    if (name === 'configurationSettings' || name === 'configurationProtectedSettings')
+      merged[name] = mergeSettings(merged[name], value);
     else merged[name] = value;
   }
   if (JSON.stringify(merged) === JSON.stringify(extension.properties) && body.identity === undefined) {
@@ -307,7 +351,11 @@ function patchExtension(context: RequestContext): HandlerResult {
   };
   context.store.putExtension(updated, 'updated');
   const operation = startExtensionOperation(context, updated, 'extensionUpdate', 'Updating');
-  return json(202, renderExtension(updated, context.apiVersion ?? ''), operationHeaders(context, operation, { location: true }));
+  return json(
+    202,
+    renderExtension(updated, context.apiVersion ?? ''),
+    operationHeaders(context, operation, { location: true }),
+  );
 }
 
 function deleteExtension(context: RequestContext): HandlerResult {
@@ -325,7 +373,8 @@ function deleteExtension(context: RequestContext): HandlerResult {
 /** Applies what a cluster-plane agent observed; the only way installState, currentVersion and statuses change. */
 export function applyAgentReport(store: ArmStore, id: string, report: ExtensionAgentReport, now: number): void {
   const extension = store.state.extensions[key(id)];
-  if (!extension) throw new Error(`reportExtension: no extension with id ${id} exists in the sandbox (it may have been deleted).`);
+  if (!extension)
+    throw new Error(`reportExtension: no extension with id ${id} exists in the sandbox (it may have been deleted).`);
   extension.installState = report.installState;
   if (report.currentVersion !== undefined) extension.properties.currentVersion = report.currentVersion;
   if (report.statuses !== undefined) extension.properties.statuses = report.statuses;

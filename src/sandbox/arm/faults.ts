@@ -32,7 +32,9 @@ function pathMatches(rulePath: string | undefined, path: string): boolean {
 
 export function validateFaultRule(rule: FaultRule): void {
   if (rule.status === undefined && rule.operationOutcome === undefined) {
-    throw new Error('A fault rule needs `status` (answer the request with it) or `operationOutcome: "Failed"` (fail the operation it starts).');
+    throw new Error(
+      'A fault rule needs `status` (answer the request with it) or `operationOutcome: "Failed"` (fail the operation it starts).',
+    );
   }
   if (rule.status !== undefined && (!Number.isInteger(rule.status) || rule.status < 400 || rule.status > 599)) {
     throw new Error(`Fault status ${String(rule.status)} is not an HTTP error status (400-599).`);

@@ -32,7 +32,9 @@ function listFeatures(context: RequestContext): HandlerResult {
   const features = Object.values(context.store.state.features).filter(
     (feature) => namespace === undefined || feature.namespace.toLowerCase() === namespace,
   );
-  return json(200, { value: features.map((feature) => featureResource(context.params.subscriptionId as string, feature)) });
+  return json(200, {
+    value: features.map((feature) => featureResource(context.params.subscriptionId as string, feature)),
+  });
 }
 
 function getFeature(context: RequestContext): HandlerResult {
@@ -82,7 +84,8 @@ function getSubscriptionFeatureRegistration(context: RequestContext): HandlerRes
       state: feature.state,
       approvalType: feature.approvalType,
       shouldFeatureDisplayInPortal: false,
-      description: feature.approvalType === 'ApprovalRequired' ? 'Preview feature that needs approval by the feature owner.' : '',
+      description:
+        feature.approvalType === 'ApprovalRequired' ? 'Preview feature that needs approval by the feature owner.' : '',
     },
   });
 }

@@ -77,7 +77,9 @@ export function route(
 ): Route {
   const source = template
     .split(/(\{[A-Za-z]+\})/)
-    .map((part) => (part.startsWith('{') ? `(?<${part.slice(1, -1)}>[^/]+)` : part.replace(/[.*+?^$()|[\]\\]/g, '\\$&')))
+    .map((part) =>
+      part.startsWith('{') ? `(?<${part.slice(1, -1)}>[^/]+)` : part.replace(/[.*+?^$()|[\]\\]/g, '\\$&'),
+    )
     .join('');
   return { method, template, pattern: new RegExp(`^${source}/?$`, 'i'), handler, ...options };
 }
@@ -97,7 +99,9 @@ export function matchRoute(routes: readonly Route[], method: string, path: strin
 }
 
 function supportsApiVersion(rule: ApiVersionRule, apiVersion: string): boolean {
-  return typeof rule === 'function' ? rule(apiVersion) : rule.some((known) => known.toLowerCase() === apiVersion.toLowerCase());
+  return typeof rule === 'function'
+    ? rule(apiVersion)
+    : rule.some((known) => known.toLowerCase() === apiVersion.toLowerCase());
 }
 
 /** ARM's answers to a missing or unsupported api-version (codes as the real front door sends them). */
@@ -107,11 +111,14 @@ export function checkApiVersion(route: Route, apiVersion: string | null): void {
     throw new ArmHttpError(
       400,
       'MissingApiVersionParameter',
-      "The api-version query parameter (?api-version=) is required for all requests.",
+      'The api-version query parameter (?api-version=) is required for all requests.',
     );
   }
   if (!supportsApiVersion(route.apiVersions, apiVersion)) {
-    const supported = typeof route.apiVersions === 'function' ? '' : ` The supported api-versions are '${route.apiVersions.join(', ')}'.`;
+    const supported =
+      typeof route.apiVersions === 'function'
+        ? ''
+        : ` The supported api-versions are '${route.apiVersions.join(', ')}'.`;
     throw new ArmHttpError(
       400,
       'NoRegisteredProviderFound',
@@ -149,7 +156,10 @@ export function badRequest(code: string, message: string): ArmHttpError {
 /** The JSON object body of a PUT/PATCH, or ARM's 400 when it is not one. */
 export function objectBody(context: RequestContext): Record<string, unknown> {
   if (context.body === null || typeof context.body !== 'object' || Array.isArray(context.body)) {
-    throw badRequest('InvalidRequestContent', 'The request content was invalid and could not be deserialized: expected a JSON object.');
+    throw badRequest(
+      'InvalidRequestContent',
+      'The request content was invalid and could not be deserialized: expected a JSON object.',
+    );
   }
   return context.body as Record<string, unknown>;
 }

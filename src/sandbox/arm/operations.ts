@@ -2,7 +2,15 @@
  * Long-running operations: the headers that start one (Azure-AsyncOperation, Location, Retry-After) and
  * the operation-status resources clients poll. An operation's status flips when `settle` finds it due.
  */
-import { ArmHttpError, apiVersionsSince, json, route, type HandlerResult, type RequestContext, type Route } from './http.js';
+import {
+  ArmHttpError,
+  apiVersionsSince,
+  json,
+  route,
+  type HandlerResult,
+  type RequestContext,
+  type Route,
+} from './http.js';
 import type { OperationRecord } from './store.js';
 
 export function operationHeaders(
@@ -32,11 +40,18 @@ export function operationStatus(operation: OperationRecord) {
 
 function getOperation(context: RequestContext): HandlerResult {
   const operationId = context.params.operationId as string;
-  const operation = context.store.state.operations[operationId.toLowerCase()] ?? context.store.state.operations[operationId];
+  const operation =
+    context.store.state.operations[operationId.toLowerCase()] ?? context.store.state.operations[operationId];
   if (!operation || operation.path.toLowerCase() !== context.url.pathname.toLowerCase().replace(/\/$/, '')) {
-    throw new ArmHttpError(404, 'OperationNotFound', `The operation '${operationId}' was not found at ${context.url.pathname}.`);
+    throw new ArmHttpError(
+      404,
+      'OperationNotFound',
+      `The operation '${operationId}' was not found at ${context.url.pathname}.`,
+    );
   }
-  const headers: Record<string, string> = operation.endTime ? {} : { 'Retry-After': String(context.options.retryAfterSeconds) };
+  const headers: Record<string, string> = operation.endTime
+    ? {}
+    : { 'Retry-After': String(context.options.retryAfterSeconds) };
   return json(200, operationStatus(operation), headers);
 }
 
@@ -45,7 +60,12 @@ const EXTENSION_OPERATION =
 
 export const operationRoutes: Route[] = [
   route('GET', EXTENSION_OPERATION, getOperation, { apiVersions: apiVersionsSince('2020-07-01') }),
-  route('GET', '/subscriptions/{subscriptionId}/providers/Microsoft.ContainerService/locations/{location}/operations/{operationId}', getOperation, {
-    apiVersions: apiVersionsSince('2020-01-01'),
-  }),
+  route(
+    'GET',
+    '/subscriptions/{subscriptionId}/providers/Microsoft.ContainerService/locations/{location}/operations/{operationId}',
+    getOperation,
+    {
+      apiVersions: apiVersionsSince('2020-01-01'),
+    },
+  ),
 ];

@@ -113,7 +113,8 @@ export async function loadOrCreatePki(stateDir: string): Promise<SandboxPki> {
     certPem = await readIfPresent(files.cert);
     keyPem = await readIfPresent(files.key);
   }
-  const servingStillValid = certPem !== undefined && new x509.X509Certificate(certPem).notAfter.getTime() > Date.now() + DAY_MS;
+  const servingStillValid =
+    certPem !== undefined && new x509.X509Certificate(certPem).notAfter.getTime() > Date.now() + DAY_MS;
   if (!certPem || !keyPem || !servingStillValid) {
     const serving = await createServingCert(caPem, caKeyPem);
     certPem = serving.certPem;

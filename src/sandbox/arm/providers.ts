@@ -4,7 +4,15 @@
  * `Registered` after `registrationDelayMs`.
  */
 import { randomUUID } from 'node:crypto';
-import { ArmHttpError, apiVersionsSince, json, route, type HandlerResult, type RequestContext, type Route } from './http.js';
+import {
+  ArmHttpError,
+  apiVersionsSince,
+  json,
+  route,
+  type HandlerResult,
+  type RequestContext,
+  type Route,
+} from './http.js';
 import { key, type ProviderRecord } from './store.js';
 
 const EAST_US = 'East US';
@@ -14,20 +22,40 @@ const RESOURCE_TYPES: Record<string, Array<{ resourceType: string; apiVersions: 
   'microsoft.kubernetesconfiguration': [
     {
       resourceType: 'extensions',
-      apiVersions: ['2025-03-01', '2024-11-01', '2023-05-01', '2022-11-01', '2022-07-01', '2022-03-01', '2021-09-01', '2020-07-01-preview'],
+      apiVersions: [
+        '2025-03-01',
+        '2024-11-01',
+        '2023-05-01',
+        '2022-11-01',
+        '2022-07-01',
+        '2022-03-01',
+        '2021-09-01',
+        '2020-07-01-preview',
+      ],
     },
-    { resourceType: 'extensionTypes', apiVersions: ['2024-11-01-preview', '2023-05-01-preview'] },
-    { resourceType: 'locations/extensionTypes', apiVersions: ['2024-11-01-preview', '2023-05-01-preview'] },
+    { resourceType: 'extensionTypes', apiVersions: ['2024-11-01-preview', '2023-05-01-preview', '2022-01-15-preview'] },
+    {
+      resourceType: 'locations/extensionTypes',
+      apiVersions: ['2024-11-01-preview', '2023-05-01-preview', '2022-01-15-preview'],
+    },
     { resourceType: 'operations', apiVersions: ['2025-03-01', '2023-05-01', '2021-09-01'], locations: [] },
   ],
   'microsoft.kubernetes': [
-    { resourceType: 'connectedClusters', apiVersions: ['2024-12-01-preview', '2024-07-15-preview', '2024-01-01', '2021-10-01', '2021-03-01'] },
+    {
+      resourceType: 'connectedClusters',
+      apiVersions: ['2024-12-01-preview', '2024-07-15-preview', '2024-01-01', '2021-10-01', '2021-03-01'],
+    },
   ],
   'microsoft.containerservice': [
-    { resourceType: 'managedClusters', apiVersions: ['2026-06-01', '2025-10-01', '2025-05-01', '2024-09-01', '2024-05-01', '2023-08-01'] },
+    {
+      resourceType: 'managedClusters',
+      apiVersions: ['2026-06-01', '2025-10-01', '2025-05-01', '2024-09-01', '2024-05-01', '2023-08-01'],
+    },
     { resourceType: 'locations/operations', apiVersions: ['2026-06-01', '2025-10-01', '2024-09-01'] },
   ],
-  'microsoft.extendedlocation': [{ resourceType: 'customLocations', apiVersions: ['2021-08-15', '2021-08-31-preview'] }],
+  'microsoft.extendedlocation': [
+    { resourceType: 'customLocations', apiVersions: ['2021-08-15', '2021-08-31-preview'] },
+  ],
 };
 
 function providerResource(subscriptionId: string, provider: ProviderRecord) {
@@ -52,7 +80,9 @@ function findProvider(context: RequestContext): ProviderRecord {
     throw new ArmHttpError(
       404,
       'InvalidResourceNamespace',
-      `The resource namespace '${namespace}' is invalid. The sandbox knows ${Object.values(context.store.state.providers)
+      `The resource namespace '${namespace}' is invalid. The sandbox knows ${Object.values(
+        context.store.state.providers,
+      )
         .map((known) => known.namespace)
         .join(', ')}.`,
     );
@@ -66,7 +96,9 @@ function getProvider(context: RequestContext): HandlerResult {
 
 function listProviders(context: RequestContext): HandlerResult {
   const subscriptionId = context.params.subscriptionId as string;
-  return json(200, { value: Object.values(context.store.state.providers).map((provider) => providerResource(subscriptionId, provider)) });
+  return json(200, {
+    value: Object.values(context.store.state.providers).map((provider) => providerResource(subscriptionId, provider)),
+  });
 }
 
 function registerProvider(context: RequestContext): HandlerResult {
@@ -75,7 +107,9 @@ function registerProvider(context: RequestContext): HandlerResult {
     provider.registrationState = 'Registering';
     provider.pending = { to: 'Registered', dueAt: context.now + context.options.registrationDelayMs };
   }
-  return json(200, providerResource(context.params.subscriptionId as string, provider), { 'x-ms-request-id': randomUUID() });
+  return json(200, providerResource(context.params.subscriptionId as string, provider), {
+    'x-ms-request-id': randomUUID(),
+  });
 }
 
 function unregisterProvider(context: RequestContext): HandlerResult {

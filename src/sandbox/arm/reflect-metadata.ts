@@ -9,7 +9,11 @@ type Target = object;
 
 const store = new WeakMap<Target, Map<string | symbol | undefined, Map<MetadataKey, unknown>>>();
 
-function ownMap(target: Target, property: string | symbol | undefined, create: boolean): Map<MetadataKey, unknown> | undefined {
+function ownMap(
+  target: Target,
+  property: string | symbol | undefined,
+  create: boolean,
+): Map<MetadataKey, unknown> | undefined {
   let byProperty = store.get(target);
   if (!byProperty) {
     if (!create) return undefined;
@@ -29,8 +33,10 @@ interface ReflectMetadata {
 }
 
 if (!(Reflect as ReflectMetadata).getMetadata) {
-  const getOwnMetadata = (key: MetadataKey, target: Target, property?: string | symbol) => ownMap(target, property, false)?.get(key);
-  const hasOwnMetadata = (key: MetadataKey, target: Target, property?: string | symbol) => ownMap(target, property, false)?.has(key) ?? false;
+  const getOwnMetadata = (key: MetadataKey, target: Target, property?: string | symbol) =>
+    ownMap(target, property, false)?.get(key);
+  const hasOwnMetadata = (key: MetadataKey, target: Target, property?: string | symbol) =>
+    ownMap(target, property, false)?.has(key) ?? false;
   const getMetadata = (key: MetadataKey, target: Target, property?: string | symbol): unknown => {
     for (let current: Target | null = target; current; current = Object.getPrototypeOf(current) as Target | null) {
       if (hasOwnMetadata(key, current, property)) return getOwnMetadata(key, current, property);
@@ -44,8 +50,10 @@ if (!(Reflect as ReflectMetadata).getMetadata) {
     getOwnMetadata,
     hasOwnMetadata,
     getMetadata,
-    hasMetadata: (key: MetadataKey, target: Target, property?: string | symbol) => getMetadata(key, target, property) !== undefined,
+    hasMetadata: (key: MetadataKey, target: Target, property?: string | symbol) =>
+      getMetadata(key, target, property) !== undefined,
     defineMetadata,
-    metadata: (key: MetadataKey, value: unknown) => (target: Target, property?: string | symbol) => defineMetadata(key, value, target, property),
+    metadata: (key: MetadataKey, value: unknown) => (target: Target, property?: string | symbol) =>
+      defineMetadata(key, value, target, property),
   });
 }

@@ -26,7 +26,15 @@ import { extensionTypeRoutes } from './extension-types.js';
 import { LATEST_EXTENSION_API_VERSION, applyAgentReport, extensionRoutes, renderExtension } from './extensions.js';
 import { FaultList, faultError } from './faults.js';
 import { featureRoutes } from './features.js';
-import { ArmHttpError, checkApiVersion, matchRoute, type HandlerResult, type RequestContext, type ResolvedSandboxOptions, type Route } from './http.js';
+import {
+  ArmHttpError,
+  checkApiVersion,
+  matchRoute,
+  type HandlerResult,
+  type RequestContext,
+  type ResolvedSandboxOptions,
+  type Route,
+} from './http.js';
 import { operationRoutes } from './operations.js';
 import { loadOrCreatePki } from './pki.js';
 import { providerRoutes } from './providers.js';
@@ -61,7 +69,11 @@ function parseBody(raw: string, contentType: string | undefined): unknown {
   try {
     return JSON.parse(raw) as unknown;
   } catch {
-    throw new ArmHttpError(400, 'InvalidRequestContent', 'The request content was invalid and could not be deserialized: it is not valid JSON.');
+    throw new ArmHttpError(
+      400,
+      'InvalidRequestContent',
+      'The request content was invalid and could not be deserialized: it is not valid JSON.',
+    );
   }
 }
 
@@ -78,7 +90,11 @@ async function listen(server: Server, port: number): Promise<number> {
 }
 
 /** Listens on the requested port; with none requested, on the previous run's port if it is still free. */
-async function listenPreferring(server: Server, requested: number | undefined, previous: number | undefined): Promise<number> {
+async function listenPreferring(
+  server: Server,
+  requested: number | undefined,
+  previous: number | undefined,
+): Promise<number> {
   if (requested) return listen(server, requested);
   if (previous) {
     try {
@@ -126,7 +142,8 @@ export async function startArmSandbox(options: ArmSandboxOptions): Promise<Runni
 
   const control = (request: RequestContext): HandlerResult => {
     const path = request.url.pathname;
-    if (path === '/_sandbox/health' && request.method === 'GET') return { status: 200, body: { status: 'ok', armUrl: baseUrl } };
+    if (path === '/_sandbox/health' && request.method === 'GET')
+      return { status: 200, body: { status: 'ok', armUrl: baseUrl } };
     if (path === '/_sandbox/requests' && request.method === 'GET') return { status: 200, body: { value: log } };
     if (path === '/_sandbox/faults') {
       if (request.method === 'GET') return { status: 200, body: { value: faults.list() } };
@@ -143,7 +160,11 @@ export async function startArmSandbox(options: ArmSandboxOptions): Promise<Runni
         return { status: 201, body: request.body };
       }
     }
-    throw new ArmHttpError(404, 'NotFound', `No sandbox control endpoint ${request.method} ${path}. Known: GET /_sandbox/health, GET /_sandbox/requests, GET|POST|DELETE /_sandbox/faults.`);
+    throw new ArmHttpError(
+      404,
+      'NotFound',
+      `No sandbox control endpoint ${request.method} ${path}. Known: GET /_sandbox/health, GET /_sandbox/requests, GET|POST|DELETE /_sandbox/faults.`,
+    );
   };
 
   const dispatch = async (request: IncomingMessage, context: RequestContext): Promise<HandlerResult> => {
@@ -151,14 +172,23 @@ export async function startArmSandbox(options: ArmSandboxOptions): Promise<Runni
     if (path.startsWith(CONTROL_PREFIX)) return control(context);
     const { route, params, pathMatched } = matchRoute(ROUTES, context.method, path);
     if (!route) {
-      if (pathMatched) throw new ArmHttpError(405, 'MethodNotAllowed', `The sandbox does not support ${context.method} on ${path}.`);
-      throw new ArmHttpError(404, 'NotFound', `The sandbox does not serve ${context.method} ${path}. It emulates only the ARM APIs arcmesh uses.`);
+      if (pathMatched)
+        throw new ArmHttpError(405, 'MethodNotAllowed', `The sandbox does not support ${context.method} on ${path}.`);
+      throw new ArmHttpError(
+        404,
+        'NotFound',
+        `The sandbox does not serve ${context.method} ${path}. It emulates only the ARM APIs arcmesh uses.`,
+      );
     }
     if (!route.anonymous) authenticate(request.headers.authorization, store, context.now);
     const fault = faults.take(context.method, path);
     if (fault?.status !== undefined) throw faultError({ ...fault, status: fault.status });
     checkApiVersion(route, context.apiVersion);
-    return route.handler({ ...context, params, failOperation: fault?.operationOutcome === 'Failed' ? fault : undefined });
+    return route.handler({
+      ...context,
+      params,
+      failOperation: fault?.operationOutcome === 'Failed' ? fault : undefined,
+    });
   };
 
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
@@ -185,7 +215,11 @@ export async function startArmSandbox(options: ArmSandboxOptions): Promise<Runni
       const armError =
         error instanceof ArmHttpError
           ? error
-          : new ArmHttpError(500, 'InternalServerError', `The sandbox failed to handle ${method} ${url.pathname}: ${(error as Error).message}`);
+          : new ArmHttpError(
+              500,
+              'InternalServerError',
+              `The sandbox failed to handle ${method} ${url.pathname}: ${(error as Error).message}`,
+            );
       result = { status: armError.status, body: armError.toBody(), headers: armError.headers };
     }
     settle();
@@ -193,7 +227,8 @@ export async function startArmSandbox(options: ArmSandboxOptions): Promise<Runni
     const requestId = randomUUID();
     const headers: Record<string, string> = {
       'x-ms-request-id': requestId,
-      'x-ms-correlation-request-id': (request.headers['x-ms-correlation-request-id'] as string | undefined) ?? requestId,
+      'x-ms-correlation-request-id':
+        (request.headers['x-ms-correlation-request-id'] as string | undefined) ?? requestId,
       ...result.headers,
     };
     if (result.body !== undefined) headers['Content-Type'] = 'application/json; charset=utf-8';
@@ -246,8 +281,10 @@ export async function startArmSandbox(options: ArmSandboxOptions): Promise<Runni
       store.persist();
       listeners.clear();
       // Only remove endpoints.json if it still describes this server (another sandbox may have taken over the directory).
-      const current = await readFile(endpointsFile, 'utf8').catch(() => '');
-      if (current.includes(`"armUrl": "${baseUrl}"`)) await rm(endpointsFile, { force: true });
+      const current = await readFile(endpointsFile, 'utf8')
+        .then((text) => JSON.parse(text) as Partial<SandboxEndpoints>)
+        .catch(() => undefined);
+      if (current?.armUrl === baseUrl) await rm(endpointsFile, { force: true });
     },
   };
 }

@@ -7,11 +7,17 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SANDBOX_CLUSTERS, SANDBOX_RESOURCE_GROUP, SANDBOX_SUBSCRIPTION_ID, type StoredExtensionEvent } from './contract.js';
+import {
+  SANDBOX_CLUSTERS,
+  SANDBOX_RESOURCE_GROUP,
+  SANDBOX_SUBSCRIPTION_ID,
+  type StoredExtensionEvent,
+} from './contract.js';
 
 export const STATE_FILE = 'arm-state.json';
 const STATE_VERSION = 1;
 export const SANDBOX_LOCATION = 'eastus';
+const FINISHED_OPERATION_RETENTION_MS = 60 * 60 * 1000;
 
 export interface PendingTransition {
   to: string;
@@ -39,7 +45,14 @@ export interface StoredExtension {
   /** Everything the client sent and the server filled in; `configurationProtectedSettings` values are kept but never returned. */
   properties: Record<string, unknown>;
   identity?: unknown;
-  systemData: { createdAt: string; lastModifiedAt: string; createdBy: string; createdByType: string; lastModifiedBy: string; lastModifiedByType: string };
+  systemData: {
+    createdAt: string;
+    lastModifiedAt: string;
+    createdBy: string;
+    createdByType: string;
+    lastModifiedBy: string;
+    lastModifiedByType: string;
+  };
   /** Set by an agent report; the resource shows `Pending`/null until then. */
   installState: 'Pending' | 'Installed' | 'Failed';
   lastStatusTime: string | null;
@@ -77,17 +90,45 @@ export interface ArmState {
 
 export const key = (id: string): string => id.toLowerCase();
 
-export function resourceGroupId(resourceGroup = SANDBOX_RESOURCE_GROUP, subscriptionId = SANDBOX_SUBSCRIPTION_ID): string {
+export function resourceGroupId(
+  resourceGroup = SANDBOX_RESOURCE_GROUP,
+  subscriptionId = SANDBOX_SUBSCRIPTION_ID,
+): string {
   return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}`;
 }
 
 function seedFeatures(): Record<string, FeatureRecord> {
   const seeds: FeatureRecord[] = [
-    { namespace: 'Microsoft.ContainerService', name: 'AKS-OpenServiceMesh', state: 'NotRegistered', approvalType: 'AutoApproval' },
-    { namespace: 'Microsoft.ContainerService', name: 'AKS-OSMApprovalPreview', state: 'NotRegistered', approvalType: 'ApprovalRequired' },
-    { namespace: 'Microsoft.ContainerService', name: 'EnableAzureRBACPreview', state: 'Registered', approvalType: 'AutoApproval' },
-    { namespace: 'Microsoft.ContainerService', name: 'AKS-AzureKeyVaultSecretsProvider', state: 'NotRegistered', approvalType: 'AutoApproval' },
-    { namespace: 'Microsoft.KubernetesConfiguration', name: 'extensions', state: 'Registered', approvalType: 'AutoApproval' },
+    {
+      namespace: 'Microsoft.ContainerService',
+      name: 'AKS-OpenServiceMesh',
+      state: 'NotRegistered',
+      approvalType: 'AutoApproval',
+    },
+    {
+      namespace: 'Microsoft.ContainerService',
+      name: 'AKS-OSMApprovalPreview',
+      state: 'NotRegistered',
+      approvalType: 'ApprovalRequired',
+    },
+    {
+      namespace: 'Microsoft.ContainerService',
+      name: 'EnableAzureRBACPreview',
+      state: 'Registered',
+      approvalType: 'AutoApproval',
+    },
+    {
+      namespace: 'Microsoft.ContainerService',
+      name: 'AKS-AzureKeyVaultSecretsProvider',
+      state: 'NotRegistered',
+      approvalType: 'AutoApproval',
+    },
+    {
+      namespace: 'Microsoft.KubernetesConfiguration',
+      name: 'extensions',
+      state: 'Registered',
+      approvalType: 'AutoApproval',
+    },
     { namespace: 'Microsoft.Kubernetes', name: 'previewAccess', state: 'NotRegistered', approvalType: 'AutoApproval' },
   ];
   return Object.fromEntries(seeds.map((feature) => [key(`${feature.namespace}/${feature.name}`), feature]));
@@ -120,7 +161,7 @@ function seedConnectedCluster(name: string, distribution: string, kubernetesVers
       provisioningState: 'Succeeded',
       distribution,
       distributionVersion: null,
-      infrastructure: distribution === 'openshift' ? 'generic' : 'generic',
+      infrastructure: 'generic',
       connectivityStatus: 'Connected',
       lastConnectivityTime: new Date().toISOString(),
       offering: null,
@@ -145,7 +186,14 @@ function seedManagedCluster(name: string): Record<string, unknown> {
       dnsPrefix: `${name}-dns`,
       fqdn: `${name}-dns-a1b2c3d4.hcp.${SANDBOX_LOCATION}.azmk8s.io`,
       agentPoolProfiles: [
-        { name: 'nodepool1', count: 3, vmSize: 'Standard_DS2_v2', osType: 'Linux', mode: 'System', provisioningState: 'Succeeded' },
+        {
+          name: 'nodepool1',
+          count: 3,
+          vmSize: 'Standard_DS2_v2',
+          osType: 'Linux',
+          mode: 'System',
+          provisioningState: 'Succeeded',
+        },
       ],
       addonProfiles: {},
       nodeResourceGroup: `MC_${SANDBOX_RESOURCE_GROUP}_${name}_${SANDBOX_LOCATION}`,
@@ -163,7 +211,11 @@ function seedState(): ArmState {
   const managed = seedManagedCluster(SANDBOX_CLUSTERS.aks);
   return {
     version: STATE_VERSION,
-    credentials: { clientId: randomUUID(), clientSecret: randomBytes(24).toString('base64url'), tokenSigningKey: randomBytes(32).toString('base64url') },
+    credentials: {
+      clientId: randomUUID(),
+      clientSecret: randomBytes(24).toString('base64url'),
+      tokenSigningKey: randomBytes(32).toString('base64url'),
+    },
     features: seedFeatures(),
     providers: seedProviders(),
     connectedClusters: Object.fromEntries(connected.map((cluster) => [key(cluster.id as string), cluster])),
@@ -172,8 +224,6 @@ function seedState(): ArmState {
     operations: {},
   };
 }
-
-export type ExtensionEventSink = (event: StoredExtensionEvent) => void;
 
 export class ArmStore {
   private lastWritten = '';
@@ -185,7 +235,10 @@ export class ArmStore {
     private readonly emitExtension: (kind: StoredExtensionEvent['kind'], extension: StoredExtension) => void,
   ) {}
 
-  static open(stateDir: string, emitExtension: (kind: StoredExtensionEvent['kind'], extension: StoredExtension) => void): ArmStore {
+  static open(
+    stateDir: string,
+    emitExtension: (kind: StoredExtensionEvent['kind'], extension: StoredExtension) => void,
+  ): ArmStore {
     const file = join(stateDir, STATE_FILE);
     let state: ArmState | undefined;
     if (existsSync(file)) {
@@ -225,7 +278,12 @@ export class ArmStore {
       } else track(record.pending.dueAt);
     }
     for (const operation of Object.values(this.state.operations)) {
-      if (operation.endTime) continue;
+      if (operation.endTime) {
+        // Clients poll an operation right after it ends; an hour later nobody will, so the state file need not keep it.
+        if (Date.parse(operation.endTime) < now - FINISHED_OPERATION_RETENTION_MS)
+          delete this.state.operations[operation.id];
+        continue;
+      }
       if (operation.dueAt <= now) this.completeOperation(operation, now);
       else track(operation.dueAt);
     }
@@ -233,7 +291,12 @@ export class ArmStore {
   }
 
   startOperation(
-    init: Pick<OperationRecord, 'kind' | 'resourceId' | 'runningStatus'> & { pathPrefix: string; durationMs: number; now: number; error?: OperationRecord['error'] },
+    init: Pick<OperationRecord, 'kind' | 'resourceId' | 'runningStatus'> & {
+      pathPrefix: string;
+      durationMs: number;
+      now: number;
+      error?: OperationRecord['error'];
+    },
   ): OperationRecord {
     const id = randomUUID();
     const operation: OperationRecord = {

@@ -40,20 +40,38 @@ function issueToken(store: ArmStore, baseUrl: string, tenant: string, now: numbe
 export function authenticate(authorization: string | undefined, store: ArmStore, now: number): void {
   const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
   if (!token) {
-    throw new ArmHttpError(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.", {
-      'WWW-Authenticate': 'Bearer authorization_uri="https://login.microsoftonline.com/common", error="invalid_token"',
-    });
+    throw new ArmHttpError(
+      401,
+      'AuthenticationFailed',
+      "Authentication failed. The 'Authorization' header is missing.",
+      {
+        'WWW-Authenticate':
+          'Bearer authorization_uri="https://login.microsoftonline.com/common", error="invalid_token"',
+      },
+    );
   }
   const [header, payload, signature] = token.split('.');
   const expected = header && payload ? sign(`${header}.${payload}`, store.state.credentials.tokenSigningKey) : '';
   const valid =
-    signature !== undefined && signature.length === expected.length && timingSafeEqual(Buffer.from(signature), Buffer.from(expected));
-  const claims = valid ? (JSON.parse(Buffer.from(payload as string, 'base64url').toString('utf8')) as { exp: number }) : undefined;
+    signature !== undefined &&
+    signature.length === expected.length &&
+    timingSafeEqual(Buffer.from(signature), Buffer.from(expected));
+  const claims = valid
+    ? (JSON.parse(Buffer.from(payload as string, 'base64url').toString('utf8')) as { exp: number })
+    : undefined;
   if (!claims) {
-    throw new ArmHttpError(401, 'InvalidAuthenticationToken', 'The access token is invalid. It was not issued by this sandbox (or the sandbox state was reset).');
+    throw new ArmHttpError(
+      401,
+      'InvalidAuthenticationToken',
+      'The access token is invalid. It was not issued by this sandbox (or the sandbox state was reset).',
+    );
   }
   if (claims.exp * 1000 <= now) {
-    throw new ArmHttpError(401, 'ExpiredAuthenticationToken', "The access token expiry UTC time is earlier than current UTC time.");
+    throw new ArmHttpError(
+      401,
+      'ExpiredAuthenticationToken',
+      'The access token expiry UTC time is earlier than current UTC time.',
+    );
   }
 }
 
@@ -70,8 +88,18 @@ function tokenError(status: number, error: string, description: string, code: nu
 }
 
 function checkTenant(tenant: string): HandlerResult | undefined {
-  if (tenant.toLowerCase() === SANDBOX_TENANT_ID || tenant.toLowerCase() === 'organizations' || tenant.toLowerCase() === 'common') return undefined;
-  return tokenError(400, 'invalid_tenant', `Tenant '${tenant}' not found. The sandbox serves tenant ${SANDBOX_TENANT_ID} only.`, 90002);
+  if (
+    tenant.toLowerCase() === SANDBOX_TENANT_ID ||
+    tenant.toLowerCase() === 'organizations' ||
+    tenant.toLowerCase() === 'common'
+  )
+    return undefined;
+  return tokenError(
+    400,
+    'invalid_tenant',
+    `Tenant '${tenant}' not found. The sandbox serves tenant ${SANDBOX_TENANT_ID} only.`,
+    90002,
+  );
 }
 
 function openIdConfiguration(context: RequestContext): HandlerResult {
@@ -113,7 +141,12 @@ function token(context: RequestContext): HandlerResult {
   const form = new URLSearchParams(context.rawBody);
   const grantType = form.get('grant_type');
   if (grantType !== 'client_credentials') {
-    return tokenError(400, 'unsupported_grant_type', `The sandbox supports only grant_type=client_credentials, not '${grantType ?? ''}'.`, 70003);
+    return tokenError(
+      400,
+      'unsupported_grant_type',
+      `The sandbox supports only grant_type=client_credentials, not '${grantType ?? ''}'.`,
+      70003,
+    );
   }
   const { clientId, clientSecret } = context.store.state.credentials;
   if (form.get('client_id') !== clientId) {
