@@ -11,7 +11,9 @@ export async function extensionsClient(target: AzureTarget) {
 }
 
 export async function featureClient(target: AzureTarget) {
-  const { FeatureClient } = await import('@azure/arm-features');
+  // A CommonJS package: the esbuild bundle exposes only its `default` (module.exports), and Node's ESM
+  // loader offers `default` too, so read the class from there in both.
+  const { FeatureClient } = (await import('@azure/arm-features')).default;
   return new FeatureClient(target.credential, target.subscriptionId, armClientOptions(target));
 }
 

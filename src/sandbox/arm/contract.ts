@@ -41,6 +41,10 @@ export interface ArmSandboxOptions {
   retryAfterSeconds?: number;
   /** How long a feature or provider stays `Registering` before it becomes `Registered`. */
   registrationDelayMs?: number;
+  /** Items per page of extension lists (small by default so clients really follow `nextLink`). */
+  listPageSize?: number;
+  /** Put this process's pid into endpoints.json (a detached `sandbox start`; in-process sandboxes leave it out). */
+  publishPid?: boolean;
 }
 
 /**

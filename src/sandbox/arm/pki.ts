@@ -1,0 +1,126 @@
+/**
+ * The sandbox's own certificate authority and the serving certificate it signs for 127.0.0.1/localhost.
+ * Both live under `<stateDir>/pki/` so a restarted sandbox keeps the CA that clients already trust
+ * (NODE_EXTRA_CA_CERTS in a user's shell keeps working across `sandbox stop`/`start`).
+ */
+import { webcrypto } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import './reflect-metadata.js';
+import * as x509 from '@peculiar/x509';
+
+type CryptoKey = webcrypto.CryptoKey;
+const crypto = webcrypto;
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+
+const KEY_ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256' } as const;
+const SIGNING_ALGORITHM = { name: 'ECDSA', hash: 'SHA-256' } as const;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export interface SandboxPki {
+  /** PEM file of the CA, published as `caFile` in endpoints.json. */
+  caFile: string;
+  caPem: string;
+  /** Serving certificate followed by the CA, as Node's `tls` `cert` option expects a chain. */
+  certChainPem: string;
+  keyPem: string;
+}
+
+function toPem(der: ArrayBuffer, tag: string): string {
+  return x509.PemConverter.encode(der, tag);
+}
+
+async function readIfPresent(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+async function exportPrivateKeyPem(key: CryptoKey): Promise<string> {
+  return toPem(await crypto.subtle.exportKey('pkcs8', key), 'PRIVATE KEY');
+}
+
+async function importPrivateKeyPem(pem: string): Promise<CryptoKey> {
+  return crypto.subtle.importKey('pkcs8', x509.PemConverter.decodeFirst(pem), KEY_ALGORITHM, true, ['sign']);
+}
+
+async function createCa(): Promise<{ certPem: string; keyPem: string }> {
+  const keys = await crypto.subtle.generateKey(KEY_ALGORITHM, true, ['sign', 'verify']);
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    name: 'CN=arcmesh sandbox CA',
+    keys,
+    signingAlgorithm: SIGNING_ALGORITHM,
+    notBefore: new Date(Date.now() - DAY_MS),
+    notAfter: new Date(Date.now() + 3650 * DAY_MS),
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+    ],
+  });
+  return { certPem: cert.toString('pem'), keyPem: await exportPrivateKeyPem(keys.privateKey) };
+}
+
+async function createServingCert(caCertPem: string, caKeyPem: string): Promise<{ certPem: string; keyPem: string }> {
+  const caCert = new x509.X509Certificate(caCertPem);
+  const caKey = await importPrivateKeyPem(caKeyPem);
+  const keys = await crypto.subtle.generateKey(KEY_ALGORITHM, true, ['sign', 'verify']);
+  const cert = await x509.X509CertificateGenerator.create({
+    subject: 'CN=127.0.0.1',
+    issuer: caCert.subject,
+    publicKey: keys.publicKey,
+    signingKey: caKey,
+    signingAlgorithm: SIGNING_ALGORITHM,
+    notBefore: new Date(Date.now() - DAY_MS),
+    notAfter: new Date(Date.now() + 825 * DAY_MS),
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      new x509.SubjectAlternativeNameExtension([
+        { type: 'ip', value: '127.0.0.1' },
+        { type: 'dns', value: 'localhost' },
+      ]),
+      await x509.AuthorityKeyIdentifierExtension.create(caCert),
+    ],
+  });
+  return { certPem: cert.toString('pem'), keyPem: await exportPrivateKeyPem(keys.privateKey) };
+}
+
+/** Loads the persisted CA and serving certificate, creating (only) what is missing or expired. */
+export async function loadOrCreatePki(stateDir: string): Promise<SandboxPki> {
+  const dir = join(stateDir, 'pki');
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const files = {
+    caCert: join(dir, 'ca.pem'),
+    caKey: join(dir, 'ca-key.pem'),
+    cert: join(dir, 'server.pem'),
+    key: join(dir, 'server-key.pem'),
+  };
+  let caPem = await readIfPresent(files.caCert);
+  let caKeyPem = await readIfPresent(files.caKey);
+  let certPem: string | undefined;
+  let keyPem: string | undefined;
+  if (!caPem || !caKeyPem) {
+    const ca = await createCa();
+    caPem = ca.certPem;
+    caKeyPem = ca.keyPem;
+    await writeFile(files.caKey, caKeyPem, { mode: 0o600 });
+    await writeFile(files.caCert, caPem);
+  } else {
+    certPem = await readIfPresent(files.cert);
+    keyPem = await readIfPresent(files.key);
+  }
+  const servingStillValid =
+    certPem !== undefined && new x509.X509Certificate(certPem).notAfter.getTime() > Date.now() + DAY_MS;
+  if (!certPem || !keyPem || !servingStillValid) {
+    const serving = await createServingCert(caPem, caKeyPem);
+    certPem = serving.certPem;
+    keyPem = serving.keyPem;
+    await writeFile(files.key, keyPem, { mode: 0o600 });
+    await writeFile(files.cert, certPem);
+  }
+  return { caFile: files.caCert, caPem, certChainPem: `${certPem}\n${caPem}`, keyPem };
+}

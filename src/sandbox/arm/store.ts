@@ -1,0 +1,354 @@
+/**
+ * The emulator's state: one JSON document persisted atomically (temp file + rename) to
+ * `<stateDir>/arm-state.json` and reloaded on start, so a restarted sandbox keeps its world.
+ * Time-driven transitions (Registering → Registered, an operation completing) are stored as
+ * "due at" timestamps and applied by `settle`, which runs before every request and on timers.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  SANDBOX_CLUSTERS,
+  SANDBOX_RESOURCE_GROUP,
+  SANDBOX_SUBSCRIPTION_ID,
+  type StoredExtensionEvent,
+} from './contract.js';
+
+export const STATE_FILE = 'arm-state.json';
+const STATE_VERSION = 1;
+export const SANDBOX_LOCATION = 'eastus';
+const FINISHED_OPERATION_RETENTION_MS = 60 * 60 * 1000;
+
+export interface PendingTransition {
+  to: string;
+  dueAt: number;
+}
+
+export interface FeatureRecord {
+  namespace: string;
+  name: string;
+  state: string;
+  approvalType: 'AutoApproval' | 'ApprovalRequired';
+  pending?: PendingTransition;
+}
+
+export interface ProviderRecord {
+  namespace: string;
+  registrationState: string;
+  pending?: PendingTransition;
+}
+
+export interface StoredExtension {
+  id: string;
+  name: string;
+  clusterId: string;
+  /** Everything the client sent and the server filled in; `configurationProtectedSettings` values are kept but never returned. */
+  properties: Record<string, unknown>;
+  identity?: unknown;
+  systemData: {
+    createdAt: string;
+    lastModifiedAt: string;
+    createdBy: string;
+    createdByType: string;
+    lastModifiedBy: string;
+    lastModifiedByType: string;
+  };
+  /** Set by an agent report; the resource shows `Pending`/null until then. */
+  installState: 'Pending' | 'Installed' | 'Failed';
+  lastStatusTime: string | null;
+}
+
+export type OperationKind = 'extensionCreate' | 'extensionUpdate' | 'extensionDelete' | 'managedClusterUpdate';
+
+export interface OperationRecord {
+  id: string;
+  /** ARM path of the operation-status resource (what Azure-AsyncOperation points at, without host and query). */
+  path: string;
+  kind: OperationKind;
+  resourceId: string;
+  /** What the status shows while running: Creating, Updating, Deleting (or InProgress for AKS). */
+  runningStatus: string;
+  status: string;
+  startTime: string;
+  endTime?: string;
+  dueAt: number;
+  outcome: 'Succeeded' | 'Failed';
+  error?: { code: string; message: string };
+}
+
+export interface ArmState {
+  version: number;
+  credentials: { clientId: string; clientSecret: string; tokenSigningKey: string };
+  port?: number;
+  features: Record<string, FeatureRecord>;
+  providers: Record<string, ProviderRecord>;
+  connectedClusters: Record<string, Record<string, unknown>>;
+  managedClusters: Record<string, Record<string, unknown>>;
+  extensions: Record<string, StoredExtension>;
+  operations: Record<string, OperationRecord>;
+}
+
+export const key = (id: string): string => id.toLowerCase();
+
+export function resourceGroupId(
+  resourceGroup = SANDBOX_RESOURCE_GROUP,
+  subscriptionId = SANDBOX_SUBSCRIPTION_ID,
+): string {
+  return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}`;
+}
+
+function seedFeatures(): Record<string, FeatureRecord> {
+  const seeds: FeatureRecord[] = [
+    {
+      namespace: 'Microsoft.ContainerService',
+      name: 'AKS-OpenServiceMesh',
+      state: 'NotRegistered',
+      approvalType: 'AutoApproval',
+    },
+    {
+      namespace: 'Microsoft.ContainerService',
+      name: 'AKS-OSMApprovalPreview',
+      state: 'NotRegistered',
+      approvalType: 'ApprovalRequired',
+    },
+    {
+      namespace: 'Microsoft.ContainerService',
+      name: 'EnableAzureRBACPreview',
+      state: 'Registered',
+      approvalType: 'AutoApproval',
+    },
+    {
+      namespace: 'Microsoft.ContainerService',
+      name: 'AKS-AzureKeyVaultSecretsProvider',
+      state: 'NotRegistered',
+      approvalType: 'AutoApproval',
+    },
+    {
+      namespace: 'Microsoft.KubernetesConfiguration',
+      name: 'extensions',
+      state: 'Registered',
+      approvalType: 'AutoApproval',
+    },
+    { namespace: 'Microsoft.Kubernetes', name: 'previewAccess', state: 'NotRegistered', approvalType: 'AutoApproval' },
+  ];
+  return Object.fromEntries(seeds.map((feature) => [key(`${feature.namespace}/${feature.name}`), feature]));
+}
+
+function seedProviders(): Record<string, ProviderRecord> {
+  const seeds: ProviderRecord[] = [
+    { namespace: 'Microsoft.KubernetesConfiguration', registrationState: 'NotRegistered' },
+    { namespace: 'Microsoft.Kubernetes', registrationState: 'Registered' },
+    { namespace: 'Microsoft.ContainerService', registrationState: 'Registered' },
+    { namespace: 'Microsoft.ExtendedLocation', registrationState: 'NotRegistered' },
+  ];
+  return Object.fromEntries(seeds.map((provider) => [key(provider.namespace), provider]));
+}
+
+function seedConnectedCluster(name: string, distribution: string, kubernetesVersion: string): Record<string, unknown> {
+  return {
+    id: `${resourceGroupId()}/providers/Microsoft.Kubernetes/connectedClusters/${name}`,
+    name,
+    type: 'Microsoft.Kubernetes/connectedClusters',
+    location: SANDBOX_LOCATION,
+    tags: {},
+    identity: { type: 'SystemAssigned', principalId: randomUUID(), tenantId: null },
+    properties: {
+      agentPublicKeyCertificate: '',
+      kubernetesVersion,
+      totalNodeCount: 3,
+      totalCoreCount: 12,
+      agentVersion: '1.21.10',
+      provisioningState: 'Succeeded',
+      distribution,
+      distributionVersion: null,
+      infrastructure: 'generic',
+      connectivityStatus: 'Connected',
+      lastConnectivityTime: new Date().toISOString(),
+      offering: null,
+    },
+  };
+}
+
+function seedManagedCluster(name: string): Record<string, unknown> {
+  const id = `${resourceGroupId()}/providers/Microsoft.ContainerService/managedClusters/${name}`;
+  return {
+    id,
+    name,
+    type: 'Microsoft.ContainerService/ManagedClusters',
+    location: SANDBOX_LOCATION,
+    sku: { name: 'Base', tier: 'Free' },
+    identity: { type: 'SystemAssigned', principalId: randomUUID(), tenantId: randomUUID() },
+    properties: {
+      provisioningState: 'Succeeded',
+      powerState: { code: 'Running' },
+      kubernetesVersion: '1.30',
+      currentKubernetesVersion: '1.30.6',
+      dnsPrefix: `${name}-dns`,
+      fqdn: `${name}-dns-a1b2c3d4.hcp.${SANDBOX_LOCATION}.azmk8s.io`,
+      agentPoolProfiles: [
+        {
+          name: 'nodepool1',
+          count: 3,
+          vmSize: 'Standard_DS2_v2',
+          osType: 'Linux',
+          mode: 'System',
+          provisioningState: 'Succeeded',
+        },
+      ],
+      addonProfiles: {},
+      nodeResourceGroup: `MC_${SANDBOX_RESOURCE_GROUP}_${name}_${SANDBOX_LOCATION}`,
+      enableRBAC: true,
+      networkProfile: { networkPlugin: 'azure', serviceCidr: '10.0.0.0/16', dnsServiceIP: '10.0.0.10' },
+    },
+  };
+}
+
+function seedState(): ArmState {
+  const connected = [
+    seedConnectedCluster(SANDBOX_CLUSTERS.arc, 'generic', '1.30.4'),
+    seedConnectedCluster(SANDBOX_CLUSTERS.openshift, 'openshift', '1.29.8'),
+  ];
+  const managed = seedManagedCluster(SANDBOX_CLUSTERS.aks);
+  return {
+    version: STATE_VERSION,
+    credentials: {
+      clientId: randomUUID(),
+      clientSecret: randomBytes(24).toString('base64url'),
+      tokenSigningKey: randomBytes(32).toString('base64url'),
+    },
+    features: seedFeatures(),
+    providers: seedProviders(),
+    connectedClusters: Object.fromEntries(connected.map((cluster) => [key(cluster.id as string), cluster])),
+    managedClusters: { [key(managed.id as string)]: managed },
+    extensions: {},
+    operations: {},
+  };
+}
+
+export class ArmStore {
+  private lastWritten = '';
+
+  private constructor(
+    private readonly file: string,
+    readonly state: ArmState,
+    /** Turns a stored extension into its public (latest api-version) shape for agents. */
+    private readonly emitExtension: (kind: StoredExtensionEvent['kind'], extension: StoredExtension) => void,
+  ) {}
+
+  static open(
+    stateDir: string,
+    emitExtension: (kind: StoredExtensionEvent['kind'], extension: StoredExtension) => void,
+  ): ArmStore {
+    const file = join(stateDir, STATE_FILE);
+    let state: ArmState | undefined;
+    if (existsSync(file)) {
+      const loaded = JSON.parse(readFileSync(file, 'utf8')) as ArmState;
+      if (loaded.version !== STATE_VERSION) {
+        throw new Error(
+          `${file} has state version ${String(loaded.version)}, this sandbox reads version ${STATE_VERSION}. Delete the file (or the state directory) to start from the seeded world.`,
+        );
+      }
+      state = loaded;
+    }
+    const store = new ArmStore(file, state ?? seedState(), emitExtension);
+    store.persist();
+    return store;
+  }
+
+  /** Writes the state if it changed since the last write; temp + rename so a crash never leaves half a file. */
+  persist(): void {
+    const text = JSON.stringify(this.state, null, 2);
+    if (text === this.lastWritten) return;
+    const temp = `${this.file}.${process.pid}.tmp`;
+    writeFileSync(temp, text, { mode: 0o600 });
+    renameSync(temp, this.file);
+    this.lastWritten = text;
+  }
+
+  /** Applies every transition that is due. Returns the earliest still-pending due time, if any. */
+  settle(now: number): number | undefined {
+    let next: number | undefined;
+    const track = (dueAt: number) => (next = next === undefined ? dueAt : Math.min(next, dueAt));
+    for (const record of [...Object.values(this.state.features), ...Object.values(this.state.providers)]) {
+      if (!record.pending) continue;
+      if (record.pending.dueAt <= now) {
+        if ('state' in record) record.state = record.pending.to;
+        else record.registrationState = record.pending.to;
+        delete record.pending;
+      } else track(record.pending.dueAt);
+    }
+    for (const operation of Object.values(this.state.operations)) {
+      if (operation.endTime) {
+        // Clients poll an operation right after it ends; an hour later nobody will, so the state file need not keep it.
+        if (Date.parse(operation.endTime) < now - FINISHED_OPERATION_RETENTION_MS)
+          delete this.state.operations[operation.id];
+        continue;
+      }
+      if (operation.dueAt <= now) this.completeOperation(operation, now);
+      else track(operation.dueAt);
+    }
+    return next;
+  }
+
+  startOperation(
+    init: Pick<OperationRecord, 'kind' | 'resourceId' | 'runningStatus'> & {
+      pathPrefix: string;
+      durationMs: number;
+      now: number;
+      error?: OperationRecord['error'];
+    },
+  ): OperationRecord {
+    const id = randomUUID();
+    const operation: OperationRecord = {
+      id,
+      path: `${init.pathPrefix}/operations/${id}`,
+      kind: init.kind,
+      resourceId: init.resourceId,
+      runningStatus: init.runningStatus,
+      status: init.runningStatus,
+      startTime: new Date(init.now).toISOString(),
+      dueAt: init.now + init.durationMs,
+      outcome: init.error ? 'Failed' : 'Succeeded',
+      ...(init.error ? { error: init.error } : {}),
+    };
+    this.state.operations[id] = operation;
+    return operation;
+  }
+
+  private completeOperation(operation: OperationRecord, now: number): void {
+    operation.status = operation.outcome;
+    operation.endTime = new Date(now).toISOString();
+    const failed = operation.outcome === 'Failed';
+    if (operation.kind === 'managedClusterUpdate') {
+      const cluster = this.state.managedClusters[key(operation.resourceId)];
+      if (cluster) (cluster.properties as Record<string, unknown>).provisioningState = operation.outcome;
+      return;
+    }
+    const extension = this.state.extensions[key(operation.resourceId)];
+    if (!extension) return;
+    if (operation.kind === 'extensionDelete' && !failed) {
+      this.deleteExtension(extension);
+      return;
+    }
+    extension.properties.provisioningState = operation.outcome;
+    if (failed && operation.error) {
+      extension.properties.errorInfo = operation.error;
+    }
+  }
+
+  putExtension(extension: StoredExtension, kind: 'created' | 'updated'): void {
+    this.state.extensions[key(extension.id)] = extension;
+    this.emitExtension(kind, extension);
+  }
+
+  deleteExtension(extension: StoredExtension): void {
+    delete this.state.extensions[key(extension.id)];
+    this.emitExtension('deleted', extension);
+  }
+
+  extensionsOnCluster(clusterId: string): StoredExtension[] {
+    return Object.values(this.state.extensions)
+      .filter((extension) => key(extension.clusterId) === key(clusterId))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+}
