@@ -1,0 +1,27 @@
+/**
+ * Pruning: fields a structural schema does not specify are dropped (unless the schema preserves unknown
+ * fields), as the apiserver does on every write. Object metadata, apiVersion and kind are never pruned here.
+ */
+import { isPlainObject } from '../objects.js';
+import type { JsonSchemaProps } from './schema.js';
+
+export function pruneUnknownFields(value: unknown, schema: JsonSchemaProps): unknown {
+  if (Array.isArray(value)) return schema.items ? value.map((item) => pruneUnknownFields(item, schema.items!)) : value;
+  if (!isPlainObject(value) || schema['x-kubernetes-int-or-string']) return value;
+  const preserveUnknown = schema['x-kubernetes-preserve-unknown-fields'] === true;
+  const result: Record<string, unknown> = {};
+  for (const [name, child] of Object.entries(value)) {
+    const childSchema =
+      schema.properties?.[name] ?? (isPlainObject(schema.additionalProperties) ? schema.additionalProperties : undefined);
+    if (childSchema) result[name] = pruneUnknownFields(child, childSchema);
+    else if (preserveUnknown || schema.additionalProperties === true) result[name] = child;
+  }
+  return result;
+}
+
+/** Prunes a whole custom resource: the root keeps apiVersion, kind and metadata whatever the schema says. */
+export function pruneCustomResource<T extends Record<string, unknown>>(object: T, schema: JsonSchemaProps): T {
+  const pruned = pruneUnknownFields(object, schema) as Record<string, unknown>;
+  for (const name of ['apiVersion', 'kind', 'metadata']) if (name in object) pruned[name] = object[name];
+  return pruned as T;
+}
