@@ -2,11 +2,24 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { badRequest, KubeApiError } from './api-errors.js';
+import { decodeProtobufObject, PROTOBUF_CONTENT_TYPE } from './protobuf.js';
 
-export async function readBody(request: IncomingMessage): Promise<string> {
+export async function readRawBody(request: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+export async function readBody(request: IncomingMessage): Promise<string> {
+  return (await readRawBody(request)).toString('utf8');
+}
+
+/** Reads an object body in any encoding clients send: JSON, YAML, or (from kubectl's typed clients) protobuf. */
+export async function readObjectBody(request: IncomingMessage): Promise<unknown> {
+  const contentType = request.headers['content-type'];
+  const raw = await readRawBody(request);
+  if (contentType?.startsWith(PROTOBUF_CONTENT_TYPE)) return decodeProtobufObject(raw);
+  return parseBody(raw.toString('utf8'), contentType);
 }
 
 /** Parses a request body as JSON (or YAML, which the apiserver also accepts). */

@@ -31,6 +31,8 @@ export interface ResourceType {
   shortNames: string[];
   categories: string[];
   subresources: { status: boolean; scale?: ScaleSubresource };
+  /** Whether metadata.generation counts spec changes (custom resources and kinds with a desired state). */
+  tracksGeneration: boolean;
   /** The version objects are stored in; equal to `version` for built-ins. */
   storageVersion: string;
   /** Present for custom resources: validation, defaulting and pruning apply. */
@@ -51,6 +53,7 @@ interface BuiltinSpec {
   shortNames?: string[];
   status?: boolean;
   scale?: boolean;
+  generation?: boolean;
   categories?: string[];
 }
 
@@ -71,7 +74,7 @@ const BUILTIN_GROUPS: Array<{ group: string; version: string; resources: Builtin
       { kind: 'ServiceAccount', plural: 'serviceaccounts', namespaced: true, shortNames: ['sa'] },
       { kind: 'Service', plural: 'services', namespaced: true, shortNames: ['svc'], status: true, categories: ['all'] },
       { kind: 'Endpoints', plural: 'endpoints', namespaced: true, shortNames: ['ep'] },
-      { kind: 'Pod', plural: 'pods', namespaced: true, shortNames: ['po'], status: true, categories: ['all'] },
+      { kind: 'Pod', plural: 'pods', namespaced: true, shortNames: ['po'], status: true, categories: ['all'], generation: true },
       { kind: 'Event', plural: 'events', namespaced: true, shortNames: ['ev'] },
     ],
   },
@@ -79,18 +82,18 @@ const BUILTIN_GROUPS: Array<{ group: string; version: string; resources: Builtin
     group: 'apps',
     version: 'v1',
     resources: [
-      { kind: 'Deployment', plural: 'deployments', namespaced: true, shortNames: ['deploy'], status: true, scale: true, categories: ['all'] },
-      { kind: 'ReplicaSet', plural: 'replicasets', namespaced: true, shortNames: ['rs'], status: true, scale: true, categories: ['all'] },
-      { kind: 'DaemonSet', plural: 'daemonsets', namespaced: true, shortNames: ['ds'], status: true, categories: ['all'] },
-      { kind: 'StatefulSet', plural: 'statefulsets', namespaced: true, shortNames: ['sts'], status: true, scale: true, categories: ['all'] },
+      { kind: 'Deployment', plural: 'deployments', namespaced: true, shortNames: ['deploy'], status: true, scale: true, categories: ['all'], generation: true },
+      { kind: 'ReplicaSet', plural: 'replicasets', namespaced: true, shortNames: ['rs'], status: true, scale: true, categories: ['all'], generation: true },
+      { kind: 'DaemonSet', plural: 'daemonsets', namespaced: true, shortNames: ['ds'], status: true, categories: ['all'], generation: true },
+      { kind: 'StatefulSet', plural: 'statefulsets', namespaced: true, shortNames: ['sts'], status: true, scale: true, categories: ['all'], generation: true },
     ],
   },
   {
     group: 'batch',
     version: 'v1',
     resources: [
-      { kind: 'Job', plural: 'jobs', namespaced: true, status: true, categories: ['all'] },
-      { kind: 'CronJob', plural: 'cronjobs', namespaced: true, shortNames: ['cj'], status: true, categories: ['all'] },
+      { kind: 'Job', plural: 'jobs', namespaced: true, status: true, categories: ['all'], generation: true },
+      { kind: 'CronJob', plural: 'cronjobs', namespaced: true, shortNames: ['cj'], status: true, categories: ['all'], generation: true },
     ],
   },
   {
@@ -107,15 +110,15 @@ const BUILTIN_GROUPS: Array<{ group: string; version: string; resources: Builtin
     group: 'admissionregistration.k8s.io',
     version: 'v1',
     resources: [
-      { kind: 'MutatingWebhookConfiguration', plural: 'mutatingwebhookconfigurations', namespaced: false },
-      { kind: 'ValidatingWebhookConfiguration', plural: 'validatingwebhookconfigurations', namespaced: false },
+      { kind: 'MutatingWebhookConfiguration', plural: 'mutatingwebhookconfigurations', namespaced: false, generation: true },
+      { kind: 'ValidatingWebhookConfiguration', plural: 'validatingwebhookconfigurations', namespaced: false, generation: true },
     ],
   },
   {
     group: 'apiextensions.k8s.io',
     version: 'v1',
     resources: [
-      { kind: 'CustomResourceDefinition', plural: 'customresourcedefinitions', namespaced: false, shortNames: ['crd', 'crds'], status: true },
+      { kind: 'CustomResourceDefinition', plural: 'customresourcedefinitions', namespaced: false, shortNames: ['crd', 'crds'], status: true, generation: true },
     ],
   },
   { group: 'coordination.k8s.io', version: 'v1', resources: [{ kind: 'Lease', plural: 'leases', namespaced: true }] },
@@ -127,13 +130,13 @@ const BUILTIN_GROUPS: Array<{ group: string; version: string; resources: Builtin
   {
     group: 'policy',
     version: 'v1',
-    resources: [{ kind: 'PodDisruptionBudget', plural: 'poddisruptionbudgets', namespaced: true, shortNames: ['pdb'], status: true }],
+    resources: [{ kind: 'PodDisruptionBudget', plural: 'poddisruptionbudgets', namespaced: true, shortNames: ['pdb'], status: true, generation: true }],
   },
   {
     group: 'autoscaling',
     version: 'v2',
     resources: [
-      { kind: 'HorizontalPodAutoscaler', plural: 'horizontalpodautoscalers', namespaced: true, shortNames: ['hpa'], status: true, categories: ['all'] },
+      { kind: 'HorizontalPodAutoscaler', plural: 'horizontalpodautoscalers', namespaced: true, shortNames: ['hpa'], status: true, categories: ['all'], generation: true },
     ],
   },
 ];
@@ -151,6 +154,7 @@ function builtinTypes(): ResourceType[] {
       shortNames: spec.shortNames ?? [],
       categories: spec.categories ?? [],
       subresources: { status: spec.status ?? false, ...(spec.scale ? { scale: REPLICAS_SCALE } : {}) },
+      tracksGeneration: spec.generation ?? false,
       storageVersion: version,
       printerColumns: [],
     })),

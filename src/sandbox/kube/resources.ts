@@ -82,7 +82,7 @@ export class ResourceOperations {
       delete metadata[field];
     metadata.uid = randomUUID();
     metadata.creationTimestamp = now;
-    metadata.generation = 1;
+    if (type.tracksGeneration) metadata.generation = 1;
     if (type.schema && type.subresources.status) delete object.status;
     applyKindDefaults(type, object);
     const admitted = this.admitCustomResource(type, object);
@@ -137,7 +137,7 @@ export class ResourceOperations {
     }
     applyKindDefaults(type, next);
     next = this.admitCustomResource(type, next);
-    if (specChanged(current, next)) next.metadata.generation = (current.metadata.generation ?? 1) + 1;
+    if (type.tracksGeneration && specChanged(current, next)) next.metadata.generation = (current.metadata.generation ?? 1) + 1;
     next.metadata.resourceVersion = current.metadata.resourceVersion;
     if (deepEqual(this.toStorage(next, type), current)) return this.present(current, type);
     if (options.dryRun) return this.present(next, type);

@@ -40,6 +40,7 @@ export function servedTypes(crd: KubeObject): ResourceType[] {
         status: version.subresources?.status !== undefined,
         ...(version.subresources?.scale ? { scale: version.subresources.scale } : {}),
       },
+      tracksGeneration: true,
       storageVersion,
       schema: version.schema?.openAPIV3Schema ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
       printerColumns: version.additionalPrinterColumns ?? [],

@@ -1,6 +1,6 @@
 /** get, list, create, update (PUT), delete and deletecollection of resources, their status and scale. */
 import { badRequest, invalid, methodNotAllowed } from '../api-errors.js';
-import { parseBody, readBody, sendJson } from '../http.js';
+import { parseBody, readBody, readObjectBody, sendJson } from '../http.js';
 import { deepCopy, isPlainObject, type KubeObject } from '../objects.js';
 import { apiVersionOf, type ResourceType, type ScaleSubresource } from '../registry.js';
 import type { PropagationPolicy } from '../resources.js';
@@ -44,14 +44,14 @@ export function listResources(context: ResourceRequestContext): void {
 export async function createResource(context: ResourceRequestContext): Promise<void> {
   const { route, operations, request, query } = context;
   if (route.subresource) throw methodNotAllowed('POST');
-  const body = parseBody(await readBody(request), request.headers['content-type']);
+  const body = await readObjectBody(request);
   const created = operations.create(route.type, route.namespace, body, { dryRun: dryRunRequested(query) });
   sendJson(context.response, 201, created);
 }
 
 export async function replaceResource(context: ResourceRequestContext): Promise<void> {
   const { route, operations, request, query } = context;
-  const body = parseBody(await readBody(request), request.headers['content-type']);
+  const body = await readObjectBody(request);
   const dryRun = dryRunRequested(query);
   if (route.subresource === 'scale') {
     const object = operations.get(route.type, route.namespace, route.name!);

@@ -1,0 +1,161 @@
+/**
+ * kubectl 1.34 sends the bodies of its typed `create` subcommands (`create namespace`, `create serviceaccount`,
+ * `create configmap`, `create secret`) as Kubernetes protobuf: the `k8s\0` magic, then a runtime.Unknown
+ * envelope whose `raw` bytes are the object. There is no fallback to JSON for protobuf, so the server must read
+ * it. This decodes the wire format against field tables for the kinds those subcommands send (field numbers
+ * from the Kubernetes API's generated.proto); any other kind is refused with 415.
+ */
+import { unsupportedMediaType } from './api-errors.js';
+
+export const PROTOBUF_CONTENT_TYPE = 'application/vnd.kubernetes.protobuf';
+const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
+
+type FieldKind = 'string' | 'bytes' | 'int' | 'bool' | 'time' | { message: MessageSchema } | { map: 'string' | 'bytes' };
+interface FieldSpec {
+  name: string;
+  kind: FieldKind;
+  repeated?: boolean;
+}
+type MessageSchema = Record<number, FieldSpec>;
+
+const TIME: MessageSchema = { 1: { name: 'seconds', kind: 'int' }, 2: { name: 'nanos', kind: 'int' } };
+const OWNER_REFERENCE: MessageSchema = {
+  1: { name: 'kind', kind: 'string' },
+  3: { name: 'name', kind: 'string' },
+  4: { name: 'uid', kind: 'string' },
+  5: { name: 'apiVersion', kind: 'string' },
+  6: { name: 'controller', kind: 'bool' },
+  7: { name: 'blockOwnerDeletion', kind: 'bool' },
+};
+const OBJECT_META: MessageSchema = {
+  1: { name: 'name', kind: 'string' },
+  2: { name: 'generateName', kind: 'string' },
+  3: { name: 'namespace', kind: 'string' },
+  5: { name: 'uid', kind: 'string' },
+  6: { name: 'resourceVersion', kind: 'string' },
+  7: { name: 'generation', kind: 'int' },
+  8: { name: 'creationTimestamp', kind: 'time' },
+  11: { name: 'labels', kind: { map: 'string' } },
+  12: { name: 'annotations', kind: { map: 'string' } },
+  13: { name: 'ownerReferences', kind: { message: OWNER_REFERENCE }, repeated: true },
+  14: { name: 'finalizers', kind: 'string', repeated: true },
+};
+const OBJECT_REFERENCE: MessageSchema = {
+  1: { name: 'kind', kind: 'string' },
+  2: { name: 'namespace', kind: 'string' },
+  3: { name: 'name', kind: 'string' },
+  4: { name: 'uid', kind: 'string' },
+  5: { name: 'apiVersion', kind: 'string' },
+  6: { name: 'resourceVersion', kind: 'string' },
+  7: { name: 'fieldPath', kind: 'string' },
+};
+const metadata: FieldSpec = { name: 'metadata', kind: { message: OBJECT_META } };
+
+const KIND_SCHEMAS: Record<string, MessageSchema> = {
+  'v1/Namespace': {
+    1: metadata,
+    2: { name: 'spec', kind: { message: { 1: { name: 'finalizers', kind: 'string', repeated: true } } } },
+  },
+  'v1/ServiceAccount': {
+    1: metadata,
+    2: { name: 'secrets', kind: { message: OBJECT_REFERENCE }, repeated: true },
+    3: { name: 'imagePullSecrets', kind: { message: { 1: { name: 'name', kind: 'string' } } }, repeated: true },
+    4: { name: 'automountServiceAccountToken', kind: 'bool' },
+  },
+  'v1/ConfigMap': {
+    1: metadata,
+    2: { name: 'data', kind: { map: 'string' } },
+    3: { name: 'binaryData', kind: { map: 'bytes' } },
+    4: { name: 'immutable', kind: 'bool' },
+  },
+  'v1/Secret': {
+    1: metadata,
+    2: { name: 'data', kind: { map: 'bytes' } },
+    3: { name: 'type', kind: 'string' },
+    4: { name: 'stringData', kind: { map: 'string' } },
+    5: { name: 'immutable', kind: 'bool' },
+  },
+};
+
+const UNKNOWN_ENVELOPE: MessageSchema = {
+  1: { name: 'typeMeta', kind: { message: { 1: { name: 'apiVersion', kind: 'string' }, 2: { name: 'kind', kind: 'string' } } } },
+  2: { name: 'raw', kind: 'bytes' },
+};
+
+class Reader {
+  private offset = 0;
+  constructor(private readonly buffer: Buffer) {}
+  get done(): boolean {
+    return this.offset >= this.buffer.length;
+  }
+  varint(): bigint {
+    let result = 0n;
+    let shift = 0n;
+    for (;;) {
+      const byte = this.buffer[this.offset++];
+      if (byte === undefined) throw new Error('truncated varint');
+      result |= BigInt(byte & 0x7f) << shift;
+      if ((byte & 0x80) === 0) return result;
+      shift += 7n;
+    }
+  }
+  bytes(): Buffer {
+    const length = Number(this.varint());
+    const slice = this.buffer.subarray(this.offset, this.offset + length);
+    this.offset += length;
+    return slice;
+  }
+  skip(wireType: number): void {
+    if (wireType === 0) this.varint();
+    else if (wireType === 1) this.offset += 8;
+    else if (wireType === 2) this.bytes();
+    else if (wireType === 5) this.offset += 4;
+    else throw new Error(`unsupported wire type ${wireType}`);
+  }
+}
+
+function decodeMessage(buffer: Buffer, schema: MessageSchema): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  const reader = new Reader(buffer);
+  while (!reader.done) {
+    const tag = Number(reader.varint());
+    const [fieldNumber, wireType] = [tag >>> 3, tag & 7];
+    const field = schema[fieldNumber];
+    if (!field) {
+      reader.skip(wireType);
+      continue;
+    }
+    const { kind } = field;
+    let value: unknown;
+    if (kind === 'int') value = Number(BigInt.asIntN(64, reader.varint()));
+    else if (kind === 'bool') value = reader.varint() !== 0n;
+    else if (kind === 'string') value = reader.bytes().toString('utf8');
+    else if (kind === 'bytes') value = reader.bytes().toString('base64');
+    else if (kind === 'time') {
+      const time = decodeMessage(reader.bytes(), TIME) as { seconds?: number };
+      value = new Date((time.seconds ?? 0) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    } else if ('message' in kind) value = decodeMessage(reader.bytes(), kind.message);
+    else {
+      const entry = decodeMessage(reader.bytes(), { 1: { name: 'key', kind: 'string' }, 2: { name: 'value', kind: kind.map } });
+      const map = (result[field.name] ??= {}) as Record<string, unknown>;
+      map[String(entry.key ?? '')] = entry.value ?? '';
+      continue;
+    }
+    // Go omits empty scalars from JSON (omitempty), and protobuf carries them; drop them the same way.
+    if (!field.repeated && (value === '' || value === 0 || value === false)) continue;
+    if (field.repeated) ((result[field.name] ??= []) as unknown[]).push(value);
+    else result[field.name] = value;
+  }
+  return result;
+}
+
+/** Decodes a protobuf request body into the JSON form of the object, or refuses a kind it has no table for. */
+export function decodeProtobufObject(body: Buffer): Record<string, unknown> {
+  if (!body.subarray(0, 4).equals(MAGIC)) throw unsupportedMediaType(PROTOBUF_CONTENT_TYPE, ['application/json', 'application/yaml']);
+  const envelope = decodeMessage(body.subarray(4), UNKNOWN_ENVELOPE) as { typeMeta?: { apiVersion?: string; kind?: string }; raw?: string };
+  const apiVersion = envelope.typeMeta?.apiVersion ?? '';
+  const kind = envelope.typeMeta?.kind ?? '';
+  const schema = KIND_SCHEMAS[`${apiVersion}/${kind}`];
+  if (!schema) throw unsupportedMediaType(PROTOBUF_CONTENT_TYPE, ['application/json', 'application/yaml']);
+  return { apiVersion, kind, ...decodeMessage(Buffer.from(envelope.raw ?? '', 'base64'), schema) };
+}
