@@ -148,3 +148,7 @@ export function pageNotFound(path: string): KubeApiError {
     causes: [{ reason: 'UnexpectedServerResponse', message: `404 page not found: ${path}` }],
   });
 }
+
+export function notAcceptable(): KubeApiError {
+  return new KubeApiError(406, 'NotAcceptable', 'only the following media types are accepted: application/json');
+}

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { methodNotAllowed, pageNotFound, unauthorized } from './api-errors.js';
+import { methodNotAllowed, notAcceptable, pageNotFound, unauthorized } from './api-errors.js';
 import { writeFileAtomically } from './atomic-file.js';
 import { builtinType } from './controllers/context.js';
 import { reconcileCustomResourceDefinitions } from './controllers/crd-establishing.js';
@@ -15,15 +15,16 @@ import { ControllerLoop } from './controllers/loop.js';
 import { reconcileNamespaces } from './controllers/namespace-lifecycle.js';
 import type { ResourceRequestContext } from './handlers/context.js';
 import { createResource, deleteCollection, deleteResource, getResource, listResources, replaceResource } from './handlers/crud.js';
-import { apiGroup, apiGroupList, apiResourceList, coreVersions, versionDocument } from './handlers/discovery.js';
+import { apiGroup, apiGroupList, apiResourceList, coreVersions, KUBERNETES_VERSION, versionDocument } from './handlers/discovery.js';
 import { openApiV2Document, openApiV3Document, openApiV3Index } from './handlers/openapi.js';
 import { patchResource } from './handlers/patch.js';
 import { watchResources } from './handlers/watch.js';
-import { sendError, sendJson } from './http.js';
+import { acceptsJson, sendError, sendJson } from './http.js';
 import { ResourceRegistry } from './registry.js';
 import { ResourceOperations } from './resources.js';
 import { routeResourcePath } from './routes.js';
 import { ObjectStore, type StoreSnapshot } from './storage.js';
+import { encodeOpenApiV2Skeleton, OPENAPI_V2_PROTOBUF } from './protobuf.js';
 
 const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 const SAVE_DELAY_MS = 50;
@@ -132,7 +133,15 @@ export class KubeApiCluster {
     else if (segments[0] === 'apis' && segments.length === 2) {
       if (!this.registry.groupVersions().some(({ group }) => group === segments[1])) throw pageNotFound(url.pathname);
       sendJson(response, 200, apiGroup(this.registry, segments[1]!));
-    } else if (path === '/openapi/v2') sendJson(response, 200, openApiV2Document(this.registry));
+    } else if (path === '/openapi/v2') {
+      if (request.headers.accept?.includes(OPENAPI_V2_PROTOBUF)) {
+        const body = encodeOpenApiV2Skeleton(KUBERNETES_VERSION.gitVersion);
+        // The response names the media type without the `@`, which Go's mime parser rejects.
+        response.writeHead(200, { 'Content-Type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf', 'Content-Length': body.length });
+        response.end(body);
+      } else if (acceptsJson(request.headers.accept)) sendJson(response, 200, openApiV2Document(this.registry));
+      else throw notAcceptable();
+    }
     else if (path === '/openapi/v3') sendJson(response, 200, openApiV3Index(this.registry));
     else if (segments[0] === 'openapi' && segments[1] === 'v3') {
       const document = openApiV3Document(this.registry, segments.slice(2).join('/'));

@@ -47,3 +47,7 @@ export function sendError(response: ServerResponse, error: unknown): void {
   }
   sendJson(response, apiError.code, apiError.toStatus());
 }
+
+export function acceptsJson(accept: string | undefined): boolean {
+  return !accept || /application\/json|\*\/\*|application\/\*/.test(accept);
+}

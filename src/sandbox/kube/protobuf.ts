@@ -159,3 +159,31 @@ export function decodeProtobufObject(body: Buffer): Record<string, unknown> {
   if (!schema) throw unsupportedMediaType(PROTOBUF_CONTENT_TYPE, ['application/json', 'application/yaml']);
   return { apiVersion, kind, ...decodeMessage(Buffer.from(envelope.raw ?? '', 'base64'), schema) };
 }
+
+export const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
+
+function encodeVarint(value: number): Buffer {
+  const bytes: number[] = [];
+  let remaining = value;
+  while (remaining > 0x7f) {
+    bytes.push((remaining & 0x7f) | 0x80);
+    remaining >>>= 7;
+  }
+  bytes.push(remaining);
+  return Buffer.from(bytes);
+}
+
+function lengthDelimited(fieldNumber: number, payload: Buffer): Buffer {
+  return Buffer.concat([encodeVarint((fieldNumber << 3) | 2), encodeVarint(payload.length), payload]);
+}
+
+/**
+ * The OpenAPI v2 document in the gnostic protobuf form kubectl insists on for `/openapi/v2` (it falls back to
+ * v2 client-side validation only for kinds the v3 documents do not describe, i.e. kinds this server does not
+ * serve). It carries no definitions, so that validation passes the object through to the server, which then
+ * answers as it would for any unknown kind; every served kind is validated server-side via v3's fieldValidation.
+ */
+export function encodeOpenApiV2Skeleton(version: string): Buffer {
+  const info = Buffer.concat([lengthDelimited(1, Buffer.from('Kubernetes')), lengthDelimited(2, Buffer.from(version))]);
+  return Buffer.concat([lengthDelimited(1, Buffer.from('2.0')), lengthDelimited(2, info), lengthDelimited(8, Buffer.alloc(0))]);
+}
