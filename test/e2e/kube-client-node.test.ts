@@ -18,7 +18,10 @@ it('lists, and an informer sees an added object through its watch', async () => 
   config.loadFromFile(kube.kubeconfig);
   const core = config.makeApiClient(k8s.CoreV1Api);
   await core.createNamespace({ body: { metadata: { name: 'informed' } } });
-  await core.createNamespacedConfigMap({ namespace: 'informed', body: { metadata: { name: 'first' }, data: { a: '1' } } });
+  await core.createNamespacedConfigMap({
+    namespace: 'informed',
+    body: { metadata: { name: 'first' }, data: { a: '1' } },
+  });
 
   const list = await core.listNamespacedConfigMap({ namespace: 'informed' });
   expect(list.items.map((item) => item.metadata?.name)).toEqual(['first']);
@@ -39,16 +42,27 @@ it('lists, and an informer sees an added object through its watch', async () => 
   await sawSecond;
   await informer.stop();
   expect(added).toEqual(['first', 'second']);
-  expect(informer.list('informed').map((item) => item.metadata?.name).sort()).toEqual(['first', 'second']);
+  expect(
+    informer
+      .list('informed')
+      .map((item) => item.metadata?.name)
+      .sort(),
+  ).toEqual(['first', 'second']);
 });
 
 it('surfaces the apiserver Status of a failed call', async () => {
   const config = new k8s.KubeConfig();
   config.loadFromFile(kube.kubeconfig);
   const core = config.makeApiClient(k8s.CoreV1Api);
-  const failure = await core.readNamespacedConfigMap({ namespace: 'informed', name: 'missing' }).catch((error: unknown) => error);
+  const failure = await core
+    .readNamespacedConfigMap({ namespace: 'informed', name: 'missing' })
+    .catch((error: unknown) => error);
   expect(failure).toBeInstanceOf(k8s.ApiException);
   const apiError = failure as k8s.ApiException<string>;
   expect(apiError.code).toBe(404);
-  expect(JSON.parse(apiError.body)).toMatchObject({ kind: 'Status', reason: 'NotFound', message: 'configmaps "missing" not found' });
+  expect(JSON.parse(apiError.body)).toMatchObject({
+    kind: 'Status',
+    reason: 'NotFound',
+    message: 'configmaps "missing" not found',
+  });
 });

@@ -32,7 +32,9 @@ describe('discovery and access', () => {
     const output = await ok(['api-resources', '--no-headers']);
     expect(output).toMatch(/^serviceaccounts\s+sa\s+v1\s+true\s+ServiceAccount$/m);
     expect(output).toMatch(/^deployments\s+deploy\s+apps\/v1\s+true\s+Deployment$/m);
-    expect(output).toMatch(/^customresourcedefinitions\s+crd,crds\s+apiextensions\.k8s\.io\/v1\s+false\s+CustomResourceDefinition$/m);
+    expect(output).toMatch(
+      /^customresourcedefinitions\s+crd,crds\s+apiextensions\.k8s\.io\/v1\s+false\s+CustomResourceDefinition$/m,
+    );
   });
 
   it('writes one context per cluster, arc-cluster current, each served by its own server', async () => {
@@ -40,7 +42,9 @@ describe('discovery and access', () => {
     await ok(['create', 'namespace', 'only-on-aks', '--context', 'aks-cluster']);
     const onArc = await kube.kubectl(['get', 'namespace', 'only-on-aks']);
     expect(onArc.stderr.trim()).toBe('Error from server (NotFound): namespaces "only-on-aks" not found');
-    expect(await ok(['get', 'namespace', 'only-on-aks', '--context', 'aks-cluster', '-o', 'name'])).toBe('namespace/only-on-aks\n');
+    expect(await ok(['get', 'namespace', 'only-on-aks', '--context', 'aks-cluster', '-o', 'name'])).toBe(
+      'namespace/only-on-aks\n',
+    );
   });
 
   it('answers 401 to a request without the cluster token', async () => {
@@ -58,7 +62,10 @@ describe('built-in kinds', () => {
       'serviceaccount/myserviceaccount created\n',
     );
     const names = await ok(['get', 'serviceaccounts', '-n', 'bookbuyer', '-o', 'name']);
-    expect(names.split('\n').filter(Boolean).sort()).toEqual(['serviceaccount/default', 'serviceaccount/myserviceaccount']);
+    expect(names.split('\n').filter(Boolean).sort()).toEqual([
+      'serviceaccount/default',
+      'serviceaccount/myserviceaccount',
+    ]);
     const table = await ok(['get', 'sa', 'myserviceaccount', '-n', 'bookbuyer']);
     expect(table).toMatch(/^NAME\s+AGE\nmyserviceaccount\s+\d+s\n$/);
   });
@@ -115,7 +122,11 @@ describe('patches', () => {
       selector: { matchLabels: { app: 'bookbuyer' } },
       template: {
         metadata: { labels: { app: 'bookbuyer' } },
-        spec: { containers: [{ name: 'bookbuyer', image: 'openservicemesh/bookbuyer:v0.8.0', env: [{ name: 'A', value: '1' }] }] },
+        spec: {
+          containers: [
+            { name: 'bookbuyer', image: 'openservicemesh/bookbuyer:v0.8.0', env: [{ name: 'A', value: '1' }] },
+          ],
+        },
       },
     },
   });
@@ -123,41 +134,85 @@ describe('patches', () => {
   it('applies a deployment and merges a strategic patch into its container list by name', async () => {
     expect(await ok(['apply', '-f', '-'], deployment)).toBe('deployment.apps/bookbuyer created\n');
     await ok([
-      'patch', 'deployment', 'bookbuyer', '-n', 'bookbuyer',
-      '-p', '{"spec":{"template":{"spec":{"containers":[{"name":"envoy","image":"envoyproxy/envoy:v1.18.3"},{"name":"bookbuyer","env":[{"name":"B","value":"2"}]}]}}}}',
+      'patch',
+      'deployment',
+      'bookbuyer',
+      '-n',
+      'bookbuyer',
+      '-p',
+      '{"spec":{"template":{"spec":{"containers":[{"name":"envoy","image":"envoyproxy/envoy:v1.18.3"},{"name":"bookbuyer","env":[{"name":"B","value":"2"}]}]}}}}',
     ]);
     const containers = JSON.parse(
-      await ok(['get', 'deployment', 'bookbuyer', '-n', 'bookbuyer', '-o', 'jsonpath={.spec.template.spec.containers}']),
+      await ok([
+        'get',
+        'deployment',
+        'bookbuyer',
+        '-n',
+        'bookbuyer',
+        '-o',
+        'jsonpath={.spec.template.spec.containers}',
+      ]),
     ) as Array<{ name: string; image: string; env?: unknown[] }>;
     expect(containers.map((container) => container.name)).toEqual(['bookbuyer', 'envoy']);
     expect(containers[0]!.image).toBe('openservicemesh/bookbuyer:v0.8.0');
-    expect(containers[0]!.env).toEqual([{ name: 'A', value: '1' }, { name: 'B', value: '2' }]);
-    expect(await ok(['get', 'deployment', 'bookbuyer', '-n', 'bookbuyer', '-o', 'jsonpath={.metadata.generation}'])).toBe('2');
+    expect(containers[0]!.env).toEqual([
+      { name: 'A', value: '1' },
+      { name: 'B', value: '2' },
+    ]);
+    expect(
+      await ok(['get', 'deployment', 'bookbuyer', '-n', 'bookbuyer', '-o', 'jsonpath={.metadata.generation}']),
+    ).toBe('2');
   });
 
   it('re-applies a changed manifest (client-side apply patches with the last-applied configuration)', async () => {
     const changed = deployment.replace('"replicas":1', '"replicas":3');
     expect(await ok(['apply', '-f', '-'], changed)).toBe('deployment.apps/bookbuyer configured\n');
-    expect(await ok(['get', 'deployment', 'bookbuyer', '-n', 'bookbuyer', '-o', 'jsonpath={.spec.replicas}'])).toBe('3');
+    expect(await ok(['get', 'deployment', 'bookbuyer', '-n', 'bookbuyer', '-o', 'jsonpath={.spec.replicas}'])).toBe(
+      '3',
+    );
   });
 
   it('applies JSON patches and rejects one that tests a wrong value', async () => {
-    await ok(['patch', 'configmap', 'settings', '-n', 'bookbuyer', '--type=json', '-p', '[{"op":"add","path":"/data/extra","value":"x"}]']);
-    expect(await ok(['get', 'configmap', 'settings', '-n', 'bookbuyer', '-o', 'jsonpath={.data}'])).toBe('{"extra":"x","mode":"strict"}');
+    await ok([
+      'patch',
+      'configmap',
+      'settings',
+      '-n',
+      'bookbuyer',
+      '--type=json',
+      '-p',
+      '[{"op":"add","path":"/data/extra","value":"x"}]',
+    ]);
+    expect(await ok(['get', 'configmap', 'settings', '-n', 'bookbuyer', '-o', 'jsonpath={.data}'])).toBe(
+      '{"extra":"x","mode":"strict"}',
+    );
     const failed = await kube.kubectl([
-      'patch', 'configmap', 'settings', '-n', 'bookbuyer', '--type=json', '-p', '[{"op":"test","path":"/data/mode","value":"permissive"}]',
+      'patch',
+      'configmap',
+      'settings',
+      '-n',
+      'bookbuyer',
+      '--type=json',
+      '-p',
+      '[{"op":"test","path":"/data/mode","value":"permissive"}]',
     ]);
     expect(failed.code).toBe(1);
     expect(failed.stderr).toContain('testing value /data/mode failed');
   });
 
   it('scales through the scale subresource', async () => {
-    expect(await ok(['scale', 'deployment', 'bookbuyer', '-n', 'bookbuyer', '--replicas=2'])).toBe('deployment.apps/bookbuyer scaled\n');
-    expect(await ok(['get', 'deployment', 'bookbuyer', '-n', 'bookbuyer', '-o', 'jsonpath={.spec.replicas}'])).toBe('2');
+    expect(await ok(['scale', 'deployment', 'bookbuyer', '-n', 'bookbuyer', '--replicas=2'])).toBe(
+      'deployment.apps/bookbuyer scaled\n',
+    );
+    expect(await ok(['get', 'deployment', 'bookbuyer', '-n', 'bookbuyer', '-o', 'jsonpath={.spec.replicas}'])).toBe(
+      '2',
+    );
   });
 
   it('does not persist a server-side dry run', async () => {
-    expect(await ok(['create', 'configmap', 'ghost', '-n', 'bookbuyer', '--dry-run=server'])).toBe('configmap/ghost created (server dry run)\n');
+    expect(await ok(['create', 'configmap', 'ghost', '-n', 'bookbuyer', '--dry-run=server'])).toBe(
+      'configmap/ghost created (server dry run)\n',
+    );
     const result = await kube.kubectl(['get', 'configmap', 'ghost', '-n', 'bookbuyer']);
     expect(result.stderr.trim()).toBe('Error from server (NotFound): configmaps "ghost" not found');
   });
@@ -169,10 +224,27 @@ describe('lists and watches', () => {
     for (const name of ['a', 'b', 'c', 'd', 'e']) await ok(['create', 'configmap', name, '-n', 'paging']);
     await ok(['label', 'configmap', 'b', 'd', '-n', 'paging', 'tier=gold']);
     const all = await ok(['get', 'configmaps', '-n', 'paging', '--chunk-size=2', '-o', 'name']);
-    expect(all.split('\n').filter(Boolean)).toEqual(['configmap/a', 'configmap/b', 'configmap/c', 'configmap/d', 'configmap/e']);
+    expect(all.split('\n').filter(Boolean)).toEqual([
+      'configmap/a',
+      'configmap/b',
+      'configmap/c',
+      'configmap/d',
+      'configmap/e',
+    ]);
     const gold = await ok(['get', 'configmaps', '-n', 'paging', '-l', 'tier=gold', '-o', 'name']);
     expect(gold).toBe('configmap/b\nconfigmap/d\n');
-    const notGold = await ok(['get', 'configmaps', '-n', 'paging', '-l', 'tier!=gold', '--field-selector', 'metadata.name!=a', '-o', 'name']);
+    const notGold = await ok([
+      'get',
+      'configmaps',
+      '-n',
+      'paging',
+      '-l',
+      'tier!=gold',
+      '--field-selector',
+      'metadata.name!=a',
+      '-o',
+      'name',
+    ]);
     expect(notGold).toBe('configmap/c\nconfigmap/e\n');
   });
 
@@ -221,7 +293,11 @@ describe('persistence', () => {
     const before = await ok(['get', 'configmap', 'settings', '-n', 'bookbuyer', '-o', 'jsonpath={.metadata.uid}']);
     await kube.stop();
     kube = await startTestKube({ stateDir, clusters: ['arc-cluster', 'aks-cluster'] });
-    expect(await ok(['get', 'configmap', 'settings', '-n', 'bookbuyer', '-o', 'jsonpath={.metadata.uid}'])).toBe(before);
-    expect(await ok(['get', 'namespace', 'only-on-aks', '--context', 'aks-cluster', '-o', 'name'])).toBe('namespace/only-on-aks\n');
+    expect(await ok(['get', 'configmap', 'settings', '-n', 'bookbuyer', '-o', 'jsonpath={.metadata.uid}'])).toBe(
+      before,
+    );
+    expect(await ok(['get', 'namespace', 'only-on-aks', '--context', 'aks-cluster', '-o', 'name'])).toBe(
+      'namespace/only-on-aks\n',
+    );
   });
 });

@@ -35,7 +35,9 @@ describe('custom resources', () => {
       'customresourcedefinition.apiextensions.k8s.io/traffictargets.access.smi-spec.io created',
     ]);
     await ok(['wait', '--for=condition=Established', 'crd/meshconfigs.config.openservicemesh.io', '--timeout=20s']);
-    const status = JSON.parse(await ok(['get', 'crd', 'meshconfigs.config.openservicemesh.io', '-o', 'jsonpath={.status}'])) as {
+    const status = JSON.parse(
+      await ok(['get', 'crd', 'meshconfigs.config.openservicemesh.io', '-o', 'jsonpath={.status}']),
+    ) as {
       acceptedNames: { kind: string; plural: string };
       storedVersions: string[];
     };
@@ -60,8 +62,14 @@ describe('custom resources', () => {
 
   it('rejects the seed patch with the apiserver’s exact message', async () => {
     const result = await kube.kubectl([
-      'patch', 'meshconfig', 'osm-mesh-config', '-n', 'arc-osm-system',
-      '-p', '{"spec":{"traffic":{"enableEgress":"no"}}}', '--type=merge',
+      'patch',
+      'meshconfig',
+      'osm-mesh-config',
+      '-n',
+      'arc-osm-system',
+      '-p',
+      '{"spec":{"traffic":{"enableEgress":"no"}}}',
+      '--type=merge',
     ]);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
@@ -70,8 +78,19 @@ describe('custom resources', () => {
   });
 
   it('accepts a valid merge patch, bumping the generation', async () => {
-    await ok(['patch', 'meshconfig', 'osm-mesh-config', '-n', 'arc-osm-system', '-p', '{"spec":{"traffic":{"enableEgress":false}}}', '--type=merge']);
-    const spec = JSON.parse(await ok(['get', 'meshconfig', 'osm-mesh-config', '-n', 'arc-osm-system', '-o', 'json'])) as {
+    await ok([
+      'patch',
+      'meshconfig',
+      'osm-mesh-config',
+      '-n',
+      'arc-osm-system',
+      '-p',
+      '{"spec":{"traffic":{"enableEgress":false}}}',
+      '--type=merge',
+    ]);
+    const spec = JSON.parse(
+      await ok(['get', 'meshconfig', 'osm-mesh-config', '-n', 'arc-osm-system', '-o', 'json']),
+    ) as {
       metadata: { generation: number };
       spec: { traffic: { enableEgress: boolean } };
     };
@@ -81,8 +100,14 @@ describe('custom resources', () => {
 
   it('reports enum, range and required violations', async () => {
     const result = await kube.kubectl([
-      'patch', 'meshconfig', 'osm-mesh-config', '-n', 'arc-osm-system', '--type=merge',
-      '-p', '{"spec":{"observability":{"osmLogLevel":"loud","tracing":{"port":0}}}}',
+      'patch',
+      'meshconfig',
+      'osm-mesh-config',
+      '-n',
+      'arc-osm-system',
+      '--type=merge',
+      '-p',
+      '{"spec":{"observability":{"osmLogLevel":"loud","tracing":{"port":0}}}}',
     ]);
     expect(result.stderr).toBe(
       'The MeshConfig "osm-mesh-config" is invalid: \n' +
@@ -93,13 +118,18 @@ describe('custom resources', () => {
 
   it('defaults and prunes on create', async () => {
     await ok(['create', 'namespace', 'defaults']);
-    await ok(['apply', '--validate=false', '-f', '-'], JSON.stringify({
-      apiVersion: 'config.openservicemesh.io/v1alpha1',
-      kind: 'MeshConfig',
-      metadata: { name: 'sparse', namespace: 'defaults' },
-      spec: { certificate: {}, unknownSection: { x: 1 } },
-    }));
-    const spec = JSON.parse(await ok(['get', 'meshconfig', 'sparse', '-n', 'defaults', '-o', 'jsonpath={.spec}'])) as Record<string, unknown>;
+    await ok(
+      ['apply', '--validate=false', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'config.openservicemesh.io/v1alpha1',
+        kind: 'MeshConfig',
+        metadata: { name: 'sparse', namespace: 'defaults' },
+        spec: { certificate: {}, unknownSection: { x: 1 } },
+      }),
+    );
+    const spec = JSON.parse(
+      await ok(['get', 'meshconfig', 'sparse', '-n', 'defaults', '-o', 'jsonpath={.spec}']),
+    ) as Record<string, unknown>;
     expect(spec).toEqual({ certificate: { serviceCertValidityDuration: '24h' } });
   });
 
@@ -109,7 +139,9 @@ describe('custom resources', () => {
     expect(output).toBe(
       'traffictarget.access.smi-spec.io/bookbuyer-access-bookstore-v1 created\nhttproutegroup.specs.smi-spec.io/bookstore-service-routes created\n',
     );
-    expect(await ok(['get', 'traffictargets', '-n', 'bookstore'])).toMatch(/^NAME\s+DESTINATION\s+AGE\nbookbuyer-access-bookstore-v1\s+bookstore\s+\d+s\n$/);
+    expect(await ok(['get', 'traffictargets', '-n', 'bookstore'])).toMatch(
+      /^NAME\s+DESTINATION\s+AGE\nbookbuyer-access-bookstore-v1\s+bookstore\s+\d+s\n$/,
+    );
     expect(await ok(['apply', '-f', `${FIXTURES}seed/smi-policy.yaml`])).toBe(
       'traffictarget.access.smi-spec.io/bookbuyer-access-bookstore-v1 unchanged\nhttproutegroup.specs.smi-spec.io/bookstore-service-routes unchanged\n',
     );
@@ -129,8 +161,12 @@ describe('custom resources', () => {
     expect(again).toBe('');
     // Objects of the deleted kinds are gone from storage, not merely unserved.
     await kube.stop();
-    const saved = JSON.parse(await readFile(`${kube.stateDir}/kube/arc-cluster.json`, 'utf8')) as { objects: Record<string, unknown[]> };
-    expect(Object.keys(saved.objects).filter((key) => key.includes('smi-spec.io') || key.includes('openservicemesh.io'))).toEqual([]);
+    const saved = JSON.parse(await readFile(`${kube.stateDir}/kube/arc-cluster.json`, 'utf8')) as {
+      objects: Record<string, unknown[]>;
+    };
+    expect(
+      Object.keys(saved.objects).filter((key) => key.includes('smi-spec.io') || key.includes('openservicemesh.io')),
+    ).toEqual([]);
     kube = await startTestKube({ stateDir: kube.stateDir, clusters: ['arc-cluster'] });
     const apply = await kube.kubectl(['apply', '-f', `${FIXTURES}seed/meshconfig.yaml`]);
     expect(apply.code).toBe(1);

@@ -58,7 +58,13 @@ describe('structural schema validation', () => {
 
 describe('pruning and defaulting', () => {
   it('drops unknown fields except under preserve-unknown-fields, keeping apiVersion, kind and metadata', () => {
-    const object = { apiVersion: 'x/v1', kind: 'W', metadata: { name: 'w', anything: 1 }, spec: { name: 'a', bogus: 1, extra: { free: true } }, top: 1 };
+    const object = {
+      apiVersion: 'x/v1',
+      kind: 'W',
+      metadata: { name: 'w', anything: 1 },
+      spec: { name: 'a', bogus: 1, extra: { free: true } },
+      top: 1,
+    };
     expect(pruneCustomResource(object, schema)).toEqual({
       apiVersion: 'x/v1',
       kind: 'W',

@@ -11,8 +11,15 @@ const pod = (name: string, labels: Record<string, string>, phase = 'Running'): K
 });
 
 describe('label selectors', () => {
-  const pods = [pod('a', { app: 'web', tier: 'front' }), pod('b', { app: 'web' }), pod('c', { app: 'db', legacy: 'true' })];
-  const select = (text: string) => pods.filter((object) => labelSelectorMatches(parseLabelSelector(text), object)).map((object) => object.metadata.name);
+  const pods = [
+    pod('a', { app: 'web', tier: 'front' }),
+    pod('b', { app: 'web' }),
+    pod('c', { app: 'db', legacy: 'true' }),
+  ];
+  const select = (text: string) =>
+    pods
+      .filter((object) => labelSelectorMatches(parseLabelSelector(text), object))
+      .map((object) => object.metadata.name);
 
   it('supports equality, inequality, set and existence requirements', () => {
     expect(select('app=web')).toEqual(['a', 'b']);
@@ -31,7 +38,9 @@ describe('label selectors', () => {
 describe('field selectors', () => {
   it('selects by metadata and the kind-specific fields, and rejects unsupported fields', () => {
     const running = parseFieldSelector('status.phase=Running,metadata.name!=b', 'Pod');
-    expect([pod('a', {}), pod('b', {}), pod('c', {}, 'Pending')].filter(running).map((object) => object.metadata.name)).toEqual(['a']);
+    expect(
+      [pod('a', {}), pod('b', {}), pod('c', {}, 'Pending')].filter(running).map((object) => object.metadata.name),
+    ).toEqual(['a']);
     expect(() => parseFieldSelector('spec.unknown=x', 'ConfigMap')).toThrow('field label not supported: spec.unknown');
   });
 });

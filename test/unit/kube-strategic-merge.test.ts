@@ -23,7 +23,10 @@ describe('strategic merge patch', () => {
       {
         metadata: { finalizers: ['b'], labels: { old: null } },
         spec: {
-          containers: [{ name: 'app', image: 'app:2', ports: [{ containerPort: 443 }] }, { name: 'envoy', image: 'envoy' }],
+          containers: [
+            { name: 'app', image: 'app:2', ports: [{ containerPort: 443 }] },
+            { name: 'envoy', image: 'envoy' },
+          ],
           tolerations: [{ key: 'other' }],
         },
       },
@@ -55,13 +58,24 @@ describe('strategic merge patch', () => {
       },
       forKind('Pod'),
     );
-    expect(result).toEqual({ metadata: { finalizers: [], labels: { app: 'x', old: 'y' } }, spec: { containers: [{ name: 'log', image: 'log:1' }] } });
-    expect(applyStrategicMergePatch({ a: { b: 1, c: 2 } }, { a: { $patch: 'replace', d: 3 } }, forKind('Pod'))).toEqual({ a: { d: 3 } });
+    expect(result).toEqual({
+      metadata: { finalizers: [], labels: { app: 'x', old: 'y' } },
+      spec: { containers: [{ name: 'log', image: 'log:1' }] },
+    });
+    expect(applyStrategicMergePatch({ a: { b: 1, c: 2 } }, { a: { $patch: 'replace', d: 3 } }, forKind('Pod'))).toEqual(
+      { a: { d: 3 } },
+    );
   });
 
   it('merges service ports by port, not containerPort', () => {
     const service = { spec: { ports: [{ port: 80, targetPort: 8080 }] } };
-    expect(applyStrategicMergePatch(service, { spec: { ports: [{ port: 80, targetPort: 9090 }, { port: 443 }] } }, forKind('Service'))).toEqual({
+    expect(
+      applyStrategicMergePatch(
+        service,
+        { spec: { ports: [{ port: 80, targetPort: 9090 }, { port: 443 }] } },
+        forKind('Service'),
+      ),
+    ).toEqual({
       spec: { ports: [{ port: 80, targetPort: 9090 }, { port: 443 }] },
     });
   });

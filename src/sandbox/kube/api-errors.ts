@@ -78,18 +78,31 @@ export function alreadyExists(target: GroupResource, name: string): KubeApiError
 }
 
 export function conflict(target: GroupResource, name: string, why: string): KubeApiError {
-  return new KubeApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualifiedResource(target)} "${name}": ${why}`, {
-    name,
-    group: target.group,
-    kind: target.resource,
-  });
+  return new KubeApiError(
+    409,
+    'Conflict',
+    `Operation cannot be fulfilled on ${qualifiedResource(target)} "${name}": ${why}`,
+    {
+      name,
+      group: target.group,
+      kind: target.resource,
+    },
+  );
 }
 
-export const STALE_OBJECT = 'the object has been modified; please apply your changes to the latest version and try again';
+export const STALE_OBJECT =
+  'the object has been modified; please apply your changes to the latest version and try again';
 
 /** One field error, formatted as apimachinery's field.Error does (`path: Invalid value: <value>: detail`). */
 export interface FieldError {
-  type: 'FieldValueInvalid' | 'FieldValueRequired' | 'FieldValueTypeInvalid' | 'FieldValueNotSupported' | 'FieldValueForbidden' | 'FieldValueDuplicate' | 'FieldValueTooLong';
+  type:
+    | 'FieldValueInvalid'
+    | 'FieldValueRequired'
+    | 'FieldValueTypeInvalid'
+    | 'FieldValueNotSupported'
+    | 'FieldValueForbidden'
+    | 'FieldValueDuplicate'
+    | 'FieldValueTooLong';
   field: string;
   /** The text after the field path, e.g. `Invalid value: "string": must be boolean`. */
   body: string;

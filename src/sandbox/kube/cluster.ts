@@ -14,8 +14,22 @@ import { collectGarbage } from './controllers/garbage-collector.js';
 import { ControllerLoop } from './controllers/loop.js';
 import { reconcileNamespaces } from './controllers/namespace-lifecycle.js';
 import type { ResourceRequestContext } from './handlers/context.js';
-import { createResource, deleteCollection, deleteResource, getResource, listResources, replaceResource } from './handlers/crud.js';
-import { apiGroup, apiGroupList, apiResourceList, coreVersions, KUBERNETES_VERSION, versionDocument } from './handlers/discovery.js';
+import {
+  createResource,
+  deleteCollection,
+  deleteResource,
+  getResource,
+  listResources,
+  replaceResource,
+} from './handlers/crud.js';
+import {
+  apiGroup,
+  apiGroupList,
+  apiResourceList,
+  coreVersions,
+  KUBERNETES_VERSION,
+  versionDocument,
+} from './handlers/discovery.js';
 import { openApiV2Document, openApiV3Document, openApiV3Index } from './handlers/openapi.js';
 import { patchResource } from './handlers/patch.js';
 import { watchResources } from './handlers/watch.js';
@@ -44,7 +58,11 @@ export class KubeApiCluster {
   ) {
     this.operations = new ResourceOperations(store);
     const context = { store, registry: this.registry, operations: this.operations };
-    this.controllers = new ControllerLoop(context, [reconcileCustomResourceDefinitions, reconcileNamespaces, collectGarbage]);
+    this.controllers = new ControllerLoop(context, [
+      reconcileCustomResourceDefinitions,
+      reconcileNamespaces,
+      collectGarbage,
+    ]);
     this.bootstrap();
     this.controllers.runUntilSettled();
     store.subscribe(() => this.scheduleSave());
@@ -65,11 +83,15 @@ export class KubeApiCluster {
     try {
       if (request.headers.authorization !== `Bearer ${this.token}`) throw unauthorized();
       const url = new URL(request.url ?? '/', 'https://sandbox');
-      const segments = url.pathname.split('/').filter((segment) => segment.length > 0).map(decodeURIComponent);
+      const segments = url.pathname
+        .split('/')
+        .filter((segment) => segment.length > 0)
+        .map(decodeURIComponent);
       if (await this.handleNonResource(url, segments, request, response, serverAddress)) return;
       const route = routeResourcePath(segments, this.registry, url.pathname);
       if (!route) throw pageNotFound(url.pathname);
-      if (route.kind === 'groupVersionDiscovery') return sendJson(response, 200, apiResourceList(this.registry, route.group, route.version));
+      if (route.kind === 'groupVersionDiscovery')
+        return sendJson(response, 200, apiResourceList(this.registry, route.group, route.version));
       const context: ResourceRequestContext = {
         request,
         response,
@@ -137,12 +159,14 @@ export class KubeApiCluster {
       if (request.headers.accept?.includes(OPENAPI_V2_PROTOBUF)) {
         const body = encodeOpenApiV2Skeleton(KUBERNETES_VERSION.gitVersion);
         // The response names the media type without the `@`, which Go's mime parser rejects.
-        response.writeHead(200, { 'Content-Type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf', 'Content-Length': body.length });
+        response.writeHead(200, {
+          'Content-Type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf',
+          'Content-Length': body.length,
+        });
         response.end(body);
       } else if (acceptsJson(request.headers.accept)) sendJson(response, 200, openApiV2Document(this.registry));
       else throw notAcceptable();
-    }
-    else if (path === '/openapi/v3') sendJson(response, 200, openApiV3Index(this.registry));
+    } else if (path === '/openapi/v3') sendJson(response, 200, openApiV3Index(this.registry));
     else if (segments[0] === 'openapi' && segments[1] === 'v3') {
       const document = openApiV3Document(this.registry, segments.slice(2).join('/'));
       if (!document) throw pageNotFound(url.pathname);
@@ -154,7 +178,8 @@ export class KubeApiCluster {
   private bootstrap(): void {
     const namespaces = builtinType(this.registry, '', 'v1', 'namespaces');
     for (const name of SYSTEM_NAMESPACES)
-      if (!this.operations.find(namespaces, undefined, name)) this.operations.create(namespaces, undefined, { metadata: { name } });
+      if (!this.operations.find(namespaces, undefined, name))
+        this.operations.create(namespaces, undefined, { metadata: { name } });
   }
 
   private scheduleSave(): void {

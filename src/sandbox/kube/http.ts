@@ -40,7 +40,9 @@ export function sendJson(response: ServerResponse, status: number, body: unknown
 
 export function sendError(response: ServerResponse, error: unknown): void {
   const apiError =
-    error instanceof KubeApiError ? error : new KubeApiError(500, 'InternalError', `Internal error occurred: ${(error as Error).message}`);
+    error instanceof KubeApiError
+      ? error
+      : new KubeApiError(500, 'InternalError', `Internal error occurred: ${(error as Error).message}`);
   if (response.headersSent) {
     response.end();
     return;

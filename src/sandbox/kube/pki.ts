@@ -50,7 +50,9 @@ function fromPem(pem: string): ArrayBuffer {
 }
 
 function serialNumber(): string {
-  return Buffer.from(webcrypto.getRandomValues(new Uint8Array(16))).toString('hex').replace(/^[89a-f]/, '1');
+  return Buffer.from(webcrypto.getRandomValues(new Uint8Array(16)))
+    .toString('hex')
+    .replace(/^[89a-f]/, '1');
 }
 
 async function loadOrCreateCa(pkiDir: string): Promise<StoredCa> {

@@ -10,7 +10,8 @@ import { unsupportedMediaType } from './api-errors.js';
 export const PROTOBUF_CONTENT_TYPE = 'application/vnd.kubernetes.protobuf';
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 
-type FieldKind = 'string' | 'bytes' | 'int' | 'bool' | 'time' | { message: MessageSchema } | { map: 'string' | 'bytes' };
+type FieldKind =
+  'string' | 'bytes' | 'int' | 'bool' | 'time' | { message: MessageSchema } | { map: 'string' | 'bytes' };
 interface FieldSpec {
   name: string;
   kind: FieldKind;
@@ -78,7 +79,10 @@ const KIND_SCHEMAS: Record<string, MessageSchema> = {
 };
 
 const UNKNOWN_ENVELOPE: MessageSchema = {
-  1: { name: 'typeMeta', kind: { message: { 1: { name: 'apiVersion', kind: 'string' }, 2: { name: 'kind', kind: 'string' } } } },
+  1: {
+    name: 'typeMeta',
+    kind: { message: { 1: { name: 'apiVersion', kind: 'string' }, 2: { name: 'kind', kind: 'string' } } },
+  },
   2: { name: 'raw', kind: 'bytes' },
 };
 
@@ -136,7 +140,10 @@ function decodeMessage(buffer: Buffer, schema: MessageSchema): Record<string, un
       value = new Date((time.seconds ?? 0) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
     } else if ('message' in kind) value = decodeMessage(reader.bytes(), kind.message);
     else {
-      const entry = decodeMessage(reader.bytes(), { 1: { name: 'key', kind: 'string' }, 2: { name: 'value', kind: kind.map } });
+      const entry = decodeMessage(reader.bytes(), {
+        1: { name: 'key', kind: 'string' },
+        2: { name: 'value', kind: kind.map },
+      });
       const map = (result[field.name] ??= {}) as Record<string, unknown>;
       map[String(entry.key ?? '')] = entry.value ?? '';
       continue;
@@ -151,8 +158,12 @@ function decodeMessage(buffer: Buffer, schema: MessageSchema): Record<string, un
 
 /** Decodes a protobuf request body into the JSON form of the object, or refuses a kind it has no table for. */
 export function decodeProtobufObject(body: Buffer): Record<string, unknown> {
-  if (!body.subarray(0, 4).equals(MAGIC)) throw unsupportedMediaType(PROTOBUF_CONTENT_TYPE, ['application/json', 'application/yaml']);
-  const envelope = decodeMessage(body.subarray(4), UNKNOWN_ENVELOPE) as { typeMeta?: { apiVersion?: string; kind?: string }; raw?: string };
+  if (!body.subarray(0, 4).equals(MAGIC))
+    throw unsupportedMediaType(PROTOBUF_CONTENT_TYPE, ['application/json', 'application/yaml']);
+  const envelope = decodeMessage(body.subarray(4), UNKNOWN_ENVELOPE) as {
+    typeMeta?: { apiVersion?: string; kind?: string };
+    raw?: string;
+  };
   const apiVersion = envelope.typeMeta?.apiVersion ?? '';
   const kind = envelope.typeMeta?.kind ?? '';
   const schema = KIND_SCHEMAS[`${apiVersion}/${kind}`];
@@ -185,5 +196,9 @@ function lengthDelimited(fieldNumber: number, payload: Buffer): Buffer {
  */
 export function encodeOpenApiV2Skeleton(version: string): Buffer {
   const info = Buffer.concat([lengthDelimited(1, Buffer.from('Kubernetes')), lengthDelimited(2, Buffer.from(version))]);
-  return Buffer.concat([lengthDelimited(1, Buffer.from('2.0')), lengthDelimited(2, info), lengthDelimited(8, Buffer.alloc(0))]);
+  return Buffer.concat([
+    lengthDelimited(1, Buffer.from('2.0')),
+    lengthDelimited(2, info),
+    lengthDelimited(8, Buffer.alloc(0)),
+  ]);
 }

@@ -21,9 +21,14 @@ function ownMap(target: MetadataTarget, property: PropertyKey, create: boolean):
 
 const reflect = Reflect as unknown as Record<string, unknown>;
 if (typeof reflect.getMetadata !== 'function') {
-  const getOwnMetadata = (key: unknown, target: MetadataTarget, property?: PropertyKey) => ownMap(target, property, false)?.get(key);
+  const getOwnMetadata = (key: unknown, target: MetadataTarget, property?: PropertyKey) =>
+    ownMap(target, property, false)?.get(key);
   const getMetadata = (key: unknown, target: MetadataTarget, property?: PropertyKey): unknown => {
-    for (let current: MetadataTarget | null = target; current; current = Object.getPrototypeOf(current) as MetadataTarget | null) {
+    for (
+      let current: MetadataTarget | null = target;
+      current;
+      current = Object.getPrototypeOf(current) as MetadataTarget | null
+    ) {
       const map = ownMap(current, property, false);
       if (map?.has(key)) return map.get(key);
     }
@@ -36,8 +41,11 @@ if (typeof reflect.getMetadata !== 'function') {
     getOwnMetadata,
     getMetadata,
     defineMetadata,
-    hasMetadata: (key: unknown, target: MetadataTarget, property?: PropertyKey) => getMetadata(key, target, property) !== undefined,
-    hasOwnMetadata: (key: unknown, target: MetadataTarget, property?: PropertyKey) => ownMap(target, property, false)?.has(key) ?? false,
-    metadata: (key: unknown, value: unknown) => (target: MetadataTarget, property?: PropertyKey) => defineMetadata(key, value, target, property),
+    hasMetadata: (key: unknown, target: MetadataTarget, property?: PropertyKey) =>
+      getMetadata(key, target, property) !== undefined,
+    hasOwnMetadata: (key: unknown, target: MetadataTarget, property?: PropertyKey) =>
+      ownMap(target, property, false)?.has(key) ?? false,
+    metadata: (key: unknown, value: unknown) => (target: MetadataTarget, property?: PropertyKey) =>
+      defineMetadata(key, value, target, property),
   });
 }

@@ -61,7 +61,9 @@ export class ResourceOperations {
   }
 
   list(type: ResourceType, namespace?: string): KubeObject[] {
-    return this.store.list(storageKey(type), type.namespaced ? namespace : undefined).map((object) => this.present(object, type));
+    return this.store
+      .list(storageKey(type), type.namespaced ? namespace : undefined)
+      .map((object) => this.present(object, type));
   }
 
   create(type: ResourceType, namespace: string | undefined, body: unknown, options: WriteOptions = {}): KubeObject {
@@ -70,12 +72,17 @@ export class ResourceOperations {
     if (!metadata.name && metadata.generateName) metadata.name = metadata.generateName + randomSuffix();
     if (!metadata.name) {
       throw invalid(type.kind, type.group, '', [
-        { type: 'FieldValueRequired', field: 'metadata.name', body: 'Required value: name or generateName is required' },
+        {
+          type: 'FieldValueRequired',
+          field: 'metadata.name',
+          body: 'Required value: name or generateName is required',
+        },
       ]);
     }
     this.checkName(type, metadata.name);
     if (type.namespaced) this.checkNamespaceAcceptsContent(type, metadata.namespace!, metadata.name);
-    if (this.store.get(storageKey(type), metadata.namespace, metadata.name)) throw alreadyExists(groupResource(type), metadata.name);
+    if (this.store.get(storageKey(type), metadata.namespace, metadata.name))
+      throw alreadyExists(groupResource(type), metadata.name);
 
     const now = kubeTimestamp();
     for (const field of ['uid', 'resourceVersion', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'managedFields'])
@@ -103,12 +110,15 @@ export class ResourceOperations {
   ): KubeObject {
     const incoming = this.checkBody(type, namespace, body);
     if (incoming.metadata.name !== name) {
-      throw badRequest(`the name of the object (${incoming.metadata.name ?? ''}) does not match the name on the URL (${name})`);
+      throw badRequest(
+        `the name of the object (${incoming.metadata.name ?? ''}) does not match the name on the URL (${name})`,
+      );
     }
     const current = this.store.get(storageKey(type), this.scope(type, namespace), name);
     if (!current) throw notFound(groupResource(type), name);
     const requestedVersion = incoming.metadata.resourceVersion;
-    if (requestedVersion && requestedVersion !== current.metadata.resourceVersion) throw conflict(groupResource(type), name, STALE_OBJECT);
+    if (requestedVersion && requestedVersion !== current.metadata.resourceVersion)
+      throw conflict(groupResource(type), name, STALE_OBJECT);
 
     let next: KubeObject;
     if (options.subresource === 'status') {
@@ -122,11 +132,20 @@ export class ResourceOperations {
       }
     }
     // Identity and lifecycle metadata belong to the server.
-    for (const field of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation'] as const) {
+    for (const field of [
+      'uid',
+      'creationTimestamp',
+      'deletionTimestamp',
+      'deletionGracePeriodSeconds',
+      'generation',
+    ] as const) {
       if (current.metadata[field] === undefined) delete next.metadata[field];
       else (next.metadata as Record<string, unknown>)[field] = current.metadata[field];
     }
-    if (current.metadata.deletionTimestamp && (next.metadata.finalizers?.length ?? 0) > (current.metadata.finalizers?.length ?? 0)) {
+    if (
+      current.metadata.deletionTimestamp &&
+      (next.metadata.finalizers?.length ?? 0) > (current.metadata.finalizers?.length ?? 0)
+    ) {
       throw invalid(type.kind, type.group, name, [
         {
           type: 'FieldValueForbidden',
@@ -137,12 +156,17 @@ export class ResourceOperations {
     }
     applyKindDefaults(type, next);
     next = this.admitCustomResource(type, next);
-    if (type.tracksGeneration && specChanged(current, next)) next.metadata.generation = (current.metadata.generation ?? 1) + 1;
+    if (type.tracksGeneration && specChanged(current, next))
+      next.metadata.generation = (current.metadata.generation ?? 1) + 1;
     next.metadata.resourceVersion = current.metadata.resourceVersion;
     if (deepEqual(this.toStorage(next, type), current)) return this.present(current, type);
     if (options.dryRun) return this.present(next, type);
 
-    if (next.metadata.deletionTimestamp && (next.metadata.finalizers?.length ?? 0) === 0 && !blocksDeletion(type, next)) {
+    if (
+      next.metadata.deletionTimestamp &&
+      (next.metadata.finalizers?.length ?? 0) === 0 &&
+      !blocksDeletion(type, next)
+    ) {
       return this.present(this.store.remove(storageKey(type), current.metadata.namespace, name)!, type);
     }
     return this.present(this.store.update(storageKey(type), this.toStorage(next, type)), type);
@@ -168,11 +192,15 @@ export class ResourceOperations {
     }
 
     const finalizers = [...(current.metadata.finalizers ?? [])];
-    if (options.propagationPolicy === 'Foreground' && !finalizers.includes('foregroundDeletion')) finalizers.push('foregroundDeletion');
+    if (options.propagationPolicy === 'Foreground' && !finalizers.includes('foregroundDeletion'))
+      finalizers.push('foregroundDeletion');
     if (options.propagationPolicy === 'Orphan' && !finalizers.includes('orphan')) finalizers.push('orphan');
     if (finalizers.length === 0 && !blocksDeletion(type, current)) {
       if (options.dryRun) return { deleted: true, object: this.present(current, type) };
-      return { deleted: true, object: this.present(this.store.remove(storageKey(type), current.metadata.namespace, name)!, type) };
+      return {
+        deleted: true,
+        object: this.present(this.store.remove(storageKey(type), current.metadata.namespace, name)!, type),
+      };
     }
     // Graceful deletion: the object stays, marked, until its finalizers (or a controller) let it go.
     const marked = deepCopy(current);
@@ -180,7 +208,8 @@ export class ResourceOperations {
     if (!marked.metadata.deletionTimestamp) {
       marked.metadata.deletionTimestamp = kubeTimestamp();
       marked.metadata.deletionGracePeriodSeconds = 0;
-      if (type.group === '' && type.plural === 'namespaces') marked.status = { ...(marked.status as object), phase: 'Terminating' };
+      if (type.group === '' && type.plural === 'namespaces')
+        marked.status = { ...(marked.status as object), phase: 'Terminating' };
     }
     if (deepEqual(marked, current) || options.dryRun) return { deleted: false, object: this.present(marked, type) };
     return { deleted: false, object: this.present(this.store.update(storageKey(type), marked), type) };
@@ -204,7 +233,9 @@ export class ResourceOperations {
     const object = deepCopy(body) as KubeObject;
     const expected = apiVersionOf(type);
     if (object.apiVersion !== undefined && object.apiVersion !== expected) {
-      throw badRequest(`the API version in the data (${object.apiVersion}) does not match the expected API version (${expected})`);
+      throw badRequest(
+        `the API version in the data (${object.apiVersion}) does not match the expected API version (${expected})`,
+      );
     }
     if (object.kind !== undefined && object.kind !== type.kind) {
       throw badRequest(`the kind in the data (${object.kind}) does not match the expected kind (${type.kind})`);
@@ -293,6 +324,7 @@ function specChanged(before: KubeObject, after: KubeObject): boolean {
 
 function randomSuffix(): string {
   let suffix = '';
-  for (let i = 0; i < 5; i++) suffix += GENERATE_NAME_ALPHABET[Math.floor(Math.random() * GENERATE_NAME_ALPHABET.length)];
+  for (let i = 0; i < 5; i++)
+    suffix += GENERATE_NAME_ALPHABET[Math.floor(Math.random() * GENERATE_NAME_ALPHABET.length)];
   return suffix;
 }

@@ -14,8 +14,7 @@ export interface ResourceRoute {
 }
 
 export type Route =
-  | { kind: 'groupVersionDiscovery'; group: string; version: string }
-  | { kind: 'resource'; route: ResourceRoute };
+  { kind: 'groupVersionDiscovery'; group: string; version: string } | { kind: 'resource'; route: ResourceRoute };
 
 export function routeResourcePath(segments: string[], registry: ResourceRegistry, path: string): Route | undefined {
   let group: string;

@@ -6,12 +6,12 @@ import { badRequest } from './api-errors.js';
 import type { KubeObject } from './objects.js';
 
 type Requirement =
-  | { key: string; operator: 'in' | 'notin'; values: string[] }
-  | { key: string; operator: 'exists' | 'doesnotexist' };
+  { key: string; operator: 'in' | 'notin'; values: string[] } | { key: string; operator: 'exists' | 'doesnotexist' };
 
 export type Selector = (values: (key: string) => string | undefined) => boolean;
 
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const LABEL_KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
 /** Splits on commas that are not inside `( … )`. */
 function splitTerms(text: string): string[] {
@@ -83,10 +83,29 @@ export function labelSelectorMatches(selector: Selector, object: KubeObject): bo
 
 /** Fields every kind can be selected by, plus the extra ones the apiserver supports per kind. */
 const EXTRA_SELECTABLE_FIELDS: Record<string, string[]> = {
-  Pod: ['spec.nodeName', 'spec.restartPolicy', 'spec.schedulerName', 'spec.serviceAccountName', 'status.phase', 'status.podIP'],
+  Pod: [
+    'spec.nodeName',
+    'spec.restartPolicy',
+    'spec.schedulerName',
+    'spec.serviceAccountName',
+    'status.phase',
+    'status.podIP',
+  ],
   Secret: ['type'],
   Namespace: ['status.phase'],
-  Event: ['involvedObject.kind', 'involvedObject.namespace', 'involvedObject.name', 'involvedObject.uid', 'involvedObject.apiVersion', 'involvedObject.resourceVersion', 'involvedObject.fieldPath', 'reason', 'reportingComponent', 'source', 'type'],
+  Event: [
+    'involvedObject.kind',
+    'involvedObject.namespace',
+    'involvedObject.name',
+    'involvedObject.uid',
+    'involvedObject.apiVersion',
+    'involvedObject.resourceVersion',
+    'involvedObject.fieldPath',
+    'reason',
+    'reportingComponent',
+    'source',
+    'type',
+  ],
   Job: ['status.successful'],
 };
 

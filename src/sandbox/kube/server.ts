@@ -61,13 +61,20 @@ function listen(server: Server, port: number): Promise<number> {
   });
 }
 
-export function renderKubeconfig(clusters: Record<string, KubeClusterEndpoint>, caPem: string, currentContext: string): string {
+export function renderKubeconfig(
+  clusters: Record<string, KubeClusterEndpoint>,
+  caPem: string,
+  currentContext: string,
+): string {
   const names = Object.keys(clusters);
   const caData = Buffer.from(caPem).toString('base64');
   return toYaml({
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: names.map((name) => ({ name, cluster: { server: clusters[name]!.url, 'certificate-authority-data': caData } })),
+    clusters: names.map((name) => ({
+      name,
+      cluster: { server: clusters[name]!.url, 'certificate-authority-data': caData },
+    })),
     users: names.map((name) => ({ name: `${name}-admin`, user: { token: clusters[name]!.token } })),
     contexts: names.map((name) => ({ name, context: { cluster: name, user: `${name}-admin`, namespace: 'default' } })),
     'current-context': currentContext,

@@ -21,9 +21,16 @@ function desiredStatus(crd: KubeObject, terminating: boolean): Record<string, un
   const spec = crdSpec(crd);
   const previous = (crd.status ?? {}) as { conditions?: Condition[]; storedVersions?: string[] };
   const keepTime = (type: string, status: string): string =>
-    previous.conditions?.find((condition) => condition.type === type && condition.status === status)?.lastTransitionTime ?? kubeTimestamp();
+    previous.conditions?.find((condition) => condition.type === type && condition.status === status)
+      ?.lastTransitionTime ?? kubeTimestamp();
   const conditions: Condition[] = [
-    { type: 'NamesAccepted', status: 'True', reason: 'NoConflicts', message: 'no conflicts found', lastTransitionTime: keepTime('NamesAccepted', 'True') },
+    {
+      type: 'NamesAccepted',
+      status: 'True',
+      reason: 'NoConflicts',
+      message: 'no conflicts found',
+      lastTransitionTime: keepTime('NamesAccepted', 'True'),
+    },
     {
       type: 'Established',
       status: 'True',
@@ -64,7 +71,10 @@ export function reconcileCustomResourceDefinitions({ store, registry, operations
     const name = crd.metadata.name!;
     const terminating = crd.metadata.deletionTimestamp !== undefined;
     if (!terminating && !(crd.metadata.finalizers ?? []).includes(CRD_CLEANUP_FINALIZER)) {
-      operations.update(crdType, undefined, name, { ...crd, metadata: { ...crd.metadata, finalizers: [...(crd.metadata.finalizers ?? []), CRD_CLEANUP_FINALIZER] } });
+      operations.update(crdType, undefined, name, {
+        ...crd,
+        metadata: { ...crd.metadata, finalizers: [...(crd.metadata.finalizers ?? []), CRD_CLEANUP_FINALIZER] },
+      });
       continue;
     }
     const status = desiredStatus(crd, terminating);
@@ -80,7 +90,8 @@ export function reconcileCustomResourceDefinitions({ store, registry, operations
     const storageType = types.find((type) => type.version === type.storageVersion) ?? types[0];
     const remaining = storageType ? store.list(storageKey(storageType)) : [];
     for (const object of remaining)
-      if (!object.metadata.deletionTimestamp) operations.delete(storageType!, object.metadata.namespace, object.metadata.name!);
+      if (!object.metadata.deletionTimestamp)
+        operations.delete(storageType!, object.metadata.namespace, object.metadata.name!);
     if (remaining.length === 0) {
       const finalizers = (crd.metadata.finalizers ?? []).filter((finalizer) => finalizer !== CRD_CLEANUP_FINALIZER);
       operations.update(crdType, undefined, name, { ...crd, metadata: { ...crd.metadata, finalizers } });

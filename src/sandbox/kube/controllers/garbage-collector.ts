@@ -30,7 +30,9 @@ export function collectGarbage({ store, registry, operations }: ControllerContex
     if (!object.metadata.deletionTimestamp) continue;
     if (finalizers.includes('orphan')) {
       for (const dependent of dependentsOf(object.metadata.uid!)) {
-        const ownerReferences = dependent.object.metadata.ownerReferences!.filter((reference) => reference.uid !== object.metadata.uid);
+        const ownerReferences = dependent.object.metadata.ownerReferences!.filter(
+          (reference) => reference.uid !== object.metadata.uid,
+        );
         operations.update(dependent.type, dependent.object.metadata.namespace, dependent.object.metadata.name!, {
           ...dependent.object,
           metadata: { ...dependent.object.metadata, ownerReferences },
@@ -49,7 +51,15 @@ export function collectGarbage({ store, registry, operations }: ControllerContex
   }
 }
 
-function removeFinalizer(operations: ControllerContext['operations'], type: ResourceType, object: KubeObject, finalizer: string): void {
+function removeFinalizer(
+  operations: ControllerContext['operations'],
+  type: ResourceType,
+  object: KubeObject,
+  finalizer: string,
+): void {
   const finalizers = (object.metadata.finalizers ?? []).filter((name) => name !== finalizer);
-  operations.update(type, object.metadata.namespace, object.metadata.name!, { ...object, metadata: { ...object.metadata, finalizers } });
+  operations.update(type, object.metadata.namespace, object.metadata.name!, {
+    ...object,
+    metadata: { ...object.metadata, finalizers },
+  });
 }

@@ -11,7 +11,8 @@ export function reconcileNamespaces({ store, registry, operations }: ControllerC
   const namespaceType = builtinType(registry, '', 'v1', 'namespaces');
   const serviceAccountType = builtinType(registry, '', 'v1', 'serviceaccounts');
   const namespacedTypes = new Map<string, ResourceType>();
-  for (const type of registry.all()) if (type.namespaced && type.version === type.storageVersion) namespacedTypes.set(storageKey(type), type);
+  for (const type of registry.all())
+    if (type.namespaced && type.version === type.storageVersion) namespacedTypes.set(storageKey(type), type);
 
   for (const namespace of operations.list(namespaceType)) {
     const name = namespace.metadata.name!;
@@ -31,8 +32,15 @@ export function reconcileNamespaces({ store, registry, operations }: ControllerC
   }
 }
 
-function finalize(namespaceType: ResourceType, namespace: KubeObject, operations: ControllerContext['operations']): void {
+function finalize(
+  namespaceType: ResourceType,
+  namespace: KubeObject,
+  operations: ControllerContext['operations'],
+): void {
   const spec = (namespace.spec ?? {}) as { finalizers?: string[] };
   const finalizers = (spec.finalizers ?? []).filter((finalizer) => finalizer !== 'kubernetes');
-  operations.update(namespaceType, undefined, namespace.metadata.name!, { ...namespace, spec: { ...spec, finalizers } });
+  operations.update(namespaceType, undefined, namespace.metadata.name!, {
+    ...namespace,
+    spec: { ...spec, finalizers },
+  });
 }

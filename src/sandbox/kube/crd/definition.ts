@@ -15,7 +15,14 @@ interface CrdVersion {
 export interface CrdSpec {
   group: string;
   scope: 'Namespaced' | 'Cluster';
-  names: { kind: string; listKind?: string; plural: string; singular?: string; shortNames?: string[]; categories?: string[] };
+  names: {
+    kind: string;
+    listKind?: string;
+    plural: string;
+    singular?: string;
+    shortNames?: string[];
+    categories?: string[];
+  };
   versions: CrdVersion[];
 }
 

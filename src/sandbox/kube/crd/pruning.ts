@@ -12,7 +12,8 @@ export function pruneUnknownFields(value: unknown, schema: JsonSchemaProps): unk
   const result: Record<string, unknown> = {};
   for (const [name, child] of Object.entries(value)) {
     const childSchema =
-      schema.properties?.[name] ?? (isPlainObject(schema.additionalProperties) ? schema.additionalProperties : undefined);
+      schema.properties?.[name] ??
+      (isPlainObject(schema.additionalProperties) ? schema.additionalProperties : undefined);
     if (childSchema) result[name] = pruneUnknownFields(child, childSchema);
     else if (preserveUnknown || schema.additionalProperties === true) result[name] = child;
   }

@@ -105,9 +105,15 @@ export function validateAgainstSchema(value: unknown, schema: JsonSchemaProps, p
 
   if (typeof value === 'number') {
     if (schema.minimum !== undefined && (schema.exclusiveMinimum ? value <= schema.minimum : value < schema.minimum))
-      invalidValue(value, `${bodyPath} in body should be greater than ${schema.exclusiveMinimum ? '' : 'or equal to '}${schema.minimum}`);
+      invalidValue(
+        value,
+        `${bodyPath} in body should be greater than ${schema.exclusiveMinimum ? '' : 'or equal to '}${schema.minimum}`,
+      );
     if (schema.maximum !== undefined && (schema.exclusiveMaximum ? value >= schema.maximum : value > schema.maximum))
-      invalidValue(value, `${bodyPath} in body should be less than ${schema.exclusiveMaximum ? '' : 'or equal to '}${schema.maximum}`);
+      invalidValue(
+        value,
+        `${bodyPath} in body should be less than ${schema.exclusiveMaximum ? '' : 'or equal to '}${schema.maximum}`,
+      );
   }
 
   if (typeof value === 'string') {
@@ -115,7 +121,11 @@ export function validateAgainstSchema(value: unknown, schema: JsonSchemaProps, p
     if (schema.minLength !== undefined && length < schema.minLength)
       invalidValue(value, `${bodyPath} in body should be at least ${schema.minLength} chars long`);
     if (schema.maxLength !== undefined && length > schema.maxLength)
-      errors.push({ type: 'FieldValueTooLong', field: path, body: `Too long: may not be more than ${schema.maxLength} bytes` });
+      errors.push({
+        type: 'FieldValueTooLong',
+        field: path,
+        body: `Too long: may not be more than ${schema.maxLength} bytes`,
+      });
     if (schema.pattern !== undefined && !new RegExp(schema.pattern, 'u').test(value))
       invalidValue(value, `${bodyPath} in body should match '${schema.pattern}'`);
   }
@@ -124,16 +134,23 @@ export function validateAgainstSchema(value: unknown, schema: JsonSchemaProps, p
     if (schema.minItems !== undefined && value.length < schema.minItems)
       invalidValue(value, `${bodyPath} in body should have at least ${schema.minItems} items`);
     if (schema.maxItems !== undefined && value.length > schema.maxItems)
-      errors.push({ type: 'FieldValueTooLong', field: path, body: `Too many: ${value.length}: must have at most ${schema.maxItems} items` });
-    if (schema.items) value.forEach((item, index) => errors.push(...validateAgainstSchema(item, schema.items!, `${path}[${index}]`)));
+      errors.push({
+        type: 'FieldValueTooLong',
+        field: path,
+        body: `Too many: ${value.length}: must have at most ${schema.maxItems} items`,
+      });
+    if (schema.items)
+      value.forEach((item, index) => errors.push(...validateAgainstSchema(item, schema.items!, `${path}[${index}]`)));
   }
 
   if (isPlainObject(value)) {
     for (const name of schema.required ?? [])
-      if (!(name in value)) errors.push({ type: 'FieldValueRequired', field: childPath(path, name), body: 'Required value' });
+      if (!(name in value))
+        errors.push({ type: 'FieldValueRequired', field: childPath(path, name), body: 'Required value' });
     for (const [name, child] of Object.entries(value)) {
       const propertySchema =
-        schema.properties?.[name] ?? (isPlainObject(schema.additionalProperties) ? schema.additionalProperties : undefined);
+        schema.properties?.[name] ??
+        (isPlainObject(schema.additionalProperties) ? schema.additionalProperties : undefined);
       if (propertySchema) errors.push(...validateAgainstSchema(child, propertySchema, childPath(path, name)));
     }
   }

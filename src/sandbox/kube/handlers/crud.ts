@@ -13,7 +13,16 @@ export function getResource(context: ResourceRequestContext): void {
   const object = operations.get(route.type, route.namespace, route.name!);
   if (route.subresource === 'scale') return sendJson(response, 200, toScale(route.type, object));
   if (acceptsTable(context.request.headers.accept)) {
-    return sendJson(response, 200, toTable(route.type, [object], { resourceVersion: object.metadata.resourceVersion }, context.query.get('includeObject')));
+    return sendJson(
+      response,
+      200,
+      toTable(
+        route.type,
+        [object],
+        { resourceVersion: object.metadata.resourceVersion },
+        context.query.get('includeObject'),
+      ),
+    );
   }
   sendJson(response, 200, object);
 }
@@ -78,9 +87,9 @@ async function deleteOptions(context: ResourceRequestContext) {
     preconditions?: { uid?: string; resourceVersion?: string };
     dryRun?: string[];
   };
-  const policy = (context.query.get('propagationPolicy') ?? body.propagationPolicy ?? (body.orphanDependents ? 'Orphan' : undefined)) as
-    | PropagationPolicy
-    | undefined;
+  const policy = (context.query.get('propagationPolicy') ??
+    body.propagationPolicy ??
+    (body.orphanDependents ? 'Orphan' : undefined)) as PropagationPolicy | undefined;
   if (policy && !['Background', 'Foreground', 'Orphan'].includes(policy)) {
     throw badRequest(`DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${policy}"`);
   }
@@ -110,7 +119,9 @@ export async function deleteCollection(context: ResourceRequestContext): Promise
   const options = await deleteOptions(context);
   const filter = selectorFilter(query, route.type);
   const doomed = operations.list(route.type, route.namespace).filter(filter);
-  const items = doomed.map((object) => operations.delete(route.type, object.metadata.namespace, object.metadata.name!, options).object);
+  const items = doomed.map(
+    (object) => operations.delete(route.type, object.metadata.namespace, object.metadata.name!, options).object,
+  );
   sendJson(context.response, 200, {
     apiVersion: apiVersionOf(route.type),
     kind: route.type.listKind,
@@ -153,7 +164,10 @@ export function toScale(type: ResourceType, object: KubeObject): Record<string, 
       creationTimestamp: object.metadata.creationTimestamp,
     },
     spec: { replicas: readPath(object, scale.specReplicasPath) ?? 0 },
-    status: { replicas: readPath(object, scale.statusReplicasPath) ?? 0, ...(typeof selector === 'string' ? { selector } : {}) },
+    status: {
+      replicas: readPath(object, scale.statusReplicasPath) ?? 0,
+      ...(typeof selector === 'string' ? { selector } : {}),
+    },
   };
 }
 
@@ -162,7 +176,11 @@ export function applyScale(type: ResourceType, object: KubeObject, scaleBody: un
   const replicas = scale.spec?.replicas;
   if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
     throw invalid('Scale', 'autoscaling', object.metadata.name ?? '', [
-      { type: 'FieldValueInvalid', field: 'spec.replicas', body: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0` },
+      {
+        type: 'FieldValueInvalid',
+        field: 'spec.replicas',
+        body: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`,
+      },
     ]);
   }
   const next = deepCopy(object);

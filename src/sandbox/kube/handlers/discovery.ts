@@ -49,7 +49,10 @@ export function apiGroup(registry: ResourceRegistry, group: string): Record<stri
 
 /** A short stable hash of the storage key, as clients use `storageVersionHash` only for equality. */
 const storageVersionHash = (type: ResourceType): string =>
-  createHash('sha256').update(`${storageKey(type)}/${type.storageVersion}`).digest('base64').slice(0, 11);
+  createHash('sha256')
+    .update(`${storageKey(type)}/${type.storageVersion}`)
+    .digest('base64')
+    .slice(0, 11);
 
 export function apiResourceList(registry: ResourceRegistry, group: string, version: string): Record<string, unknown> {
   const resources = registry.inGroupVersion(group, version).flatMap((type) => {
@@ -65,7 +68,13 @@ export function apiResourceList(registry: ResourceRegistry, group: string, versi
     };
     const subresources = [];
     if (type.subresources.status)
-      subresources.push({ name: `${type.plural}/status`, singularName: '', namespaced: type.namespaced, kind: type.kind, verbs: ['get', 'patch', 'update'] });
+      subresources.push({
+        name: `${type.plural}/status`,
+        singularName: '',
+        namespaced: type.namespaced,
+        kind: type.kind,
+        verbs: ['get', 'patch', 'update'],
+      });
     if (type.subresources.scale)
       subresources.push({
         name: `${type.plural}/scale`,
@@ -78,5 +87,10 @@ export function apiResourceList(registry: ResourceRegistry, group: string, versi
       });
     return [main, ...subresources];
   });
-  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources };
+  return {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: group ? `${group}/${version}` : version,
+    resources,
+  };
 }

@@ -42,4 +42,5 @@ export function decodeContinue(text: string, oldestRevision: number): ContinueTo
   return token;
 }
 
-export const listPosition = (object: KubeObject): string => `${object.metadata.namespace ?? ''}/${object.metadata.name}`;
+export const listPosition = (object: KubeObject): string =>
+  `${object.metadata.namespace ?? ''}/${object.metadata.name}`;

@@ -11,20 +11,44 @@ import { type ResourceRegistry, type ResourceType } from '../registry.js';
 const OBJECT_META = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
 
 const OBJECT_META_SCHEMA: JsonSchemaProps = {
-  description: 'ObjectMeta is metadata that all persisted resources must have, which includes all objects users must create.',
+  description:
+    'ObjectMeta is metadata that all persisted resources must have, which includes all objects users must create.',
   type: 'object',
   properties: {
     name: { type: 'string', description: 'Name must be unique within a namespace.' },
     generateName: { type: 'string', description: 'An optional prefix used by the server to generate a unique name.' },
     namespace: { type: 'string', description: 'Namespace defines the space within which each name must be unique.' },
     uid: { type: 'string', description: 'UID is the unique in time and space value for this object.' },
-    resourceVersion: { type: 'string', description: 'An opaque value that represents the internal version of this object.' },
-    generation: { type: 'integer', format: 'int64', description: 'A sequence number representing a specific generation of the desired state.' },
+    resourceVersion: {
+      type: 'string',
+      description: 'An opaque value that represents the internal version of this object.',
+    },
+    generation: {
+      type: 'integer',
+      format: 'int64',
+      description: 'A sequence number representing a specific generation of the desired state.',
+    },
     creationTimestamp: { type: 'string', format: 'date-time', description: 'The time this object was created.' },
-    deletionTimestamp: { type: 'string', format: 'date-time', description: 'The time after which this resource will be deleted.' },
-    labels: { type: 'object', additionalProperties: { type: 'string' }, description: 'Map of string keys and values for selecting objects.' },
-    annotations: { type: 'object', additionalProperties: { type: 'string' }, description: 'Unstructured key value map stored with a resource.' },
-    finalizers: { type: 'array', items: { type: 'string' }, description: 'Must be empty before the object is deleted from the registry.' },
+    deletionTimestamp: {
+      type: 'string',
+      format: 'date-time',
+      description: 'The time after which this resource will be deleted.',
+    },
+    labels: {
+      type: 'object',
+      additionalProperties: { type: 'string' },
+      description: 'Map of string keys and values for selecting objects.',
+    },
+    annotations: {
+      type: 'object',
+      additionalProperties: { type: 'string' },
+      description: 'Unstructured key value map stored with a resource.',
+    },
+    finalizers: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'Must be empty before the object is deleted from the registry.',
+    },
     ownerReferences: {
       type: 'array',
       description: 'List of objects depended by this object.',
@@ -36,7 +60,8 @@ const OBJECT_META_SCHEMA: JsonSchemaProps = {
 /** The OpenAPI definition name the apiserver uses for a kind (`io.k8s.api.apps.v1.Deployment`, reversed CRD group). */
 export function definitionName(type: ResourceType): string {
   if (type.schema) return `${type.group.split('.').reverse().join('.')}.${type.version}.${type.kind}`;
-  if (type.group === 'apiextensions.k8s.io') return `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.${type.version}.${type.kind}`;
+  if (type.group === 'apiextensions.k8s.io')
+    return `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.${type.version}.${type.kind}`;
   const short = type.group === '' ? 'core' : type.group.replace(/\.k8s\.io$/, '').split('.')[0]!;
   return `io.k8s.api.${short}.${type.version}.${type.kind}`;
 }
@@ -53,16 +78,23 @@ function kindSchema(type: ResourceType, refPrefix: string): Record<string, unkno
     ...base,
     type: 'object',
     properties: {
-      apiVersion: { type: 'string', description: 'APIVersion defines the versioned schema of this representation of an object.' },
-      kind: { type: 'string', description: 'Kind is a string value representing the REST resource this object represents.' },
+      apiVersion: {
+        type: 'string',
+        description: 'APIVersion defines the versioned schema of this representation of an object.',
+      },
+      kind: {
+        type: 'string',
+        description: 'Kind is a string value representing the REST resource this object represents.',
+      },
       ...(isPlainObject(base.properties) ? base.properties : {}),
-      metadata: { allOf: [{ $ref: `${refPrefix}${OBJECT_META}` }], description: 'Standard object\'s metadata.' },
+      metadata: { allOf: [{ $ref: `${refPrefix}${OBJECT_META}` }], description: "Standard object's metadata." },
     },
     'x-kubernetes-group-version-kind': [{ group: type.group, version: type.version, kind: type.kind }],
   };
 }
 
-const groupVersionPath = (group: string, version: string): string => (group ? `apis/${group}/${version}` : `api/${version}`);
+const groupVersionPath = (group: string, version: string): string =>
+  group ? `apis/${group}/${version}` : `api/${version}`;
 
 function resourcePaths(type: ResourceType): Record<string, unknown> {
   const gvk = { group: type.group, version: type.version, kind: type.kind };
@@ -77,7 +109,12 @@ function resourcePaths(type: ResourceType): Record<string, unknown> {
   });
   return {
     [base]: { get: operation('list'), post: operation('post') },
-    [`${base}/{name}`]: { get: operation('get'), put: operation('put'), patch: operation('patch'), delete: operation('delete') },
+    [`${base}/{name}`]: {
+      get: operation('get'),
+      put: operation('put'),
+      patch: operation('patch'),
+      delete: operation('delete'),
+    },
   };
 }
 
@@ -102,7 +139,11 @@ export function openApiV3Index(registry: ResourceRegistry): Record<string, unkno
   for (const { group, versions } of registry.groupVersions()) {
     for (const version of versions) {
       const key = groupVersionPath(group, version);
-      const hash = createHash('sha512').update(JSON.stringify(openApiV3Document(registry, key))).digest('hex').slice(0, 64).toUpperCase();
+      const hash = createHash('sha512')
+        .update(JSON.stringify(openApiV3Document(registry, key)))
+        .digest('hex')
+        .slice(0, 64)
+        .toUpperCase();
       paths[key] = { serverRelativeURL: `/openapi/v3/${key}?hash=${hash}` };
     }
   }

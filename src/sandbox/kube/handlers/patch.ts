@@ -38,13 +38,20 @@ export async function patchResource(context: ResourceRequestContext): Promise<vo
   }
   const dryRun = dryRunRequested(query);
   if (route.subresource === 'scale') {
-    const updated = operations.update(route.type, route.namespace, route.name!, applyScale(route.type, current, patched), { dryRun });
+    const updated = operations.update(
+      route.type,
+      route.namespace,
+      route.name!,
+      applyScale(route.type, current, patched),
+      { dryRun },
+    );
     return sendJson(context.response, 200, toScale(route.type, updated));
   }
   const object = patched as KubeObject;
   if (typeof object !== 'object' || object === null) throw badRequest('the patch produced a non-object');
   // A patch that does not name a resourceVersion applies to whatever is current.
-  if (!hasResourceVersion(patch, contentType)) object.metadata = { ...object.metadata, resourceVersion: current.metadata.resourceVersion };
+  if (!hasResourceVersion(patch, contentType))
+    object.metadata = { ...object.metadata, resourceVersion: current.metadata.resourceVersion };
   const updated = operations.update(route.type, route.namespace, route.name!, object, {
     dryRun,
     ...(route.subresource === 'status' ? { subresource: 'status' as const } : {}),
@@ -54,7 +61,10 @@ export async function patchResource(context: ResourceRequestContext): Promise<vo
 
 function hasResourceVersion(patch: unknown, contentType: string): boolean {
   if (contentType === JSON_PATCH)
-    return Array.isArray(patch) && patch.some((operation: { path?: string }) => operation.path === '/metadata/resourceVersion');
+    return (
+      Array.isArray(patch) &&
+      patch.some((operation: { path?: string }) => operation.path === '/metadata/resourceVersion')
+    );
   const metadata = (patch as { metadata?: { resourceVersion?: unknown } } | null)?.metadata;
   return typeof metadata?.resourceVersion === 'string';
 }

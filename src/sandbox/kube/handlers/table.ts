@@ -22,11 +22,17 @@ function humanAge(timestamp: string | undefined, now = Date.now()): string {
 
 /** Evaluates the `.a.b[0].c` subset of JSONPath that printer columns use. */
 function evaluateColumnPath(object: unknown, jsonPath: string): unknown {
-  const tokens = jsonPath.replace(/^\{?\.?/, '').replace(/\}$/, '').match(/[^.[\]]+|\[\d+\]/g) ?? [];
+  const tokens =
+    jsonPath
+      .replace(/^\{?\.?/, '')
+      .replace(/\}$/, '')
+      .match(/[^.[\]]+|\[\d+\]/g) ?? [];
   let current: unknown = object;
   for (const token of tokens) {
     if (current === null || typeof current !== 'object') return undefined;
-    current = token.startsWith('[') ? (current as unknown[])[Number(token.slice(1, -1))] : (current as Record<string, unknown>)[token];
+    current = token.startsWith('[')
+      ? (current as unknown[])[Number(token.slice(1, -1))]
+      : (current as Record<string, unknown>)[token];
   }
   return current;
 }
@@ -46,7 +52,13 @@ export function toTable(
 ): Record<string, unknown> {
   const customColumns = type.printerColumns.filter((column) => column.jsonPath !== '.metadata.creationTimestamp');
   const columnDefinitions = [
-    { name: 'Name', type: 'string', format: 'name', description: 'Name must be unique within a namespace.', priority: 0 },
+    {
+      name: 'Name',
+      type: 'string',
+      format: 'name',
+      description: 'Name must be unique within a namespace.',
+      priority: 0,
+    },
     ...customColumns.map((column) => ({
       name: column.name,
       type: column.type === 'date' ? 'string' : column.type,
@@ -54,10 +66,20 @@ export function toTable(
       description: column.description ?? '',
       priority: column.priority ?? 0,
     })),
-    { name: 'Age', type: 'string', format: '', description: 'CreationTimestamp is a timestamp representing the server time when this object was created.', priority: 0 },
+    {
+      name: 'Age',
+      type: 'string',
+      format: '',
+      description: 'CreationTimestamp is a timestamp representing the server time when this object was created.',
+      priority: 0,
+    },
   ];
   const rows = objects.map((object) => ({
-    cells: [object.metadata.name, ...customColumns.map((column) => cellValue(object, column)), humanAge(object.metadata.creationTimestamp)],
+    cells: [
+      object.metadata.name,
+      ...customColumns.map((column) => cellValue(object, column)),
+      humanAge(object.metadata.creationTimestamp),
+    ],
     object:
       includeObject === 'None'
         ? undefined

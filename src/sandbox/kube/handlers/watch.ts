@@ -21,9 +21,14 @@ export function watchResources(context: ResourceRequestContext): void {
   const inScope = (object: KubeObject): boolean =>
     (route.namespace === undefined || object.metadata.namespace === route.namespace) &&
     (route.name === undefined || object.metadata.name === route.name);
-  const matches = (object: KubeObject | undefined): boolean => object !== undefined && inScope(object) && selected(object);
+  const matches = (object: KubeObject | undefined): boolean =>
+    object !== undefined && inScope(object) && selected(object);
 
-  response.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache' });
+  response.writeHead(200, {
+    'Content-Type': 'application/json',
+    'Transfer-Encoding': 'chunked',
+    'Cache-Control': 'no-cache',
+  });
   response.flushHeaders();
   const send = (eventType: WatchEventType | 'BOOKMARK' | 'ERROR', object: unknown): void => {
     response.write(JSON.stringify({ type: eventType, object }) + '\n');

@@ -71,7 +71,8 @@ function remove(document: unknown, path: string): unknown {
 }
 
 export function applyJsonPatch(target: unknown, patch: unknown): unknown {
-  if (!Array.isArray(patch)) throw new JsonPatchError('json: cannot unmarshal object into Go value of type jsonpatch.Patch');
+  if (!Array.isArray(patch))
+    throw new JsonPatchError('json: cannot unmarshal object into Go value of type jsonpatch.Patch');
   let document = deepCopy(target);
   for (const operation of patch as Operation[]) {
     switch (operation.op) {

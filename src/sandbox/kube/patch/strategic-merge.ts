@@ -46,7 +46,8 @@ function mergeMap(
     delete replacement[DIRECTIVE];
     return replacement;
   }
-  if (directive !== undefined && directive !== 'merge') throw new StrategicMergeError(`Unknown patch type: ${String(directive)}`);
+  if (directive !== undefined && directive !== 'merge')
+    throw new StrategicMergeError(`Unknown patch type: ${String(directive)}`);
 
   const result: Record<string, unknown> = { ...original };
   const retainKeys = patch[RETAIN_KEYS];
@@ -67,7 +68,8 @@ function mergeMap(
     if (merged === undefined) delete result[key];
     else result[key] = merged;
   }
-  if (Array.isArray(retainKeys)) for (const key of Object.keys(result)) if (!retainKeys.includes(key)) delete result[key];
+  if (Array.isArray(retainKeys))
+    for (const key of Object.keys(result)) if (!retainKeys.includes(key)) delete result[key];
   for (const [key, value] of Object.entries(patch))
     if (key.startsWith(SET_ELEMENT_ORDER) && Array.isArray(value)) {
       const field = key.slice(SET_ELEMENT_ORDER.length);
