@@ -287,6 +287,37 @@ describe('namespace deletion', () => {
   });
 });
 
+describe('finalizers and garbage collection', () => {
+  it('keeps a deleted object with a finalizer until the finalizer is removed', async () => {
+    await ok(['create', 'namespace', 'lifecycle']);
+    await ok(['create', 'configmap', 'guarded', '-n', 'lifecycle']);
+    await ok(['patch', 'configmap', 'guarded', '-n', 'lifecycle', '--type=merge', '-p', '{"metadata":{"finalizers":["example.com/hold"]}}']);
+    await ok(['delete', 'configmap', 'guarded', '-n', 'lifecycle', '--wait=false']);
+    expect(await ok(['get', 'configmap', 'guarded', '-n', 'lifecycle', '-o', 'jsonpath={.metadata.deletionTimestamp}'])).toMatch(/^\d{4}-/);
+    await ok(['patch', 'configmap', 'guarded', '-n', 'lifecycle', '--type=json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]']);
+    const gone = await kube.kubectl(['get', 'configmap', 'guarded', '-n', 'lifecycle']);
+    expect(gone.stderr.trim()).toBe('Error from server (NotFound): configmaps "guarded" not found');
+  });
+
+  it('deletes dependents whose owner is deleted, and keeps them when the owner is deleted with --cascade=orphan', async () => {
+    for (const owner of ['owner', 'orphaner']) {
+      await ok(['create', 'configmap', owner, '-n', 'lifecycle']);
+      const uid = await ok(['get', 'configmap', owner, '-n', 'lifecycle', '-o', 'jsonpath={.metadata.uid}']);
+      const dependent = {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: `${owner}-dependent`, namespace: 'lifecycle', ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: owner, uid }] },
+      };
+      await ok(['apply', '-f', '-'], JSON.stringify(dependent));
+    }
+    await ok(['delete', 'configmap', 'owner', '-n', 'lifecycle']);
+    await ok(['delete', 'configmap', 'orphaner', '-n', 'lifecycle', '--cascade=orphan']);
+    const names = await ok(['get', 'configmaps', '-n', 'lifecycle', '-o', 'name']);
+    expect(names).toBe('configmap/orphaner-dependent\n');
+    expect(await ok(['get', 'configmap', 'orphaner-dependent', '-n', 'lifecycle', '-o', 'jsonpath={.metadata.ownerReferences}'])).toBe('');
+  });
+});
+
 describe('persistence', () => {
   it('keeps objects across a stop and start with the same state directory', async () => {
     const stateDir = kube.stateDir;

@@ -225,7 +225,13 @@ export class ResourceOperations {
   }
 
   private toStorage(object: KubeObject, type: ResourceType): KubeObject {
-    return { ...object, apiVersion: apiVersionOf({ group: type.group, version: type.storageVersion }) };
+    const metadata = { ...object.metadata };
+    // ObjectMeta's lists and maps are omitempty in the apiserver's serialisation: empty ones vanish.
+    for (const field of ['labels', 'annotations', 'finalizers', 'ownerReferences'] as const) {
+      const value = metadata[field];
+      if (value !== undefined && (Array.isArray(value) ? value.length === 0 : Object.keys(value).length === 0)) delete metadata[field];
+    }
+    return { ...object, metadata, apiVersion: apiVersionOf({ group: type.group, version: type.storageVersion }) };
   }
 
   private checkBody(type: ResourceType, namespace: string | undefined, body: unknown): KubeObject {
