@@ -291,10 +291,30 @@ describe('finalizers and garbage collection', () => {
   it('keeps a deleted object with a finalizer until the finalizer is removed', async () => {
     await ok(['create', 'namespace', 'lifecycle']);
     await ok(['create', 'configmap', 'guarded', '-n', 'lifecycle']);
-    await ok(['patch', 'configmap', 'guarded', '-n', 'lifecycle', '--type=merge', '-p', '{"metadata":{"finalizers":["example.com/hold"]}}']);
+    await ok([
+      'patch',
+      'configmap',
+      'guarded',
+      '-n',
+      'lifecycle',
+      '--type=merge',
+      '-p',
+      '{"metadata":{"finalizers":["example.com/hold"]}}',
+    ]);
     await ok(['delete', 'configmap', 'guarded', '-n', 'lifecycle', '--wait=false']);
-    expect(await ok(['get', 'configmap', 'guarded', '-n', 'lifecycle', '-o', 'jsonpath={.metadata.deletionTimestamp}'])).toMatch(/^\d{4}-/);
-    await ok(['patch', 'configmap', 'guarded', '-n', 'lifecycle', '--type=json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]']);
+    expect(
+      await ok(['get', 'configmap', 'guarded', '-n', 'lifecycle', '-o', 'jsonpath={.metadata.deletionTimestamp}']),
+    ).toMatch(/^\d{4}-/);
+    await ok([
+      'patch',
+      'configmap',
+      'guarded',
+      '-n',
+      'lifecycle',
+      '--type=json',
+      '-p',
+      '[{"op":"remove","path":"/metadata/finalizers"}]',
+    ]);
     const gone = await kube.kubectl(['get', 'configmap', 'guarded', '-n', 'lifecycle']);
     expect(gone.stderr.trim()).toBe('Error from server (NotFound): configmaps "guarded" not found');
   });
@@ -306,7 +326,11 @@ describe('finalizers and garbage collection', () => {
       const dependent = {
         apiVersion: 'v1',
         kind: 'ConfigMap',
-        metadata: { name: `${owner}-dependent`, namespace: 'lifecycle', ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: owner, uid }] },
+        metadata: {
+          name: `${owner}-dependent`,
+          namespace: 'lifecycle',
+          ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: owner, uid }],
+        },
       };
       await ok(['apply', '-f', '-'], JSON.stringify(dependent));
     }
@@ -314,7 +338,17 @@ describe('finalizers and garbage collection', () => {
     await ok(['delete', 'configmap', 'orphaner', '-n', 'lifecycle', '--cascade=orphan']);
     const names = await ok(['get', 'configmaps', '-n', 'lifecycle', '-o', 'name']);
     expect(names).toBe('configmap/orphaner-dependent\n');
-    expect(await ok(['get', 'configmap', 'orphaner-dependent', '-n', 'lifecycle', '-o', 'jsonpath={.metadata.ownerReferences}'])).toBe('');
+    expect(
+      await ok([
+        'get',
+        'configmap',
+        'orphaner-dependent',
+        '-n',
+        'lifecycle',
+        '-o',
+        'jsonpath={.metadata.ownerReferences}',
+      ]),
+    ).toBe('');
   });
 });
 

@@ -133,6 +133,24 @@ describe('custom resources', () => {
     expect(spec).toEqual({ certificate: { serviceCertValidityDuration: '24h' } });
   });
 
+  it('refuses unknown fields under kubectl’s default strict validation, and warns under --validate=warn', async () => {
+    const manifest = JSON.stringify({
+      apiVersion: 'config.openservicemesh.io/v1alpha1',
+      kind: 'MeshConfig',
+      metadata: { name: 'typo', namespace: 'defaults' },
+      spec: { trafic: { enableEgress: true } },
+    });
+    const strict = await kube.kubectl(['apply', '-f', '-'], manifest);
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toBe(
+      'Error from server (BadRequest): error when creating "STDIN": MeshConfig in version "v1alpha1" cannot be handled as a MeshConfig: strict decoding error: unknown field "spec.trafic"\n',
+    );
+    const warned = await kube.kubectl(['apply', '--validate=warn', '-f', '-'], manifest);
+    expect(warned.code).toBe(0);
+    expect(warned.stderr).toBe('Warning: unknown field "spec.trafic"\n');
+    expect(warned.stdout).toBe('meshconfig.config.openservicemesh.io/typo created\n');
+  });
+
   it('applies the seed TrafficTarget and HTTPRouteGroup, with printer columns', async () => {
     await ok(['create', 'namespace', 'bookstore']);
     const output = await ok(['apply', '-f', `${FIXTURES}seed/smi-policy.yaml`]);

@@ -22,8 +22,14 @@ import { deepCopy, deepEqual, isPlainObject, kubeTimestamp, type KubeObject } fr
 import { apiVersionOf, storageKey, type ResourceType } from './registry.js';
 import type { ObjectStore } from './storage.js';
 
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
 export interface WriteOptions {
   dryRun?: boolean;
+  /** How unknown fields of a custom resource are treated (the `fieldValidation` query parameter). */
+  fieldValidation?: FieldValidation;
+  /** Collects the warnings the response carries in `Warning` headers. */
+  warnings?: string[];
 }
 
 export type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan';
@@ -92,7 +98,7 @@ export class ResourceOperations {
     if (type.tracksGeneration) metadata.generation = 1;
     if (type.schema && type.subresources.status) delete object.status;
     applyKindDefaults(type, object);
-    const admitted = this.admitCustomResource(type, object);
+    const admitted = this.admitCustomResource(type, object, options);
     if (options.dryRun) return this.present({ ...admitted, metadata: { ...admitted.metadata } }, type);
     return this.present(this.store.create(storageKey(type), this.toStorage(admitted, type)), type);
   }
@@ -155,7 +161,7 @@ export class ResourceOperations {
       ]);
     }
     applyKindDefaults(type, next);
-    next = this.admitCustomResource(type, next);
+    next = this.admitCustomResource(type, next, options);
     if (type.tracksGeneration && specChanged(current, next))
       next.metadata.generation = (current.metadata.generation ?? 1) + 1;
     next.metadata.resourceVersion = current.metadata.resourceVersion;
@@ -229,7 +235,8 @@ export class ResourceOperations {
     // ObjectMeta's lists and maps are omitempty in the apiserver's serialisation: empty ones vanish.
     for (const field of ['labels', 'annotations', 'finalizers', 'ownerReferences'] as const) {
       const value = metadata[field];
-      if (value !== undefined && (Array.isArray(value) ? value.length === 0 : Object.keys(value).length === 0)) delete metadata[field];
+      if (value !== undefined && (Array.isArray(value) ? value.length === 0 : Object.keys(value).length === 0))
+        delete metadata[field];
     }
     return { ...object, metadata, apiVersion: apiVersionOf({ group: type.group, version: type.storageVersion }) };
   }
@@ -283,9 +290,17 @@ export class ResourceOperations {
   }
 
   /** Pruning, defaulting and structural validation, in the apiserver's order. */
-  private admitCustomResource(type: ResourceType, object: KubeObject): KubeObject {
+  private admitCustomResource(type: ResourceType, object: KubeObject, options: WriteOptions): KubeObject {
     if (!type.schema) return object;
-    const pruned = pruneCustomResource(object, type.schema);
+    const dropped: string[] = [];
+    const pruned = pruneCustomResource(object, type.schema, dropped);
+    const unknownFields = dropped.map((path) => `unknown field "${path}"`);
+    if (unknownFields.length > 0 && options.fieldValidation === 'Strict') {
+      throw badRequest(
+        `${type.kind} in version "${type.version}" cannot be handled as a ${type.kind}: strict decoding error: ${unknownFields.join(', ')}`,
+      );
+    }
+    if (options.fieldValidation !== 'Ignore') options.warnings?.push(...unknownFields);
     const defaulted = applyDefaults(pruned, type.schema) as KubeObject;
     const withoutMetadata = { ...defaulted } as Record<string, unknown>;
     delete withoutMetadata.metadata;

@@ -5,8 +5,17 @@
 import { isPlainObject } from '../objects.js';
 import type { JsonSchemaProps } from './schema.js';
 
-export function pruneUnknownFields(value: unknown, schema: JsonSchemaProps): unknown {
-  if (Array.isArray(value)) return schema.items ? value.map((item) => pruneUnknownFields(item, schema.items!)) : value;
+/** Returns the pruned value; the paths of dropped fields are appended to `dropped` (for field validation). */
+export function pruneUnknownFields(
+  value: unknown,
+  schema: JsonSchemaProps,
+  path = '',
+  dropped: string[] = [],
+): unknown {
+  if (Array.isArray(value))
+    return schema.items
+      ? value.map((item, index) => pruneUnknownFields(item, schema.items!, `${path}[${index}]`, dropped))
+      : value;
   if (!isPlainObject(value) || schema['x-kubernetes-int-or-string']) return value;
   const preserveUnknown = schema['x-kubernetes-preserve-unknown-fields'] === true;
   const result: Record<string, unknown> = {};
@@ -14,15 +23,23 @@ export function pruneUnknownFields(value: unknown, schema: JsonSchemaProps): unk
     const childSchema =
       schema.properties?.[name] ??
       (isPlainObject(schema.additionalProperties) ? schema.additionalProperties : undefined);
-    if (childSchema) result[name] = pruneUnknownFields(child, childSchema);
+    const childPath = path ? `${path}.${name}` : name;
+    if (childSchema) result[name] = pruneUnknownFields(child, childSchema, childPath, dropped);
     else if (preserveUnknown || schema.additionalProperties === true) result[name] = child;
+    else dropped.push(childPath);
   }
   return result;
 }
 
 /** Prunes a whole custom resource: the root keeps apiVersion, kind and metadata whatever the schema says. */
-export function pruneCustomResource<T extends Record<string, unknown>>(object: T, schema: JsonSchemaProps): T {
-  const pruned = pruneUnknownFields(object, schema) as Record<string, unknown>;
+export function pruneCustomResource<T extends Record<string, unknown>>(
+  object: T,
+  schema: JsonSchemaProps,
+  dropped: string[] = [],
+): T {
+  const rootFields = new Set(['apiVersion', 'kind', 'metadata']);
+  const pruned = pruneUnknownFields(object, schema, '', dropped) as Record<string, unknown>;
+  dropped.splice(0, dropped.length, ...dropped.filter((path) => !rootFields.has(path)));
   for (const name of ['apiVersion', 'kind', 'metadata']) if (name in object) pruned[name] = object[name];
   return pruned as T;
 }

@@ -4,7 +4,7 @@ import { parseBody, readBody, readObjectBody, sendJson } from '../http.js';
 import { deepCopy, isPlainObject, type KubeObject } from '../objects.js';
 import { apiVersionOf, type ResourceType, type ScaleSubresource } from '../registry.js';
 import type { PropagationPolicy } from '../resources.js';
-import { dryRunRequested, type ResourceRequestContext } from './context.js';
+import { dryRunRequested, sendWriteResult, writeOptionsFrom, type ResourceRequestContext } from './context.js';
 import { decodeContinue, encodeContinue, listPosition, selectorFilter } from './list-options.js';
 import { acceptsTable, toTable } from './table.js';
 
@@ -54,14 +54,16 @@ export async function createResource(context: ResourceRequestContext): Promise<v
   const { route, operations, request, query } = context;
   if (route.subresource) throw methodNotAllowed('POST');
   const body = await readObjectBody(request);
-  const created = operations.create(route.type, route.namespace, body, { dryRun: dryRunRequested(query) });
-  sendJson(context.response, 201, created);
+  const options = writeOptionsFrom(query);
+  const created = operations.create(route.type, route.namespace, body, options);
+  sendWriteResult(context.response, 201, created, options.warnings);
 }
 
 export async function replaceResource(context: ResourceRequestContext): Promise<void> {
   const { route, operations, request, query } = context;
   const body = await readObjectBody(request);
-  const dryRun = dryRunRequested(query);
+  const options = writeOptionsFrom(query);
+  const { dryRun } = options;
   if (route.subresource === 'scale') {
     const object = operations.get(route.type, route.namespace, route.name!);
     const scaled = applyScale(route.type, object, body);
@@ -73,10 +75,10 @@ export async function replaceResource(context: ResourceRequestContext): Promise<
     return sendJson(context.response, 200, updated);
   }
   const updated = operations.update(route.type, route.namespace, route.name!, body, {
-    dryRun,
+    ...options,
     ...(route.subresource === 'status' ? { subresource: 'status' as const } : {}),
   });
-  sendJson(context.response, 200, updated);
+  sendWriteResult(context.response, 200, updated, options.warnings);
 }
 
 async function deleteOptions(context: ResourceRequestContext) {

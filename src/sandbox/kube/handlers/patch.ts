@@ -9,7 +9,7 @@ import type { KubeObject } from '../objects.js';
 import { applyJsonPatch, JsonPatchError } from '../patch/json-patch.js';
 import { applyMergePatch } from '../patch/merge-patch.js';
 import { applyStrategicMergePatch, builtinListStrategy, StrategicMergeError } from '../patch/strategic-merge.js';
-import { dryRunRequested, type ResourceRequestContext } from './context.js';
+import { sendWriteResult, writeOptionsFrom, type ResourceRequestContext } from './context.js';
 import { applyScale, toScale } from './crud.js';
 
 const JSON_PATCH = 'application/json-patch+json';
@@ -36,7 +36,8 @@ export async function patchResource(context: ResourceRequestContext): Promise<vo
       throw new KubeApiError(422, 'Invalid', error.message);
     throw error;
   }
-  const dryRun = dryRunRequested(query);
+  const options = writeOptionsFrom(query);
+  const { dryRun } = options;
   if (route.subresource === 'scale') {
     const updated = operations.update(
       route.type,
@@ -53,10 +54,10 @@ export async function patchResource(context: ResourceRequestContext): Promise<vo
   if (!hasResourceVersion(patch, contentType))
     object.metadata = { ...object.metadata, resourceVersion: current.metadata.resourceVersion };
   const updated = operations.update(route.type, route.namespace, route.name!, object, {
-    dryRun,
+    ...options,
     ...(route.subresource === 'status' ? { subresource: 'status' as const } : {}),
   });
-  sendJson(context.response, 200, updated);
+  sendWriteResult(context.response, 200, updated, options.warnings);
 }
 
 function hasResourceVersion(patch: unknown, contentType: string): boolean {
