@@ -67,7 +67,7 @@ describe('built-in kinds', () => {
       'serviceaccount/myserviceaccount',
     ]);
     const table = await ok(['get', 'sa', 'myserviceaccount', '-n', 'bookbuyer']);
-    expect(table).toMatch(/^NAME\s+AGE\nmyserviceaccount\s+\d+s\n$/);
+    expect(table).toMatch(/^NAME\s+SECRETS\s+AGE\nmyserviceaccount\s+0\s+\d+s\n$/);
   });
 
   it('stamps uid, resourceVersion and creationTimestamp, and decodes configmap and secret data', async () => {
@@ -101,6 +101,37 @@ describe('built-in kinds', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(
       'Operation cannot be fulfilled on configmaps "settings": the object has been modified; please apply your changes to the latest version and try again',
+    );
+  });
+
+  it('prints the apiserver’s columns for built-in kinds', async () => {
+    expect(await ok(['get', 'namespace', 'bookbuyer'])).toMatch(/^NAME\s+STATUS\s+AGE\nbookbuyer\s+Active\s+\d+s\n$/);
+    expect(await ok(['get', 'configmap', 'settings', '-n', 'bookbuyer'])).toMatch(
+      /^NAME\s+DATA\s+AGE\nsettings\s+1\s+\d+s\n$/,
+    );
+    await ok(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'bookbuyer', namespace: 'bookbuyer' },
+        spec: { ports: [{ port: 14001 }], selector: { app: 'bookbuyer' } },
+      }),
+    );
+    expect(await ok(['get', 'service', 'bookbuyer', '-n', 'bookbuyer'])).toMatch(
+      /^NAME\s+TYPE\s+CLUSTER-IP\s+EXTERNAL-IP\s+PORT\(S\)\s+AGE\nbookbuyer\s+ClusterIP\s+10\.0\.\d+\.\d+\s+<none>\s+14001\/TCP\s+\d+s\n$/,
+    );
+    await ok(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'bookbuyer-0', namespace: 'bookbuyer' },
+        spec: { containers: [{ name: 'bookbuyer', image: 'openservicemesh/bookbuyer:v0.8.0' }] },
+      }),
+    );
+    expect(await ok(['get', 'pod', '-n', 'bookbuyer'])).toMatch(
+      /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\nbookbuyer-0\s+0\/1\s+Pending\s+0\s+\d+s\n$/,
     );
   });
 

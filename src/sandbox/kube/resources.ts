@@ -42,6 +42,7 @@ export interface DeleteOptions extends WriteOptions {
 export type DeleteOutcome = { deleted: true; object: KubeObject } | { deleted: false; object: KubeObject };
 
 const NAMESPACES = { group: '', plural: 'namespaces' };
+const SERVICES = { group: '', plural: 'services' };
 const GENERATE_NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
@@ -98,6 +99,7 @@ export class ResourceOperations {
     if (type.tracksGeneration) metadata.generation = 1;
     if (type.schema && type.subresources.status) delete object.status;
     applyKindDefaults(type, object);
+    if (type.group === '' && type.plural === 'services') this.allocateClusterIp(object);
     const admitted = this.admitCustomResource(type, object, options);
     if (options.dryRun) return this.present({ ...admitted, metadata: { ...admitted.metadata } }, type);
     return this.present(this.store.create(storageKey(type), this.toStorage(admitted, type)), type);
@@ -221,6 +223,23 @@ export class ResourceOperations {
     return { deleted: false, object: this.present(this.store.update(storageKey(type), marked), type) };
   }
 
+  /** Services get a unique cluster IP from 10.0.0.0/16, as the apiserver's allocator gives them. */
+  private allocateClusterIp(service: KubeObject): void {
+    const spec = service.spec as { type?: string; clusterIP?: string; clusterIPs?: string[] };
+    if (spec.type === 'ExternalName' || spec.clusterIP === 'None' || spec.clusterIP) return;
+    const used = new Set(
+      this.store.list(storageKey(SERVICES)).map((existing) => (existing.spec as { clusterIP?: string }).clusterIP),
+    );
+    for (let offset = 10; offset < 65_534; offset++) {
+      const candidate = `10.0.${Math.floor(offset / 256)}.${offset % 256}`;
+      if (!used.has(candidate)) {
+        spec.clusterIP = candidate;
+        spec.clusterIPs = [candidate];
+        return;
+      }
+    }
+  }
+
   private scope(type: ResourceType, namespace: string | undefined): string | undefined {
     return type.namespaced ? namespace : undefined;
   }
@@ -320,6 +339,25 @@ function blocksDeletion(type: ResourceType, object: KubeObject): boolean {
 }
 
 function applyKindDefaults(type: ResourceType, object: KubeObject): void {
+  if (type.group === '' && type.plural === 'services') {
+    const spec = (isPlainObject(object.spec) ? object.spec : {}) as Record<string, unknown>;
+    spec.type ??= 'ClusterIP';
+    spec.sessionAffinity ??= 'None';
+    if (spec.type !== 'ExternalName') {
+      spec.ipFamilies ??= ['IPv4'];
+      spec.ipFamilyPolicy ??= 'SingleStack';
+      spec.internalTrafficPolicy ??= 'Cluster';
+    }
+    if (Array.isArray(spec.ports))
+      spec.ports = spec.ports.map((port: Record<string, unknown>) => ({
+        protocol: 'TCP',
+        targetPort: port.port,
+        ...port,
+      }));
+    object.spec = spec;
+  }
+  if (type.group === '' && type.plural === 'pods' && !isPlainObject(object.status))
+    object.status = { phase: 'Pending' };
   if (type.group === '' && type.plural === 'namespaces') {
     const spec = (isPlainObject(object.spec) ? object.spec : {}) as { finalizers?: string[] };
     spec.finalizers ??= ['kubernetes'];
