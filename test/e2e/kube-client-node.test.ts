@@ -66,3 +66,49 @@ it('surfaces the apiserver Status of a failed call', async () => {
     message: 'configmaps "missing" not found',
   });
 });
+
+it('resumes a watch from a resourceVersion, and answers 410 Expired for one older than the history', async () => {
+  const config = new k8s.KubeConfig();
+  config.loadFromFile(kube.kubeconfig);
+  const core = config.makeApiClient(k8s.CoreV1Api);
+  await core.createNamespace({ body: { metadata: { name: 'history' } } });
+  const start = (await core.listNamespacedConfigMap({ namespace: 'history' })).metadata!.resourceVersion!;
+  await core.createNamespacedConfigMap({ namespace: 'history', body: { metadata: { name: 'missed' } } });
+
+  const watch = new k8s.Watch(config);
+  const events: Array<{ type: string; object: k8s.KubernetesObject & { code?: number; reason?: string } }> = [];
+  const collect = (path: string, resourceVersion: string, until: () => boolean) =>
+    new Promise<void>((resolve, reject) => {
+      void watch
+        .watch(
+          path,
+          { resourceVersion },
+          (type, object) => {
+            events.push({ type, object });
+            if (until()) resolve();
+          },
+          (error) => (error ? reject(error as Error) : resolve()),
+        )
+        .catch(reject);
+    });
+  await collect('/api/v1/namespaces/history/configmaps', start, () =>
+    events.some((event) => event.object.metadata?.name === 'missed'),
+  );
+  expect(events[0]).toMatchObject({ type: 'ADDED', object: { metadata: { name: 'missed' } } });
+
+  // The store keeps the last 1000 changes; push the start revision out of it.
+  for (let batch = 0; batch < 21; batch++) {
+    await Promise.all(
+      Array.from({ length: 50 }, (_, index) =>
+        core.createNamespacedConfigMap({
+          namespace: 'history',
+          body: { metadata: { name: `filler-${batch}-${index}` } },
+        }),
+      ),
+    );
+  }
+  events.length = 0;
+  await collect('/api/v1/namespaces/history/configmaps', start, () => events.length > 0);
+  expect(events[0]!.type).toBe('ERROR');
+  expect(events[0]!.object).toMatchObject({ kind: 'Status', code: 410, reason: 'Expired' });
+});

@@ -240,6 +240,36 @@ describe('patches', () => {
     );
   });
 
+  it('changes only the status through the status subresource, and only the spec through the main resource', async () => {
+    await ok([
+      'patch',
+      'pod',
+      'bookbuyer-0',
+      '-n',
+      'bookbuyer',
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      '{"status":{"phase":"Running","containerStatuses":[{"name":"bookbuyer","ready":true,"restartCount":0}]},"spec":{"nodeName":"ignored"}}',
+    ]);
+    await ok(['patch', 'pod', 'bookbuyer-0', '-n', 'bookbuyer', '--type=merge', '-p', '{"status":{"phase":"Failed"}}']);
+    expect(
+      await ok(['get', 'pod', 'bookbuyer-0', '-n', 'bookbuyer', '-o', 'jsonpath={.status.phase} {.spec.nodeName}']),
+    ).toBe('Running ');
+    expect(await ok(['get', 'pod', '-n', 'bookbuyer'])).toMatch(/^bookbuyer-0\s+1\/1\s+Running\s+0\s+\d+s$/m);
+  });
+
+  it('answers server-side apply with 415 until it is implemented', async () => {
+    const result = await kube.kubectl(
+      ['apply', '--server-side', '-f', '-'],
+      JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ssa', namespace: 'bookbuyer' } }),
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      'error: Server-side apply not available on the server: (the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json)\n',
+    );
+  });
+
   it('does not persist a server-side dry run', async () => {
     expect(await ok(['create', 'configmap', 'ghost', '-n', 'bookbuyer', '--dry-run=server'])).toBe(
       'configmap/ghost created (server dry run)\n',
