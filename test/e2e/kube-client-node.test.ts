@@ -77,9 +77,10 @@ it('resumes a watch from a resourceVersion, and answers 410 Expired for one olde
 
   const watch = new k8s.Watch(config);
   const events: Array<{ type: string; object: k8s.KubernetesObject & { code?: number; reason?: string } }> = [];
+  const streams: AbortController[] = [];
   const collect = (path: string, resourceVersion: string, until: () => boolean) =>
     new Promise<void>((resolve, reject) => {
-      void watch
+      watch
         .watch(
           path,
           { resourceVersion },
@@ -89,7 +90,7 @@ it('resumes a watch from a resourceVersion, and answers 410 Expired for one olde
           },
           (error) => (error ? reject(error as Error) : resolve()),
         )
-        .catch(reject);
+        .then((stream) => streams.push(stream), reject);
     });
   await collect('/api/v1/namespaces/history/configmaps', start, () =>
     events.some((event) => event.object.metadata?.name === 'missed'),
@@ -109,6 +110,7 @@ it('resumes a watch from a resourceVersion, and answers 410 Expired for one olde
   }
   events.length = 0;
   await collect('/api/v1/namespaces/history/configmaps', start, () => events.length > 0);
+  streams.forEach((stream) => stream.abort());
   expect(events[0]!.type).toBe('ERROR');
   expect(events[0]!.object).toMatchObject({ kind: 'Status', code: 410, reason: 'Expired' });
 });
