@@ -48,6 +48,18 @@ describe('custom resources', () => {
     );
   });
 
+  it('refuses a CRD whose name is not plural.group', async () => {
+    const crd = (await readFile(`${FIXTURES}crds/meshconfig.yaml`, 'utf8')).replace(
+      'name: meshconfigs.config.openservicemesh.io',
+      'name: meshes.config.openservicemesh.io',
+    );
+    const result = await kube.kubectl(['apply', '-f', '-'], crd);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      'The CustomResourceDefinition "meshes.config.openservicemesh.io" is invalid: metadata.name: Invalid value: "meshes.config.openservicemesh.io": must be spec.names.plural+"."+spec.group\n',
+    );
+  });
+
   it('applies the seed MeshConfig and shows it as the seed does', async () => {
     await ok(['create', 'namespace', 'arc-osm-system']);
     expect(await ok(['apply', '-f', `${FIXTURES}seed/meshconfig.yaml`])).toBe(

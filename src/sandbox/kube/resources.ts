@@ -16,6 +16,7 @@ import {
   type FieldError,
 } from './api-errors.js';
 import { applyDefaults } from './crd/defaulting.js';
+import { validateDefinition } from './crd/definition.js';
 import { pruneCustomResource } from './crd/pruning.js';
 import { validateAgainstSchema } from './crd/schema.js';
 import { deepCopy, deepEqual, isPlainObject, kubeTimestamp, type KubeObject } from './objects.js';
@@ -100,6 +101,7 @@ export class ResourceOperations {
     if (type.schema && type.subresources.status) delete object.status;
     applyKindDefaults(type, object);
     if (type.group === '' && type.plural === 'services') this.allocateClusterIp(object);
+    this.validateBuiltin(type, object);
     const admitted = this.admitCustomResource(type, object, options);
     if (options.dryRun) return this.present({ ...admitted, metadata: { ...admitted.metadata } }, type);
     return this.present(this.store.create(storageKey(type), this.toStorage(admitted, type)), type);
@@ -163,6 +165,7 @@ export class ResourceOperations {
       ]);
     }
     applyKindDefaults(type, next);
+    this.validateBuiltin(type, next);
     next = this.admitCustomResource(type, next, options);
     if (type.tracksGeneration && specChanged(current, next))
       next.metadata.generation = (current.metadata.generation ?? 1) + 1;
@@ -306,6 +309,13 @@ export class ResourceOperations {
         `unable to create new content in namespace ${namespace} because it is being terminated`,
       );
     }
+  }
+
+  /** Kind-specific validation of built-in kinds whose mistakes users commonly make. */
+  private validateBuiltin(type: ResourceType, object: KubeObject): void {
+    if (type.group !== 'apiextensions.k8s.io' || type.plural !== 'customresourcedefinitions') return;
+    const errors = validateDefinition(object);
+    if (errors.length > 0) throw invalid(type.kind, type.group, object.metadata.name ?? '', errors);
   }
 
   /** Pruning, defaulting and structural validation, in the apiserver's order. */

@@ -1,4 +1,5 @@
 /** Reading a CustomResourceDefinition object into the resource types it serves. */
+import type { FieldError } from '../api-errors.js';
 import type { KubeObject } from '../objects.js';
 import type { PrinterColumn, ResourceType, ScaleSubresource } from '../registry.js';
 import type { JsonSchemaProps } from './schema.js';
@@ -53,4 +54,32 @@ export function servedTypes(crd: KubeObject): ResourceType[] {
       printerColumns: version.additionalPrinterColumns ?? [],
       definedBy: crd.metadata.name!,
     }));
+}
+
+/** The CRD checks whose failures users meet most, with the apiserver's texts. */
+export function validateDefinition(crd: KubeObject): FieldError[] {
+  const spec = crd.spec as Partial<CrdSpec> | undefined;
+  const errors: FieldError[] = [];
+  const name = crd.metadata.name ?? '';
+  if (spec?.names?.plural && spec.group && name !== `${spec.names.plural}.${spec.group}`) {
+    errors.push({
+      type: 'FieldValueInvalid',
+      field: 'metadata.name',
+      body: `Invalid value: ${JSON.stringify(name)}: must be spec.names.plural+"."+spec.group`,
+    });
+  }
+  if (!spec?.versions || spec.versions.length === 0) {
+    errors.push({
+      type: 'FieldValueRequired',
+      field: 'spec.versions',
+      body: 'Required value: must have exactly one version marked as storage version',
+    });
+  } else if (spec.versions.filter((version) => version.storage).length !== 1) {
+    errors.push({
+      type: 'FieldValueInvalid',
+      field: 'spec.versions',
+      body: `Invalid value: ${JSON.stringify(spec.versions.map((version) => version.name))}: must have exactly one version marked as storage version`,
+    });
+  }
+  return errors;
 }
