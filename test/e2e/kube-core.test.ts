@@ -193,6 +193,11 @@ describe('patches', () => {
     expect(
       await ok(['get', 'deployment', 'bookbuyer', '-n', 'bookbuyer', '-o', 'jsonpath={.metadata.generation}']),
     ).toBe('2');
+    const defaults =
+      'jsonpath={.spec.strategy.type} {.spec.revisionHistoryLimit} {.spec.template.spec.restartPolicy} {.spec.template.spec.containers[0].imagePullPolicy}';
+    expect(await ok(['get', 'deployment', 'bookbuyer', '-n', 'bookbuyer', '-o', defaults])).toBe(
+      'RollingUpdate 10 Always IfNotPresent',
+    );
   });
 
   it('re-applies a changed manifest (client-side apply patches with the last-applied configuration)', async () => {

@@ -259,11 +259,6 @@ export class ResourceRegistry {
     return this.all().find((type) => type.group === group && type.version === version && type.plural === plural);
   }
 
-  /** Any served version of a resource (for storage-level work such as garbage collection). */
-  byKind(apiVersion: string, kind: string): ResourceType | undefined {
-    return this.all().find((type) => apiVersionOf(type) === apiVersion && type.kind === kind);
-  }
-
   groupVersions(): Array<{ group: string; versions: string[] }> {
     const groups = new Map<string, string[]>();
     for (const type of this.all()) {

@@ -15,6 +15,7 @@ import {
   STALE_OBJECT,
   type FieldError,
 } from './api-errors.js';
+import { applyBuiltinDefaults } from './builtin-defaults.js';
 import { applyDefaults } from './crd/defaulting.js';
 import { validateDefinition } from './crd/definition.js';
 import { pruneCustomResource } from './crd/pruning.js';
@@ -99,7 +100,7 @@ export class ResourceOperations {
     metadata.creationTimestamp = now;
     if (type.tracksGeneration) metadata.generation = 1;
     if (type.schema && type.subresources.status) delete object.status;
-    applyKindDefaults(type, object);
+    applyBuiltinDefaults(type, object);
     if (type.group === '' && type.plural === 'services') this.allocateClusterIp(object);
     this.validateBuiltin(type, object);
     const admitted = this.admitCustomResource(type, object, options);
@@ -164,7 +165,7 @@ export class ResourceOperations {
         },
       ]);
     }
-    applyKindDefaults(type, next);
+    applyBuiltinDefaults(type, next);
     this.validateBuiltin(type, next);
     next = this.admitCustomResource(type, next, options);
     if (type.tracksGeneration && specChanged(current, next))
@@ -346,37 +347,6 @@ function blocksDeletion(type: ResourceType, object: KubeObject): boolean {
   if (type.group !== '' || type.plural !== 'namespaces') return false;
   const spec = object.spec as { finalizers?: string[] } | undefined;
   return (spec?.finalizers?.length ?? 0) > 0;
-}
-
-function applyKindDefaults(type: ResourceType, object: KubeObject): void {
-  if (type.group === '' && type.plural === 'services') {
-    const spec = (isPlainObject(object.spec) ? object.spec : {}) as Record<string, unknown>;
-    spec.type ??= 'ClusterIP';
-    spec.sessionAffinity ??= 'None';
-    if (spec.type !== 'ExternalName') {
-      spec.ipFamilies ??= ['IPv4'];
-      spec.ipFamilyPolicy ??= 'SingleStack';
-      spec.internalTrafficPolicy ??= 'Cluster';
-    }
-    if (Array.isArray(spec.ports))
-      spec.ports = spec.ports.map((port: Record<string, unknown>) => ({
-        protocol: 'TCP',
-        targetPort: port.port,
-        ...port,
-      }));
-    object.spec = spec;
-  }
-  if (type.group === '' && type.plural === 'pods' && !isPlainObject(object.status))
-    object.status = { phase: 'Pending' };
-  if (type.group === '' && type.plural === 'namespaces') {
-    const spec = (isPlainObject(object.spec) ? object.spec : {}) as { finalizers?: string[] };
-    spec.finalizers ??= ['kubernetes'];
-    object.spec = spec;
-    const status = (isPlainObject(object.status) ? object.status : {}) as { phase?: string };
-    status.phase ??= 'Active';
-    object.status = status;
-    object.metadata.labels = { ...object.metadata.labels, 'kubernetes.io/metadata.name': object.metadata.name! };
-  }
 }
 
 /** Generation counts changes to anything but metadata and status, as the apiserver's strategies do. */

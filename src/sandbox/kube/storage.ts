@@ -67,10 +67,6 @@ export class ObjectStore {
       .map(([, object]) => deepCopy(object));
   }
 
-  keys(): string[] {
-    return [...this.objects.keys()];
-  }
-
   /** Stores a new object, stamping the next resourceVersion; the caller has checked it does not exist. */
   create(key: string, object: KubeObject): KubeObject {
     const stored = this.stamp(object);
