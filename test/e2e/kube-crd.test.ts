@@ -184,6 +184,50 @@ describe('custom resources', () => {
     expect(output).toContain('Enables egress to destinations outside the mesh.');
   });
 
+  it('serves every served version of a multi-version CRD from one storage version', async () => {
+    const schema = {
+      openAPIV3Schema: {
+        type: 'object',
+        properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } },
+      },
+    };
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'widgets.example.com' },
+      spec: {
+        group: 'example.com',
+        scope: 'Cluster',
+        names: { kind: 'Widget', plural: 'widgets', singular: 'widget', listKind: 'WidgetList' },
+        versions: [
+          { name: 'v1alpha1', served: true, storage: false, schema },
+          { name: 'v1', served: true, storage: true, schema },
+        ],
+      },
+    };
+    await ok(['apply', '-f', '-'], JSON.stringify(crd));
+    await ok(['wait', '--for=condition=Established', 'crd/widgets.example.com', '--timeout=20s']);
+    await ok(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'example.com/v1alpha1',
+        kind: 'Widget',
+        metadata: { name: 'w' },
+        spec: { size: 2 },
+      }),
+    );
+    expect(await ok(['get', 'widgets.v1.example.com', 'w', '-o', 'jsonpath={.apiVersion} {.spec.size}'])).toBe(
+      'example.com/v1 2',
+    );
+    expect(await ok(['get', 'widgets.v1alpha1.example.com', 'w', '-o', 'jsonpath={.apiVersion}'])).toBe(
+      'example.com/v1alpha1',
+    );
+    expect(await ok(['get', 'crd', 'widgets.example.com', '-o', 'jsonpath={.status.storedVersions}'])).toBe('["v1"]');
+    expect(await ok(['delete', 'crd', 'widgets.example.com'])).toBe(
+      'customresourcedefinition.apiextensions.k8s.io "widgets.example.com" deleted\n',
+    );
+  });
+
   it('deletes the CRDs recursively from a directory, and their objects with them', async () => {
     const output = await ok(['delete', '--ignore-not-found', '--recursive', '-f', `${FIXTURES}crds/`]);
     expect(output.split('\n').filter(Boolean)).toHaveLength(3);
