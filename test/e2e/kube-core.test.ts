@@ -37,6 +37,13 @@ describe('discovery and access', () => {
     );
   });
 
+  it('serves aggregated discovery, so kubectl discovers everything in two requests', async () => {
+    const result = await kube.kubectl(['api-resources', '-v=6', `--cache-dir=${kube.stateDir}/fresh-discovery-cache`]);
+    expect(result.code).toBe(0);
+    const requests = result.stderr.split('\n').filter((line) => line.includes('"Response" verb="GET"'));
+    expect(requests.map((line) => /url="https:\/\/[^/]+([^?"]*)/.exec(line)?.[1])).toEqual(['/api', '/apis']);
+  });
+
   it('writes one context per cluster, arc-cluster current, each served by its own server', async () => {
     expect((await ok(['config', 'current-context'])).trim()).toBe('arc-cluster');
     await ok(['create', 'namespace', 'only-on-aks', '--context', 'aks-cluster']);

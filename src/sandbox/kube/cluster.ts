@@ -23,6 +23,9 @@ import {
   replaceResource,
 } from './handlers/crud.js';
 import {
+  acceptsAggregatedDiscovery,
+  AGGREGATED_DISCOVERY_CONTENT_TYPE,
+  aggregatedDiscovery,
   apiGroup,
   apiGroupList,
   apiResourceList,
@@ -150,6 +153,13 @@ export class KubeApiCluster {
     else if (path === '/healthz' || path === '/readyz' || path === '/livez') {
       response.writeHead(200, { 'Content-Type': 'text/plain' });
       response.end('ok');
+    } else if ((path === '/api' || path === '/apis') && acceptsAggregatedDiscovery(request.headers.accept)) {
+      const text = JSON.stringify(aggregatedDiscovery(this.registry, path === '/api'));
+      response.writeHead(200, {
+        'Content-Type': AGGREGATED_DISCOVERY_CONTENT_TYPE,
+        'Content-Length': Buffer.byteLength(text),
+      });
+      response.end(text);
     } else if (path === '/api') sendJson(response, 200, coreVersions(serverAddress));
     else if (path === '/apis') sendJson(response, 200, apiGroupList(this.registry));
     else if (segments[0] === 'apis' && segments.length === 2) {

@@ -94,3 +94,52 @@ export function apiResourceList(registry: ResourceRegistry, group: string, versi
     resources,
   };
 }
+
+export const AGGREGATED_DISCOVERY_CONTENT_TYPE = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
+
+/** Whether the client asked for aggregated discovery (v2), which answers all of `/api` or `/apis` in one document. */
+export function acceptsAggregatedDiscovery(accept: string | undefined): boolean {
+  return accept !== undefined && /g=apidiscovery\.k8s\.io;\s*v=v2;\s*as=APIGroupDiscoveryList/.test(accept);
+}
+
+function resourceDiscovery(type: ResourceType) {
+  const subresources = [];
+  if (type.subresources.status)
+    subresources.push({
+      subresource: 'status',
+      responseKind: { group: type.group, version: type.version, kind: type.kind },
+      verbs: ['get', 'patch', 'update'],
+    });
+  if (type.subresources.scale)
+    subresources.push({
+      subresource: 'scale',
+      responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' },
+      verbs: ['get', 'patch', 'update'],
+    });
+  return {
+    resource: type.plural,
+    responseKind: { group: type.group, version: type.version, kind: type.kind },
+    scope: type.namespaced ? 'Namespaced' : 'Cluster',
+    singularResource: type.singular,
+    verbs: VERBS,
+    ...(type.shortNames.length > 0 ? { shortNames: type.shortNames } : {}),
+    ...(type.categories.length > 0 ? { categories: type.categories } : {}),
+    ...(subresources.length > 0 ? { subresources } : {}),
+  };
+}
+
+/** The aggregated discovery document of the core group (`/api`) or of all named groups (`/apis`). */
+export function aggregatedDiscovery(registry: ResourceRegistry, core: boolean): Record<string, unknown> {
+  const items = registry
+    .groupVersions()
+    .filter(({ group }) => (group === '') === core)
+    .map(({ group, versions }) => ({
+      metadata: core ? {} : { name: group },
+      versions: versions.map((version) => ({
+        version,
+        resources: registry.inGroupVersion(group, version).map(resourceDiscovery),
+        freshness: 'Current',
+      })),
+    }));
+  return { kind: 'APIGroupDiscoveryList', apiVersion: 'apidiscovery.k8s.io/v2', metadata: {}, items };
+}
