@@ -32,7 +32,9 @@ export class ControllerLoop {
             reconcile(this.context);
           } catch (error) {
             // A conflict or a vanished object means another writer got there first; the next pass sees it.
-            if (!(error instanceof KubeApiError)) throw error;
+            // Anything else is a bug in a controller: report it, and keep serving rather than take the API down.
+            if (!(error instanceof KubeApiError))
+              console.error(`kube sandbox controller ${reconcile.name} failed:`, error);
           }
         }
         if (this.context.store.currentRevision() === before) break;
