@@ -111,6 +111,37 @@ describe('built-in kinds', () => {
     );
   });
 
+  it('creates a deployment from kubectl create deployment (protobuf), with the apiserver defaults', async () => {
+    expect(
+      await ok(['create', 'deployment', 'web', '-n', 'bookbuyer', '--image=nginx:1.25', '--replicas=0', '--port=80']),
+    ).toBe('deployment.apps/web created\n');
+    const deployment = JSON.parse(await ok(['get', 'deployment', 'web', '-n', 'bookbuyer', '-o', 'json'])) as {
+      metadata: { labels: Record<string, string> };
+      spec: {
+        replicas: number;
+        selector: unknown;
+        strategy: { type: string };
+        template: { spec: { containers: Array<Record<string, unknown>> } };
+      };
+    };
+    expect(deployment.metadata.labels).toEqual({ app: 'web' });
+    expect(deployment.spec.replicas).toBe(0);
+    expect(deployment.spec.selector).toEqual({ matchLabels: { app: 'web' } });
+    expect(deployment.spec.strategy.type).toBe('RollingUpdate');
+    expect(deployment.spec.template.spec.containers).toEqual([
+      {
+        name: 'nginx',
+        image: 'nginx:1.25',
+        ports: [{ containerPort: 80, protocol: 'TCP' }],
+        resources: {},
+        imagePullPolicy: 'IfNotPresent',
+        terminationMessagePath: '/dev/termination-log',
+        terminationMessagePolicy: 'File',
+      },
+    ]);
+    await ok(['delete', 'deployment', 'web', '-n', 'bookbuyer']);
+  });
+
   it('prints the apiserver’s columns for built-in kinds', async () => {
     expect(await ok(['get', 'namespace', 'bookbuyer'])).toMatch(/^NAME\s+STATUS\s+AGE\nbookbuyer\s+Active\s+\d+s\n$/);
     expect(await ok(['get', 'configmap', 'settings', '-n', 'bookbuyer'])).toMatch(

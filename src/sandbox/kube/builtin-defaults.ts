@@ -84,7 +84,10 @@ export function applyBuiltinDefaults(type: ResourceType, object: KubeObject): vo
       spec.replicas ??= 1;
       spec.revisionHistoryLimit ??= 10;
       spec.progressDeadlineSeconds ??= 600;
-      spec.strategy ??= { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' } };
+      const strategy = asFields(spec.strategy);
+      strategy.type ??= 'RollingUpdate';
+      if (strategy.type === 'RollingUpdate') strategy.rollingUpdate ??= { maxUnavailable: '25%', maxSurge: '25%' };
+      spec.strategy = strategy;
       defaultTemplate(spec);
       object.spec = spec;
       return;

@@ -1,9 +1,10 @@
 /**
  * kubectl 1.34 sends the bodies of its typed `create` subcommands (`create namespace`, `create serviceaccount`,
- * `create configmap`, `create secret`) as Kubernetes protobuf: the `k8s\0` magic, then a runtime.Unknown
- * envelope whose `raw` bytes are the object. There is no fallback to JSON for protobuf, so the server must read
- * it. This decodes the wire format against field tables for the kinds those subcommands send (field numbers
- * from the Kubernetes API's generated.proto); any other kind is refused with 415.
+ * `create configmap`, `create secret`, `create deployment`) as Kubernetes protobuf: the `k8s\0` magic, then a
+ * runtime.Unknown envelope whose `raw` bytes are the object. There is no fallback to JSON for protobuf, so the
+ * server must read it. This decodes the wire format against field tables for the kinds and fields those
+ * subcommands send (field numbers of the Kubernetes API's generated.proto); any other kind, or a non-empty
+ * field missing from the tables, is refused with 415 rather than silently dropped.
  */
 import { unsupportedMediaType } from './api-errors.js';
 
@@ -11,11 +12,21 @@ export const PROTOBUF_CONTENT_TYPE = 'application/vnd.kubernetes.protobuf';
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 
 type FieldKind =
-  'string' | 'bytes' | 'int' | 'bool' | 'time' | { message: MessageSchema } | { map: 'string' | 'bytes' };
+  | 'string'
+  | 'bytes'
+  | 'int'
+  | 'bool'
+  | 'time'
+  /** Read and dropped: what the server resets anyway (a Deployment's status on create). */
+  | 'ignored'
+  | { message: MessageSchema }
+  | { map: 'string' | 'bytes' };
 interface FieldSpec {
   name: string;
   kind: FieldKind;
   repeated?: boolean;
+  /** A pointer field in Go: an explicit zero is a value, not an absent field. */
+  keepZero?: boolean;
 }
 type MessageSchema = Record<number, FieldSpec>;
 
@@ -51,6 +62,42 @@ const OBJECT_REFERENCE: MessageSchema = {
   7: { name: 'fieldPath', kind: 'string' },
 };
 const metadata: FieldSpec = { name: 'metadata', kind: { message: OBJECT_META } };
+const LABEL_SELECTOR: MessageSchema = { 1: { name: 'matchLabels', kind: { map: 'string' } } };
+const CONTAINER: MessageSchema = {
+  1: { name: 'name', kind: 'string' },
+  2: { name: 'image', kind: 'string' },
+  3: { name: 'command', kind: 'string', repeated: true },
+  4: { name: 'args', kind: 'string', repeated: true },
+  5: { name: 'workingDir', kind: 'string' },
+  6: {
+    name: 'ports',
+    repeated: true,
+    kind: {
+      message: {
+        1: { name: 'name', kind: 'string' },
+        2: { name: 'hostPort', kind: 'int' },
+        3: { name: 'containerPort', kind: 'int' },
+        4: { name: 'protocol', kind: 'string' },
+        5: { name: 'hostIP', kind: 'string' },
+      },
+    },
+  },
+  7: {
+    name: 'env',
+    repeated: true,
+    kind: { message: { 1: { name: 'name', kind: 'string' }, 2: { name: 'value', kind: 'string' } } },
+  },
+  8: { name: 'resources', kind: { message: {} } },
+  14: { name: 'imagePullPolicy', kind: 'string' },
+};
+const POD_SPEC: MessageSchema = {
+  2: { name: 'containers', kind: { message: CONTAINER }, repeated: true },
+  3: { name: 'restartPolicy', kind: 'string' },
+  6: { name: 'dnsPolicy', kind: 'string' },
+  7: { name: 'nodeSelector', kind: { map: 'string' } },
+  8: { name: 'serviceAccountName', kind: 'string' },
+  10: { name: 'nodeName', kind: 'string' },
+};
 
 const KIND_SCHEMAS: Record<string, MessageSchema> = {
   'v1/Namespace': {
@@ -75,6 +122,25 @@ const KIND_SCHEMAS: Record<string, MessageSchema> = {
     3: { name: 'type', kind: 'string' },
     4: { name: 'stringData', kind: { map: 'string' } },
     5: { name: 'immutable', kind: 'bool' },
+  },
+  'apps/v1/Deployment': {
+    1: metadata,
+    2: {
+      name: 'spec',
+      kind: {
+        message: {
+          1: { name: 'replicas', kind: 'int', keepZero: true },
+          2: { name: 'selector', kind: { message: LABEL_SELECTOR } },
+          3: { name: 'template', kind: { message: { 1: metadata, 2: { name: 'spec', kind: { message: POD_SPEC } } } } },
+          4: { name: 'strategy', kind: { message: { 1: { name: 'type', kind: 'string' } } } },
+          5: { name: 'minReadySeconds', kind: 'int' },
+          6: { name: 'revisionHistoryLimit', kind: 'int', keepZero: true },
+          7: { name: 'paused', kind: 'bool' },
+          9: { name: 'progressDeadlineSeconds', kind: 'int', keepZero: true },
+        },
+      },
+    },
+    3: { name: 'status', kind: 'ignored' },
   },
 };
 
@@ -109,12 +175,23 @@ class Reader {
     this.offset += length;
     return slice;
   }
-  skip(wireType: number): void {
-    if (wireType === 0) this.varint();
-    else if (wireType === 1) this.offset += 8;
-    else if (wireType === 2) this.bytes();
-    else if (wireType === 5) this.offset += 4;
-    else throw new Error(`unsupported wire type ${wireType}`);
+  /**
+   * Skips a field, telling whether it was empty: a zero varint, zero-length bytes, or a nested message of
+   * empty fields only (Go encodes unset structs such as a Namespace's status that way).
+   */
+  skipEmpty(wireType: number): boolean {
+    if (wireType === 0) return this.varint() === 0n;
+    if (wireType !== 2) return false;
+    const nested = new Reader(this.bytes());
+    try {
+      while (!nested.done) {
+        const tag = Number(nested.varint());
+        if (!nested.skipEmpty(tag & 7)) return false;
+      }
+      return true;
+    } catch {
+      return false;
+    }
   }
 }
 
@@ -126,11 +203,18 @@ function decodeMessage(buffer: Buffer, schema: MessageSchema): Record<string, un
     const [fieldNumber, wireType] = [tag >>> 3, tag & 7];
     const field = schema[fieldNumber];
     if (!field) {
-      reader.skip(wireType);
+      // A field without a table entry is only safe to skip when it carries nothing; otherwise refuse the
+      // request rather than silently lose part of the object.
+      if (!reader.skipEmpty(wireType))
+        throw unsupportedMediaType(PROTOBUF_CONTENT_TYPE, ['application/json', 'application/yaml']);
       continue;
     }
     const { kind } = field;
     let value: unknown;
+    if (kind === 'ignored') {
+      reader.bytes();
+      continue;
+    }
     if (kind === 'int') value = Number(BigInt.asIntN(64, reader.varint()));
     else if (kind === 'bool') value = reader.varint() !== 0n;
     else if (kind === 'string') value = reader.bytes().toString('utf8');
@@ -149,7 +233,7 @@ function decodeMessage(buffer: Buffer, schema: MessageSchema): Record<string, un
       continue;
     }
     // Go omits empty scalars from JSON (omitempty), and protobuf carries them; drop them the same way.
-    if (!field.repeated && (value === '' || value === 0 || value === false)) continue;
+    if (!field.repeated && !field.keepZero && (value === '' || value === 0 || value === false)) continue;
     if (field.repeated) ((result[field.name] ??= []) as unknown[]).push(value);
     else result[field.name] = value;
   }
