@@ -1,0 +1,206 @@
+/**
+ * One emulated cluster: its store, the resource types it serves, its controllers, and the request dispatcher
+ * that authenticates a request and routes it to discovery, OpenAPI or a resource handler. State is saved to
+ * `<stateDir>/kube/<cluster>.json` (atomically, shortly after each change and on close).
+ */
+import { readFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { methodNotAllowed, notAcceptable, pageNotFound, unauthorized } from './api-errors.js';
+import { writeFileAtomically } from './atomic-file.js';
+import { builtinType } from './controllers/context.js';
+import { reconcileCustomResourceDefinitions } from './controllers/crd-establishing.js';
+import { collectGarbage } from './controllers/garbage-collector.js';
+import { ControllerLoop } from './controllers/loop.js';
+import { reconcileNamespaces } from './controllers/namespace-lifecycle.js';
+import type { ResourceRequestContext } from './handlers/context.js';
+import {
+  createResource,
+  deleteCollection,
+  deleteResource,
+  getResource,
+  listResources,
+  replaceResource,
+} from './handlers/crud.js';
+import {
+  acceptsAggregatedDiscovery,
+  AGGREGATED_DISCOVERY_CONTENT_TYPE,
+  aggregatedDiscovery,
+  apiGroup,
+  apiGroupList,
+  apiResourceList,
+  coreVersions,
+  KUBERNETES_VERSION,
+  versionDocument,
+} from './handlers/discovery.js';
+import { openApiV2Document, openApiV3Document, openApiV3Index } from './handlers/openapi.js';
+import { patchResource } from './handlers/patch.js';
+import { watchResources } from './handlers/watch.js';
+import { acceptsJson, sendError, sendJson } from './http.js';
+import { ResourceRegistry } from './registry.js';
+import { ResourceOperations } from './resources.js';
+import { routeResourcePath } from './routes.js';
+import { ObjectStore, type StoreSnapshot } from './storage.js';
+import { encodeOpenApiV2Skeleton, OPENAPI_V2_PROTOBUF } from './protobuf.js';
+
+const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+const SAVE_DELAY_MS = 50;
+
+export class KubeApiCluster {
+  readonly registry = new ResourceRegistry();
+  private readonly operations: ResourceOperations;
+  private readonly controllers: ControllerLoop;
+  private saveTimer: NodeJS.Timeout | undefined;
+  private saving: Promise<void> = Promise.resolve();
+
+  private constructor(
+    readonly name: string,
+    private readonly token: string,
+    private readonly stateFile: string,
+    readonly store: ObjectStore,
+  ) {
+    this.operations = new ResourceOperations(store);
+    const context = { store, registry: this.registry, operations: this.operations };
+    this.controllers = new ControllerLoop(context, [
+      reconcileCustomResourceDefinitions,
+      reconcileNamespaces,
+      collectGarbage,
+    ]);
+    this.bootstrap();
+    this.controllers.runUntilSettled();
+    store.subscribe(() => this.scheduleSave());
+  }
+
+  static async open(name: string, token: string, stateDir: string): Promise<KubeApiCluster> {
+    const stateFile = join(stateDir, 'kube', `${name}.json`);
+    let snapshot: StoreSnapshot | undefined;
+    try {
+      snapshot = JSON.parse(await readFile(stateFile, 'utf8')) as StoreSnapshot;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    return new KubeApiCluster(name, token, stateFile, new ObjectStore(snapshot));
+  }
+
+  async handle(request: IncomingMessage, response: ServerResponse, serverAddress: string): Promise<void> {
+    try {
+      if (request.headers.authorization !== `Bearer ${this.token}`) throw unauthorized();
+      const url = new URL(request.url ?? '/', 'https://sandbox');
+      const segments = url.pathname
+        .split('/')
+        .filter((segment) => segment.length > 0)
+        .map(decodeURIComponent);
+      if (await this.handleNonResource(url, segments, request, response, serverAddress)) return;
+      const route = routeResourcePath(segments, this.registry, url.pathname);
+      if (!route) throw pageNotFound(url.pathname);
+      if (route.kind === 'groupVersionDiscovery')
+        return sendJson(response, 200, apiResourceList(this.registry, route.group, route.version));
+      const context: ResourceRequestContext = {
+        request,
+        response,
+        route: route.route,
+        query: url.searchParams,
+        operations: this.operations,
+        store: this.store,
+        registry: this.registry,
+      };
+      await this.dispatch(context);
+    } catch (error) {
+      sendError(response, error);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.controllers.stop();
+    clearTimeout(this.saveTimer);
+    await this.saving;
+    await this.save();
+  }
+
+  private async dispatch(context: ResourceRequestContext): Promise<void> {
+    const { route, query, request } = context;
+    const isWatch = route.watchPrefix || query.get('watch') === 'true' || query.get('watch') === '1';
+    switch (request.method) {
+      case 'GET':
+        if (isWatch) return watchResources(context);
+        return route.name === undefined ? listResources(context) : getResource(context);
+      case 'POST':
+        if (route.name !== undefined) throw methodNotAllowed('POST');
+        return createResource(context);
+      case 'PUT':
+        if (route.name === undefined) throw methodNotAllowed('PUT');
+        return replaceResource(context);
+      case 'PATCH':
+        if (route.name === undefined) throw methodNotAllowed('PATCH');
+        return patchResource(context);
+      case 'DELETE':
+        return route.name === undefined ? deleteCollection(context) : deleteResource(context);
+      default:
+        throw methodNotAllowed(request.method ?? '');
+    }
+  }
+
+  private async handleNonResource(
+    url: URL,
+    segments: string[],
+    request: IncomingMessage,
+    response: ServerResponse,
+    serverAddress: string,
+  ): Promise<boolean> {
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    if (request.method !== 'GET') return false;
+    if (path === '/version') sendJson(response, 200, versionDocument());
+    else if (path === '/healthz' || path === '/readyz' || path === '/livez') {
+      response.writeHead(200, { 'Content-Type': 'text/plain' });
+      response.end('ok');
+    } else if ((path === '/api' || path === '/apis') && acceptsAggregatedDiscovery(request.headers.accept)) {
+      const text = JSON.stringify(aggregatedDiscovery(this.registry, path === '/api'));
+      response.writeHead(200, {
+        'Content-Type': AGGREGATED_DISCOVERY_CONTENT_TYPE,
+        'Content-Length': Buffer.byteLength(text),
+      });
+      response.end(text);
+    } else if (path === '/api') sendJson(response, 200, coreVersions(serverAddress));
+    else if (path === '/apis') sendJson(response, 200, apiGroupList(this.registry));
+    else if (segments[0] === 'apis' && segments.length === 2) {
+      if (!this.registry.groupVersions().some(({ group }) => group === segments[1])) throw pageNotFound(url.pathname);
+      sendJson(response, 200, apiGroup(this.registry, segments[1]!));
+    } else if (path === '/openapi/v2') {
+      if (request.headers.accept?.includes(OPENAPI_V2_PROTOBUF)) {
+        const body = encodeOpenApiV2Skeleton(KUBERNETES_VERSION.gitVersion);
+        // The response names the media type without the `@`, which Go's mime parser rejects.
+        response.writeHead(200, {
+          'Content-Type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf',
+          'Content-Length': body.length,
+        });
+        response.end(body);
+      } else if (acceptsJson(request.headers.accept)) sendJson(response, 200, openApiV2Document(this.registry));
+      else throw notAcceptable();
+    } else if (path === '/openapi/v3') sendJson(response, 200, openApiV3Index(this.registry));
+    else if (segments[0] === 'openapi' && segments[1] === 'v3') {
+      const document = openApiV3Document(this.registry, segments.slice(2).join('/'));
+      if (!document) throw pageNotFound(url.pathname);
+      sendJson(response, 200, document);
+    } else return false;
+    return true;
+  }
+
+  private bootstrap(): void {
+    const namespaces = builtinType(this.registry, '', 'v1', 'namespaces');
+    for (const name of SYSTEM_NAMESPACES)
+      if (!this.operations.find(namespaces, undefined, name))
+        this.operations.create(namespaces, undefined, { metadata: { name } });
+  }
+
+  private scheduleSave(): void {
+    if (this.saveTimer) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined;
+      this.saving = this.saving.then(() => this.save());
+    }, SAVE_DELAY_MS);
+  }
+
+  private save(): Promise<void> {
+    return writeFileAtomically(this.stateFile, JSON.stringify(this.store.snapshot()));
+  }
+}

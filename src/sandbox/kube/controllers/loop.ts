@@ -1,0 +1,60 @@
+/**
+ * Runs the controllers after every change to the store, coalesced onto one macrotask, until a pass writes
+ * nothing (each reconcile is level-triggered, so re-running one is always safe).
+ */
+import { KubeApiError } from '../api-errors.js';
+import type { ControllerContext, Reconciler } from './context.js';
+
+const MAX_PASSES = 50;
+
+export class ControllerLoop {
+  private scheduled = false;
+  private running = false;
+  private stopped = false;
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly context: ControllerContext,
+    private readonly reconcilers: Reconciler[],
+  ) {
+    this.unsubscribe = context.store.subscribe(() => this.schedule());
+  }
+
+  /** Runs the reconcilers now until they settle (also used at start-up, before serving). */
+  runUntilSettled(): void {
+    if (this.running) return;
+    this.running = true;
+    try {
+      for (let pass = 0; pass < MAX_PASSES; pass++) {
+        const before = this.context.store.currentRevision();
+        for (const reconcile of this.reconcilers) {
+          try {
+            reconcile(this.context);
+          } catch (error) {
+            // A conflict or a vanished object means another writer got there first; the next pass sees it.
+            // Anything else is a bug in a controller: report it, and keep serving rather than take the API down.
+            if (!(error instanceof KubeApiError))
+              console.error(`kube sandbox controller ${reconcile.name} failed:`, error);
+          }
+        }
+        if (this.context.store.currentRevision() === before) break;
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.unsubscribe();
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.running || this.stopped) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      if (!this.stopped) this.runUntilSettled();
+    });
+  }
+}

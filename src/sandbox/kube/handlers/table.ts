@@ -1,0 +1,230 @@
+/**
+ * `meta.k8s.io/v1 Table` answers for `kubectl get`: the columns the apiserver's printers give the built-in
+ * kinds this product shows, a custom resource's additionalPrinterColumns (evaluated with their simple
+ * JSONPath), and NAME/AGE for everything else.
+ */
+import { isPlainObject, type KubeObject } from '../objects.js';
+import type { PrinterColumn, ResourceType } from '../registry.js';
+
+export function acceptsTable(accept: string | undefined): boolean {
+  return accept !== undefined && /as=Table/.test(accept) && /g=meta\.k8s\.io/.test(accept);
+}
+
+interface TableColumn {
+  name: string;
+  type: string;
+  format?: string;
+  priority?: number;
+  description?: string;
+  cell(object: KubeObject): unknown;
+}
+
+function humanAge(timestamp: string | undefined, now = Date.now()): string {
+  if (!timestamp) return '<unknown>';
+  const seconds = Math.max(0, Math.floor((now - Date.parse(timestamp)) / 1000));
+  if (seconds < 120) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours}h`;
+  return `${Math.floor(hours / 24)}d`;
+}
+
+/** Evaluates the `.a.b[0].c` subset of JSONPath that printer columns use. */
+function evaluateColumnPath(object: unknown, jsonPath: string): unknown {
+  const tokens =
+    jsonPath
+      .replace(/^\{?\.?/, '')
+      .replace(/\}$/, '')
+      .match(/[^.[\]]+|\[\d+\]/g) ?? [];
+  let current: unknown = object;
+  for (const token of tokens) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = token.startsWith('[')
+      ? (current as unknown[])[Number(token.slice(1, -1))]
+      : (current as Record<string, unknown>)[token];
+  }
+  return current;
+}
+
+const field = (object: unknown, path: string): unknown => evaluateColumnPath(object, path);
+const count = (value: unknown): number =>
+  Array.isArray(value) ? value.length : isPlainObject(value) ? Object.keys(value).length : 0;
+const numberAt = (object: unknown, path: string): number => {
+  const value = field(object, path);
+  return typeof value === 'number' ? value : 0;
+};
+
+const NAME: TableColumn = {
+  name: 'Name',
+  type: 'string',
+  format: 'name',
+  description: 'Name must be unique within a namespace.',
+  cell: (object) => object.metadata.name,
+};
+const AGE: TableColumn = {
+  name: 'Age',
+  type: 'string',
+  description: 'CreationTimestamp is a timestamp representing the server time when this object was created.',
+  cell: (object) => humanAge(object.metadata.creationTimestamp),
+};
+const CREATED_AT: TableColumn = {
+  name: 'Created At',
+  type: 'date',
+  cell: (object) => object.metadata.creationTimestamp,
+};
+
+function podStatus(pod: KubeObject): string {
+  if (pod.metadata.deletionTimestamp) return 'Terminating';
+  const reason = field(pod, '.status.reason');
+  if (typeof reason === 'string' && reason) return reason;
+  const phase = field(pod, '.status.phase');
+  return typeof phase === 'string' ? phase : 'Pending';
+}
+
+function servicePorts(service: KubeObject): string {
+  const ports = field(service, '.spec.ports');
+  if (!Array.isArray(ports) || ports.length === 0) return '<none>';
+  return ports
+    .map((port: { port?: number; nodePort?: number; protocol?: string }) =>
+      port.nodePort
+        ? `${port.port}:${port.nodePort}/${port.protocol ?? 'TCP'}`
+        : `${port.port}/${port.protocol ?? 'TCP'}`,
+    )
+    .join(',');
+}
+
+/** The server-side printer columns of the built-in kinds, between NAME and AGE (or CREATED AT). */
+const BUILTIN_COLUMNS: Record<string, { columns: TableColumn[]; trailing?: TableColumn }> = {
+  Namespace: { columns: [{ name: 'Status', type: 'string', cell: (object) => field(object, '.status.phase') ?? '' }] },
+  ConfigMap: {
+    columns: [{ name: 'Data', type: 'integer', cell: (object) => count(object.data) + count(object.binaryData) }],
+  },
+  Secret: {
+    columns: [
+      { name: 'Type', type: 'string', cell: (object) => object.type ?? 'Opaque' },
+      { name: 'Data', type: 'integer', cell: (object) => count(object.data) },
+    ],
+  },
+  ServiceAccount: { columns: [{ name: 'Secrets', type: 'string', cell: (object) => count(object.secrets) }] },
+  Service: {
+    columns: [
+      { name: 'Type', type: 'string', cell: (object) => field(object, '.spec.type') ?? 'ClusterIP' },
+      { name: 'Cluster-IP', type: 'string', cell: (object) => field(object, '.spec.clusterIP') ?? '<none>' },
+      {
+        name: 'External-IP',
+        type: 'string',
+        cell: (object) => (count(field(object, '.status.loadBalancer.ingress')) > 0 ? 'pending' : '<none>'),
+      },
+      { name: 'Port(s)', type: 'string', cell: servicePorts },
+    ],
+  },
+  Pod: {
+    columns: [
+      {
+        name: 'Ready',
+        type: 'string',
+        cell: (pod) => {
+          const statuses = field(pod, '.status.containerStatuses');
+          const ready = Array.isArray(statuses)
+            ? statuses.filter((status: { ready?: boolean }) => status.ready).length
+            : 0;
+          return `${ready}/${count(field(pod, '.spec.containers'))}`;
+        },
+      },
+      { name: 'Status', type: 'string', cell: podStatus },
+      {
+        name: 'Restarts',
+        type: 'string',
+        cell: (pod) => {
+          const statuses = field(pod, '.status.containerStatuses');
+          return String(
+            Array.isArray(statuses)
+              ? statuses.reduce((sum: number, status: { restartCount?: number }) => sum + (status.restartCount ?? 0), 0)
+              : 0,
+          );
+        },
+      },
+    ],
+  },
+  Deployment: {
+    columns: [
+      {
+        name: 'Ready',
+        type: 'string',
+        cell: (object) => `${numberAt(object, '.status.readyReplicas')}/${numberAt(object, '.spec.replicas')}`,
+      },
+      { name: 'Up-to-date', type: 'integer', cell: (object) => numberAt(object, '.status.updatedReplicas') },
+      { name: 'Available', type: 'integer', cell: (object) => numberAt(object, '.status.availableReplicas') },
+    ],
+  },
+  ReplicaSet: {
+    columns: [
+      { name: 'Desired', type: 'integer', cell: (object) => numberAt(object, '.spec.replicas') },
+      { name: 'Current', type: 'integer', cell: (object) => numberAt(object, '.status.replicas') },
+      { name: 'Ready', type: 'integer', cell: (object) => numberAt(object, '.status.readyReplicas') },
+    ],
+  },
+  StatefulSet: {
+    columns: [
+      {
+        name: 'Ready',
+        type: 'string',
+        cell: (object) => `${numberAt(object, '.status.readyReplicas')}/${numberAt(object, '.spec.replicas')}`,
+      },
+    ],
+  },
+  CustomResourceDefinition: { columns: [], trailing: CREATED_AT },
+  ClusterRole: { columns: [], trailing: CREATED_AT },
+  Role: { columns: [], trailing: CREATED_AT },
+};
+
+function customColumn(column: PrinterColumn): TableColumn {
+  return {
+    name: column.name,
+    type: column.type,
+    format: column.format ?? '',
+    priority: column.priority ?? 0,
+    description: column.description ?? '',
+    cell: (object) => {
+      const value = evaluateColumnPath(object, column.jsonPath);
+      if (value === undefined || value === null) return null;
+      if (column.type === 'date' && typeof value === 'string') return humanAge(value);
+      return typeof value === 'object' ? JSON.stringify(value) : value;
+    },
+  };
+}
+
+function columnsFor(type: ResourceType): TableColumn[] {
+  // A CRD that declares printer columns gets exactly those (plus NAME); one that declares none gets AGE.
+  if (type.schema)
+    return type.printerColumns.length > 0 ? [NAME, ...type.printerColumns.map(customColumn)] : [NAME, AGE];
+  const builtin = BUILTIN_COLUMNS[type.kind];
+  return [NAME, ...(builtin?.columns ?? []), builtin?.trailing ?? AGE];
+}
+
+export function toTable(
+  type: ResourceType,
+  objects: KubeObject[],
+  listMetadata: Record<string, unknown>,
+  includeObject: string | null,
+): Record<string, unknown> {
+  const columns = columnsFor(type);
+  const columnDefinitions = columns.map((column) => ({
+    name: column.name,
+    type: column.type,
+    format: column.format ?? '',
+    description: column.description ?? '',
+    priority: column.priority ?? 0,
+  }));
+  const rows = objects.map((object) => ({
+    cells: columns.map((column) => column.cell(object)),
+    object:
+      includeObject === 'None'
+        ? undefined
+        : includeObject === 'Object'
+          ? object
+          : { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: object.metadata },
+  }));
+  return { kind: 'Table', apiVersion: 'meta.k8s.io/v1', metadata: listMetadata, columnDefinitions, rows };
+}

@@ -1,0 +1,84 @@
+/**
+ * Watch: a chunked stream of `{"type": …, "object": …}` lines. Starts from a resourceVersion (replaying the
+ * store's history), or with synthetic ADDED events for the current state when none (or "0") is given; sends
+ * BOOKMARKs when asked; a resourceVersion older than the history ends in an ERROR event with 410 Expired.
+ */
+import { gone } from '../api-errors.js';
+import { deepCopy, type KubeObject } from '../objects.js';
+import { apiVersionOf, storageKey } from '../registry.js';
+import { asServed } from '../resources.js';
+import type { StoreChange, WatchEventType } from '../storage.js';
+import type { ResourceRequestContext } from './context.js';
+import { selectorFilter } from './list-options.js';
+
+const BOOKMARK_INTERVAL_MS = 10_000;
+
+export function watchResources(context: ResourceRequestContext): void {
+  const { route, query, store, response, request, operations } = context;
+  const type = route.type;
+  const key = storageKey(type);
+  const selected = selectorFilter(query, type);
+  const inScope = (object: KubeObject): boolean =>
+    (route.namespace === undefined || object.metadata.namespace === route.namespace) &&
+    (route.name === undefined || object.metadata.name === route.name);
+  const matches = (object: KubeObject | undefined): boolean =>
+    object !== undefined && inScope(object) && selected(object);
+
+  response.writeHead(200, {
+    'Content-Type': 'application/json',
+    'Transfer-Encoding': 'chunked',
+    'Cache-Control': 'no-cache',
+  });
+  response.flushHeaders();
+  const send = (eventType: WatchEventType | 'BOOKMARK' | 'ERROR', object: unknown): void => {
+    response.write(JSON.stringify({ type: eventType, object }) + '\n');
+  };
+  const bookmark = (annotations?: Record<string, string>): void =>
+    send('BOOKMARK', {
+      kind: type.kind,
+      apiVersion: apiVersionOf(type),
+      metadata: { resourceVersion: String(store.currentRevision()), ...(annotations ? { annotations } : {}) },
+    });
+
+  /** Relabels a change as the watcher sees it: moving in or out of the selection is an ADDED or DELETED. */
+  const deliver = (change: StoreChange): void => {
+    if (change.key !== key) return;
+    const now = matches(change.object);
+    const before = matches(change.previous);
+    const object = asServed(change.object, type);
+    if (change.type === 'MODIFIED') {
+      if (now && before) send('MODIFIED', object);
+      else if (now) send('ADDED', object);
+      else if (before) send('DELETED', object);
+    } else if (now || (change.type === 'DELETED' && before)) send(change.type, object);
+  };
+
+  const requested = query.get('resourceVersion');
+  const allowBookmarks = query.get('allowWatchBookmarks') === 'true';
+  const unsubscribe = store.subscribe(deliver);
+  if (!requested || requested === '0' || query.get('sendInitialEvents') === 'true') {
+    for (const object of operations.list(type, route.namespace)) if (matches(object)) send('ADDED', object);
+    if (query.get('sendInitialEvents') === 'true') bookmark({ 'k8s.io/initial-events-end': 'true' });
+  } else {
+    const changes = store.changesSince(Number(requested));
+    if (!changes) {
+      send('ERROR', gone(`too old resource version: ${requested} (${store.oldestResumableRevision()})`).toStatus());
+      unsubscribe();
+      response.end();
+      return;
+    }
+    for (const change of changes) deliver(deepCopy(change));
+  }
+
+  const timers: NodeJS.Timeout[] = [];
+  if (allowBookmarks) timers.push(setInterval(() => bookmark(), BOOKMARK_INTERVAL_MS));
+  const timeoutSeconds = Number(query.get('timeoutSeconds') ?? 0);
+  const finish = (): void => {
+    unsubscribe();
+    timers.forEach(clearTimeout);
+    if (!response.writableEnded) response.end();
+  };
+  if (timeoutSeconds > 0) timers.push(setTimeout(finish, timeoutSeconds * 1000));
+  request.on('close', finish);
+  response.on('close', finish);
+}

@@ -1,0 +1,288 @@
+/**
+ * kubectl 1.34 sends the bodies of its typed `create` subcommands (`create namespace`, `create serviceaccount`,
+ * `create configmap`, `create secret`, `create deployment`) as Kubernetes protobuf: the `k8s\0` magic, then a
+ * runtime.Unknown envelope whose `raw` bytes are the object. There is no fallback to JSON for protobuf, so the
+ * server must read it. This decodes the wire format against field tables for the kinds and fields those
+ * subcommands send (field numbers of the Kubernetes API's generated.proto); any other kind, or a non-empty
+ * field missing from the tables, is refused with 415 rather than silently dropped.
+ */
+import { unsupportedMediaType } from './api-errors.js';
+
+export const PROTOBUF_CONTENT_TYPE = 'application/vnd.kubernetes.protobuf';
+const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
+
+type FieldKind =
+  | 'string'
+  | 'bytes'
+  | 'int'
+  | 'bool'
+  | 'time'
+  /** Read and dropped: what the server resets anyway (a Deployment's status on create). */
+  | 'ignored'
+  | { message: MessageSchema }
+  | { map: 'string' | 'bytes' };
+interface FieldSpec {
+  name: string;
+  kind: FieldKind;
+  repeated?: boolean;
+  /** A pointer field in Go: an explicit zero is a value, not an absent field. */
+  keepZero?: boolean;
+}
+type MessageSchema = Record<number, FieldSpec>;
+
+const TIME: MessageSchema = { 1: { name: 'seconds', kind: 'int' }, 2: { name: 'nanos', kind: 'int' } };
+const OWNER_REFERENCE: MessageSchema = {
+  1: { name: 'kind', kind: 'string' },
+  3: { name: 'name', kind: 'string' },
+  4: { name: 'uid', kind: 'string' },
+  5: { name: 'apiVersion', kind: 'string' },
+  6: { name: 'controller', kind: 'bool' },
+  7: { name: 'blockOwnerDeletion', kind: 'bool' },
+};
+const OBJECT_META: MessageSchema = {
+  1: { name: 'name', kind: 'string' },
+  2: { name: 'generateName', kind: 'string' },
+  3: { name: 'namespace', kind: 'string' },
+  5: { name: 'uid', kind: 'string' },
+  6: { name: 'resourceVersion', kind: 'string' },
+  7: { name: 'generation', kind: 'int' },
+  8: { name: 'creationTimestamp', kind: 'time' },
+  11: { name: 'labels', kind: { map: 'string' } },
+  12: { name: 'annotations', kind: { map: 'string' } },
+  13: { name: 'ownerReferences', kind: { message: OWNER_REFERENCE }, repeated: true },
+  14: { name: 'finalizers', kind: 'string', repeated: true },
+};
+const OBJECT_REFERENCE: MessageSchema = {
+  1: { name: 'kind', kind: 'string' },
+  2: { name: 'namespace', kind: 'string' },
+  3: { name: 'name', kind: 'string' },
+  4: { name: 'uid', kind: 'string' },
+  5: { name: 'apiVersion', kind: 'string' },
+  6: { name: 'resourceVersion', kind: 'string' },
+  7: { name: 'fieldPath', kind: 'string' },
+};
+const metadata: FieldSpec = { name: 'metadata', kind: { message: OBJECT_META } };
+const LABEL_SELECTOR: MessageSchema = { 1: { name: 'matchLabels', kind: { map: 'string' } } };
+const CONTAINER: MessageSchema = {
+  1: { name: 'name', kind: 'string' },
+  2: { name: 'image', kind: 'string' },
+  3: { name: 'command', kind: 'string', repeated: true },
+  4: { name: 'args', kind: 'string', repeated: true },
+  5: { name: 'workingDir', kind: 'string' },
+  6: {
+    name: 'ports',
+    repeated: true,
+    kind: {
+      message: {
+        1: { name: 'name', kind: 'string' },
+        2: { name: 'hostPort', kind: 'int' },
+        3: { name: 'containerPort', kind: 'int' },
+        4: { name: 'protocol', kind: 'string' },
+        5: { name: 'hostIP', kind: 'string' },
+      },
+    },
+  },
+  7: {
+    name: 'env',
+    repeated: true,
+    kind: { message: { 1: { name: 'name', kind: 'string' }, 2: { name: 'value', kind: 'string' } } },
+  },
+  8: { name: 'resources', kind: { message: {} } },
+  14: { name: 'imagePullPolicy', kind: 'string' },
+};
+const POD_SPEC: MessageSchema = {
+  2: { name: 'containers', kind: { message: CONTAINER }, repeated: true },
+  3: { name: 'restartPolicy', kind: 'string' },
+  6: { name: 'dnsPolicy', kind: 'string' },
+  7: { name: 'nodeSelector', kind: { map: 'string' } },
+  8: { name: 'serviceAccountName', kind: 'string' },
+  10: { name: 'nodeName', kind: 'string' },
+};
+
+const KIND_SCHEMAS: Record<string, MessageSchema> = {
+  'v1/Namespace': {
+    1: metadata,
+    2: { name: 'spec', kind: { message: { 1: { name: 'finalizers', kind: 'string', repeated: true } } } },
+  },
+  'v1/ServiceAccount': {
+    1: metadata,
+    2: { name: 'secrets', kind: { message: OBJECT_REFERENCE }, repeated: true },
+    3: { name: 'imagePullSecrets', kind: { message: { 1: { name: 'name', kind: 'string' } } }, repeated: true },
+    4: { name: 'automountServiceAccountToken', kind: 'bool' },
+  },
+  'v1/ConfigMap': {
+    1: metadata,
+    2: { name: 'data', kind: { map: 'string' } },
+    3: { name: 'binaryData', kind: { map: 'bytes' } },
+    4: { name: 'immutable', kind: 'bool' },
+  },
+  'v1/Secret': {
+    1: metadata,
+    2: { name: 'data', kind: { map: 'bytes' } },
+    3: { name: 'type', kind: 'string' },
+    4: { name: 'stringData', kind: { map: 'string' } },
+    5: { name: 'immutable', kind: 'bool' },
+  },
+  'apps/v1/Deployment': {
+    1: metadata,
+    2: {
+      name: 'spec',
+      kind: {
+        message: {
+          1: { name: 'replicas', kind: 'int', keepZero: true },
+          2: { name: 'selector', kind: { message: LABEL_SELECTOR } },
+          3: { name: 'template', kind: { message: { 1: metadata, 2: { name: 'spec', kind: { message: POD_SPEC } } } } },
+          4: { name: 'strategy', kind: { message: { 1: { name: 'type', kind: 'string' } } } },
+          5: { name: 'minReadySeconds', kind: 'int' },
+          6: { name: 'revisionHistoryLimit', kind: 'int', keepZero: true },
+          7: { name: 'paused', kind: 'bool' },
+          9: { name: 'progressDeadlineSeconds', kind: 'int', keepZero: true },
+        },
+      },
+    },
+    3: { name: 'status', kind: 'ignored' },
+  },
+};
+
+const UNKNOWN_ENVELOPE: MessageSchema = {
+  1: {
+    name: 'typeMeta',
+    kind: { message: { 1: { name: 'apiVersion', kind: 'string' }, 2: { name: 'kind', kind: 'string' } } },
+  },
+  2: { name: 'raw', kind: 'bytes' },
+};
+
+class Reader {
+  private offset = 0;
+  constructor(private readonly buffer: Buffer) {}
+  get done(): boolean {
+    return this.offset >= this.buffer.length;
+  }
+  varint(): bigint {
+    let result = 0n;
+    let shift = 0n;
+    for (;;) {
+      const byte = this.buffer[this.offset++];
+      if (byte === undefined) throw new Error('truncated varint');
+      result |= BigInt(byte & 0x7f) << shift;
+      if ((byte & 0x80) === 0) return result;
+      shift += 7n;
+    }
+  }
+  bytes(): Buffer {
+    const length = Number(this.varint());
+    const slice = this.buffer.subarray(this.offset, this.offset + length);
+    this.offset += length;
+    return slice;
+  }
+  /**
+   * Skips a field, telling whether it was empty: a zero varint, zero-length bytes, or a nested message of
+   * empty fields only (Go encodes unset structs such as a Namespace's status that way).
+   */
+  skipEmpty(wireType: number): boolean {
+    if (wireType === 0) return this.varint() === 0n;
+    if (wireType !== 2) return false;
+    const nested = new Reader(this.bytes());
+    try {
+      while (!nested.done) {
+        const tag = Number(nested.varint());
+        if (!nested.skipEmpty(tag & 7)) return false;
+      }
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+function decodeMessage(buffer: Buffer, schema: MessageSchema): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  const reader = new Reader(buffer);
+  while (!reader.done) {
+    const tag = Number(reader.varint());
+    const [fieldNumber, wireType] = [tag >>> 3, tag & 7];
+    const field = schema[fieldNumber];
+    if (!field) {
+      // A field without a table entry is only safe to skip when it carries nothing; otherwise refuse the
+      // request rather than silently lose part of the object.
+      if (!reader.skipEmpty(wireType))
+        throw unsupportedMediaType(PROTOBUF_CONTENT_TYPE, ['application/json', 'application/yaml']);
+      continue;
+    }
+    const { kind } = field;
+    let value: unknown;
+    if (kind === 'ignored') {
+      reader.bytes();
+      continue;
+    }
+    if (kind === 'int') value = Number(BigInt.asIntN(64, reader.varint()));
+    else if (kind === 'bool') value = reader.varint() !== 0n;
+    else if (kind === 'string') value = reader.bytes().toString('utf8');
+    else if (kind === 'bytes') value = reader.bytes().toString('base64');
+    else if (kind === 'time') {
+      const time = decodeMessage(reader.bytes(), TIME) as { seconds?: number };
+      value = new Date((time.seconds ?? 0) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    } else if ('message' in kind) value = decodeMessage(reader.bytes(), kind.message);
+    else {
+      const entry = decodeMessage(reader.bytes(), {
+        1: { name: 'key', kind: 'string' },
+        2: { name: 'value', kind: kind.map },
+      });
+      const map = (result[field.name] ??= {}) as Record<string, unknown>;
+      map[String(entry.key ?? '')] = entry.value ?? '';
+      continue;
+    }
+    // Go omits empty scalars from JSON (omitempty), and protobuf carries them; drop them the same way.
+    if (!field.repeated && !field.keepZero && (value === '' || value === 0 || value === false)) continue;
+    if (field.repeated) ((result[field.name] ??= []) as unknown[]).push(value);
+    else result[field.name] = value;
+  }
+  return result;
+}
+
+/** Decodes a protobuf request body into the JSON form of the object, or refuses a kind it has no table for. */
+export function decodeProtobufObject(body: Buffer): Record<string, unknown> {
+  if (!body.subarray(0, 4).equals(MAGIC))
+    throw unsupportedMediaType(PROTOBUF_CONTENT_TYPE, ['application/json', 'application/yaml']);
+  const envelope = decodeMessage(body.subarray(4), UNKNOWN_ENVELOPE) as {
+    typeMeta?: { apiVersion?: string; kind?: string };
+    raw?: string;
+  };
+  const apiVersion = envelope.typeMeta?.apiVersion ?? '';
+  const kind = envelope.typeMeta?.kind ?? '';
+  const schema = KIND_SCHEMAS[`${apiVersion}/${kind}`];
+  if (!schema) throw unsupportedMediaType(PROTOBUF_CONTENT_TYPE, ['application/json', 'application/yaml']);
+  return { apiVersion, kind, ...decodeMessage(Buffer.from(envelope.raw ?? '', 'base64'), schema) };
+}
+
+export const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
+
+function encodeVarint(value: number): Buffer {
+  const bytes: number[] = [];
+  let remaining = value;
+  while (remaining > 0x7f) {
+    bytes.push((remaining & 0x7f) | 0x80);
+    remaining >>>= 7;
+  }
+  bytes.push(remaining);
+  return Buffer.from(bytes);
+}
+
+function lengthDelimited(fieldNumber: number, payload: Buffer): Buffer {
+  return Buffer.concat([encodeVarint((fieldNumber << 3) | 2), encodeVarint(payload.length), payload]);
+}
+
+/**
+ * The OpenAPI v2 document in the gnostic protobuf form kubectl insists on for `/openapi/v2` (it falls back to
+ * v2 client-side validation only for kinds the v3 documents do not describe, i.e. kinds this server does not
+ * serve). It carries no definitions, so that validation passes the object through to the server, which then
+ * answers as it would for any unknown kind; every served kind is validated server-side via v3's fieldValidation.
+ */
+export function encodeOpenApiV2Skeleton(version: string): Buffer {
+  const info = Buffer.concat([lengthDelimited(1, Buffer.from('Kubernetes')), lengthDelimited(2, Buffer.from(version))]);
+  return Buffer.concat([
+    lengthDelimited(1, Buffer.from('2.0')),
+    lengthDelimited(2, info),
+    lengthDelimited(8, Buffer.alloc(0)),
+  ]);
+}
