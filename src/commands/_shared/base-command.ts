@@ -9,7 +9,9 @@ import { ArcmeshError, EXIT_CODES, isArcmeshError } from '../../lib/errors.js';
 import { OUTPUT_FORMATS, render, type OutputFormat } from '../../lib/output/format.js';
 import { defaultSandboxStateDir, sandboxRequested } from '../../sandbox/connection.js';
 
-export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof ArcmeshCommand)['baseFlags'] & T['flags']>;
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
+  (typeof ArcmeshCommand)['baseFlags'] & T['flags']
+>;
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
 
 const MACHINE_FORMATS = new Set<OutputFormat>(['json', 'jsonc', 'yaml', 'yamlc', 'tsv', 'none']);
@@ -139,9 +141,14 @@ export abstract class ArcmeshCommand<T extends typeof Command> extends Command {
     if (!isArcmeshError(error)) {
       // oclif's own parse errors (unknown flag, missing arg) are usage errors: exit 2, as az does.
       if (error.oclif?.exit !== undefined || error.name === 'ExitError') return super.catch(error);
-      error = new ArcmeshError('failed', `Unexpected error: ${error.message}`, 'Re-run with --debug and report the output.', {
-        cause: error,
-      });
+      error = new ArcmeshError(
+        'failed',
+        `Unexpected error: ${error.message}`,
+        'Re-run with --debug and report the output.',
+        {
+          cause: error,
+        },
+      );
     }
     const failure = error as ArcmeshError;
     if (this.flags?.output === 'json' || this.flags?.output === 'jsonc') {

@@ -68,7 +68,13 @@ export interface FaultRule {
 export interface ExtensionAgentReport {
   installState: 'Pending' | 'Installed' | 'Failed';
   currentVersion?: string | null;
-  statuses?: Array<{ code: string; displayStatus?: string; level?: 'Error' | 'Warning' | 'Information'; message: string; time?: string }>;
+  statuses?: Array<{
+    code: string;
+    displayStatus?: string;
+    level?: 'Error' | 'Warning' | 'Information';
+    message: string;
+    time?: string;
+  }>;
   errorInfo?: { code: string; message: string } | null;
 }
 
