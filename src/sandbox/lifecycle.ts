@@ -38,6 +38,7 @@ export interface SandboxStatus {
   authorityHost?: string;
   caFile?: string;
   subscriptionId?: string;
+  kubeconfig?: string | undefined;
   /** Set when endpoints.json names a process that no longer exists (a crashed or killed sandbox). */
   stale?: boolean;
 }
@@ -72,6 +73,7 @@ export async function sandboxStatus(stateDir: string): Promise<SandboxStatus> {
     authorityHost: endpoints.authorityHost,
     caFile: endpoints.caFile,
     subscriptionId: endpoints.subscriptionId,
+    kubeconfig: endpoints.kubeconfig,
     ...(alive ? {} : { stale: true }),
   };
 }
@@ -79,7 +81,7 @@ export async function sandboxStatus(stateDir: string): Promise<SandboxStatus> {
 /** The shell lines that point arcmesh (and Node's TLS) at the sandbox in `stateDir`. */
 export function sandboxEnvironment(
   stateDir: string,
-  endpoints: Pick<SandboxEndpoints, 'caFile' | 'subscriptionId'>,
+  endpoints: Pick<SandboxEndpoints, 'caFile' | 'subscriptionId' | 'kubeconfig'>,
 ): string[] {
   const quote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
   return [
@@ -87,6 +89,8 @@ export function sandboxEnvironment(
     `export ARCMESH_SANDBOX_DIR=${quote(stateDir)}`,
     `export NODE_EXTRA_CA_CERTS=${quote(endpoints.caFile)}`,
     `export AZURE_SUBSCRIPTION_ID=${quote(endpoints.subscriptionId)}`,
+    // kubectl, helm and the cluster-plane commands then talk to the sandbox clusters.
+    ...(endpoints.kubeconfig ? [`export KUBECONFIG=${quote(endpoints.kubeconfig)}`] : []),
   ];
 }
 
@@ -151,8 +155,8 @@ export async function runForegroundSandbox(options: {
   timings?: SandboxTimings;
   onReady: (endpoints: SandboxEndpoints) => void;
 }): Promise<void> {
-  const { startArmSandbox } = await import('./arm/server.js');
-  const sandbox = await startArmSandbox({
+  const { startSandbox } = await import('./sandbox.js');
+  const sandbox = await startSandbox({
     ...options.timings,
     stateDir: options.stateDir,
     port: options.port ?? 0,

@@ -6,22 +6,27 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveAzureTarget, type AzureTarget } from '../../src/azure/target.js';
-import type { ArmSandboxOptions, RunningArmSandbox } from '../../src/sandbox/arm/contract.js';
-import { startArmSandbox } from '../../src/sandbox/arm/server.js';
+import type { RunningArmSandbox } from '../../src/sandbox/arm/contract.js';
+import type { RunningKubeSandbox } from '../../src/sandbox/kube/server.js';
+import { startSandbox, type SandboxOptions } from '../../src/sandbox/sandbox.js';
 
 export interface TestSandbox {
   stateDir: string;
   sandbox: RunningArmSandbox;
+  /** The Kubernetes API servers, when started with `{ kube: true }`. */
+  kube: RunningKubeSandbox | undefined;
   env: { ARCMESH_SANDBOX: '1'; ARCMESH_SANDBOX_DIR: string };
   target(): Promise<AzureTarget>;
   /** Stops the sandbox and deletes its state directory (unless `stateDir` was given in the overrides). */
   close(): Promise<void>;
 }
 
-export async function startTestSandbox(overrides: Partial<ArmSandboxOptions> = {}): Promise<TestSandbox> {
+/** ARM only unless `{ kube: true }`: most tests need no Kubernetes API and start faster without it. */
+export async function startTestSandbox(overrides: Partial<SandboxOptions> = {}): Promise<TestSandbox> {
   const ownsStateDir = overrides.stateDir === undefined;
   const stateDir = overrides.stateDir ?? (await mkdtemp(join(tmpdir(), 'arcmesh-sandbox-')));
-  const sandbox = await startArmSandbox({
+  const running = await startSandbox({
+    kube: false,
     port: 0,
     operationDurationMs: 0,
     retryAfterSeconds: 0,
@@ -31,11 +36,12 @@ export async function startTestSandbox(overrides: Partial<ArmSandboxOptions> = {
   });
   return {
     stateDir,
-    sandbox,
+    sandbox: running.arm,
+    kube: running.kube,
     env: { ARCMESH_SANDBOX: '1', ARCMESH_SANDBOX_DIR: stateDir },
     target: () => resolveAzureTarget({ sandbox: true, sandboxStateDir: stateDir }),
     async close() {
-      await sandbox.close();
+      await running.close();
       if (ownsStateDir) await rm(stateDir, { recursive: true, force: true });
     },
   };

@@ -5,7 +5,11 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { extensionsClient } from '../../src/azure/clients.js';
 import { resolveAzureTarget } from '../../src/azure/target.js';
 import { SANDBOX_CLUSTERS, SANDBOX_RESOURCE_GROUP } from '../../src/sandbox/arm/contract.js';
+import { resolveKubeTarget } from '../../src/kube/connection.js';
 import { runCli } from '../helpers/cli.js';
+import { kubectlPath } from '../helpers/tools.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 
 let stateDir: string;
 
@@ -27,6 +31,7 @@ test('sandbox start (detached), status, env, start again, stop, status', async (
     pid: number;
     armUrl: string;
     caFile: string;
+    kubeconfig: string;
     clientSecret?: string;
   }>();
   expect(endpoints).toMatchObject({ running: true, stateDir });
@@ -46,7 +51,33 @@ test('sandbox start (detached), status, env, start again, stop, status', async (
     `export ARCMESH_SANDBOX_DIR='${stateDir}'`,
     `export NODE_EXTRA_CA_CERTS='${endpoints.caFile}'`,
     "export AZURE_SUBSCRIPTION_ID='00000000-0000-0000-0000-000000000000'",
+    `export KUBECONFIG='${endpoints.kubeconfig}'`,
   ]);
+
+  // The same kubeconfig serves the real kubectl (one context per sandbox cluster) and the library's client.
+  const { stdout: contexts } = await promisify(execFile)(kubectlPath(), [
+    '--kubeconfig',
+    endpoints.kubeconfig,
+    'config',
+    'get-contexts',
+    '-o',
+    'name',
+  ]);
+  expect(contexts.trim().split('\n').sort()).toEqual(['aks-cluster', 'arc-cluster', 'arc-openshift']);
+  const { stdout: namespaces } = await promisify(execFile)(kubectlPath(), [
+    '--kubeconfig',
+    endpoints.kubeconfig,
+    '--context',
+    'arc-openshift',
+    'get',
+    'namespace',
+    'kube-system',
+    '-o',
+    'name',
+  ]);
+  expect(namespaces.trim()).toBe('namespace/kube-system');
+  const kube = await resolveKubeTarget({ sandbox: true, sandboxStateDir: stateDir, env: {} });
+  expect(kube).toMatchObject({ context: 'arc-cluster', kubeconfigEnv: endpoints.kubeconfig });
 
   const again = await runCli(['sandbox', 'start', '--state-dir', stateDir]);
   expect(again.code).toBe(0);

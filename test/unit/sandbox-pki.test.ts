@@ -3,7 +3,7 @@ import { X509Certificate } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { loadOrCreatePki } from '../../src/sandbox/arm/pki.js';
+import { loadOrCreatePki } from '../../src/sandbox/pki.js';
 
 let stateDir: string;
 

@@ -4,6 +4,7 @@
  */
 import { Command, Flags, ux, type Interfaces } from '@oclif/core';
 import type { AzureTarget } from '../../azure/target.js';
+import type { KubeTarget } from '../../kube/connection.js';
 import type { OperationContext, Reporter } from '../../lib/context.js';
 import { ArcmeshError, EXIT_CODES, isArcmeshError } from '../../lib/errors.js';
 import { OUTPUT_FORMATS, render, type OutputFormat } from '../../lib/output/format.js';
@@ -117,6 +118,18 @@ export abstract class ArcmeshCommand<T extends typeof Command> extends Command {
       sandboxStateDir: this.sandboxStateDir,
       subscription: this.flags.subscription,
       trace: this.flags.debug ? (line) => this.stderrLine(`DEBUG: ${line}`) : undefined,
+    });
+  }
+
+  /** The cluster of a command that declares `kubeFlags` (src/commands/_shared/kube-flags.ts). */
+  protected async kubeTarget(): Promise<KubeTarget> {
+    const { resolveKubeTarget } = await import('../../kube/connection.js');
+    const flags = this.flags as { kubeconfig?: string; 'kube-context'?: string };
+    return resolveKubeTarget({
+      sandbox: this.useSandbox,
+      sandboxStateDir: this.sandboxStateDir,
+      kubeconfig: flags.kubeconfig,
+      context: flags['kube-context'],
     });
   }
 

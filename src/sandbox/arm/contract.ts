@@ -27,12 +27,14 @@ export interface SandboxEndpoints {
   caFile: string;
   /** Process id of a detached sandbox; absent for an in-process one. */
   pid?: number;
-  /** Kubeconfig with one context per sandbox cluster, once the Kubernetes emulator exists. */
+  /** Kubeconfig with one context per sandbox cluster (current context `arc-cluster`), when the Kubernetes API runs. */
   kubeconfig?: string;
 }
 
 export interface ArmSandboxOptions {
   stateDir: string;
+  /** Published in endpoints.json so that clients find the Kubernetes API started beside this emulator. */
+  kubeconfig?: string;
   /** 0 picks a free port. */
   port?: number;
   /** How long a long-running operation stays in progress before it completes. */

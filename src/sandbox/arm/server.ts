@@ -36,7 +36,7 @@ import {
   type Route,
 } from './http.js';
 import { operationRoutes } from './operations.js';
-import { loadOrCreatePki } from './pki.js';
+import { loadOrCreatePki } from '../pki.js';
 import { providerRoutes } from './providers.js';
 import { ArmStore, type StoredExtension } from './store.js';
 import { authenticate, tokenRoutes } from './token.js';
@@ -253,6 +253,7 @@ export async function startArmSandbox(options: ArmSandboxOptions): Promise<Runni
     clientSecret,
     subscriptionId: SANDBOX_SUBSCRIPTION_ID,
     caFile: pki.caFile,
+    ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
     ...(options.publishPid ? { pid: process.pid } : {}),
   };
   const endpointsFile = join(options.stateDir, ENDPOINTS_FILE);

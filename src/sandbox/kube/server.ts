@@ -12,7 +12,7 @@ import { stringify as toYaml } from 'yaml';
 import { SANDBOX_CLUSTERS } from '../arm/contract.js';
 import { writeFileAtomically } from './atomic-file.js';
 import { KubeApiCluster } from './cluster.js';
-import { issueLoopbackServingCertificate } from './pki.js';
+import { loadOrCreatePki } from '../pki.js';
 
 export interface KubeSandboxOptions {
   stateDir: string;
@@ -85,7 +85,8 @@ export function renderKubeconfig(
 export async function startKubeSandbox(options: KubeSandboxOptions): Promise<RunningKubeSandbox> {
   const names = options.clusters ?? DEFAULT_CLUSTERS;
   const kubeDir = join(options.stateDir, 'kube');
-  const certificate = await issueLoopbackServingCertificate(join(options.stateDir, 'pki'));
+  // The ARM emulator's CA: one CA file to trust for the whole sandbox.
+  const pki = await loadOrCreatePki(options.stateDir);
   const tokens = await loadOrCreateTokens(join(kubeDir, 'tokens.json'), names);
   const servers: Server[] = [];
   const clusters: KubeApiCluster[] = [];
@@ -95,13 +96,13 @@ export async function startKubeSandbox(options: KubeSandboxOptions): Promise<Run
       const cluster = await KubeApiCluster.open(name, tokens[name]!, options.stateDir);
       clusters.push(cluster);
       let address = '';
-      const server = createServer({ cert: certificate.certPem, key: certificate.keyPem }, (request, response) => {
+      const server = createServer({ cert: pki.certChainPem, key: pki.keyPem }, (request, response) => {
         void cluster.handle(request, response, address);
       });
       servers.push(server);
       const port = await listen(server, options.port ? options.port + index : 0);
       address = `127.0.0.1:${port}`;
-      endpoints[name] = { url: `https://${address}`, caFile: certificate.caFile, token: tokens[name]! };
+      endpoints[name] = { url: `https://${address}`, caFile: pki.caFile, token: tokens[name]! };
     }
   } catch (error) {
     await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
@@ -110,7 +111,7 @@ export async function startKubeSandbox(options: KubeSandboxOptions): Promise<Run
   }
   const kubeconfigPath = join(kubeDir, 'kubeconfig');
   const currentContext = names.includes(SANDBOX_CLUSTERS.arc) ? SANDBOX_CLUSTERS.arc : names[0]!;
-  await writeFileAtomically(kubeconfigPath, renderKubeconfig(endpoints, certificate.caPem, currentContext));
+  await writeFileAtomically(kubeconfigPath, renderKubeconfig(endpoints, pki.caPem, currentContext));
 
   return {
     kubeconfigPath,

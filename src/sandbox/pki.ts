@@ -1,12 +1,14 @@
 /**
  * The sandbox's own certificate authority and the serving certificate it signs for 127.0.0.1/localhost.
  * Both live under `<stateDir>/pki/` so a restarted sandbox keeps the CA that clients already trust
- * (NODE_EXTRA_CA_CERTS in a user's shell keeps working across `sandbox stop`/`start`).
+ * (NODE_EXTRA_CA_CERTS in a user's shell keeps working across `sandbox stop`/`start`). The ARM emulator and
+ * the Kubernetes API servers share it, so one CA file is all a client has to trust.
  */
 import { webcrypto } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import './reflect-metadata.js';
+// tsyringe, under @peculiar/x509, needs the Reflect metadata API before x509 loads.
+import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 
 type CryptoKey = webcrypto.CryptoKey;
