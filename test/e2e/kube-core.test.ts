@@ -302,17 +302,6 @@ describe('patches', () => {
     expect(await ok(['get', 'pod', '-n', 'bookbuyer'])).toMatch(/^bookbuyer-0\s+1\/1\s+Running\s+0\s+\d+s$/m);
   });
 
-  it('answers server-side apply with 415 until it is implemented', async () => {
-    const result = await kube.kubectl(
-      ['apply', '--server-side', '-f', '-'],
-      JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ssa', namespace: 'bookbuyer' } }),
-    );
-    expect(result.code).toBe(1);
-    expect(result.stderr).toBe(
-      'error: Server-side apply not available on the server: (the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json)\n',
-    );
-  });
-
   it('does not persist a server-side dry run', async () => {
     expect(await ok(['create', 'configmap', 'ghost', '-n', 'bookbuyer', '--dry-run=server'])).toBe(
       'configmap/ghost created (server dry run)\n',

@@ -51,27 +51,31 @@ export function listResources(context: ResourceRequestContext): void {
 }
 
 export async function createResource(context: ResourceRequestContext): Promise<void> {
-  const { route, operations, request, query } = context;
+  const { route, operations, request } = context;
   if (route.subresource) throw methodNotAllowed('POST');
   const body = await readObjectBody(request);
-  const options = writeOptionsFrom(query);
+  const options = writeOptionsFrom(context);
   const created = operations.create(route.type, route.namespace, body, options);
   sendWriteResult(context.response, 201, created, options.warnings);
 }
 
 export async function replaceResource(context: ResourceRequestContext): Promise<void> {
-  const { route, operations, request, query } = context;
+  const { route, operations, request } = context;
   const body = await readObjectBody(request);
-  const options = writeOptionsFrom(query);
-  const { dryRun } = options;
+  const options = writeOptionsFrom(context);
+  const { dryRun, fieldManager } = options;
   if (route.subresource === 'scale') {
     const object = operations.get(route.type, route.namespace, route.name!);
     const scaled = applyScale(route.type, object, body);
-    const updated = operations.update(route.type, route.namespace, route.name!, scaled, { dryRun });
+    const updated = operations.update(route.type, route.namespace, route.name!, scaled, {
+      dryRun,
+      fieldManager,
+      subresource: 'scale',
+    });
     return sendJson(context.response, 200, toScale(route.type, updated));
   }
   if (route.subresource === 'finalize') {
-    const updated = operations.update(route.type, route.namespace, route.name!, body, { dryRun });
+    const updated = operations.update(route.type, route.namespace, route.name!, body, { dryRun, fieldManager });
     return sendJson(context.response, 200, updated);
   }
   const updated = operations.update(route.type, route.namespace, route.name!, body, {
