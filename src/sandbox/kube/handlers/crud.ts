@@ -1,6 +1,6 @@
 /** get, list, create, update (PUT), delete and deletecollection of resources, their status and scale. */
 import { badRequest, invalid, methodNotAllowed } from '../api-errors.js';
-import { parseBody, readBody, readObjectBody, sendJson } from '../http.js';
+import { decodeObjectBody, readObjectBody, readRawBody, sendJson } from '../http.js';
 import { deepCopy, isPlainObject, type KubeObject } from '../objects.js';
 import { apiVersionOf, type ResourceType, type ScaleSubresource } from '../registry.js';
 import type { PropagationPolicy } from '../resources.js';
@@ -86,8 +86,10 @@ export async function replaceResource(context: ResourceRequestContext): Promise<
 }
 
 async function deleteOptions(context: ResourceRequestContext) {
-  const text = await readBody(context.request);
-  const body = (text.trim() ? parseBody(text, context.request.headers['content-type']) : {}) as {
+  const raw = await readRawBody(context.request);
+  const body = (
+    raw.length > 0 && raw.toString('utf8').trim() ? decodeObjectBody(raw, context.request.headers['content-type']) : {}
+  ) as {
     propagationPolicy?: PropagationPolicy;
     orphanDependents?: boolean;
     preconditions?: { uid?: string; resourceVersion?: string };
