@@ -1,7 +1,11 @@
 /** The Kubernetes API sandbox through @kubernetes/client-node, as arcmesh's cluster plane uses it. */
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startTestKube, type TestKube } from '../helpers/kube-sandbox.js';
+import { seedConfigMaps } from '../helpers/kube-seed.js';
 
 let kube: TestKube;
 
@@ -113,4 +117,108 @@ it('resumes a watch from a resourceVersion, and answers 410 Expired for one olde
   streams.forEach((stream) => stream.abort());
   expect(events[0]!.type).toBe('ERROR');
   expect(events[0]!.object).toMatchObject({ kind: 'Status', code: 410, reason: 'Expired' });
+});
+
+it('an informer sees adds, updates and deletes', async () => {
+  const config = new k8s.KubeConfig();
+  config.loadFromFile(kube.kubeconfig);
+  const core = config.makeApiClient(k8s.CoreV1Api);
+  await core.createNamespace({ body: { metadata: { name: 'lifecycle' } } });
+  const informer = k8s.makeInformer(config, '/api/v1/namespaces/lifecycle/configmaps', () =>
+    core.listNamespacedConfigMap({ namespace: 'lifecycle' }),
+  );
+  const events: string[] = [];
+  const sawDelete = new Promise<void>((resolve) => {
+    informer.on('add', (object) => events.push(`add ${object.metadata!.name}`));
+    informer.on('update', (object) => events.push(`update ${object.metadata!.name} ${object.data?.mode}`));
+    informer.on('delete', (object) => {
+      events.push(`delete ${object.metadata!.name}`);
+      resolve();
+    });
+  });
+  await informer.start();
+  await core.createNamespacedConfigMap({
+    namespace: 'lifecycle',
+    body: { metadata: { name: 'settings' }, data: { mode: 'permissive' } },
+  });
+  await core.patchNamespacedConfigMap(
+    { namespace: 'lifecycle', name: 'settings', body: { data: { mode: 'strict' } } },
+    k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+  );
+  await core.deleteNamespacedConfigMap({ namespace: 'lifecycle', name: 'settings' });
+  await sawDelete;
+  await informer.stop();
+  expect(events).toEqual(['add settings', 'update settings strict', 'delete settings']);
+  expect(informer.list('lifecycle')).toEqual([]);
+});
+
+it('pages through more than 10,000 objects', async () => {
+  const total = 10_050;
+  const names = Array.from({ length: total }, (_, index) => `item-${String(index).padStart(5, '0')}`);
+  const stateDir = await mkdtemp(join(tmpdir(), 'arcmesh-kube-many-'));
+  await seedConfigMaps(stateDir, 'arc-cluster', 'many', names);
+  const many = await startTestKube({ clusters: ['arc-cluster'], stateDir });
+  const config = new k8s.KubeConfig();
+  config.loadFromFile(many.kubeconfig);
+  const core = config.makeApiClient(k8s.CoreV1Api);
+  const seen: string[] = [];
+  let pages = 0;
+  let continueToken: string | undefined;
+  do {
+    const page = await core.listNamespacedConfigMap({
+      namespace: 'many',
+      limit: 500,
+      ...(continueToken ? { _continue: continueToken } : {}),
+    });
+    pages++;
+    seen.push(...page.items.map((item) => item.metadata!.name!));
+    continueToken = page.metadata?._continue;
+    if (continueToken) expect(page.metadata?.remainingItemCount).toBe(total - seen.length);
+  } while (continueToken);
+  await many.close();
+  expect(pages).toBe(Math.ceil(total / 500));
+  expect(seen).toEqual(names);
+});
+
+it('a watch resumes from its last resourceVersion after the connection drops, missing nothing', async () => {
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  let server = await startTestKube({ clusters: ['arc-cluster'], port });
+  try {
+    const config = new k8s.KubeConfig();
+    config.loadFromFile(server.kubeconfig);
+    const client = () => config.makeApiClient(k8s.CoreV1Api);
+    await client().createNamespace({ body: { metadata: { name: 'resume' } } });
+    let lastVersion = (await client().listNamespacedConfigMap({ namespace: 'resume' })).metadata!.resourceVersion!;
+    const seen: string[] = [];
+    const watchOnce = () =>
+      new Promise<void>((resolve, reject) => {
+        new k8s.Watch(config)
+          .watch(
+            '/api/v1/namespaces/resume/configmaps',
+            { resourceVersion: lastVersion, allowWatchBookmarks: true },
+            (type, object: k8s.V1ConfigMap) => {
+              lastVersion = object.metadata!.resourceVersion!;
+              if (type !== 'BOOKMARK') seen.push(`${type} ${object.metadata!.name}`);
+            },
+            () => resolve(),
+          )
+          .catch(reject);
+      });
+
+    const firstWatch = watchOnce();
+    await client().createNamespacedConfigMap({ namespace: 'resume', body: { metadata: { name: 'before' } } });
+    while (!seen.includes('ADDED before')) await new Promise((resolve) => setTimeout(resolve, 20));
+    // The server goes away (the watch's connection drops) and comes back on the same address with its state.
+    await server.stop();
+    await firstWatch;
+    server = await startTestKube({ clusters: ['arc-cluster'], port, stateDir: server.stateDir });
+    await client().createNamespacedConfigMap({ namespace: 'resume', body: { metadata: { name: 'after' } } });
+    const secondWatch = watchOnce();
+    while (!seen.includes('ADDED after')) await new Promise((resolve) => setTimeout(resolve, 20));
+    await server.stop();
+    await secondWatch;
+    expect(seen).toEqual(['ADDED before', 'ADDED after']);
+  } finally {
+    await server.close();
+  }
 });

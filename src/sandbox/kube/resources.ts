@@ -88,6 +88,20 @@ export class ResourceOperations {
       .map((object) => this.present(object, type));
   }
 
+  /** One page of a list (see ObjectStore.page); the filter sees objects as served. */
+  page(
+    type: ResourceType,
+    namespace: string | undefined,
+    options: { after?: string; limit: number; filter: (object: KubeObject) => boolean },
+  ): { items: KubeObject[]; remaining: number } {
+    const { items, remaining } = this.store.page(storageKey(type), {
+      ...options,
+      ...(type.namespaced && namespace !== undefined ? { namespace } : {}),
+      filter: (stored) => options.filter(this.present(stored, type)),
+    });
+    return { items: items.map((object) => this.present(object, type)), remaining };
+  }
+
   create(type: ResourceType, namespace: string | undefined, body: unknown, options: WriteOptions = {}): KubeObject {
     const object = this.checkBody(type, namespace, body);
     const metadata = object.metadata;

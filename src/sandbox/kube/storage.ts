@@ -67,6 +67,39 @@ export class ObjectStore {
       .map(([, object]) => deepCopy(object));
   }
 
+  /**
+   * One page of a resource in list order: the objects after position `after` (`namespace/name`) that pass
+   * `filter`, at most `limit` (0: all), copied; and how many more pass it. Only the page is copied, so paging
+   * through a large list costs one page at a time.
+   */
+  page(
+    key: string,
+    options: { namespace?: string; after?: string; limit: number; filter: (object: KubeObject) => boolean },
+  ): { items: KubeObject[]; remaining: number } {
+    const bucket = this.objects.get(key);
+    if (!bucket) return { items: [], remaining: 0 };
+    const ids = [...bucket.keys()].sort();
+    const items: KubeObject[] = [];
+    let remaining = 0;
+    for (const id of ids) {
+      if (options.after !== undefined && id <= options.after) continue;
+      const object = bucket.get(id)!;
+      if (options.namespace !== undefined && object.metadata.namespace !== options.namespace) continue;
+      if (!options.filter(object)) continue;
+      if (options.limit > 0 && items.length >= options.limit) remaining++;
+      else items.push(deepCopy(object));
+    }
+    return { items, remaining };
+  }
+
+  /**
+   * The stored objects of one resource, uncopied and unordered, for controllers that scan everything on each
+   * pass: read-only, and only until the next write.
+   */
+  peek(key: string): readonly Readonly<KubeObject>[] {
+    return [...(this.objects.get(key)?.values() ?? [])];
+  }
+
   /** Stores a new object, stamping the next resourceVersion; the caller has checked it does not exist. */
   create(key: string, object: KubeObject): KubeObject {
     const stored = this.stamp(object);

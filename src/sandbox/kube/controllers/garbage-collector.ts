@@ -2,7 +2,7 @@
  * Owner-reference garbage collection: objects whose owners are all gone are deleted (background); an owner
  * deleted in the foreground waits for its dependents; an orphaning owner releases them first.
  */
-import type { KubeObject } from '../objects.js';
+import { deepCopy, type KubeObject } from '../objects.js';
 import { storageKey, type ResourceType } from '../registry.js';
 import type { ControllerContext } from './context.js';
 
@@ -15,15 +15,21 @@ export function collectGarbage({ store, registry, operations }: ControllerContex
   const typesByKey = new Map<string, ResourceType>();
   // Objects are handled in their storage version, so writes round-trip without conversion.
   for (const type of registry.all()) if (type.version === type.storageVersion) typesByKey.set(storageKey(type), type);
+  // Scanned uncopied: only the objects with owners or being deleted are looked at further.
+  const existing = new Set<string>();
   const entries: Entry[] = [];
-  for (const [key, type] of typesByKey) for (const object of store.list(key)) entries.push({ type, object });
-  const byUid = new Map(entries.map((entry) => [entry.object.metadata.uid!, entry]));
+  for (const [key, type] of typesByKey)
+    for (const object of store.peek(key)) {
+      existing.add(object.metadata.uid!);
+      if (object.metadata.ownerReferences?.length || object.metadata.deletionTimestamp)
+        entries.push({ type, object: deepCopy(object) });
+    }
   const dependentsOf = (uid: string): Entry[] =>
     entries.filter(({ object }) => object.metadata.ownerReferences?.some((reference) => reference.uid === uid));
 
   for (const { type, object } of entries) {
     const owners = object.metadata.ownerReferences ?? [];
-    if (owners.length > 0 && !object.metadata.deletionTimestamp && owners.every((owner) => !byUid.has(owner.uid)))
+    if (owners.length > 0 && !object.metadata.deletionTimestamp && owners.every((owner) => !existing.has(owner.uid)))
       operations.delete(type, object.metadata.namespace, object.metadata.name!);
 
     const finalizers = object.metadata.finalizers ?? [];

@@ -35,13 +35,14 @@ export function listResources(context: ResourceRequestContext): void {
   const continueText = query.get('continue');
   const token = continueText ? decodeContinue(continueText, store.oldestResumableRevision()) : undefined;
   const listRevision = token?.rv ?? store.currentRevision();
-  let items = operations.list(route.type, route.namespace).filter(filter);
-  if (token) items = items.filter((object) => listPosition(object) > token.start);
+  const { items, remaining } = operations.page(route.type, route.namespace, {
+    ...(token ? { after: token.start } : {}),
+    limit: limit > 0 ? limit : 0,
+    filter,
+  });
 
   const metadata: Record<string, unknown> = { resourceVersion: String(listRevision) };
-  if (limit > 0 && items.length > limit) {
-    const remaining = items.length - limit;
-    items = items.slice(0, limit);
+  if (remaining > 0) {
     metadata.continue = encodeContinue({ rv: listRevision, start: listPosition(items[items.length - 1]!) });
     metadata.remainingItemCount = remaining;
   }
