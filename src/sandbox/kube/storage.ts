@@ -17,7 +17,8 @@ export interface StoreChange {
   revision: number;
 }
 
-export type ChangeListener = (change: StoreChange) => void;
+/** Receives each change; the change is shared by all listeners and must not be modified. */
+export type ChangeListener = (change: Readonly<StoreChange>) => void;
 
 export interface StoreSnapshot {
   revision: number;
@@ -161,6 +162,8 @@ export class ObjectStore {
   private publish(change: StoreChange): void {
     this.history.push(change);
     if (this.history.length > HISTORY_LIMIT) this.history.shift();
-    for (const listener of [...this.listeners]) listener(deepCopy(change));
+    // One copy for every listener: a watch fan-out costs one copy per change, not one per watcher.
+    const shared = deepCopy(change);
+    for (const listener of [...this.listeners]) listener(shared);
   }
 }

@@ -4,14 +4,32 @@
  * BOOKMARKs when asked; a resourceVersion older than the history ends in an ERROR event with 410 Expired.
  */
 import { gone } from '../api-errors.js';
-import { deepCopy, type KubeObject } from '../objects.js';
-import { apiVersionOf, storageKey } from '../registry.js';
+import type { KubeObject } from '../objects.js';
+import { apiVersionOf, storageKey, type ResourceType } from '../registry.js';
 import { asServed } from '../resources.js';
 import type { StoreChange, WatchEventType } from '../storage.js';
 import type { ResourceRequestContext } from './context.js';
 import { selectorFilter } from './list-options.js';
 
 const BOOKMARK_INTERVAL_MS = 10_000;
+
+/**
+ * Event lines already encoded for a stored object (shared by all watchers of a change), by event type and
+ * served version: a fan-out to many watchers serialises each change once.
+ */
+const encodedEvents = new WeakMap<object, Map<string, string>>();
+
+function encodeEvent(eventType: string, stored: KubeObject, type: ResourceType): string {
+  let lines = encodedEvents.get(stored);
+  if (!lines) encodedEvents.set(stored, (lines = new Map()));
+  const cacheKey = `${eventType} ${apiVersionOf(type)}`;
+  let line = lines.get(cacheKey);
+  if (line === undefined) {
+    line = JSON.stringify({ type: eventType, object: asServed(stored, type) }) + '\n';
+    lines.set(cacheKey, line);
+  }
+  return line;
+}
 
 export function watchResources(context: ResourceRequestContext): void {
   const { route, query, store, response, request, operations } = context;
@@ -41,16 +59,18 @@ export function watchResources(context: ResourceRequestContext): void {
     });
 
   /** Relabels a change as the watcher sees it: moving in or out of the selection is an ADDED or DELETED. */
-  const deliver = (change: StoreChange): void => {
+  const deliver = (change: Readonly<StoreChange>): void => {
     if (change.key !== key) return;
     const now = matches(change.object);
     const before = matches(change.previous);
-    const object = asServed(change.object, type);
+    const sendChange = (eventType: WatchEventType): void => {
+      response.write(encodeEvent(eventType, change.object, type));
+    };
     if (change.type === 'MODIFIED') {
-      if (now && before) send('MODIFIED', object);
-      else if (now) send('ADDED', object);
-      else if (before) send('DELETED', object);
-    } else if (now || (change.type === 'DELETED' && before)) send(change.type, object);
+      if (now && before) sendChange('MODIFIED');
+      else if (now) sendChange('ADDED');
+      else if (before) sendChange('DELETED');
+    } else if (now || (change.type === 'DELETED' && before)) sendChange(change.type);
   };
 
   const requested = query.get('resourceVersion');
@@ -67,7 +87,7 @@ export function watchResources(context: ResourceRequestContext): void {
       response.end();
       return;
     }
-    for (const change of changes) deliver(deepCopy(change));
+    for (const change of changes) deliver(change);
   }
 
   const timers: NodeJS.Timeout[] = [];
