@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreatePki } from '../../src/sandbox/pki.js';
-import { startTestKube, type TestKube } from '../helpers/kube-sandbox.js';
+import { kubectlOk, startTestKube, type TestKube } from '../helpers/kube-sandbox.js';
 
 interface ReviewRequest {
   uid: string;
@@ -76,12 +76,7 @@ afterAll(async () => {
   await rm(pkiDir, { recursive: true, force: true });
 });
 
-async function ok(args: string[], input?: string): Promise<string> {
-  const result = await kube.kubectl(args, input);
-  expect(result.stderr).toBe('');
-  expect(result.code).toBe(0);
-  return result.stdout;
-}
+const ok = (args: string[], input?: string): Promise<string> => kubectlOk(kube, args, input);
 
 const webhookConfiguration = (
   kind: 'MutatingWebhookConfiguration' | 'ValidatingWebhookConfiguration',

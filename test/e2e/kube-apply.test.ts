@@ -3,7 +3,7 @@
  * the apiserver's message, --force-conflicts, removal of fields a manager stops applying, dry run.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestKube, type TestKube } from '../helpers/kube-sandbox.js';
+import { kubectlOk, startTestKube, type TestKube } from '../helpers/kube-sandbox.js';
 
 let kube: TestKube;
 
@@ -15,12 +15,7 @@ afterAll(async () => {
   await kube?.close();
 });
 
-async function ok(args: string[], input?: string): Promise<string> {
-  const result = await kube.kubectl(args, input);
-  expect(result.stderr).toBe('');
-  expect(result.code).toBe(0);
-  return result.stdout;
-}
+const ok = (args: string[], input?: string): Promise<string> => kubectlOk(kube, args, input);
 
 const deployment = (replicas: number, labels: Record<string, string>, image = 'nginx:1.27') =>
   JSON.stringify({

@@ -4,7 +4,7 @@
  * (statefulsets, daemonsets, jobs) reach the status their clients wait for.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestKube, type TestKube } from '../helpers/kube-sandbox.js';
+import { kubectlOk, startTestKube, type TestKube } from '../helpers/kube-sandbox.js';
 
 let kube: TestKube;
 
@@ -17,12 +17,7 @@ afterAll(async () => {
   await kube?.close();
 });
 
-async function ok(args: string[], input?: string): Promise<string> {
-  const result = await kube.kubectl(args, input);
-  expect(result.stderr).toBe('');
-  expect(result.code).toBe(0);
-  return result.stdout;
-}
+const ok = (args: string[], input?: string): Promise<string> => kubectlOk(kube, args, input);
 
 const podTemplate = (app: string) => ({
   metadata: { labels: { app } },

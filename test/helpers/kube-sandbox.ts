@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startKubeSandbox, type KubeSandboxOptions, type RunningKubeSandbox } from '../../src/sandbox/kube/server.js';
+import { expect } from 'vitest';
 import { kubectlPath } from './tools.js';
 
 export interface KubectlResult {
@@ -64,4 +65,12 @@ export async function startTestKube(options: Partial<KubeSandboxOptions> = {}): 
       await rm(stateDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Runs kubectl and expects it to succeed silently; hands back its output. */
+export async function kubectlOk(kube: TestKube, args: string[], input?: string): Promise<string> {
+  const result = await kube.kubectl(args, input);
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  return result.stdout;
 }
