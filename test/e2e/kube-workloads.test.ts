@@ -76,6 +76,7 @@ describe('deployments', () => {
       subsets: Array<{ addresses: Array<{ ip: string; targetRef: { kind: string } }>; ports: Array<{ port: number }> }>;
     };
     expect(endpoints.subsets[0]!.addresses).toHaveLength(2);
+    expect(new Set(endpoints.subsets[0]!.addresses.map((address) => address.ip)).size).toBe(2);
     expect(endpoints.subsets[0]!.ports).toEqual([{ port: 8080, protocol: 'TCP' }]);
     const slices = JSON.parse(
       await ok(['get', 'endpointslices', '-n', 'shop', '-l', 'kubernetes.io/service-name=web', '-o', 'json']),

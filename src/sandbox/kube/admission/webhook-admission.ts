@@ -133,10 +133,10 @@ export class WebhookAdmission {
 
   /** Webhook configurations are never themselves subject to webhooks (so a broken one can be removed). */
   private applies(type: ResourceType): boolean {
+    if (type.group === ADMISSION_GROUP) return false;
     return (
-      type.group !== ADMISSION_GROUP &&
-      this.webhooks('mutatingwebhookconfigurations').length + this.webhooks('validatingwebhookconfigurations').length >
-        0
+      this.webhooks('mutatingwebhookconfigurations').length > 0 ||
+      this.webhooks('validatingwebhookconfigurations').length > 0
     );
   }
 

@@ -21,12 +21,14 @@ const containersOf = (pod: KubeObject, field: 'containers' | 'initContainers'): 
 const runsToCompletion = (pod: KubeObject): boolean =>
   (pod.metadata.ownerReferences ?? []).some((owner) => owner.kind === 'Job' && owner.controller === true);
 
-/** The first free address in 10.244.0.0/16, as the node's pod CIDR would hand out. */
-function allocatePodIp(pods: KubeObject[]): string {
-  const used = new Set(pods.map((pod) => (pod.status as { podIP?: string } | undefined)?.podIP));
+/** The first free address in 10.244.0.0/16, as the node's pod CIDR would hand out; marks it used. */
+function allocatePodIp(used: Set<string | undefined>): string {
   for (let offset = 2; ; offset++) {
     const candidate = `10.244.${Math.floor(offset / 256)}.${offset % 256}`;
-    if (!used.has(candidate)) return candidate;
+    if (!used.has(candidate)) {
+      used.add(candidate);
+      return candidate;
+    }
   }
 }
 
@@ -49,6 +51,7 @@ function containerStatus(pod: KubeObject, container: Container, startedAt: strin
 export function reconcilePods({ registry, operations }: ControllerContext): void {
   const podType = builtinType(registry, '', 'v1', 'pods');
   const pods = operations.list(podType);
+  const usedIps = new Set(pods.map((pod) => (pod.status as { podIP?: string } | undefined)?.podIP));
   for (const pod of pods) {
     const spec = (pod.spec ?? {}) as { nodeName?: string };
     const status = (pod.status ?? {}) as { phase?: string; podIP?: string; startTime?: string; conditions?: unknown };
@@ -62,7 +65,7 @@ export function reconcilePods({ registry, operations }: ControllerContext): void
     }
     const completes = runsToCompletion(pod);
     const startTime = status.startTime ?? kubeTimestamp();
-    const podIP = status.podIP ?? allocatePodIp(pods);
+    const podIP = status.podIP ?? allocatePodIp(usedIps);
     const ready: Condition['status'] = completes ? 'False' : 'True';
     const conditions: Condition[] = [
       { type: 'PodReadyToStartContainers', status: 'True', reason: '', message: '' },
