@@ -68,6 +68,11 @@ describe('deployments', () => {
     expect((await ok(['get', 'pods', '-n', 'shop', '-l', 'app=web', '--no-headers'])).trim().split('\n')).toHaveLength(
       2,
     );
+
+    // With a history limit of 0, the scaled-down ReplicaSet goes.
+    await ok(['patch', 'deployment', 'web', '-n', 'shop', '--type=merge', '-p', '{"spec":{"revisionHistoryLimit":0}}']);
+    await ok(['wait', `replicaset/${old.metadata.name}`, '-n', 'shop', '--for=delete', '--timeout=30s']);
+    expect(await ok(['get', 'rs', '-n', 'shop', '-o', 'name'])).toBe(`replicaset.apps/${current.metadata.name}\n`);
   });
 
   it('gives a service endpoints and an endpointslice of its ready pods', async () => {

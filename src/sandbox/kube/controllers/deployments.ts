@@ -23,6 +23,7 @@ interface DeploymentSpec {
   selector: { matchLabels?: Record<string, string> };
   template: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> } };
   paused?: boolean;
+  revisionHistoryLimit?: number;
 }
 
 interface ReplicaSetStatus {
@@ -85,6 +86,11 @@ export function reconcileDeployments({ registry, operations }: ControllerContext
           ...replicaSet,
           spec: { ...(replicaSet.spec as object), replicas: 0 },
         });
+    // Scaled-down ReplicaSets beyond the history limit go, oldest revision first.
+    const history = old.filter((rs) => (rs.status as { replicas?: number } | undefined)?.replicas === 0);
+    const surplus = history.length - (spec.revisionHistoryLimit ?? 10);
+    for (const replicaSet of history.sort((a, b) => revisionOf(a) - revisionOf(b)).slice(0, Math.max(0, surplus)))
+      operations.delete(replicaSetType, namespace, replicaSet.metadata.name!);
 
     if (deployment.metadata.annotations?.[REVISION] !== String(revisionOf(current))) {
       operations.update(deployments, namespace, deployment.metadata.name!, {
