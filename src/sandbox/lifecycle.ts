@@ -161,6 +161,7 @@ export async function runForegroundSandbox(options: {
     stateDir: options.stateDir,
     port: options.port ?? 0,
     publishPid: true,
+    log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
   });
   options.onReady(sandbox.endpoints);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
