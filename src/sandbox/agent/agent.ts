@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { bundledChartDir, findTool } from '../../lib/package.js';
+import { bundledChartDir, findTool, unpackBundledTools } from '../../lib/package.js';
 import type { ExtensionAgentReport, RunningArmSandbox, StoredExtensionEvent } from '../arm/contract.js';
 import { planAgentAction, type AgentAction } from './plan.js';
 
@@ -59,8 +59,17 @@ export function startExtensionAgent(options: ExtensionAgentOptions): RunningExte
   const queues = new Map<string, Promise<void>>();
   let closed = false;
 
+  let helmBinary: Promise<string> | undefined;
+  const findHelm = async () => {
+    try {
+      return findTool('helm');
+    } catch {
+      await unpackBundledTools();
+      return findTool('helm');
+    }
+  };
   const helm = async (args: string[]) => {
-    const binary = findTool('helm');
+    const binary = await (helmBinary ??= findHelm());
     await run(binary, [...args, '--kubeconfig', options.kubeconfig], { env: helmEnv, maxBuffer: 16 * 1024 * 1024 });
   };
 
