@@ -158,4 +158,79 @@ describe('server-side apply', () => {
     ]);
     expect(response.code).toBe(1);
   });
+
+  it('merges a custom resource’s map-type list item by item between managers', async () => {
+    await ok(
+      ['apply', '--server-side', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'apiextensions.k8s.io/v1',
+        kind: 'CustomResourceDefinition',
+        metadata: { name: 'routes.example.arcmesh.dev' },
+        spec: {
+          group: 'example.arcmesh.dev',
+          scope: 'Namespaced',
+          names: { kind: 'Route', plural: 'routes', singular: 'route', listKind: 'RouteList' },
+          versions: [
+            {
+              name: 'v1',
+              served: true,
+              storage: true,
+              schema: {
+                openAPIV3Schema: {
+                  type: 'object',
+                  properties: {
+                    spec: {
+                      type: 'object',
+                      properties: {
+                        backends: {
+                          type: 'array',
+                          'x-kubernetes-list-type': 'map',
+                          'x-kubernetes-list-map-keys': ['name'],
+                          items: {
+                            type: 'object',
+                            required: ['name'],
+                            properties: { name: { type: 'string' }, weight: { type: 'integer' } },
+                          },
+                        },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          ],
+        },
+      }),
+    );
+    await ok(['wait', 'crd/routes.example.arcmesh.dev', '--for=condition=Established', '--timeout=30s']);
+    const route = (manager: string, backends: Array<{ name: string; weight: number }>) =>
+      kube.kubectl(
+        ['apply', '--server-side', '--field-manager', manager, '-f', '-'],
+        JSON.stringify({
+          apiVersion: 'example.arcmesh.dev/v1',
+          kind: 'Route',
+          metadata: { name: 'shop', namespace: 'default' },
+          spec: { backends },
+        }),
+      );
+    expect((await route('blue', [{ name: 'blue', weight: 90 }])).stderr).toBe('');
+    expect((await route('green', [{ name: 'green', weight: 10 }])).stderr).toBe('');
+    const backends = async () =>
+      (
+        JSON.parse(await ok(['get', 'route', 'shop', '-o', 'json'])) as {
+          spec: { backends: Array<{ name: string; weight: number }> };
+        }
+      ).spec.backends;
+    expect(await backends()).toEqual([
+      { name: 'blue', weight: 90 },
+      { name: 'green', weight: 10 },
+    ]);
+    const conflict = await route('green', [{ name: 'blue', weight: 50 }]);
+    expect(conflict.stderr).toContain(
+      'Apply failed with 1 conflict: conflict with "blue": .spec.backends[name="blue"].weight',
+    );
+    // green stops applying its item: it goes, key and all; blue's stays.
+    expect((await route('green', [])).stderr).toBe('');
+    expect(await backends()).toEqual([{ name: 'blue', weight: 90 }]);
+  });
 });

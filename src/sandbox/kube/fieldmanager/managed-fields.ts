@@ -200,8 +200,13 @@ export function applyConfiguration(
   const object = mergeApplied(live ?? {}, applied, context.lookup, []) as KubeObject;
   const ownedByOthers = others.reduce((union, manager) => union.union(manager.fields), new FieldSet());
   const released = self.fields.minus(appliedFields).minus(ownedByOthers);
-  // Deepest first, so removing an item does not shift the paths of fields beneath it.
-  for (const path of released.paths().sort((a, b) => b.length - a.length)) removeAt(object, path);
+  // A released list item goes as a whole (its key fields with it); its released fields need no removal of their own.
+  const releasedPaths = released.paths();
+  const isBeneathReleased = (path: string[]) =>
+    releasedPaths.some(
+      (other) => other.length < path.length && other.every((element, index) => element === path[index]),
+    );
+  for (const path of releasedPaths) if (!isBeneathReleased(path)) removeAt(object, path);
 
   self.fields = appliedFields;
   self.entry = { ...self.entry, apiVersion: context.apiVersion, time: kubeTimestamp() };
