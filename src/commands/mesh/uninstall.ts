@@ -1,0 +1,50 @@
+import { createInterface } from 'node:readline/promises';
+import { Flags } from '@oclif/core';
+import { uninstallMesh } from '../../lib/mesh/mesh.js';
+import { ArcmeshCommand } from '../_shared/base-command.js';
+import { kubeFlags } from '../_shared/kube-flags.js';
+import { meshInstallFlags, timeoutFlag } from '../_shared/mesh-install-flags.js';
+
+export default class MeshUninstall extends ArcmeshCommand<typeof MeshUninstall> {
+  static override summary = 'Uninstall a control plane installed with `arcmesh mesh install`, as `osm uninstall mesh` does.';
+  static override description =
+    'Removes the Helm release. The MeshConfig osm-mesh-config and the CRDs stay, as with osm, so a reinstall keeps your settings; --delete-namespace removes the namespace and everything in it. Uninstalling a mesh that is not there is not an error.';
+  static override examples = [
+    '<%= config.bin %> mesh uninstall --yes',
+    '<%= config.bin %> mesh uninstall --mesh-name osm --osm-namespace osm-system --delete-namespace --yes',
+  ];
+  static override flags = {
+    ...meshInstallFlags,
+    'delete-namespace': Flags.boolean({ description: 'Also delete the control plane namespace.', default: false }),
+    timeout: timeoutFlag,
+    yes: Flags.boolean({
+      char: 'y',
+      aliases: ['force'],
+      charAliases: ['f'],
+      description: 'Do not ask for confirmation (osm: --force, -f).',
+      default: false,
+    }),
+    ...kubeFlags,
+  };
+
+  async run(): Promise<void> {
+    const meshName = this.flags['mesh-name'];
+    const namespace = this.flags['osm-namespace'];
+    if (!this.flags.yes && process.stdin.isTTY && process.stderr.isTTY) {
+      const prompt = createInterface({ input: process.stdin, output: process.stderr });
+      const answer = await prompt.question(
+        `Uninstall OSM [mesh name: ${meshName}] in namespace [${namespace}]${this.flags['delete-namespace'] ? ' and delete the namespace' : ''}? [y/n]: `,
+      );
+      prompt.close();
+      if (!/^y(es)?$/i.test(answer.trim())) {
+        process.stderr.write('Nothing was uninstalled.\n');
+        return;
+      }
+    }
+    const result = await uninstallMesh(
+      { kube: await this.kubeTarget(), reporter: this.reporter, signal: this.abortSignal },
+      { meshName, osmNamespace: namespace, timeout: this.flags.timeout, deleteNamespace: this.flags['delete-namespace'] },
+    );
+    this.print(result);
+  }
+}
