@@ -99,7 +99,21 @@ const POD_SPEC: MessageSchema = {
   10: { name: 'nodeName', kind: 'string' },
 };
 
+const DELETE_OPTIONS: MessageSchema = {
+  1: { name: 'gracePeriodSeconds', kind: 'int', keepZero: true },
+  2: {
+    name: 'preconditions',
+    kind: { message: { 1: { name: 'uid', kind: 'string' }, 2: { name: 'resourceVersion', kind: 'string' } } },
+  },
+  3: { name: 'orphanDependents', kind: 'bool' },
+  4: { name: 'propagationPolicy', kind: 'string' },
+  5: { name: 'dryRun', kind: 'string', repeated: true },
+};
+
 const KIND_SCHEMAS: Record<string, MessageSchema> = {
+  // Typed clients (helm's release storage, kubectl delete) send DeleteOptions in either group's name.
+  'v1/DeleteOptions': DELETE_OPTIONS,
+  'meta.k8s.io/v1/DeleteOptions': DELETE_OPTIONS,
   'v1/Namespace': {
     1: metadata,
     2: { name: 'spec', kind: { message: { 1: { name: 'finalizers', kind: 'string', repeated: true } } } },
