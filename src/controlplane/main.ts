@@ -28,7 +28,9 @@ export function parseControlPlaneArgs(argv: string[]): ControlPlaneArgs {
   });
   const component = values.component as ControlPlaneComponent | undefined;
   if (!component || !CONTROL_PLANE_COMPONENTS.includes(component)) {
-    throw new Error(`--component must be one of ${CONTROL_PLANE_COMPONENTS.join(', ')} (got ${component ?? 'nothing'})`);
+    throw new Error(
+      `--component must be one of ${CONTROL_PLANE_COMPONENTS.join(', ')} (got ${component ?? 'nothing'})`,
+    );
   }
   const httpPort = Number(values['http-port']);
   if (!Number.isInteger(httpPort) || httpPort < 0 || httpPort > 65535) {

@@ -34,10 +34,22 @@ async function helm(args: string[], env: NodeJS.ProcessEnv = {}): Promise<HelmOu
   }
 }
 
-type Manifest = { kind: string; metadata: { name: string; namespace?: string }; spec?: Record<string, never>; data?: Record<string, string> };
+type Manifest = {
+  kind: string;
+  metadata: { name: string; namespace?: string };
+  spec?: Record<string, never>;
+  data?: Record<string, string>;
+};
 
 async function render(...sets: string[]): Promise<Manifest[]> {
-  const result = await helm(['template', 'osm', CHART, '--namespace', 'arc-osm-system', ...sets.flatMap((set) => ['--set', set])]);
+  const result = await helm([
+    'template',
+    'osm',
+    CHART,
+    '--namespace',
+    'arc-osm-system',
+    ...sets.flatMap((set) => ['--set', set]),
+  ]);
   expect(result.stderr).toBe('');
   return parseAllDocuments(result.stdout)
     .map((document) => document.toJS() as Manifest | null)
@@ -65,7 +77,12 @@ describe('chart rendering', () => {
       observability: {
         enableDebugServer: false,
         osmLogLevel: 'info',
-        tracing: { address: 'jaeger.osm-system.svc.cluster.local', enable: false, endpoint: '/api/v2/spans', port: 9411 },
+        tracing: {
+          address: 'jaeger.osm-system.svc.cluster.local',
+          enable: false,
+          endpoint: '/api/v2/spans',
+          port: 9411,
+        },
       },
       sidecar: {
         configResyncInterval: '0s',
@@ -79,7 +96,12 @@ describe('chart rendering', () => {
       traffic: {
         enableEgress: false,
         enablePermissiveTrafficPolicyMode: true,
-        inboundExternalAuthorization: { enable: false, failureModeAllow: false, statPrefix: 'inboundExtAuthz', timeout: '1s' },
+        inboundExternalAuthorization: {
+          enable: false,
+          failureModeAllow: false,
+          statPrefix: 'inboundExtAuthz',
+          timeout: '1s',
+        },
         useHTTPSIngress: false,
       },
     });
@@ -126,9 +148,14 @@ describe('chart rendering', () => {
   it('renders the injector webhook for namespaces monitored by the mesh, and least-privilege RBAC', async () => {
     const manifests = await render('osm.meshName=bookstore-mesh');
     const webhook = find(manifests, 'MutatingWebhookConfiguration', 'osm-webhook-bookstore-mesh') as unknown as {
-      webhooks: { namespaceSelector: { matchLabels: Record<string, string> }; clientConfig: { service: { name: string } } }[];
+      webhooks: {
+        namespaceSelector: { matchLabels: Record<string, string> };
+        clientConfig: { service: { name: string } };
+      }[];
     };
-    expect(webhook.webhooks[0]!.namespaceSelector.matchLabels).toEqual({ 'openservicemesh.io/monitored-by': 'bookstore-mesh' });
+    expect(webhook.webhooks[0]!.namespaceSelector.matchLabels).toEqual({
+      'openservicemesh.io/monitored-by': 'bookstore-mesh',
+    });
     expect(webhook.webhooks[0]!.clientConfig.service.name).toBe('osm-injector');
     expect(find(manifests, 'ValidatingWebhookConfiguration', 'osm-validator-mesh-bookstore-mesh')).toBeDefined();
     const roles = manifests.filter((manifest) => manifest.kind === 'ClusterRole') as unknown as {
@@ -140,20 +167,36 @@ describe('chart rendering', () => {
       expect(rule.verbs).not.toContain('*');
       // Anything but reading is limited to named objects or to status.
       if (rule.verbs.some((verb) => !['get', 'list', 'watch'].includes(verb))) {
-        expect(rule.resourceNames ?? rule.resources.filter((resource) => resource.endsWith('/status'))).not.toHaveLength(0);
+        expect(
+          rule.resourceNames ?? rule.resources.filter((resource) => resource.endsWith('/status')),
+        ).not.toHaveLength(0);
       }
     }
   });
 
   it('refuses a wrongly typed value and an unknown key with helm’s schema messages', async () => {
-    const wrongType = await helm(['template', 'osm', CHART, '--set-string', 'osm.osm.enablePrivilegedInitContainer=true']);
+    const wrongType = await helm([
+      'template',
+      'osm',
+      CHART,
+      '--set-string',
+      'osm.osm.enablePrivilegedInitContainer=true',
+    ]);
     expect(wrongType.code).toBe(1);
     expect(wrongType.stderr).toBe(
       "Error: values don't meet the specifications of the schema(s) in the following chart(s):\narcmesh:\n- at '/osm/osm/enablePrivilegedInitContainer': got string, want boolean\n\n",
     );
-    const unknownKey = await helm(['template', 'osm', CHART, '--set', 'osm.OpenServiceMesh.enablePermisiveTrafficPolicy=true']);
+    const unknownKey = await helm([
+      'template',
+      'osm',
+      CHART,
+      '--set',
+      'osm.OpenServiceMesh.enablePermisiveTrafficPolicy=true',
+    ]);
     expect(unknownKey.code).toBe(1);
-    expect(unknownKey.stderr).toContain("- at '/osm/OpenServiceMesh': additional properties 'enablePermisiveTrafficPolicy' not allowed");
+    expect(unknownKey.stderr).toContain(
+      "- at '/osm/OpenServiceMesh': additional properties 'enablePermisiveTrafficPolicy' not allowed",
+    );
   });
 });
 
@@ -221,7 +264,15 @@ describe('chart CRDs in the Kubernetes sandbox', () => {
         '',
       ].join('\n'),
     );
-    const headers = await ok(['get', 'httproutegroup', 'bookstore-service-routes', '-n', 'bookstore', '-o', 'jsonpath={.spec.matches[0].headers}']);
+    const headers = await ok([
+      'get',
+      'httproutegroup',
+      'bookstore-service-routes',
+      '-n',
+      'bookstore',
+      '-o',
+      'jsonpath={.spec.matches[0].headers}',
+    ]);
     expect(JSON.parse(headers)).toEqual([{ 'user-agent': '.*-http-client/*.*' }, { 'client-app': 'bookbuyer' }]);
   });
 
@@ -229,11 +280,25 @@ describe('chart CRDs in the Kubernetes sandbox', () => {
     const patch = await readFile(`${SEED}meshconfig-ingress-gateway.json`, 'utf8');
     await ok(['patch', 'meshconfig', 'osm-mesh-config', '-n', 'arc-osm-system', '--type=merge', '-p', patch]);
     expect(
-      await ok(['get', 'meshconfig', 'osm-mesh-config', '-n', 'arc-osm-system', '-o', 'jsonpath={.spec.certificate.ingressGateway.secret.name}']),
+      await ok([
+        'get',
+        'meshconfig',
+        'osm-mesh-config',
+        '-n',
+        'arc-osm-system',
+        '-o',
+        'jsonpath={.spec.certificate.ingressGateway.secret.name}',
+      ]),
     ).toBe('nginx-client-cert-for-talking-to-osm');
     const refused = await kube.kubectl([
-      'patch', 'meshconfig', 'osm-mesh-config', '-n', 'arc-osm-system', '--type=json',
-      '-p', '[{"op":"remove","path":"/spec/certificate/ingressGateway/secret"}]',
+      'patch',
+      'meshconfig',
+      'osm-mesh-config',
+      '-n',
+      'arc-osm-system',
+      '--type=json',
+      '-p',
+      '[{"op":"remove","path":"/spec/certificate/ingressGateway/secret"}]',
     ]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toBe(
@@ -243,8 +308,14 @@ describe('chart CRDs in the Kubernetes sandbox', () => {
 
   it('refuses seed 001’s enableEgress "no" with the apiserver’s exact message', async () => {
     const result = await kube.kubectl([
-      'patch', 'meshconfig', 'osm-mesh-config', '-n', 'arc-osm-system',
-      '-p', '{"spec":{"traffic":{"enableEgress":"no"}}}', '--type=merge',
+      'patch',
+      'meshconfig',
+      'osm-mesh-config',
+      '-n',
+      'arc-osm-system',
+      '-p',
+      '{"spec":{"traffic":{"enableEgress":"no"}}}',
+      '--type=merge',
     ]);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
@@ -271,14 +342,36 @@ describe('the 1.1.1 fixture chart', () => {
 
   it('installs with helm and serves seed 003’s older SMI versions', async () => {
     const installed = await helm(
-      ['install', 'osm', OLDER_CHART, '--namespace', 'arc-osm-system', '--create-namespace', '--kubeconfig', kube.kubeconfig, '--wait=watcher', '--timeout', '60s'],
+      [
+        'install',
+        'osm',
+        OLDER_CHART,
+        '--namespace',
+        'arc-osm-system',
+        '--create-namespace',
+        '--kubeconfig',
+        kube.kubeconfig,
+        '--wait=watcher',
+        '--timeout',
+        '60s',
+      ],
       { HOME: kube.stateDir },
     );
     expect(installed.stderr).toBe('');
     expect(installed.code).toBe(0);
-    expect((await kube.kubectl(['get', 'meshconfig', 'osm-mesh-config', '-n', 'arc-osm-system', '-o', 'jsonpath={.apiVersion}'])).stdout).toBe(
-      'config.openservicemesh.io/v1alpha1',
-    );
+    expect(
+      (
+        await kube.kubectl([
+          'get',
+          'meshconfig',
+          'osm-mesh-config',
+          '-n',
+          'arc-osm-system',
+          '-o',
+          'jsonpath={.apiVersion}',
+        ])
+      ).stdout,
+    ).toBe('config.openservicemesh.io/v1alpha1');
     await kube.kubectl(['create', 'namespace', 'osm-simple-app']);
     const applied = await kube.kubectl(['apply', '-f', `${SEED}smi-policy-v1alpha2.yaml`]);
     expect(applied.stderr).toBe('');

@@ -6,7 +6,8 @@ import { meshInstallFlags, timeoutFlag } from '../_shared/mesh-install-flags.js'
 import { meshStatusTable } from './status.js';
 
 export default class MeshInstall extends ArcmeshCommand<typeof MeshInstall> {
-  static override summary = 'Install the OSM control plane with helm, as `osm install` does (for clusters without the Arc extension).';
+  static override summary =
+    'Install the OSM control plane with helm, as `osm install` does (for clusters without the Arc extension).';
   static override description =
     'Installs the chart shipped with arcmesh as the Helm release <mesh-name> in <osm-namespace> (created if needed), then waits for the controller and injector to be ready. --set values are checked against the chart before anything reaches the cluster. Installing again with the same chart version changes nothing.';
   static override examples = [
@@ -38,7 +39,8 @@ export default class MeshInstall extends ArcmeshCommand<typeof MeshInstall> {
     }),
     atomic: Flags.boolean({ description: 'Uninstall again if the installation fails.', default: false }),
     'server-side': Flags.boolean({
-      description: "Apply with server-side apply (helm 4's default); --no-server-side applies client-side as helm 3 did.",
+      description:
+        "Apply with server-side apply (helm 4's default); --no-server-side applies client-side as helm 3 did.",
       default: true,
       allowNo: true,
     }),

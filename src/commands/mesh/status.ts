@@ -17,7 +17,8 @@ export function meshStatusTable(result: unknown): unknown {
 }
 
 export default class MeshStatusCommand extends ArcmeshCommand<typeof MeshStatusCommand> {
-  static override summary = 'Show an installed control plane: its Helm release and whether the controller and injector are ready.';
+  static override summary =
+    'Show an installed control plane: its Helm release and whether the controller and injector are ready.';
   static override examples = [
     '<%= config.bin %> mesh status',
     '<%= config.bin %> mesh status --mesh-name osm --osm-namespace osm-system -o table',

@@ -6,7 +6,8 @@ import { kubeFlags } from '../_shared/kube-flags.js';
 import { meshInstallFlags, timeoutFlag } from '../_shared/mesh-install-flags.js';
 
 export default class MeshUninstall extends ArcmeshCommand<typeof MeshUninstall> {
-  static override summary = 'Uninstall a control plane installed with `arcmesh mesh install`, as `osm uninstall mesh` does.';
+  static override summary =
+    'Uninstall a control plane installed with `arcmesh mesh install`, as `osm uninstall mesh` does.';
   static override description =
     'Removes the Helm release. The MeshConfig osm-mesh-config and the CRDs stay, as with osm, so a reinstall keeps your settings; --delete-namespace removes the namespace and everything in it. Uninstalling a mesh that is not there is not an error.';
   static override examples = [
@@ -43,7 +44,12 @@ export default class MeshUninstall extends ArcmeshCommand<typeof MeshUninstall> 
     }
     const result = await uninstallMesh(
       { kube: await this.kubeTarget(), reporter: this.reporter, signal: this.abortSignal },
-      { meshName, osmNamespace: namespace, timeout: this.flags.timeout, deleteNamespace: this.flags['delete-namespace'] },
+      {
+        meshName,
+        osmNamespace: namespace,
+        timeout: this.flags.timeout,
+        deleteNamespace: this.flags['delete-namespace'],
+      },
     );
     this.print(result);
   }

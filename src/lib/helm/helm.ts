@@ -72,9 +72,14 @@ export function runHelm(target: HelmTarget, args: string[], options: HelmRunOpti
         }
         if (typeof error.code === 'string') {
           reject(
-            new ArcmeshError('failed', `Could not run ${binary}: ${error.message}`, 'Set ARCMESH_HELM to a working helm binary.', {
-              cause: error,
-            }),
+            new ArcmeshError(
+              'failed',
+              `Could not run ${binary}: ${error.message}`,
+              'Set ARCMESH_HELM to a working helm binary.',
+              {
+                cause: error,
+              },
+            ),
           );
           return;
         }

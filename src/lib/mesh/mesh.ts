@@ -65,7 +65,10 @@ function helmError(error: unknown, doing: string, hint: string): unknown {
   if (/context deadline exceeded|timed out waiting/i.test(message)) {
     return new ArcmeshError('timeout', `Timed out ${doing}: ${message}`, hint, { cause: error });
   }
-  return new ArcmeshError('failed', `helm failed ${doing}: ${message}`, hint, { cause: error, details: { helm: error.argv } });
+  return new ArcmeshError('failed', `helm failed ${doing}: ${message}`, hint, {
+    cause: error,
+    details: { helm: error.argv },
+  });
 }
 
 async function findRelease(ctx: ClusterOperationContext, meshName: string, namespace: string) {
@@ -73,7 +76,11 @@ async function findRelease(ctx: ClusterOperationContext, meshName: string, names
     const { stdout } = await helm(ctx, helmListArgv(meshName, namespace));
     return parseHelmList(stdout, meshName);
   } catch (error) {
-    throw helmError(error, `listing the releases in namespace [${namespace}]`, 'Check that the cluster is reachable: `kubectl cluster-info`.');
+    throw helmError(
+      error,
+      `listing the releases in namespace [${namespace}]`,
+      'Check that the cluster is reachable: `kubectl cluster-info`.',
+    );
   }
 }
 
@@ -97,7 +104,9 @@ async function meshesInCluster(ctx: ClusterOperationContext): Promise<OtherMesh[
 
 async function components(ctx: ClusterOperationContext, namespace: string): Promise<ComponentStatus[]> {
   try {
-    const list = await (await appsApi(ctx)).listNamespacedDeployment({
+    const list = await (
+      await appsApi(ctx)
+    ).listNamespacedDeployment({
       namespace,
       labelSelector: 'app in (osm-controller,osm-injector)',
     });
@@ -113,7 +122,11 @@ async function components(ctx: ClusterOperationContext, namespace: string): Prom
   }
 }
 
-export async function meshStatus(ctx: ClusterOperationContext, meshName: string, namespace: string): Promise<MeshStatus> {
+export async function meshStatus(
+  ctx: ClusterOperationContext,
+  meshName: string,
+  namespace: string,
+): Promise<MeshStatus> {
   validateMeshName(meshName);
   validateNamespace(namespace);
   const release = await findRelease(ctx, meshName, namespace);
@@ -138,7 +151,10 @@ export interface MeshInstallResult extends MeshStatus {
   changed: boolean;
 }
 
-export async function installMesh(ctx: ClusterOperationContext, request: MeshInstallRequest): Promise<MeshInstallResult> {
+export async function installMesh(
+  ctx: ClusterOperationContext,
+  request: MeshInstallRequest,
+): Promise<MeshInstallResult> {
   validateInstallRequest(request);
   const chartDir = ctx.chartDir ?? bundledChartDir();
   ctx.reporter.progress('Checking the values against the chart');
@@ -148,7 +164,7 @@ export async function installMesh(ctx: ClusterOperationContext, request: MeshIns
     if (error instanceof HelmFailure) {
       throw usageError(
         `The chart refuses these values: ${helmMessage(error.stderr)}`,
-        'Fix the --set values (names and types are in the chart\'s values.yaml and values.schema.json).',
+        "Fix the --set values (names and types are in the chart's values.yaml and values.schema.json).",
       );
     }
     throw error;
@@ -186,7 +202,9 @@ export async function installMesh(ctx: ClusterOperationContext, request: MeshIns
       error,
       `installing mesh [${request.meshName}] in namespace [${request.osmNamespace}]`,
       request.wait
-        ? 'See why the control plane is not ready with `kubectl get pods -n ' + request.osmNamespace + '`; a longer --timeout may help.'
+        ? 'See why the control plane is not ready with `kubectl get pods -n ' +
+            request.osmNamespace +
+            '`; a longer --timeout may help.'
         : 'Fix the cause above and run the command again.',
     );
   }
@@ -208,19 +226,28 @@ export interface MeshUninstallResult {
   namespaceDeleted: boolean;
 }
 
-export async function uninstallMesh(ctx: ClusterOperationContext, request: MeshUninstallRequest): Promise<MeshUninstallResult> {
+export async function uninstallMesh(
+  ctx: ClusterOperationContext,
+  request: MeshUninstallRequest,
+): Promise<MeshUninstallResult> {
   validateMeshName(request.meshName);
   validateNamespace(request.osmNamespace);
   validateTimeout(request.timeout);
   const existing = await findRelease(ctx, request.meshName, request.osmNamespace);
   if (!existing) {
-    ctx.reporter.warn(`Did not find mesh [${request.meshName}] in namespace [${request.osmNamespace}]; nothing to uninstall.`);
+    ctx.reporter.warn(
+      `Did not find mesh [${request.meshName}] in namespace [${request.osmNamespace}]; nothing to uninstall.`,
+    );
   } else {
     ctx.reporter.progress(`Uninstalling mesh [${request.meshName}] from namespace [${request.osmNamespace}]`);
     try {
       await helm(ctx, helmUninstallArgv(request.meshName, request.osmNamespace, request.timeout));
     } catch (error) {
-      throw helmError(error, `uninstalling mesh [${request.meshName}]`, 'Run the command again; helm resumes an interrupted uninstall.');
+      throw helmError(
+        error,
+        `uninstalling mesh [${request.meshName}]`,
+        'Run the command again; helm resumes an interrupted uninstall.',
+      );
     }
   }
   let namespaceDeleted = false;
@@ -235,5 +262,10 @@ export async function uninstallMesh(ctx: ClusterOperationContext, request: MeshU
       ctx.reporter.warn(`OSM namespace [${request.osmNamespace}] not found.`);
     }
   }
-  return { meshName: request.meshName, namespace: request.osmNamespace, uninstalled: existing !== undefined, namespaceDeleted };
+  return {
+    meshName: request.meshName,
+    namespace: request.osmNamespace,
+    uninstalled: existing !== undefined,
+    namespaceDeleted,
+  };
 }

@@ -64,7 +64,10 @@ export function validateSet(entries: readonly string[]): void {
   for (const entry of entries) {
     const separator = entry.indexOf('=');
     if (separator <= 0) {
-      throw usageError(`Invalid --set "${entry}": expected key=value.`, 'For example --set osm.enablePermissiveTrafficPolicy=true.');
+      throw usageError(
+        `Invalid --set "${entry}": expected key=value.`,
+        'For example --set osm.enablePermissiveTrafficPolicy=true.',
+      );
     }
     for (const part of entry.split(',')) {
       const key = part.slice(0, part.indexOf('='));
@@ -105,7 +108,14 @@ export interface HelmApplyMode {
 
 /** `helm template`: renders the chart locally, so the values schema refuses bad --set values before any call. */
 export function helmTemplateArgv(request: MeshInstallRequest, chartDir: string): string[] {
-  return ['template', request.meshName, chartDir, '--namespace', request.osmNamespace, ...setArgs(installSetValues(request))];
+  return [
+    'template',
+    request.meshName,
+    chartDir,
+    '--namespace',
+    request.osmNamespace,
+    ...setArgs(installSetValues(request)),
+  ];
 }
 
 /** `helm install`, as osm install runs it: release = mesh name, in the mesh namespace, created if needed. */
@@ -132,7 +142,19 @@ export function helmUninstallArgv(meshName: string, namespace: string, timeout: 
 
 /** `helm list` for one release in any state (deployed, failed, pending). */
 export function helmListArgv(meshName: string, namespace: string): string[] {
-  return ['list', '--namespace', namespace, '--filter', `^${meshName.replace(/\./g, '\\.')}$`, '--deployed', '--failed', '--pending', '--uninstalling', '--output', 'json'];
+  return [
+    'list',
+    '--namespace',
+    namespace,
+    '--filter',
+    `^${meshName.replace(/\./g, '\\.')}$`,
+    '--deployed',
+    '--failed',
+    '--pending',
+    '--uninstalling',
+    '--output',
+    'json',
+  ];
 }
 
 export interface MeshRelease {
@@ -199,7 +221,5 @@ export interface OtherMesh {
 /** Another mesh that makes this install break --enforce-single-mesh, if any. */
 export function conflictingMesh(request: MeshInstallRequest, controllers: readonly OtherMesh[]): OtherMesh | undefined {
   if (!request.enforceSingleMesh) return undefined;
-  return controllers.find(
-    (mesh) => mesh.meshName !== request.meshName || mesh.namespace !== request.osmNamespace,
-  );
+  return controllers.find((mesh) => mesh.meshName !== request.meshName || mesh.namespace !== request.osmNamespace);
 }
