@@ -166,6 +166,7 @@ describe('mesh uninstall', () => {
       namespace: 'osm-system',
       uninstalled: true,
       namespaceDeleted: false,
+      deletedCrds: [],
     });
     expect((await kube.kubectl(['get', 'deployments', '-n', 'osm-system', '-o', 'name'])).stdout).toBe('');
     const kept = await kube.kubectl([
@@ -202,6 +203,7 @@ describe('mesh uninstall', () => {
       namespace: 'osm-system',
       uninstalled: true,
       namespaceDeleted: true,
+      deletedCrds: [],
     });
     const second = await cli(['mesh', 'uninstall', '--yes']);
     expect(second.code).toBe(0);
@@ -211,7 +213,52 @@ describe('mesh uninstall', () => {
       namespace: 'osm-system',
       uninstalled: false,
       namespaceDeleted: false,
+      deletedCrds: [],
     });
+  });
+});
+
+describe('mesh uninstall --delete-cluster-wide-resources', () => {
+  it('is refused while another mesh runs, and deletes the chart’s CRDs once the last mesh goes', async () => {
+    expect((await cli(['mesh', 'install', '--timeout', '2m'])).code).toBe(0);
+    const other = await cli([
+      'mesh',
+      'install',
+      '--mesh-name',
+      'other',
+      '--osm-namespace',
+      'other-system',
+      '--no-enforce-single-mesh',
+      '--timeout',
+      '2m',
+    ]);
+    expect(other.stderr).toBe('');
+    const refused = await cli(['mesh', 'uninstall', '-a', '-f']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe(
+      'ERROR: Deleting cluster-wide resources would break mesh [other] in namespace [other-system].\n' +
+        'Uninstall without --delete-cluster-wide-resources, or uninstall the other meshes first.\n',
+    );
+    expect(
+      (await cli(['mesh', 'uninstall', '--mesh-name', 'other', '--osm-namespace', 'other-system', '-f'])).code,
+    ).toBe(0);
+    const last = await cli(['mesh', 'uninstall', '--delete-cluster-wide-resources', '--delete-namespace', '--yes']);
+    expect(last.stderr).toBe('');
+    expect(last.json<{ deletedCrds: string[] }>().deletedCrds).toEqual([
+      'meshconfigs.config.openservicemesh.io',
+      'meshrootcertificates.config.openservicemesh.io',
+      'egresses.policy.openservicemesh.io',
+      'ingressbackends.policy.openservicemesh.io',
+      'retries.policy.openservicemesh.io',
+      'upstreamtrafficsettings.policy.openservicemesh.io',
+      'httproutegroups.specs.smi-spec.io',
+      'tcproutes.specs.smi-spec.io',
+      'traffictargets.access.smi-spec.io',
+      'trafficsplits.split.smi-spec.io',
+    ]);
+    const crds = await kube.kubectl(['get', 'crd', '-o', 'name']);
+    expect(crds.code).toBe(0);
+    expect(crds.stdout).toBe('');
   });
 });
 

@@ -3,8 +3,9 @@
  * `osm install` does, for clusters without the Arc extension. helm does the release work; the Kubernetes API is
  * asked only what helm cannot say (other meshes, Deployment readiness, deleting the namespace).
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import type { KubeTarget } from '../../kube/connection.js';
 import { toKubeError } from '../../kube/errors.js';
 import type { Reporter } from '../context.js';
@@ -217,6 +218,11 @@ export interface MeshUninstallRequest {
   timeout: string;
   /** Also delete the namespace (osm uninstall mesh --delete-namespace). */
   deleteNamespace: boolean;
+  /**
+   * Also delete the chart's CRDs, and with them every MeshConfig, policy and SMI object in the cluster
+   * (osm uninstall mesh --delete-cluster-wide-resources). Refused while another mesh runs in the cluster.
+   */
+  deleteClusterWideResources: boolean;
 }
 
 export interface MeshUninstallResult {
@@ -224,6 +230,38 @@ export interface MeshUninstallResult {
   namespace: string;
   uninstalled: boolean;
   namespaceDeleted: boolean;
+  /** The CRDs deleted by --delete-cluster-wide-resources. */
+  deletedCrds: string[];
+}
+
+/** The CRDs the chart ships, by name (helm installs them but never deletes them). */
+async function chartCrdNames(chartDir: string): Promise<string[]> {
+  const crdDir = join(chartDir, 'crds');
+  const names: string[] = [];
+  for (const file of (await readdir(crdDir)).filter((name) => /\.ya?ml$/.test(name)).sort()) {
+    for (const document of parseAllDocuments(await readFile(join(crdDir, file), 'utf8'))) {
+      const name = (document.toJS() as { metadata?: { name?: string } } | null)?.metadata?.name;
+      if (name) names.push(name);
+    }
+  }
+  return names;
+}
+
+async function deleteCrds(ctx: ClusterOperationContext, names: readonly string[]): Promise<string[]> {
+  const { ApiextensionsV1Api } = await import('@kubernetes/client-node');
+  const api = ctx.kube.config.makeApiClient(ApiextensionsV1Api);
+  const deleted: string[] = [];
+  for (const name of names) {
+    try {
+      await api.deleteCustomResourceDefinition({ name });
+      deleted.push(name);
+    } catch (error) {
+      const kubeError = toKubeError(error, `deleting the CRD ${name}`);
+      if (kubeError.kind !== 'notFound') throw kubeError;
+      ctx.reporter.info(`Ignoring - did not find OSM CRD: ${name}`);
+    }
+  }
+  return deleted;
 }
 
 export async function uninstallMesh(
@@ -233,6 +271,17 @@ export async function uninstallMesh(
   validateMeshName(request.meshName);
   validateNamespace(request.osmNamespace);
   validateTimeout(request.timeout);
+  if (request.deleteClusterWideResources) {
+    const others = (await meshesInCluster(ctx)).filter(
+      (mesh) => mesh.meshName !== request.meshName || mesh.namespace !== request.osmNamespace,
+    );
+    if (others.length) {
+      throw usageError(
+        `Deleting cluster-wide resources would break ${others.map((mesh) => `mesh [${mesh.meshName}] in namespace [${mesh.namespace}]`).join(', ')}.`,
+        'Uninstall without --delete-cluster-wide-resources, or uninstall the other meshes first.',
+      );
+    }
+  }
   const existing = await findRelease(ctx, request.meshName, request.osmNamespace);
   if (!existing) {
     ctx.reporter.warn(
@@ -262,10 +311,14 @@ export async function uninstallMesh(
       ctx.reporter.warn(`OSM namespace [${request.osmNamespace}] not found.`);
     }
   }
+  const deletedCrds = request.deleteClusterWideResources
+    ? await deleteCrds(ctx, await chartCrdNames(ctx.chartDir ?? bundledChartDir()))
+    : [];
   return {
     meshName: request.meshName,
     namespace: request.osmNamespace,
     uninstalled: existing !== undefined,
     namespaceDeleted,
+    deletedCrds,
   };
 }
