@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import { CONTROLLER_USER, WebhookAdmission } from './admission/webhook-admission.js';
 import { methodNotAllowed, notAcceptable, pageNotFound, unauthorized } from './api-errors.js';
 import { writeFileAtomically } from './atomic-file.js';
 import { builtinType } from './controllers/context.js';
@@ -58,6 +59,7 @@ const SAVE_DELAY_MS = 50;
 export class KubeApiCluster {
   readonly registry = new ResourceRegistry();
   private readonly operations: ResourceOperations;
+  private readonly admission: WebhookAdmission;
   private readonly controllers: ControllerLoop;
   private saveTimer: NodeJS.Timeout | undefined;
   private saving: Promise<void> = Promise.resolve();
@@ -69,11 +71,13 @@ export class KubeApiCluster {
     readonly store: ObjectStore,
   ) {
     this.operations = new ResourceOperations(store);
+    this.admission = new WebhookAdmission(this.operations, this.registry);
     const context = {
       store,
       registry: this.registry,
       operations: this.operations,
-      createAdmitted: async (...args: Parameters<ResourceOperations['create']>) => this.operations.create(...args),
+      createAdmitted: (...[type, namespace, body, options]: Parameters<ResourceOperations['create']>) =>
+        this.admission.create(type, namespace, body, options ?? {}, CONTROLLER_USER),
     };
     this.controllers = new ControllerLoop(context, [
       reconcileCustomResourceDefinitions,
@@ -122,6 +126,7 @@ export class KubeApiCluster {
         route: route.route,
         query: url.searchParams,
         operations: this.operations,
+        admission: this.admission,
         store: this.store,
         registry: this.registry,
       };

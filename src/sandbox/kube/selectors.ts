@@ -131,3 +131,33 @@ export function parseFieldSelector(text: string, kind: string): (object: KubeObj
   const selector = compile(requirements);
   return (object) => selector((key) => fieldValue(object, key));
 }
+
+/** A metav1.LabelSelector object (matchLabels and matchExpressions). */
+export interface LabelSelectorObject {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: Array<{ key: string; operator: string; values?: string[] }>;
+}
+
+/** Whether labels satisfy a LabelSelector object; an empty (or missing) selector matches everything. */
+export function labelSelectorObjectMatches(
+  selector: LabelSelectorObject | undefined,
+  labels: Record<string, string> | undefined,
+): boolean {
+  const { matchLabels = {}, matchExpressions = [] } = selector ?? {};
+  const values = labels ?? {};
+  if (!Object.entries(matchLabels).every(([key, value]) => values[key] === value)) return false;
+  return matchExpressions.every(({ key, operator, values: allowed = [] }) => {
+    switch (operator) {
+      case 'In':
+        return key in values && allowed.includes(values[key]!);
+      case 'NotIn':
+        return !(key in values) || !allowed.includes(values[key]!);
+      case 'Exists':
+        return key in values;
+      case 'DoesNotExist':
+        return !(key in values);
+      default:
+        return false;
+    }
+  });
+}

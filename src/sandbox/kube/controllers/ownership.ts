@@ -1,6 +1,6 @@
 /** What the workload controllers share: controller references, label selectors, pod readiness, stable hashes. */
 import { createHash } from 'node:crypto';
-import { isPlainObject, kubeTimestamp, type KubeObject, type OwnerReference } from '../objects.js';
+import { kubeTimestamp, type KubeObject, type OwnerReference } from '../objects.js';
 import type { ResourceType } from '../registry.js';
 import type { ResourceOperations } from '../resources.js';
 
@@ -22,34 +22,6 @@ export const isControlledBy = (object: KubeObject, owner: KubeObject): boolean =
   (object.metadata.ownerReferences ?? []).some(
     (reference) => reference.controller === true && reference.uid === owner.metadata.uid,
   );
-
-interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: Array<{ key: string; operator: string; values?: string[] }>;
-}
-
-/** Whether labels satisfy a metav1.LabelSelector; an empty or missing selector matches nothing, as for workloads. */
-export function selectorMatches(selector: unknown, labels: Record<string, string> | undefined): boolean {
-  if (!isPlainObject(selector)) return false;
-  const { matchLabels = {}, matchExpressions = [] } = selector as LabelSelector;
-  if (Object.keys(matchLabels).length === 0 && matchExpressions.length === 0) return false;
-  const values = labels ?? {};
-  if (!Object.entries(matchLabels).every(([key, value]) => values[key] === value)) return false;
-  return matchExpressions.every(({ key, operator, values: allowed = [] }) => {
-    switch (operator) {
-      case 'In':
-        return key in values && allowed.includes(values[key]!);
-      case 'NotIn':
-        return !(key in values) || !allowed.includes(values[key]!);
-      case 'Exists':
-        return key in values;
-      case 'DoesNotExist':
-        return !(key in values);
-      default:
-        return false;
-    }
-  });
-}
 
 /** A short stable hash of a value in the safe alphabet, like the pod-template-hash and controller revisions. */
 export function stableHash(value: unknown, length = 10): string {

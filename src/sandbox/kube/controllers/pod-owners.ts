@@ -191,10 +191,7 @@ export async function reconcileJobs(context: ControllerContext): Promise<void> {
       before.succeeded < completions &&
       before.active < Math.min(spec.parallelism ?? 1, completions - before.succeeded)
     )
-      await createPod(context, job, {
-        generateName: `${job.metadata.name}-`,
-        labels: { 'batch.kubernetes.io/job-name': job.metadata.name!, 'job-name': job.metadata.name! },
-      });
+      await createPod(context, job, { generateName: `${job.metadata.name}-` });
     const { succeeded, active } = counts();
     const complete = succeeded >= completions;
     const previous = (job.status ?? {}) as { startTime?: string; completionTime?: string; conditions?: unknown };

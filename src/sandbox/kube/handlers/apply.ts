@@ -3,6 +3,7 @@
  * configuration; the object is created when missing, and managedFields decide what merges, what conflicts
  * (409 unless `force=true`) and what is removed.
  */
+import { ADMIN_USER } from '../admission/webhook-admission.js';
 import { badRequest, methodNotAllowed, notFound } from '../api-errors.js';
 import { applyConfiguration } from '../fieldmanager/managed-fields.js';
 import { parseBody, readBody } from '../http.js';
@@ -13,7 +14,7 @@ import { sendWriteResult, writeOptionsFrom, type ResourceRequestContext } from '
 export const APPLY_PATCH = 'application/apply-patch+yaml';
 
 export async function applyResource(context: ResourceRequestContext): Promise<void> {
-  const { route, request, operations, query } = context;
+  const { route, request, operations, admission, query } = context;
   if (route.subresource === 'scale' || route.subresource === 'finalize') throw methodNotAllowed('PATCH');
   if (!query.get('fieldManager'))
     throw badRequest(
@@ -43,12 +44,16 @@ export async function applyResource(context: ResourceRequestContext): Promise<vo
   );
   const writeOptions = { ...options, appliedManagedFields: managedFields };
   if (!live) {
-    const created = operations.create(route.type, route.namespace, object, writeOptions);
+    const created = await admission.create(route.type, route.namespace, object, writeOptions, ADMIN_USER);
     return sendWriteResult(context.response, 201, created, options.warnings);
   }
-  const updated = operations.update(route.type, route.namespace, route.name!, object, {
-    ...writeOptions,
-    ...(subresource ? { subresource } : {}),
-  });
+  const updated = await admission.update(
+    route.type,
+    route.namespace,
+    route.name!,
+    object,
+    { ...writeOptions, ...(subresource ? { subresource } : {}) },
+    ADMIN_USER,
+  );
   sendWriteResult(context.response, 200, updated, options.warnings);
 }

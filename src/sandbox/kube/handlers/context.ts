@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { WebhookAdmission } from '../admission/webhook-admission.js';
 import type { ResourceRegistry } from '../registry.js';
 import type { FieldValidation, ResourceOperations, WriteOptions } from '../resources.js';
 import { badRequest } from '../api-errors.js';
@@ -13,6 +14,8 @@ export interface ResourceRequestContext {
   route: ResourceRoute;
   query: URLSearchParams;
   operations: ResourceOperations;
+  /** Writes go through admission (webhooks) to the operations. */
+  admission: WebhookAdmission;
   store: ObjectStore;
   registry: ResourceRegistry;
 }

@@ -1,4 +1,5 @@
 /** get, list, create, update (PUT), delete and deletecollection of resources, their status and scale. */
+import { ADMIN_USER } from '../admission/webhook-admission.js';
 import { badRequest, invalid, methodNotAllowed } from '../api-errors.js';
 import { decodeObjectBody, readObjectBody, readRawBody, sendJson } from '../http.js';
 import { deepCopy, isPlainObject, type KubeObject } from '../objects.js';
@@ -51,37 +52,48 @@ export function listResources(context: ResourceRequestContext): void {
 }
 
 export async function createResource(context: ResourceRequestContext): Promise<void> {
-  const { route, operations, request } = context;
+  const { route, admission, request } = context;
   if (route.subresource) throw methodNotAllowed('POST');
   const body = await readObjectBody(request);
   const options = writeOptionsFrom(context);
-  const created = operations.create(route.type, route.namespace, body, options);
+  const created = await admission.create(route.type, route.namespace, body, options, ADMIN_USER);
   sendWriteResult(context.response, 201, created, options.warnings);
 }
 
 export async function replaceResource(context: ResourceRequestContext): Promise<void> {
-  const { route, operations, request } = context;
+  const { route, operations, admission, request } = context;
   const body = await readObjectBody(request);
   const options = writeOptionsFrom(context);
   const { dryRun, fieldManager } = options;
   if (route.subresource === 'scale') {
     const object = operations.get(route.type, route.namespace, route.name!);
     const scaled = applyScale(route.type, object, body);
-    const updated = operations.update(route.type, route.namespace, route.name!, scaled, {
-      dryRun,
-      fieldManager,
-      subresource: 'scale',
-    });
+    const updated = await admission.update(
+      route.type,
+      route.namespace,
+      route.name!,
+      scaled,
+      {
+        dryRun,
+        fieldManager,
+        subresource: 'scale',
+      },
+      ADMIN_USER,
+    );
     return sendJson(context.response, 200, toScale(route.type, updated));
   }
   if (route.subresource === 'finalize') {
     const updated = operations.update(route.type, route.namespace, route.name!, body, { dryRun, fieldManager });
     return sendJson(context.response, 200, updated);
   }
-  const updated = operations.update(route.type, route.namespace, route.name!, body, {
-    ...options,
-    ...(route.subresource === 'status' ? { subresource: 'status' as const } : {}),
-  });
+  const updated = await admission.update(
+    route.type,
+    route.namespace,
+    route.name!,
+    body,
+    { ...options, ...(route.subresource === 'status' ? { subresource: 'status' as const } : {}) },
+    ADMIN_USER,
+  );
   sendWriteResult(context.response, 200, updated, options.warnings);
 }
 
@@ -109,9 +121,10 @@ async function deleteOptions(context: ResourceRequestContext) {
 }
 
 export async function deleteResource(context: ResourceRequestContext): Promise<void> {
-  const { route, operations } = context;
+  const { route, admission } = context;
   if (route.subresource) throw methodNotAllowed('DELETE');
-  const outcome = operations.delete(route.type, route.namespace, route.name!, await deleteOptions(context));
+  const options = await deleteOptions(context);
+  const outcome = await admission.delete(route.type, route.namespace, route.name!, options, ADMIN_USER);
   if (!outcome.deleted) return sendJson(context.response, 200, outcome.object);
   sendJson(context.response, 200, {
     kind: 'Status',
@@ -123,13 +136,16 @@ export async function deleteResource(context: ResourceRequestContext): Promise<v
 }
 
 export async function deleteCollection(context: ResourceRequestContext): Promise<void> {
-  const { route, operations, query } = context;
+  const { route, operations, admission, query } = context;
   const options = await deleteOptions(context);
   const filter = selectorFilter(query, route.type);
   const doomed = operations.list(route.type, route.namespace).filter(filter);
-  const items = doomed.map(
-    (object) => operations.delete(route.type, object.metadata.namespace, object.metadata.name!, options).object,
-  );
+  const items: KubeObject[] = [];
+  for (const object of doomed)
+    items.push(
+      (await admission.delete(route.type, object.metadata.namespace, object.metadata.name!, options, ADMIN_USER))
+        .object,
+    );
   sendJson(context.response, 200, {
     apiVersion: apiVersionOf(route.type),
     kind: route.type.listKind,

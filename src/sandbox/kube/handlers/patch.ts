@@ -2,6 +2,7 @@
  * PATCH: JSON patch, merge patch and (for built-in kinds) strategic merge patch, applied to the current object
  * and written through the same update path as a PUT; server-side apply goes to its own handler.
  */
+import { ADMIN_USER } from '../admission/webhook-admission.js';
 import { badRequest, KubeApiError, unsupportedMediaType } from '../api-errors.js';
 import { parseBody, readBody, sendJson } from '../http.js';
 import type { KubeObject } from '../objects.js';
@@ -17,7 +18,7 @@ const MERGE_PATCH = 'application/merge-patch+json';
 const STRATEGIC_MERGE_PATCH = 'application/strategic-merge-patch+json';
 
 export async function patchResource(context: ResourceRequestContext): Promise<void> {
-  const { route, request, operations, query } = context;
+  const { route, request, operations, admission, query } = context;
   const contentType = (request.headers['content-type'] ?? '').split(';')[0]!.trim();
   const isCustom = route.type.schema !== undefined;
   const accepted = isCustom
@@ -46,12 +47,13 @@ export async function patchResource(context: ResourceRequestContext): Promise<vo
   const options = writeOptionsFrom(context);
   const { dryRun, fieldManager } = options;
   if (route.subresource === 'scale') {
-    const updated = operations.update(
+    const updated = await admission.update(
       route.type,
       route.namespace,
       route.name!,
       applyScale(route.type, current, patched),
       { dryRun, fieldManager, subresource: 'scale' },
+      ADMIN_USER,
     );
     return sendJson(context.response, 200, toScale(route.type, updated));
   }
@@ -60,10 +62,14 @@ export async function patchResource(context: ResourceRequestContext): Promise<vo
   // A patch that does not name a resourceVersion applies to whatever is current.
   if (!hasResourceVersion(patch, contentType))
     object.metadata = { ...object.metadata, resourceVersion: current.metadata.resourceVersion };
-  const updated = operations.update(route.type, route.namespace, route.name!, object, {
-    ...options,
-    ...(route.subresource === 'status' ? { subresource: 'status' as const } : {}),
-  });
+  const updated = await admission.update(
+    route.type,
+    route.namespace,
+    route.name!,
+    object,
+    { ...options, ...(route.subresource === 'status' ? { subresource: 'status' as const } : {}) },
+    ADMIN_USER,
+  );
   sendWriteResult(context.response, 200, updated, options.warnings);
 }
 

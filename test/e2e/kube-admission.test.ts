@@ -1,0 +1,216 @@
+/**
+ * Admission webhooks in the Kubernetes API sandbox: a webhook server run by this test (HTTPS with its own CA,
+ * trusted through caBundle) injects a sidecar into the pods a deployment creates, denies a configmap, and the
+ * rules, selectors, failurePolicy and dry-run checks decide which requests it sees.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadOrCreatePki } from '../../src/sandbox/pki.js';
+import { startTestKube, type TestKube } from '../helpers/kube-sandbox.js';
+
+interface ReviewRequest {
+  uid: string;
+  operation: string;
+  kind: { kind: string };
+  namespace?: string;
+  dryRun: boolean;
+  userInfo: { username: string };
+  object: { metadata: { labels?: Record<string, string> }; data?: Record<string, string> } | null;
+}
+
+let kube: TestKube;
+let webhookServer: Server;
+let webhookUrl: string;
+let caBundle: string;
+let pkiDir: string;
+const seen: Array<{ path: string; request: ReviewRequest }> = [];
+
+function answer(path: string, request: ReviewRequest): Record<string, unknown> {
+  if (path === '/inject') {
+    const patch = [{ op: 'add', path: '/spec/containers/-', value: { name: 'sidecar', image: 'example/sidecar:1.0' } }];
+    return {
+      uid: request.uid,
+      allowed: true,
+      patchType: 'JSONPatch',
+      patch: Buffer.from(JSON.stringify(patch)).toString('base64'),
+    };
+  }
+  if (path === '/deny' && request.object?.data?.forbidden !== undefined)
+    return { uid: request.uid, allowed: false, status: { code: 403, message: 'the key "forbidden" is not allowed' } };
+  return { uid: request.uid, allowed: true };
+}
+
+beforeAll(async () => {
+  // The webhook's own CA, unrelated to the sandbox's.
+  pkiDir = await mkdtemp(join(tmpdir(), 'arcmesh-webhook-pki-'));
+  const pki = await loadOrCreatePki(pkiDir);
+  caBundle = Buffer.from(pki.caPem).toString('base64');
+  webhookServer = createServer({ cert: pki.certChainPem, key: pki.keyPem }, (request, response) => {
+    let body = '';
+    request.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+    request.on('end', () => {
+      const review = JSON.parse(body) as { request: ReviewRequest };
+      seen.push({ path: request.url!, request: review.request });
+      const text = JSON.stringify({
+        apiVersion: 'admission.k8s.io/v1',
+        kind: 'AdmissionReview',
+        response: answer(request.url!, review.request),
+      });
+      response.writeHead(200, { 'Content-Type': 'application/json' });
+      response.end(text);
+    });
+  });
+  await new Promise<void>((resolve) => webhookServer.listen(0, '127.0.0.1', resolve));
+  webhookUrl = `https://127.0.0.1:${(webhookServer.address() as AddressInfo).port}`;
+  kube = await startTestKube({ clusters: ['arc-cluster'] });
+});
+
+afterAll(async () => {
+  await kube?.close();
+  webhookServer?.closeAllConnections();
+  await new Promise((resolve) => webhookServer?.close(resolve));
+  await rm(pkiDir, { recursive: true, force: true });
+});
+
+async function ok(args: string[], input?: string): Promise<string> {
+  const result = await kube.kubectl(args, input);
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  return result.stdout;
+}
+
+const webhookConfiguration = (
+  kind: 'MutatingWebhookConfiguration' | 'ValidatingWebhookConfiguration',
+  name: string,
+  webhook: Record<string, unknown>,
+) =>
+  JSON.stringify({
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind,
+    metadata: { name },
+    webhooks: [{ admissionReviewVersions: ['v1'], sideEffects: 'None', failurePolicy: 'Fail', ...webhook }],
+  });
+
+describe('mutating webhooks', () => {
+  it('inject a sidecar into the pods a deployment creates in a labelled namespace', async () => {
+    await ok(
+      ['apply', '-f', '-'],
+      webhookConfiguration('MutatingWebhookConfiguration', 'sidecar-injector', {
+        name: 'sidecar.example.arcmesh.dev',
+        clientConfig: { url: `${webhookUrl}/inject`, caBundle },
+        rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }],
+        namespaceSelector: { matchLabels: { 'sidecar-injection': 'enabled' } },
+        objectSelector: { matchExpressions: [{ key: 'skip-injection', operator: 'DoesNotExist' }] },
+      }),
+    );
+    await ok(['create', 'namespace', 'meshed']);
+    await ok(['label', 'namespace', 'meshed', 'sidecar-injection=enabled']);
+    await ok(['create', 'deployment', 'bookstore', '-n', 'meshed', '--image=example/bookstore:1.0', '--replicas=2']);
+    await ok(['rollout', 'status', 'deployment/bookstore', '-n', 'meshed', '--timeout=30s']);
+    const pods = JSON.parse(await ok(['get', 'pods', '-n', 'meshed', '-o', 'json'])) as {
+      items: Array<{ spec: { containers: Array<{ name: string }> }; status: { containerStatuses: unknown[] } }>;
+    };
+    expect(pods.items).toHaveLength(2);
+    for (const pod of pods.items) {
+      expect(pod.spec.containers.map((container) => container.name)).toEqual(['bookstore', 'sidecar']);
+      expect(pod.status.containerStatuses).toHaveLength(2);
+    }
+    expect(await ok(['get', 'pods', '-n', 'meshed', '--no-headers'])).toMatch(/\s2\/2\s+Running\s/);
+    const review = seen.find((entry) => entry.path === '/inject')!.request;
+    expect(review).toMatchObject({
+      operation: 'CREATE',
+      kind: { kind: 'Pod' },
+      namespace: 'meshed',
+      dryRun: false,
+      userInfo: { username: 'system:kube-controller-manager' },
+    });
+  });
+
+  it('leave pods alone outside the namespace selector or excluded by the object selector', async () => {
+    await ok(['create', 'namespace', 'plain']);
+    await ok(['run', 'solo', '-n', 'plain', '--image=example/solo:1.0']);
+    await ok(['run', 'opted-out', '-n', 'meshed', '--image=example/solo:1.0', '--labels=skip-injection=true']);
+    expect(await ok(['get', 'pod', 'solo', '-n', 'plain', '-o', 'jsonpath={.spec.containers[*].name}'])).toBe('solo');
+    expect(await ok(['get', 'pod', 'opted-out', '-n', 'meshed', '-o', 'jsonpath={.spec.containers[*].name}'])).toBe(
+      'opted-out',
+    );
+  });
+});
+
+describe('validating webhooks', () => {
+  it('deny a request with the apiserver’s message', async () => {
+    await ok(
+      ['apply', '-f', '-'],
+      webhookConfiguration('ValidatingWebhookConfiguration', 'configmap-policy', {
+        name: 'deny.example.arcmesh.dev',
+        clientConfig: { url: `${webhookUrl}/deny`, caBundle },
+        rules: [{ operations: ['CREATE', 'UPDATE'], apiGroups: ['*'], apiVersions: ['*'], resources: ['configmaps'] }],
+      }),
+    );
+    const denied = await kube.kubectl(['create', 'configmap', 'bad', '-n', 'plain', '--from-literal=forbidden=1']);
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toBe(
+      'error: failed to create configmap: admission webhook "deny.example.arcmesh.dev" denied the request: the key "forbidden" is not allowed\n',
+    );
+    await ok(['create', 'configmap', 'good', '-n', 'plain', '--from-literal=allowed=1']);
+    const update = await kube.kubectl([
+      'patch',
+      'configmap',
+      'good',
+      '-n',
+      'plain',
+      '--type=merge',
+      '-p',
+      '{"data":{"forbidden":"1"}}',
+    ]);
+    expect(update.stderr).toBe(
+      'Error from server: admission webhook "deny.example.arcmesh.dev" denied the request: the key "forbidden" is not allowed\n',
+    );
+  });
+
+  it('refuse a dry run when the webhook has side effects', async () => {
+    await ok(
+      ['apply', '-f', '-'],
+      webhookConfiguration('ValidatingWebhookConfiguration', 'configmap-policy', {
+        name: 'deny.example.arcmesh.dev',
+        sideEffects: 'Some',
+        clientConfig: { url: `${webhookUrl}/deny`, caBundle },
+        rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['configmaps'] }],
+      }),
+    );
+    const result = await kube.kubectl(['create', 'configmap', 'dry', '-n', 'plain', '--dry-run=server']);
+    expect(result.stderr).toContain('admission webhook "deny.example.arcmesh.dev" does not support dry run');
+    await ok(['delete', 'validatingwebhookconfiguration', 'configmap-policy']);
+  });
+});
+
+describe('failure policy', () => {
+  const unreachable = (failurePolicy: string) =>
+    webhookConfiguration('ValidatingWebhookConfiguration', 'unreachable', {
+      name: 'unreachable.example.arcmesh.dev',
+      failurePolicy,
+      timeoutSeconds: 2,
+      // A port nothing listens on.
+      clientConfig: { url: 'https://127.0.0.1:1/validate', caBundle },
+      rules: [{ operations: ['*'], apiGroups: [''], apiVersions: ['v1'], resources: ['secrets'] }],
+    });
+
+  it('fails the request when the webhook cannot be called and the policy is Fail', async () => {
+    await ok(['apply', '-f', '-'], unreachable('Fail'));
+    const result = await kube.kubectl(['create', 'secret', 'generic', 's1', '-n', 'plain', '--from-literal=a=b']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      'Internal error occurred: failed calling webhook "unreachable.example.arcmesh.dev": failed to call webhook: Post "https://127.0.0.1:1/validate":',
+    );
+  });
+
+  it('lets the request through when the policy is Ignore', async () => {
+    await ok(['apply', '-f', '-'], unreachable('Ignore'));
+    await ok(['create', 'secret', 'generic', 's2', '-n', 'plain', '--from-literal=a=b']);
+    await ok(['delete', 'validatingwebhookconfiguration', 'unreachable']);
+  });
+});
