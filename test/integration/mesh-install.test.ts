@@ -84,6 +84,28 @@ describe('mesh install', () => {
     expect(permissive.stdout).toBe('true');
   });
 
+  it('still admits pods in a meshed namespace while nothing answers the injector webhook (failurePolicy Ignore)', async () => {
+    await kube.kubectl(['create', 'namespace', 'bookstore']);
+    await kube.kubectl(['label', 'namespace', 'bookstore', 'openservicemesh.io/monitored-by=osm']);
+    const created = await kube.kubectl([
+      'run',
+      'bookstore',
+      '-n',
+      'bookstore',
+      '--image=openservicemesh/bookstore:v0.8.0',
+    ]);
+    expect(created.stdout).toBe('pod/bookstore created\n');
+    expect(created.code).toBe(0);
+    const webhook = await kube.kubectl([
+      'get',
+      'mutatingwebhookconfiguration',
+      'osm-webhook-osm',
+      '-o',
+      'jsonpath={.webhooks[0].failurePolicy}',
+    ]);
+    expect(webhook.stdout).toBe('Ignore');
+  });
+
   it('leaves the MeshConfig to the API’s validation, as seed 001 shows', async () => {
     const refused = await kube.kubectl([
       'patch',
