@@ -379,4 +379,57 @@ describe('the 1.1.1 fixture chart', () => {
       'traffictarget.access.smi-spec.io/api created\nhttproutegroup.specs.smi-spec.io/api-service-routes created\n',
     );
   });
+
+  it('cannot be upgraded to 1.2.5 until the new CRDs are applied, then keeps the MeshConfig', async () => {
+    const upgrade = () =>
+      helm(
+        [
+          'upgrade',
+          'osm',
+          CHART,
+          '--namespace',
+          'arc-osm-system',
+          '--kubeconfig',
+          kube.kubeconfig,
+          '--wait=watcher',
+          '--timeout',
+          '60s',
+        ],
+        { HOME: kube.stateDir },
+      );
+    const refused = await upgrade();
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      "Error: UPGRADE FAILED: execution error at (arcmesh/templates/meshconfig.yaml:11:4): the MeshConfig CRD in this cluster does not serve config.openservicemesh.io/v1alpha2: it comes from an older chart, and helm never upgrades CRDs. Apply this chart's CRDs first (kubectl apply --server-side -f crds/), then upgrade.\n",
+    );
+    await kube.kubectl([
+      'patch',
+      'meshconfig',
+      'osm-mesh-config',
+      '-n',
+      'arc-osm-system',
+      '--type=merge',
+      '-p',
+      '{"spec":{"traffic":{"enableEgress":true}}}',
+    ]);
+
+    const crds = await kube.kubectl(['apply', '--server-side', '--force-conflicts', '-f', `${CHART}/crds/`]);
+    expect(crds.stderr).toBe('');
+    const upgraded = await upgrade();
+    expect(upgraded.stderr).toBe('');
+    expect(upgraded.code).toBe(0);
+    const meshConfig = JSON.parse(
+      (await kube.kubectl(['get', 'meshconfig', 'osm-mesh-config', '-n', 'arc-osm-system', '-o', 'json'])).stdout,
+    ) as { apiVersion: string; spec: { traffic: { enableEgress: boolean } } };
+    expect(meshConfig.apiVersion).toBe('config.openservicemesh.io/v1alpha2');
+    expect(meshConfig.spec.traffic.enableEgress).toBe(true);
+    const stored = await kube.kubectl([
+      'get',
+      'crd',
+      'meshconfigs.config.openservicemesh.io',
+      '-o',
+      'jsonpath={.status.storedVersions}',
+    ]);
+    expect(JSON.parse(stored.stdout)).toEqual(['v1alpha1', 'v1alpha2']);
+  });
 });
