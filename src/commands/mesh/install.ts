@@ -20,7 +20,6 @@ export default class MeshInstall extends ArcmeshCommand<typeof MeshInstall> {
     set: Flags.string({
       description: 'Set a chart value (key=value; repeatable, or several separated by commas).',
       multiple: true,
-      default: [],
     }),
     'enable-permissive-traffic-policy': Flags.boolean({
       description: "Permissive traffic policy mode in the mesh's MeshConfig (default: the chart's, true).",
@@ -40,7 +39,7 @@ export default class MeshInstall extends ArcmeshCommand<typeof MeshInstall> {
     atomic: Flags.boolean({ description: 'Uninstall again if the installation fails.', default: false }),
     'server-side': Flags.boolean({
       description:
-        "Apply with server-side apply (helm 4's default); --no-server-side applies client-side as helm 3 did.",
+        "Apply with server-side apply (helm 4's default); off, helm applies client-side as helm 3 and Arc do.",
       default: true,
       allowNo: true,
     }),
@@ -58,7 +57,7 @@ export default class MeshInstall extends ArcmeshCommand<typeof MeshInstall> {
       {
         meshName: this.flags['mesh-name'],
         osmNamespace: this.flags['osm-namespace'],
-        set: this.flags.set,
+        set: this.flags.set ?? [],
         enablePermissiveTrafficPolicy: this.flags['enable-permissive-traffic-policy'],
         enforceSingleMesh: this.flags['enforce-single-mesh'],
         timeout: this.flags.timeout,
