@@ -9,6 +9,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { armRequest, extensionsClient } from '../../src/azure/clients.js';
 import type { AzureTarget } from '../../src/azure/target.js';
 import { SANDBOX_CLUSTERS, SANDBOX_RESOURCE_GROUP } from '../../src/sandbox/arm/contract.js';
+import { runCli } from '../helpers/cli.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 import { helmPath, kubectlPath } from '../helpers/tools.js';
 
@@ -52,6 +53,18 @@ test('seed 001: create with the privileged init container setting, describe the 
   const installed = await client.extensions.get(SANDBOX_RESOURCE_GROUP, ...arc, 'osm');
   const legacy = await armRequest(target, { method: 'GET', path: installed.id!, apiVersion: '2021-09-01' });
   expect(legacy.body).toMatchObject({ properties: { installState: 'Installed' } });
+
+  // The direct path's status finds the extension's mesh in arc-osm-system without being told where.
+  const status = await runCli(
+    ['mesh', 'status', '--kubeconfig', world.kube!.kubeconfigPath, '--kube-context', SANDBOX_CLUSTERS.arc],
+    { env: { ARCMESH_HELM: helmPath(), ARCMESH_SANDBOX: '' } },
+  );
+  expect(status.stderr).toBe('');
+  expect(status.json()).toMatchObject({
+    meshName: 'osm',
+    namespace: 'arc-osm-system',
+    release: { status: 'deployed', chartVersion: '1.2.5' },
+  });
 
   const described = await kubectl(
     SANDBOX_CLUSTERS.arc,

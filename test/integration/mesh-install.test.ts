@@ -255,7 +255,15 @@ describe('mesh uninstall --delete-cluster-wide-resources', () => {
       '2m',
     ]);
     expect(other.stderr).toBe('');
-    const refused = await cli(['mesh', 'uninstall', '-a', '-f']);
+    const ambiguous = await cli(['mesh', 'status']);
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toBe(
+      'ERROR: Several meshes match: [osm] in namespace [osm-system], [other] in namespace [other-system].\n' +
+        'Pass --mesh-name and --osm-namespace to choose one.\n',
+    );
+    const byNamespace = await cli(['mesh', 'status', '--osm-namespace', 'other-system']);
+    expect(byNamespace.json<StatusJson>()).toMatchObject({ meshName: 'other', namespace: 'other-system', ready: true });
+    const refused = await cli(['mesh', 'uninstall', '--mesh-name', 'osm', '-a', '-f']);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toBe(
       'ERROR: Deleting cluster-wide resources would break mesh [other] in namespace [other-system].\n' +

@@ -1,7 +1,7 @@
 import { meshStatus, type MeshStatus } from '../../lib/mesh/mesh.js';
 import { ArcmeshCommand } from '../_shared/base-command.js';
 import { kubeFlags } from '../_shared/kube-flags.js';
-import { meshInstallFlags } from '../_shared/mesh-install-flags.js';
+import { installedMeshFlags } from '../_shared/mesh-install-flags.js';
 
 /** One row per control plane component, with the release it belongs to. */
 export function meshStatusTable(result: unknown): unknown {
@@ -23,13 +23,12 @@ export default class MeshStatusCommand extends ArcmeshCommand<typeof MeshStatusC
     '<%= config.bin %> mesh status',
     '<%= config.bin %> mesh status --mesh-name osm --osm-namespace osm-system -o table',
   ];
-  static override flags = { ...meshInstallFlags, ...kubeFlags };
+  static override flags = { ...installedMeshFlags, ...kubeFlags };
 
   async run(): Promise<void> {
     const status = await meshStatus(
       { kube: await this.kubeTarget(), reporter: this.reporter, signal: this.abortSignal },
-      this.flags['mesh-name'],
-      this.flags['osm-namespace'],
+      { meshName: this.flags['mesh-name'], osmNamespace: this.flags['osm-namespace'] },
     );
     this.print(status, meshStatusTable);
   }

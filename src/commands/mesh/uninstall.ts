@@ -1,9 +1,9 @@
 import { createInterface } from 'node:readline/promises';
 import { Flags } from '@oclif/core';
-import { uninstallMesh } from '../../lib/mesh/mesh.js';
+import { locateInstalledMesh, uninstallMesh } from '../../lib/mesh/mesh.js';
 import { ArcmeshCommand } from '../_shared/base-command.js';
 import { kubeFlags } from '../_shared/kube-flags.js';
-import { meshInstallFlags, timeoutFlag } from '../_shared/mesh-install-flags.js';
+import { installedMeshFlags, timeoutFlag } from '../_shared/mesh-install-flags.js';
 
 export default class MeshUninstall extends ArcmeshCommand<typeof MeshUninstall> {
   static override summary =
@@ -16,7 +16,7 @@ export default class MeshUninstall extends ArcmeshCommand<typeof MeshUninstall> 
     '<%= config.bin %> mesh uninstall --delete-cluster-wide-resources --delete-namespace -f',
   ];
   static override flags = {
-    ...meshInstallFlags,
+    ...installedMeshFlags,
     'delete-namespace': Flags.boolean({ description: 'Also delete the control plane namespace.', default: false }),
     'delete-cluster-wide-resources': Flags.boolean({
       char: 'a',
@@ -36,8 +36,11 @@ export default class MeshUninstall extends ArcmeshCommand<typeof MeshUninstall> 
   };
 
   async run(): Promise<void> {
-    const meshName = this.flags['mesh-name'];
-    const namespace = this.flags['osm-namespace'];
+    const ctx = { kube: await this.kubeTarget(), reporter: this.reporter, signal: this.abortSignal };
+    const { meshName, namespace } = await locateInstalledMesh(ctx, {
+      meshName: this.flags['mesh-name'],
+      osmNamespace: this.flags['osm-namespace'],
+    });
     if (!this.flags.yes && process.stdin.isTTY && process.stderr.isTTY) {
       const extras = [
         this.flags['delete-namespace'] ? 'delete the namespace' : undefined,
@@ -55,16 +58,13 @@ export default class MeshUninstall extends ArcmeshCommand<typeof MeshUninstall> 
         return;
       }
     }
-    const result = await uninstallMesh(
-      { kube: await this.kubeTarget(), reporter: this.reporter, signal: this.abortSignal },
-      {
-        meshName,
-        osmNamespace: namespace,
-        timeout: this.flags.timeout,
-        deleteNamespace: this.flags['delete-namespace'],
-        deleteClusterWideResources: this.flags['delete-cluster-wide-resources'],
-      },
-    );
+    const result = await uninstallMesh(ctx, {
+      meshName,
+      osmNamespace: namespace,
+      timeout: this.flags.timeout,
+      deleteNamespace: this.flags['delete-namespace'],
+      deleteClusterWideResources: this.flags['delete-cluster-wide-resources'],
+    });
     this.print(result);
   }
 }

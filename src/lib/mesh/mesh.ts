@@ -14,6 +14,7 @@ import { HelmFailure, helmMessage, runHelm, type HelmTarget } from '../helm/helm
 import { bundledChartDir } from '../package.js';
 import {
   componentStatuses,
+  chooseInstalledMesh,
   conflictingMesh,
   helmInstallArgv,
   helmListArgv,
@@ -27,7 +28,8 @@ import {
   type ComponentStatus,
   type MeshInstallRequest,
   type MeshRelease,
-  type OtherMesh,
+  type MeshLocation,
+  type MeshWanted,
 } from './plan.js';
 
 export interface ClusterOperationContext {
@@ -91,7 +93,7 @@ async function appsApi(ctx: ClusterOperationContext) {
 }
 
 /** Every osm-controller in the cluster, by the labels the chart (and OSM's) puts on it. */
-async function meshesInCluster(ctx: ClusterOperationContext): Promise<OtherMesh[]> {
+async function meshesInCluster(ctx: ClusterOperationContext): Promise<MeshLocation[]> {
   try {
     const list = await (await appsApi(ctx)).listDeploymentForAllNamespaces({ labelSelector: 'app=osm-controller' });
     return list.items.map((deployment) => ({
@@ -123,13 +125,18 @@ async function components(ctx: ClusterOperationContext, namespace: string): Prom
   }
 }
 
-export async function meshStatus(
-  ctx: ClusterOperationContext,
-  meshName: string,
-  namespace: string,
-): Promise<MeshStatus> {
-  validateMeshName(meshName);
-  validateNamespace(namespace);
+/** The mesh a command names with its flags, completed from what is installed (see chooseInstalledMesh). */
+export async function locateInstalledMesh(ctx: ClusterOperationContext, wanted: MeshWanted): Promise<MeshLocation> {
+  if (wanted.meshName !== undefined) validateMeshName(wanted.meshName);
+  if (wanted.osmNamespace !== undefined) validateNamespace(wanted.osmNamespace);
+  if (wanted.meshName !== undefined && wanted.osmNamespace !== undefined) {
+    return { meshName: wanted.meshName, namespace: wanted.osmNamespace };
+  }
+  return chooseInstalledMesh(wanted, await meshesInCluster(ctx));
+}
+
+export async function meshStatus(ctx: ClusterOperationContext, wanted: MeshWanted): Promise<MeshStatus> {
+  const { meshName, namespace } = await locateInstalledMesh(ctx, wanted);
   const release = await findRelease(ctx, meshName, namespace);
   if (!release) {
     throw notFoundError(
@@ -178,7 +185,7 @@ export async function installMesh(
       ctx.reporter.warn(
         `Mesh [${request.meshName}] is already installed in namespace [${request.osmNamespace}] (revision ${existing.revision}); nothing was changed. Change its settings with \`arcmesh meshconfig set\`.`,
       );
-      return { ...(await meshStatus(ctx, request.meshName, request.osmNamespace)), changed: false };
+      return { ...(await meshStatus(ctx, request)), changed: false };
     }
     throw usageError(
       `Mesh [${request.meshName}] already has a release in namespace [${request.osmNamespace}] (chart ${existing.chartVersion}, ${existing.status}).`,
@@ -209,12 +216,10 @@ export async function installMesh(
         : 'Fix the cause above and run the command again.',
     );
   }
-  return { ...(await meshStatus(ctx, request.meshName, request.osmNamespace)), changed: true };
+  return { ...(await meshStatus(ctx, request)), changed: true };
 }
 
-export interface MeshUninstallRequest {
-  meshName: string;
-  osmNamespace: string;
+export interface MeshUninstallRequest extends MeshWanted {
   timeout: string;
   /** Also delete the namespace (osm uninstall mesh --delete-namespace). */
   deleteNamespace: boolean;
@@ -268,12 +273,11 @@ export async function uninstallMesh(
   ctx: ClusterOperationContext,
   request: MeshUninstallRequest,
 ): Promise<MeshUninstallResult> {
-  validateMeshName(request.meshName);
-  validateNamespace(request.osmNamespace);
   validateTimeout(request.timeout);
+  const { meshName, namespace } = await locateInstalledMesh(ctx, request);
   if (request.deleteClusterWideResources) {
     const others = (await meshesInCluster(ctx)).filter(
-      (mesh) => mesh.meshName !== request.meshName || mesh.namespace !== request.osmNamespace,
+      (mesh) => mesh.meshName !== meshName || mesh.namespace !== namespace,
     );
     if (others.length) {
       throw usageError(
@@ -282,19 +286,17 @@ export async function uninstallMesh(
       );
     }
   }
-  const existing = await findRelease(ctx, request.meshName, request.osmNamespace);
+  const existing = await findRelease(ctx, meshName, namespace);
   if (!existing) {
-    ctx.reporter.warn(
-      `Did not find mesh [${request.meshName}] in namespace [${request.osmNamespace}]; nothing to uninstall.`,
-    );
+    ctx.reporter.warn(`Did not find mesh [${meshName}] in namespace [${namespace}]; nothing to uninstall.`);
   } else {
-    ctx.reporter.progress(`Uninstalling mesh [${request.meshName}] from namespace [${request.osmNamespace}]`);
+    ctx.reporter.progress(`Uninstalling mesh [${meshName}] from namespace [${namespace}]`);
     try {
-      await helm(ctx, helmUninstallArgv(request.meshName, request.osmNamespace, request.timeout));
+      await helm(ctx, helmUninstallArgv(meshName, namespace, request.timeout));
     } catch (error) {
       throw helmError(
         error,
-        `uninstalling mesh [${request.meshName}]`,
+        `uninstalling mesh [${meshName}]`,
         'Run the command again; helm resumes an interrupted uninstall.',
       );
     }
@@ -303,20 +305,20 @@ export async function uninstallMesh(
   if (request.deleteNamespace) {
     const { CoreV1Api } = await import('@kubernetes/client-node');
     try {
-      await ctx.kube.config.makeApiClient(CoreV1Api).deleteNamespace({ name: request.osmNamespace });
+      await ctx.kube.config.makeApiClient(CoreV1Api).deleteNamespace({ name: namespace });
       namespaceDeleted = true;
     } catch (error) {
-      const kubeError = toKubeError(error, `deleting namespace [${request.osmNamespace}]`);
+      const kubeError = toKubeError(error, `deleting namespace [${namespace}]`);
       if (kubeError.kind !== 'notFound') throw kubeError;
-      ctx.reporter.warn(`OSM namespace [${request.osmNamespace}] not found.`);
+      ctx.reporter.warn(`OSM namespace [${namespace}] not found.`);
     }
   }
   const deletedCrds = request.deleteClusterWideResources
     ? await deleteCrds(ctx, await chartCrdNames(ctx.chartDir ?? bundledChartDir()))
     : [];
   return {
-    meshName: request.meshName,
-    namespace: request.osmNamespace,
+    meshName,
+    namespace,
     uninstalled: existing !== undefined,
     namespaceDeleted,
     deletedCrds,

@@ -213,13 +213,46 @@ export function componentStatuses(deployments: readonly DeploymentSummary[]): Co
   });
 }
 
-export interface OtherMesh {
+export interface MeshLocation {
   meshName: string;
   namespace: string;
 }
 
 /** Another mesh that makes this install break --enforce-single-mesh, if any. */
-export function conflictingMesh(request: MeshInstallRequest, controllers: readonly OtherMesh[]): OtherMesh | undefined {
+export function conflictingMesh(
+  request: MeshInstallRequest,
+  controllers: readonly MeshLocation[],
+): MeshLocation | undefined {
   if (!request.enforceSingleMesh) return undefined;
   return controllers.find((mesh) => mesh.meshName !== request.meshName || mesh.namespace !== request.osmNamespace);
+}
+
+export interface MeshWanted {
+  meshName?: string | undefined;
+  osmNamespace?: string | undefined;
+}
+
+/**
+ * Which mesh status and uninstall act on: the one installed mesh that matches the flags given, so that an Arc
+ * install in arc-osm-system is found without flags; osm's defaults when none matches (the caller then reports
+ * it missing); a refusal when several match.
+ */
+export function chooseInstalledMesh(wanted: MeshWanted, controllers: readonly MeshLocation[]): MeshLocation {
+  const matches = controllers.filter(
+    (mesh) =>
+      (wanted.meshName === undefined || mesh.meshName === wanted.meshName) &&
+      (wanted.osmNamespace === undefined || mesh.namespace === wanted.osmNamespace),
+  );
+  if (matches.length > 1) {
+    throw usageError(
+      `Several meshes match: ${matches.map((mesh) => `[${mesh.meshName}] in namespace [${mesh.namespace}]`).join(', ')}.`,
+      'Pass --mesh-name and --osm-namespace to choose one.',
+    );
+  }
+  return (
+    matches[0] ?? {
+      meshName: wanted.meshName ?? DEFAULT_MESH_NAME,
+      namespace: wanted.osmNamespace ?? DEFAULT_OSM_NAMESPACE,
+    }
+  );
 }
