@@ -169,13 +169,21 @@ export async function installMesh(
   try {
     await helm(ctx, helmTemplateArgv(request, chartDir));
   } catch (error) {
-    if (error instanceof HelmFailure) {
+    // Only the values can make the shipped chart fail to render; anything else is helm's or the package's fault.
+    if (
+      error instanceof HelmFailure &&
+      /specifications of the schema|parsing --set|execution error/.test(error.stderr)
+    ) {
       throw usageError(
         `The chart refuses these values: ${helmMessage(error.stderr)}`,
         "Fix the --set values (names and types are in the chart's values.yaml and values.schema.json).",
       );
     }
-    throw error;
+    throw helmError(
+      error,
+      `rendering the chart in ${chartDir}`,
+      'Reinstall arcmesh, or set ARCMESH_HELM to a helm 4 binary.',
+    );
   }
 
   const existing = await findRelease(ctx, request.meshName, request.osmNamespace);
