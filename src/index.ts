@@ -18,5 +18,17 @@ export { resolveKubeTarget, type KubeTarget, type KubeTargetOptions } from './ku
 export { listFeatures, registerFeature, showFeature, unregisterFeature } from './lib/feature/feature.js';
 export { registerProvider, showProvider } from './lib/provider/provider.js';
 export { disableOsmAddonOnCluster, enableOsmAddonOnCluster, showOsmAddon } from './lib/addon/addon.js';
+export {
+  installMesh,
+  locateInstalledMesh,
+  meshStatus,
+  uninstallMesh,
+  type ClusterOperationContext,
+  type MeshInstallResult,
+  type MeshStatus,
+  type MeshUninstallRequest,
+  type MeshUninstallResult,
+} from './lib/mesh/mesh.js';
+export type { MeshInstallRequest } from './lib/mesh/plan.js';
 
 // The sandbox is a separate entry point, `arcmesh/sandbox`, so that the library does not load server code.

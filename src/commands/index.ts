@@ -11,6 +11,9 @@ import FeatureList from './feature/list.js';
 import FeatureRegister from './feature/register.js';
 import FeatureShow from './feature/show.js';
 import FeatureUnregister from './feature/unregister.js';
+import MeshInstall from './mesh/install.js';
+import MeshStatus from './mesh/status.js';
+import MeshUninstall from './mesh/uninstall.js';
 import ProviderRegister from './provider/register.js';
 import ProviderShow from './provider/show.js';
 import SandboxEnv from './sandbox/env.js';
@@ -27,6 +30,9 @@ export const COMMANDS: Record<string, typeof Command> = {
   'feature:register': FeatureRegister,
   'feature:show': FeatureShow,
   'feature:unregister': FeatureUnregister,
+  'mesh:install': MeshInstall,
+  'mesh:status': MeshStatus,
+  'mesh:uninstall': MeshUninstall,
   'provider:register': ProviderRegister,
   'provider:show': ProviderShow,
   'sandbox:start': SandboxStart,

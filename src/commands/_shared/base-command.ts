@@ -138,6 +138,11 @@ export abstract class ArcmeshCommand<T extends typeof Command> extends Command {
     });
   }
 
+  /** Aborted by Ctrl-C: hand it to long-running work (helm, waits) so that it stops. */
+  protected get abortSignal(): AbortSignal {
+    return this.abort.signal;
+  }
+
   protected async operationContext(): Promise<OperationContext> {
     return { target: await this.azureTarget(), reporter: this.reporter, signal: this.abort.signal };
   }

@@ -1,0 +1,334 @@
+/**
+ * `arcmesh mesh install|uninstall|status`: the control plane installed straight into a cluster with helm, as
+ * `osm install` does, for clusters without the Arc extension. helm does the release work; the Kubernetes API is
+ * asked only what helm cannot say (other meshes, Deployment readiness, deleting the namespace).
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import type { KubeTarget } from '../../kube/connection.js';
+import { toKubeError } from '../../kube/errors.js';
+import type { Reporter } from '../context.js';
+import { ArcmeshError, notFoundError, usageError } from '../errors.js';
+import { HelmFailure, helmMessage, runHelm, type HelmTarget } from '../helm/helm.js';
+import { bundledChartDir } from '../package.js';
+import {
+  componentStatuses,
+  chooseInstalledMesh,
+  conflictingMesh,
+  helmInstallArgv,
+  helmListArgv,
+  helmTemplateArgv,
+  helmUninstallArgv,
+  parseHelmList,
+  validateInstallRequest,
+  validateMeshName,
+  validateNamespace,
+  validateTimeout,
+  type ComponentStatus,
+  type MeshInstallRequest,
+  type MeshRelease,
+  type MeshLocation,
+  type MeshWanted,
+} from './plan.js';
+
+export interface ClusterOperationContext {
+  kube: KubeTarget;
+  reporter: Reporter;
+  signal?: AbortSignal | undefined;
+  /** The chart to install; the one shipped with arcmesh by default. */
+  chartDir?: string | undefined;
+  /** See HelmApplyMode in plan.ts; true (helm 4's default) unless the cluster cannot take server-side apply. */
+  serverSideApply?: boolean | undefined;
+  env?: NodeJS.ProcessEnv | undefined;
+}
+
+export interface MeshStatus {
+  meshName: string;
+  namespace: string;
+  release: MeshRelease;
+  components: ComponentStatus[];
+  /** Every component ready and the release deployed. */
+  ready: boolean;
+}
+
+const helmTarget = (ctx: ClusterOperationContext): HelmTarget => ({
+  kubeconfigEnv: ctx.kube.kubeconfigEnv,
+  context: ctx.kube.context,
+});
+
+async function helm(ctx: ClusterOperationContext, args: string[]) {
+  return runHelm(helmTarget(ctx), args, { signal: ctx.signal, env: ctx.env });
+}
+
+/** helm's refusal, word for word, as the kind of error it is. */
+function helmError(error: unknown, doing: string, hint: string): unknown {
+  if (!(error instanceof HelmFailure)) return error;
+  const message = helmMessage(error.stderr);
+  if (/context deadline exceeded|timed out waiting/i.test(message)) {
+    return new ArcmeshError('timeout', `Timed out ${doing}: ${message}`, hint, { cause: error });
+  }
+  return new ArcmeshError('failed', `helm failed ${doing}: ${message}`, hint, {
+    cause: error,
+    details: { helm: error.argv },
+  });
+}
+
+async function findRelease(ctx: ClusterOperationContext, meshName: string, namespace: string) {
+  try {
+    const { stdout } = await helm(ctx, helmListArgv(meshName, namespace));
+    return parseHelmList(stdout, meshName);
+  } catch (error) {
+    throw helmError(
+      error,
+      `listing the releases in namespace [${namespace}]`,
+      'Check that the cluster is reachable: `kubectl cluster-info`.',
+    );
+  }
+}
+
+async function appsApi(ctx: ClusterOperationContext) {
+  const { AppsV1Api } = await import('@kubernetes/client-node');
+  return ctx.kube.config.makeApiClient(AppsV1Api);
+}
+
+/** Every osm-controller in the cluster, by the labels the chart (and OSM's) puts on it. */
+async function meshesInCluster(ctx: ClusterOperationContext): Promise<MeshLocation[]> {
+  try {
+    const list = await (await appsApi(ctx)).listDeploymentForAllNamespaces({ labelSelector: 'app=osm-controller' });
+    return list.items.map((deployment) => ({
+      meshName: deployment.metadata?.labels?.meshName ?? '',
+      namespace: deployment.metadata?.namespace ?? '',
+    }));
+  } catch (error) {
+    throw toKubeError(error, 'looking for meshes already in the cluster');
+  }
+}
+
+async function components(ctx: ClusterOperationContext, namespace: string): Promise<ComponentStatus[]> {
+  try {
+    const list = await (
+      await appsApi(ctx)
+    ).listNamespacedDeployment({
+      namespace,
+      labelSelector: 'app in (osm-controller,osm-injector)',
+    });
+    return componentStatuses(
+      list.items.map((deployment) => ({
+        name: deployment.metadata?.name ?? '',
+        replicas: deployment.spec?.replicas,
+        readyReplicas: deployment.status?.readyReplicas,
+      })),
+    );
+  } catch (error) {
+    throw toKubeError(error, `reading the control plane Deployments in namespace [${namespace}]`);
+  }
+}
+
+/** The mesh a command names with its flags, completed from what is installed (see chooseInstalledMesh). */
+export async function locateInstalledMesh(ctx: ClusterOperationContext, wanted: MeshWanted): Promise<MeshLocation> {
+  if (wanted.meshName !== undefined) validateMeshName(wanted.meshName);
+  if (wanted.osmNamespace !== undefined) validateNamespace(wanted.osmNamespace);
+  if (wanted.meshName !== undefined && wanted.osmNamespace !== undefined) {
+    return { meshName: wanted.meshName, namespace: wanted.osmNamespace };
+  }
+  return chooseInstalledMesh(wanted, await meshesInCluster(ctx));
+}
+
+export async function meshStatus(ctx: ClusterOperationContext, wanted: MeshWanted): Promise<MeshStatus> {
+  const { meshName, namespace } = await locateInstalledMesh(ctx, wanted);
+  const release = await findRelease(ctx, meshName, namespace);
+  if (!release) {
+    throw notFoundError(
+      `No OSM control plane with mesh name [${meshName}] found in namespace [${namespace}].`,
+      'Install one with `arcmesh mesh install`, or pass the --mesh-name and --osm-namespace it was installed with.',
+    );
+  }
+  const parts = await components(ctx, namespace);
+  return {
+    meshName,
+    namespace,
+    release,
+    components: parts,
+    ready: release.status === 'deployed' && parts.every((part) => part.healthy),
+  };
+}
+
+export interface MeshInstallResult extends MeshStatus {
+  /** False when the same chart version was already installed and nothing was done. */
+  changed: boolean;
+}
+
+export async function installMesh(
+  ctx: ClusterOperationContext,
+  request: MeshInstallRequest,
+): Promise<MeshInstallResult> {
+  validateInstallRequest(request);
+  const chartDir = ctx.chartDir ?? bundledChartDir();
+  ctx.reporter.progress('Checking the values against the chart');
+  try {
+    await helm(ctx, helmTemplateArgv(request, chartDir));
+  } catch (error) {
+    // Only the values can make the shipped chart fail to render; anything else is helm's or the package's fault.
+    if (
+      error instanceof HelmFailure &&
+      /specifications of the schema|parsing --set|execution error/.test(error.stderr)
+    ) {
+      throw usageError(
+        `The chart refuses these values: ${helmMessage(error.stderr)}`,
+        "Fix the --set values (names and types are in the chart's values.yaml and values.schema.json).",
+      );
+    }
+    throw helmError(
+      error,
+      `rendering the chart in ${chartDir}`,
+      'Reinstall arcmesh, or set ARCMESH_HELM to a helm 4 binary.',
+    );
+  }
+
+  const existing = await findRelease(ctx, request.meshName, request.osmNamespace);
+  const chartVersion = (await readFile(join(chartDir, 'Chart.yaml'), 'utf8')).match(/^version:\s*(\S+)/m)?.[1];
+  if (existing) {
+    if (existing.status === 'deployed' && existing.chartVersion === chartVersion) {
+      ctx.reporter.warn(
+        `Mesh [${request.meshName}] is already installed in namespace [${request.osmNamespace}] (revision ${existing.revision}); nothing was changed. Change its settings with \`arcmesh meshconfig set\`.`,
+      );
+      return { ...(await meshStatus(ctx, request)), changed: false };
+    }
+    throw usageError(
+      `Mesh [${request.meshName}] already has a release in namespace [${request.osmNamespace}] (chart ${existing.chartVersion}, ${existing.status}).`,
+      existing.status === 'deployed'
+        ? 'Upgrade it instead of installing it again.'
+        : 'Remove the broken release with `arcmesh mesh uninstall`, then install again.',
+    );
+  }
+  const conflict = conflictingMesh(request, await meshesInCluster(ctx));
+  if (conflict) {
+    throw usageError(
+      `Mesh [${conflict.meshName}] already exists in namespace [${conflict.namespace}]; only one mesh may run in this cluster.`,
+      'Use that mesh (pass its --mesh-name and --osm-namespace), uninstall it first, or install with --no-enforce-single-mesh.',
+    );
+  }
+
+  ctx.reporter.progress(`Installing mesh [${request.meshName}] in namespace [${request.osmNamespace}]`);
+  try {
+    await helm(ctx, helmInstallArgv(request, chartDir, { serverSide: ctx.serverSideApply ?? true }));
+  } catch (error) {
+    throw helmError(
+      error,
+      `installing mesh [${request.meshName}] in namespace [${request.osmNamespace}]`,
+      request.wait
+        ? 'See why the control plane is not ready with `kubectl get pods -n ' +
+            request.osmNamespace +
+            '`; a longer --timeout may help.'
+        : 'Fix the cause above and run the command again.',
+    );
+  }
+  return { ...(await meshStatus(ctx, request)), changed: true };
+}
+
+export interface MeshUninstallRequest extends MeshWanted {
+  timeout: string;
+  /** Also delete the namespace (osm uninstall mesh --delete-namespace). */
+  deleteNamespace: boolean;
+  /**
+   * Also delete the chart's CRDs, and with them every MeshConfig, policy and SMI object in the cluster
+   * (osm uninstall mesh --delete-cluster-wide-resources). Refused while another mesh runs in the cluster.
+   */
+  deleteClusterWideResources: boolean;
+}
+
+export interface MeshUninstallResult {
+  meshName: string;
+  namespace: string;
+  uninstalled: boolean;
+  namespaceDeleted: boolean;
+  /** The CRDs deleted by --delete-cluster-wide-resources. */
+  deletedCrds: string[];
+}
+
+/** The CRDs the chart ships, by name (helm installs them but never deletes them). */
+async function chartCrdNames(chartDir: string): Promise<string[]> {
+  const crdDir = join(chartDir, 'crds');
+  const names: string[] = [];
+  for (const file of (await readdir(crdDir)).filter((name) => /\.ya?ml$/.test(name)).sort()) {
+    for (const document of parseAllDocuments(await readFile(join(crdDir, file), 'utf8'))) {
+      const name = (document.toJS() as { metadata?: { name?: string } } | null)?.metadata?.name;
+      if (name) names.push(name);
+    }
+  }
+  return names;
+}
+
+async function deleteCrds(ctx: ClusterOperationContext, names: readonly string[]): Promise<string[]> {
+  const { ApiextensionsV1Api } = await import('@kubernetes/client-node');
+  const api = ctx.kube.config.makeApiClient(ApiextensionsV1Api);
+  const deleted: string[] = [];
+  for (const name of names) {
+    try {
+      await api.deleteCustomResourceDefinition({ name });
+      deleted.push(name);
+    } catch (error) {
+      const kubeError = toKubeError(error, `deleting the CRD ${name}`);
+      if (kubeError.kind !== 'notFound') throw kubeError;
+      ctx.reporter.info(`Ignoring - did not find OSM CRD: ${name}`);
+    }
+  }
+  return deleted;
+}
+
+export async function uninstallMesh(
+  ctx: ClusterOperationContext,
+  request: MeshUninstallRequest,
+): Promise<MeshUninstallResult> {
+  validateTimeout(request.timeout);
+  const { meshName, namespace } = await locateInstalledMesh(ctx, request);
+  if (request.deleteClusterWideResources) {
+    const others = (await meshesInCluster(ctx)).filter(
+      (mesh) => mesh.meshName !== meshName || mesh.namespace !== namespace,
+    );
+    if (others.length) {
+      throw usageError(
+        `Deleting cluster-wide resources would break ${others.map((mesh) => `mesh [${mesh.meshName}] in namespace [${mesh.namespace}]`).join(', ')}.`,
+        'Uninstall without --delete-cluster-wide-resources, or uninstall the other meshes first.',
+      );
+    }
+  }
+  const existing = await findRelease(ctx, meshName, namespace);
+  if (!existing) {
+    ctx.reporter.warn(`Did not find mesh [${meshName}] in namespace [${namespace}]; nothing to uninstall.`);
+  } else {
+    ctx.reporter.progress(`Uninstalling mesh [${meshName}] from namespace [${namespace}]`);
+    try {
+      await helm(ctx, helmUninstallArgv(meshName, namespace, request.timeout));
+    } catch (error) {
+      throw helmError(
+        error,
+        `uninstalling mesh [${meshName}]`,
+        'Run the command again; helm resumes an interrupted uninstall.',
+      );
+    }
+  }
+  let namespaceDeleted = false;
+  if (request.deleteNamespace) {
+    const { CoreV1Api } = await import('@kubernetes/client-node');
+    try {
+      await ctx.kube.config.makeApiClient(CoreV1Api).deleteNamespace({ name: namespace });
+      namespaceDeleted = true;
+    } catch (error) {
+      const kubeError = toKubeError(error, `deleting namespace [${namespace}]`);
+      if (kubeError.kind !== 'notFound') throw kubeError;
+      ctx.reporter.warn(`OSM namespace [${namespace}] not found.`);
+    }
+  }
+  const deletedCrds = request.deleteClusterWideResources
+    ? await deleteCrds(ctx, await chartCrdNames(ctx.chartDir ?? bundledChartDir()))
+    : [];
+  return {
+    meshName,
+    namespace,
+    uninstalled: existing !== undefined,
+    namespaceDeleted,
+    deletedCrds,
+  };
+}

@@ -1,0 +1,312 @@
+/**
+ * `arcmesh mesh install|status|uninstall` as a user runs them (the built CLI, the real helm) against the
+ * Kubernetes sandbox: refusals before anything reaches the cluster, install and readiness, the seed's MeshConfig
+ * checks, an idempotent second install, settings kept across uninstall, and what happens to a missing mesh.
+ */
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { startTestKube, type TestKube } from '../helpers/kube-sandbox.js';
+import { helmPath } from '../helpers/tools.js';
+
+let kube: TestKube;
+let env: NodeJS.ProcessEnv;
+const cli = (args: string[]) => runCli([...args, '--kubeconfig', kube.kubeconfig], { env, timeoutMs: 120_000 });
+
+beforeAll(async () => {
+  kube = await startTestKube({ clusters: ['direct-cluster'] });
+  env = { ARCMESH_HELM: helmPath(), HOME: kube.stateDir, ARCMESH_SANDBOX: '' };
+});
+
+afterAll(async () => {
+  await kube?.close();
+});
+
+interface StatusJson {
+  meshName: string;
+  namespace: string;
+  ready: boolean;
+  changed?: boolean;
+  release: { status: string; revision: number; chartVersion: string };
+  components: { name: string; ready: string; healthy: boolean }[];
+}
+
+describe('mesh install', () => {
+  it('refuses bad values before touching the cluster', async () => {
+    const wrongType = await cli(['mesh', 'install', '--set', 'osm.enablePermissiveTrafficPolicy=maybe']);
+    expect(wrongType.code).toBe(2);
+    expect(wrongType.stderr).toBe(
+      "ERROR: The chart refuses these values: values don't meet the specifications of the schema(s) in the following chart(s):\narcmesh:\n- at '/osm/enablePermissiveTrafficPolicy': got string, want boolean\n" +
+        "Fix the --set values (names and types are in the chart's values.yaml and values.schema.json).\n",
+    );
+    const badName = await cli(['mesh', 'install', '--mesh-name', 'my_osm_']);
+    expect(badName.code).toBe(2);
+    expect(badName.stderr).toMatch(/^ERROR: Invalid mesh name "my_osm_": a mesh name must be a valid label value\.\n/);
+    expect((await kube.kubectl(['get', 'namespaces', '-o', 'name'])).stdout).not.toContain('namespace/osm-system');
+  });
+
+  it('installs the control plane as seed 004 does and waits until it is ready', async () => {
+    const result = await cli([
+      'mesh',
+      'install',
+      '--mesh-name',
+      'osm',
+      '--osm-namespace',
+      'osm-system',
+      '--set=osm.enablePermissiveTrafficPolicy=true',
+      '--timeout',
+      '2m',
+    ]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.json<StatusJson>()).toEqual({
+      meshName: 'osm',
+      namespace: 'osm-system',
+      changed: true,
+      ready: true,
+      release: expect.objectContaining({ status: 'deployed', revision: 1, chartVersion: '1.2.5', appVersion: '1.2.5' }),
+      components: [
+        { name: 'osm-controller', ready: '1/1', healthy: true },
+        { name: 'osm-injector', ready: '1/1', healthy: true },
+      ],
+    });
+    const permissive = await kube.kubectl([
+      'get',
+      'meshconfig',
+      'osm-mesh-config',
+      '-n',
+      'osm-system',
+      '-o',
+      'jsonpath={.spec.traffic.enablePermissiveTrafficPolicyMode}',
+    ]);
+    expect(permissive.stdout).toBe('true');
+  });
+
+  it('still admits pods in a meshed namespace while nothing answers the injector webhook (failurePolicy Ignore)', async () => {
+    await kube.kubectl(['create', 'namespace', 'bookstore']);
+    await kube.kubectl(['label', 'namespace', 'bookstore', 'openservicemesh.io/monitored-by=osm']);
+    const created = await kube.kubectl([
+      'run',
+      'bookstore',
+      '-n',
+      'bookstore',
+      '--image=openservicemesh/bookstore:v0.8.0',
+    ]);
+    expect(created.stdout).toBe('pod/bookstore created\n');
+    expect(created.code).toBe(0);
+    const webhook = await kube.kubectl([
+      'get',
+      'mutatingwebhookconfiguration',
+      'osm-webhook-osm',
+      '-o',
+      'jsonpath={.webhooks[0].failurePolicy}',
+    ]);
+    expect(webhook.stdout).toBe('Ignore');
+  });
+
+  it('leaves the MeshConfig to the API’s validation, as seed 001 shows', async () => {
+    const refused = await kube.kubectl([
+      'patch',
+      'meshconfig',
+      'osm-mesh-config',
+      '-n',
+      'osm-system',
+      '-p',
+      '{"spec":{"traffic":{"enableEgress":"no"}}}',
+      '--type=merge',
+    ]);
+    expect(refused.stderr).toBe(
+      'The MeshConfig "osm-mesh-config" is invalid: spec.traffic.enableEgress: Invalid value: "string": spec.traffic.enableEgress in body must be of type boolean: "string"\n',
+    );
+    const patched = await kube.kubectl([
+      'patch',
+      'meshconfig',
+      'osm-mesh-config',
+      '-n',
+      'osm-system',
+      '-p',
+      '{"spec":{"traffic":{"enablePermissiveTrafficPolicyMode":false}}}',
+      '--type=merge',
+    ]);
+    expect(patched.stdout).toBe('meshconfig.config.openservicemesh.io/osm-mesh-config patched\n');
+  });
+
+  it('is a no-op the second time, and says so', async () => {
+    const again = await cli(['mesh', 'install']);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toBe(
+      'WARNING: Mesh [osm] is already installed in namespace [osm-system] (revision 1); nothing was changed. Change its settings with `arcmesh meshconfig set`.\n',
+    );
+    expect(again.json<StatusJson>()).toMatchObject({ changed: false, release: { revision: 1 } });
+  });
+
+  it('refuses a second mesh while --enforce-single-mesh holds', async () => {
+    const second = await cli(['mesh', 'install', '--mesh-name', 'other', '--osm-namespace', 'other-system']);
+    expect(second.code).toBe(2);
+    expect(second.stderr).toBe(
+      'ERROR: Mesh [osm] already exists in namespace [osm-system]; only one mesh may run in this cluster.\n' +
+        'Use that mesh (pass its --mesh-name and --osm-namespace), uninstall it first, or install with --no-enforce-single-mesh.\n',
+    );
+  });
+});
+
+describe('mesh status', () => {
+  it('shows the release and its components as a table', async () => {
+    const result = await cli(['mesh', 'status', '-o', 'table']);
+    expect(result.code).toBe(0);
+    expect(
+      result.stdout
+        .trim()
+        .split('\n')
+        .map((line) => line.trimEnd()),
+    ).toEqual([
+      'Mesh  Namespace   Component       Ready  Chart  Release',
+      '----  ----------  --------------  -----  -----  ---------------------',
+      'osm   osm-system  osm-controller  1/1    1.2.5  deployed (revision 1)',
+      'osm   osm-system  osm-injector    1/1    1.2.5  deployed (revision 1)',
+    ]);
+  });
+
+  it('exits 3 for a mesh that is not there', async () => {
+    const result = await cli(['mesh', 'status', '--osm-namespace', 'nowhere']);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toBe(
+      'ERROR: No OSM control plane with mesh name [osm] found in namespace [nowhere].\n' +
+        'Install one with `arcmesh mesh install`, or pass the --mesh-name and --osm-namespace it was installed with.\n',
+    );
+  });
+});
+
+describe('mesh uninstall', () => {
+  it('removes the release and keeps the MeshConfig with the user’s changes', async () => {
+    const result = await cli(['mesh', 'uninstall', '--yes']);
+    expect(result.stderr).toBe('');
+    expect(result.json()).toEqual({
+      meshName: 'osm',
+      namespace: 'osm-system',
+      uninstalled: true,
+      namespaceDeleted: false,
+      deletedCrds: [],
+    });
+    expect((await kube.kubectl(['get', 'deployments', '-n', 'osm-system', '-o', 'name'])).stdout).toBe('');
+    const kept = await kube.kubectl([
+      'get',
+      'meshconfig',
+      'osm-mesh-config',
+      '-n',
+      'osm-system',
+      '-o',
+      'jsonpath={.spec.traffic.enablePermissiveTrafficPolicyMode}',
+    ]);
+    expect(kept.stdout).toBe('false');
+  });
+
+  it('reinstalls onto the kept MeshConfig without resetting it', async () => {
+    const result = await cli(['mesh', 'install', '--timeout', '2m']);
+    expect(result.code).toBe(0);
+    const kept = await kube.kubectl([
+      'get',
+      'meshconfig',
+      'osm-mesh-config',
+      '-n',
+      'osm-system',
+      '-o',
+      'jsonpath={.spec.traffic.enablePermissiveTrafficPolicyMode}',
+    ]);
+    expect(kept.stdout).toBe('false');
+  });
+
+  it('deletes the namespace when asked (-f as osm spells --yes), and a second uninstall only warns', async () => {
+    const first = await cli(['mesh', 'uninstall', '-f', '--delete-namespace']);
+    expect(first.json()).toEqual({
+      meshName: 'osm',
+      namespace: 'osm-system',
+      uninstalled: true,
+      namespaceDeleted: true,
+      deletedCrds: [],
+    });
+    const second = await cli(['mesh', 'uninstall', '--yes']);
+    expect(second.code).toBe(0);
+    expect(second.stderr).toBe('WARNING: Did not find mesh [osm] in namespace [osm-system]; nothing to uninstall.\n');
+    expect(second.json()).toEqual({
+      meshName: 'osm',
+      namespace: 'osm-system',
+      uninstalled: false,
+      namespaceDeleted: false,
+      deletedCrds: [],
+    });
+  });
+});
+
+describe('mesh uninstall --delete-cluster-wide-resources', () => {
+  it('is refused while another mesh runs, and deletes the chart’s CRDs once the last mesh goes', async () => {
+    expect((await cli(['mesh', 'install', '--timeout', '2m'])).code).toBe(0);
+    const other = await cli([
+      'mesh',
+      'install',
+      '--mesh-name',
+      'other',
+      '--osm-namespace',
+      'other-system',
+      '--no-enforce-single-mesh',
+      '--timeout',
+      '2m',
+    ]);
+    expect(other.stderr).toBe('');
+    const ambiguous = await cli(['mesh', 'status']);
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toBe(
+      'ERROR: Several meshes match: [osm] in namespace [osm-system], [other] in namespace [other-system].\n' +
+        'Pass --mesh-name and --osm-namespace to choose one.\n',
+    );
+    const byNamespace = await cli(['mesh', 'status', '--osm-namespace', 'other-system']);
+    expect(byNamespace.json<StatusJson>()).toMatchObject({ meshName: 'other', namespace: 'other-system', ready: true });
+    const refused = await cli(['mesh', 'uninstall', '--mesh-name', 'osm', '-a', '-f']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe(
+      'ERROR: Deleting cluster-wide resources would break mesh [other] in namespace [other-system].\n' +
+        'Uninstall without --delete-cluster-wide-resources, or uninstall the other meshes first.\n',
+    );
+    expect(
+      (await cli(['mesh', 'uninstall', '--mesh-name', 'other', '--osm-namespace', 'other-system', '-f'])).code,
+    ).toBe(0);
+    const last = await cli(['mesh', 'uninstall', '--delete-cluster-wide-resources', '--delete-namespace', '--yes']);
+    expect(last.stderr).toBe('');
+    expect(last.json<{ deletedCrds: string[] }>().deletedCrds).toEqual([
+      'meshconfigs.config.openservicemesh.io',
+      'meshrootcertificates.config.openservicemesh.io',
+      'egresses.policy.openservicemesh.io',
+      'ingressbackends.policy.openservicemesh.io',
+      'retries.policy.openservicemesh.io',
+      'upstreamtrafficsettings.policy.openservicemesh.io',
+      'httproutegroups.specs.smi-spec.io',
+      'tcproutes.specs.smi-spec.io',
+      'traffictargets.access.smi-spec.io',
+      'trafficsplits.split.smi-spec.io',
+    ]);
+    const crds = await kube.kubectl(['get', 'crd', '-o', 'name']);
+    expect(crds.code).toBe(0);
+    expect(crds.stdout).toBe('');
+  });
+});
+
+describe('the control plane entry point', () => {
+  it('runs from dist, serves readiness on the port it logs, and stops on SIGTERM', async () => {
+    const main = fileURLToPath(new URL('../../dist/controlplane/main.js', import.meta.url));
+    const child = spawn(process.execPath, [main, '--component=osm-controller', '--http-port=0'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const lines = createInterface({ input: child.stdout! });
+    const first = await new Promise<string>((resolve) => lines.once('line', resolve));
+    const started = JSON.parse(first) as { level: string; component: string; port: number; message: string };
+    expect(started).toMatchObject({ level: 'info', component: 'osm-controller' });
+    expect(started.message).toContain('the mesh control loops are not implemented yet');
+    const ready = await fetch(`http://127.0.0.1:${started.port}/readyz`);
+    expect(ready.status).toBe(200);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});

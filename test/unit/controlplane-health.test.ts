@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHealthServer, type RunningHealthServer } from '../../src/controlplane/health.js';
+import { parseControlPlaneArgs } from '../../src/controlplane/main.js';
+
+describe('control plane arguments', () => {
+  it('reads the flags the chart passes', () => {
+    expect(
+      parseControlPlaneArgs([
+        '--component=osm-injector',
+        '--http-port=9091',
+        '--mesh-name=osm',
+        '--osm-namespace=arc-osm-system',
+      ]),
+    ).toEqual({ component: 'osm-injector', httpPort: 9091, meshName: 'osm', osmNamespace: 'arc-osm-system' });
+  });
+
+  it('refuses an unknown component, a bad port and an unknown flag', () => {
+    expect(() => parseControlPlaneArgs(['--component=osm-bootstrap'])).toThrow(
+      '--component must be one of osm-controller, osm-injector (got osm-bootstrap)',
+    );
+    expect(() => parseControlPlaneArgs(['--component=osm-controller', '--http-port=70000'])).toThrow(
+      '--http-port must be a port number (got 70000)',
+    );
+    expect(() => parseControlPlaneArgs(['--component=osm-controller', '--verbosity=debug'])).toThrow(/verbosity/);
+  });
+});
+
+describe('health server', () => {
+  let server: RunningHealthServer;
+  let base: string;
+  beforeAll(async () => {
+    server = await startHealthServer({ component: 'osm-controller', port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${server.port}`;
+  });
+  afterAll(async () => {
+    await server?.close().catch(() => undefined);
+  });
+
+  it('answers liveness and readiness', async () => {
+    for (const path of ['/healthz', '/readyz']) {
+      const response = await fetch(`${base}${path}`);
+      expect(response.status).toBe(200);
+      expect(await response.text()).toBe('ok\n');
+    }
+    expect((await fetch(`${base}/debug`)).status).toBe(404);
+    expect((await fetch(`${base}/healthz`, { method: 'POST' })).status).toBe(405);
+  });
+
+  it('serves process metrics in the Prometheus text format, labelled with the component', async () => {
+    const response = await fetch(`${base}/metrics`);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(await response.text()).toMatch(/^process_cpu_user_seconds_total\{component="osm-controller"\} \d/m);
+  });
+
+  it('stops listening when closed', async () => {
+    await server.close();
+    await expect(fetch(`${base}/healthz`)).rejects.toThrow();
+  });
+});
