@@ -10,6 +10,9 @@ import FeatureList from './feature/list.js';
 import FeatureRegister from './feature/register.js';
 import FeatureShow from './feature/show.js';
 import FeatureUnregister from './feature/unregister.js';
+import MeshconfigPatch from './meshconfig/patch.js';
+import MeshconfigSet from './meshconfig/set.js';
+import MeshconfigShow from './meshconfig/show.js';
 import ProviderRegister from './provider/register.js';
 import ProviderShow from './provider/show.js';
 import SandboxEnv from './sandbox/env.js';
@@ -25,6 +28,9 @@ export const COMMANDS: Record<string, typeof Command> = {
   'feature:register': FeatureRegister,
   'feature:show': FeatureShow,
   'feature:unregister': FeatureUnregister,
+  'meshconfig:patch': MeshconfigPatch,
+  'meshconfig:set': MeshconfigSet,
+  'meshconfig:show': MeshconfigShow,
   'provider:register': ProviderRegister,
   'provider:show': ProviderShow,
   'sandbox:start': SandboxStart,
