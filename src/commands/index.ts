@@ -13,6 +13,9 @@ import FeatureUnregister from './feature/unregister.js';
 import MeshconfigPatch from './meshconfig/patch.js';
 import MeshconfigSet from './meshconfig/set.js';
 import MeshconfigShow from './meshconfig/show.js';
+import NamespaceAdd from './namespace/add.js';
+import NamespaceList from './namespace/list.js';
+import NamespaceRemove from './namespace/remove.js';
 import ProviderRegister from './provider/register.js';
 import ProviderShow from './provider/show.js';
 import SandboxEnv from './sandbox/env.js';
@@ -31,6 +34,9 @@ export const COMMANDS: Record<string, typeof Command> = {
   'meshconfig:patch': MeshconfigPatch,
   'meshconfig:set': MeshconfigSet,
   'meshconfig:show': MeshconfigShow,
+  'namespace:add': NamespaceAdd,
+  'namespace:list': NamespaceList,
+  'namespace:remove': NamespaceRemove,
   'provider:register': ProviderRegister,
   'provider:show': ProviderShow,
   'sandbox:start': SandboxStart,
