@@ -13,6 +13,10 @@ import FeatureUnregister from './feature/unregister.js';
 import MeshconfigPatch from './meshconfig/patch.js';
 import MeshconfigSet from './meshconfig/set.js';
 import MeshconfigShow from './meshconfig/show.js';
+import MetricsDisable from './metrics/disable.js';
+import MetricsEnable from './metrics/enable.js';
+import MonitorConfigure from './monitor/configure.js';
+import MonitorShow from './monitor/show.js';
 import NamespaceAdd from './namespace/add.js';
 import NamespaceList from './namespace/list.js';
 import NamespaceRemove from './namespace/remove.js';
@@ -34,6 +38,10 @@ export const COMMANDS: Record<string, typeof Command> = {
   'meshconfig:patch': MeshconfigPatch,
   'meshconfig:set': MeshconfigSet,
   'meshconfig:show': MeshconfigShow,
+  'metrics:disable': MetricsDisable,
+  'metrics:enable': MetricsEnable,
+  'monitor:configure': MonitorConfigure,
+  'monitor:show': MonitorShow,
   'namespace:add': NamespaceAdd,
   'namespace:list': NamespaceList,
   'namespace:remove': NamespaceRemove,
