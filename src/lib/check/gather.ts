@@ -179,7 +179,7 @@ export async function gatherSnapshot(
         );
       } catch (error) {
         if (apiStatus(error) === 404) {
-          throw new Error('The API does not serve authorization.k8s.io/v1 SelfSubjectAccessReview.');
+          throw new Error('The API does not serve authorization.k8s.io/v1 SelfSubjectAccessReview.', { cause: error });
         }
         throw error;
       }
