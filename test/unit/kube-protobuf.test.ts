@@ -50,7 +50,7 @@ describe('protobuf request bodies', () => {
       }
       return undefined;
     };
-    expect(refuse(envelope('batch/v1', 'Job', bytes(1, bytes(1, 'j'))))).toBe(415);
+    expect(refuse(envelope('networking.k8s.io/v1', 'Ingress', bytes(1, bytes(1, 'i'))))).toBe(415);
     expect(refuse(envelope('v1', 'ConfigMap', Buffer.concat([bytes(1, bytes(1, 'c')), bytes(9, 'surprise')])))).toBe(
       415,
     );

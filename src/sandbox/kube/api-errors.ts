@@ -165,3 +165,25 @@ export function pageNotFound(path: string): KubeApiError {
 export function notAcceptable(): KubeApiError {
   return new KubeApiError(406, 'NotAcceptable', 'only the following media types are accepted: application/json');
 }
+
+/** Server-side apply's 409: the fields another manager owns with a different value, as the apiserver words it. */
+export function applyConflict(conflicts: Array<{ manager: string; field: string }>): KubeApiError {
+  let message: string;
+  if (conflicts.length === 1) {
+    message = `Apply failed with 1 conflict: conflict with ${conflicts[0]!.manager}: ${conflicts[0]!.field}`;
+  } else {
+    const byManager = new Map<string, string[]>();
+    for (const { manager, field } of conflicts) byManager.set(manager, [...(byManager.get(manager) ?? []), field]);
+    const lines = [...byManager.keys()]
+      .sort()
+      .flatMap((manager) => [`conflicts with ${manager}:`, ...byManager.get(manager)!.map((field) => `- ${field}`)]);
+    message = `Apply failed with ${conflicts.length} conflicts: ${lines.join('\n')}`;
+  }
+  return new KubeApiError(409, 'Conflict', message, {
+    causes: conflicts.map(({ manager, field }) => ({
+      reason: 'FieldManagerConflict',
+      message: `conflict with ${manager}`,
+      field,
+    })),
+  });
+}

@@ -92,20 +92,74 @@ export function applyBuiltinDefaults(type: ResourceType, object: KubeObject): vo
       object.spec = spec;
       return;
     }
-    case 'apps/replicasets':
-    case 'apps/statefulsets': {
+    case 'apps/replicasets': {
       const spec = asFields(object.spec);
       spec.replicas ??= 1;
       defaultTemplate(spec);
       object.spec = spec;
       return;
     }
-    case 'apps/daemonsets':
-    case 'batch/jobs': {
+    case 'apps/statefulsets': {
       const spec = asFields(object.spec);
+      spec.replicas ??= 1;
+      spec.podManagementPolicy ??= 'OrderedReady';
+      spec.updateStrategy ??= { type: 'RollingUpdate', rollingUpdate: { partition: 0 } };
+      spec.revisionHistoryLimit ??= 10;
+      spec.persistentVolumeClaimRetentionPolicy ??= { whenDeleted: 'Retain', whenScaled: 'Retain' };
       defaultTemplate(spec);
       object.spec = spec;
       return;
     }
+    case 'apps/daemonsets': {
+      const spec = asFields(object.spec);
+      spec.updateStrategy ??= { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } };
+      spec.revisionHistoryLimit ??= 10;
+      defaultTemplate(spec);
+      object.spec = spec;
+      return;
+    }
+    case 'batch/jobs':
+      object.spec = defaultJobSpec(asFields(object.spec), object.metadata.name, object.metadata.uid);
+      return;
+    case 'batch/cronjobs': {
+      const spec = asFields(object.spec);
+      spec.concurrencyPolicy ??= 'Allow';
+      spec.suspend ??= false;
+      spec.successfulJobsHistoryLimit ??= 3;
+      spec.failedJobsHistoryLimit ??= 1;
+      const jobTemplate = asFields(spec.jobTemplate);
+      jobTemplate.spec = defaultJobSpec(asFields(jobTemplate.spec), undefined, undefined);
+      spec.jobTemplate = jobTemplate;
+      object.spec = spec;
+      return;
+    }
   }
+}
+
+/**
+ * A Job's defaults; a job (not a cronjob's template) without a manual selector gets the selector and pod labels
+ * the apiserver generates from its uid.
+ */
+function defaultJobSpec(spec: Fields, name: string | undefined, uid: string | undefined): Fields {
+  spec.parallelism ??= 1;
+  spec.completions ??= 1;
+  spec.backoffLimit ??= 6;
+  spec.completionMode ??= 'NonIndexed';
+  spec.suspend ??= false;
+  spec.podReplacementPolicy ??= 'TerminatingOrFailed';
+  defaultTemplate(spec);
+  if (uid && name && spec.selector === undefined) {
+    const generated = {
+      'batch.kubernetes.io/controller-uid': uid,
+      'batch.kubernetes.io/job-name': name,
+      'controller-uid': uid,
+      'job-name': name,
+    };
+    spec.selector = { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } };
+    const template = asFields(spec.template);
+    const metadata = asFields(template.metadata);
+    metadata.labels = { ...asFields(metadata.labels), ...generated };
+    spec.template = { ...template, metadata };
+  }
+  return spec;
 }

@@ -13,6 +13,15 @@ import { reconcileCustomResourceDefinitions } from './controllers/crd-establishi
 import { collectGarbage } from './controllers/garbage-collector.js';
 import { ControllerLoop } from './controllers/loop.js';
 import { reconcileNamespaces } from './controllers/namespace-lifecycle.js';
+import { reconcileDeployments } from './controllers/deployments.js';
+import { reconcileEndpoints } from './controllers/endpoints.js';
+import { reconcilePods } from './controllers/kubelet.js';
+import {
+  reconcileDaemonSets,
+  reconcileJobs,
+  reconcileReplicaSets,
+  reconcileStatefulSets,
+} from './controllers/pod-owners.js';
 import type { ResourceRequestContext } from './handlers/context.js';
 import {
   createResource,
@@ -60,14 +69,26 @@ export class KubeApiCluster {
     readonly store: ObjectStore,
   ) {
     this.operations = new ResourceOperations(store);
-    const context = { store, registry: this.registry, operations: this.operations };
+    const context = {
+      store,
+      registry: this.registry,
+      operations: this.operations,
+      createAdmitted: async (...args: Parameters<ResourceOperations['create']>) => this.operations.create(...args),
+    };
     this.controllers = new ControllerLoop(context, [
       reconcileCustomResourceDefinitions,
       reconcileNamespaces,
+      reconcileDeployments,
+      reconcileReplicaSets,
+      reconcileStatefulSets,
+      reconcileDaemonSets,
+      reconcileJobs,
+      reconcilePods,
+      reconcileEndpoints,
       collectGarbage,
     ]);
     this.bootstrap();
-    this.controllers.runUntilSettled();
+    void this.controllers.runUntilSettled();
     store.subscribe(() => this.scheduleSave());
   }
 
@@ -112,6 +133,7 @@ export class KubeApiCluster {
 
   async close(): Promise<void> {
     this.controllers.stop();
+    await this.controllers.idle();
     clearTimeout(this.saveTimer);
     await this.saving;
     await this.save();

@@ -16,8 +16,10 @@ export async function readBody(request: IncomingMessage): Promise<string> {
 
 /** Reads an object body in any encoding clients send: JSON, YAML, or (from kubectl's typed clients) protobuf. */
 export async function readObjectBody(request: IncomingMessage): Promise<unknown> {
-  const contentType = request.headers['content-type'];
-  const raw = await readRawBody(request);
+  return decodeObjectBody(await readRawBody(request), request.headers['content-type']);
+}
+
+export function decodeObjectBody(raw: Buffer, contentType: string | undefined): unknown {
   if (contentType?.startsWith(PROTOBUF_CONTENT_TYPE)) return decodeProtobufObject(raw);
   return parseBody(raw.toString('utf8'), contentType);
 }

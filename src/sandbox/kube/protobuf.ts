@@ -1,6 +1,8 @@
 /**
  * kubectl 1.34 sends the bodies of its typed `create` subcommands (`create namespace`, `create serviceaccount`,
- * `create configmap`, `create secret`, `create deployment`) as Kubernetes protobuf: the `k8s\0` magic, then a
+ * `create configmap`, `create secret`, `create deployment`, `create job`, `create cronjob`, `create role`,
+ * `create rolebinding`, `create clusterrole`, `create clusterrolebinding`, `create service`) and its
+ * DeleteOptions as Kubernetes protobuf: the `k8s\0` magic, then a
  * runtime.Unknown envelope whose `raw` bytes are the object. There is no fallback to JSON for protobuf, so the
  * server must read it. This decodes the wire format against field tables for the kinds and fields those
  * subcommands send (field numbers of the Kubernetes API's generated.proto); any other kind, or a non-empty
@@ -17,6 +19,8 @@ type FieldKind =
   | 'int'
   | 'bool'
   | 'time'
+  /** intstr.IntOrString: a message {type, intVal, strVal} that JSON writes as a number or a string. */
+  | 'intOrString'
   /** Read and dropped: what the server resets anyway (a Deployment's status on create). */
   | 'ignored'
   | { message: MessageSchema }
@@ -99,7 +103,73 @@ const POD_SPEC: MessageSchema = {
   10: { name: 'nodeName', kind: 'string' },
 };
 
+const INT_OR_STRING: MessageSchema = {
+  1: { name: 'type', kind: 'int' },
+  2: { name: 'intVal', kind: 'int' },
+  3: { name: 'strVal', kind: 'string' },
+};
+const POD_TEMPLATE: MessageSchema = { 1: metadata, 2: { name: 'spec', kind: { message: POD_SPEC } } };
+const JOB_SPEC: MessageSchema = {
+  1: { name: 'parallelism', kind: 'int', keepZero: true },
+  2: { name: 'completions', kind: 'int', keepZero: true },
+  3: { name: 'activeDeadlineSeconds', kind: 'int', keepZero: true },
+  4: { name: 'selector', kind: { message: LABEL_SELECTOR } },
+  5: { name: 'manualSelector', kind: 'bool' },
+  6: { name: 'template', kind: { message: POD_TEMPLATE } },
+  7: { name: 'backoffLimit', kind: 'int', keepZero: true },
+  8: { name: 'ttlSecondsAfterFinished', kind: 'int', keepZero: true },
+  9: { name: 'completionMode', kind: 'string' },
+  10: { name: 'suspend', kind: 'bool' },
+};
+const POLICY_RULE: MessageSchema = {
+  1: { name: 'verbs', kind: 'string', repeated: true },
+  2: { name: 'apiGroups', kind: 'string', repeated: true },
+  3: { name: 'resources', kind: 'string', repeated: true },
+  4: { name: 'resourceNames', kind: 'string', repeated: true },
+  5: { name: 'nonResourceURLs', kind: 'string', repeated: true },
+};
+const ROLE: MessageSchema = { 1: metadata, 2: { name: 'rules', kind: { message: POLICY_RULE }, repeated: true } };
+const ROLE_BINDING: MessageSchema = {
+  1: metadata,
+  2: {
+    name: 'subjects',
+    repeated: true,
+    kind: {
+      message: {
+        1: { name: 'kind', kind: 'string' },
+        2: { name: 'apiGroup', kind: 'string' },
+        3: { name: 'name', kind: 'string' },
+        4: { name: 'namespace', kind: 'string' },
+      },
+    },
+  },
+  3: {
+    name: 'roleRef',
+    kind: {
+      message: {
+        1: { name: 'apiGroup', kind: 'string' },
+        2: { name: 'kind', kind: 'string' },
+        3: { name: 'name', kind: 'string' },
+      },
+    },
+  },
+};
+
+const DELETE_OPTIONS: MessageSchema = {
+  1: { name: 'gracePeriodSeconds', kind: 'int', keepZero: true },
+  2: {
+    name: 'preconditions',
+    kind: { message: { 1: { name: 'uid', kind: 'string' }, 2: { name: 'resourceVersion', kind: 'string' } } },
+  },
+  3: { name: 'orphanDependents', kind: 'bool' },
+  4: { name: 'propagationPolicy', kind: 'string' },
+  5: { name: 'dryRun', kind: 'string', repeated: true },
+};
+
 const KIND_SCHEMAS: Record<string, MessageSchema> = {
+  // Typed clients (helm's release storage, kubectl delete) send DeleteOptions in either group's name.
+  'v1/DeleteOptions': DELETE_OPTIONS,
+  'meta.k8s.io/v1/DeleteOptions': DELETE_OPTIONS,
   'v1/Namespace': {
     1: metadata,
     2: { name: 'spec', kind: { message: { 1: { name: 'finalizers', kind: 'string', repeated: true } } } },
@@ -137,6 +207,65 @@ const KIND_SCHEMAS: Record<string, MessageSchema> = {
           6: { name: 'revisionHistoryLimit', kind: 'int', keepZero: true },
           7: { name: 'paused', kind: 'bool' },
           9: { name: 'progressDeadlineSeconds', kind: 'int', keepZero: true },
+        },
+      },
+    },
+    3: { name: 'status', kind: 'ignored' },
+  },
+  'batch/v1/Job': {
+    1: metadata,
+    2: { name: 'spec', kind: { message: JOB_SPEC } },
+    3: { name: 'status', kind: 'ignored' },
+  },
+  'batch/v1/CronJob': {
+    1: metadata,
+    2: {
+      name: 'spec',
+      kind: {
+        message: {
+          1: { name: 'schedule', kind: 'string' },
+          2: { name: 'startingDeadlineSeconds', kind: 'int', keepZero: true },
+          3: { name: 'concurrencyPolicy', kind: 'string' },
+          4: { name: 'suspend', kind: 'bool' },
+          5: {
+            name: 'jobTemplate',
+            kind: { message: { 1: metadata, 2: { name: 'spec', kind: { message: JOB_SPEC } } } },
+          },
+          6: { name: 'successfulJobsHistoryLimit', kind: 'int', keepZero: true },
+          7: { name: 'failedJobsHistoryLimit', kind: 'int', keepZero: true },
+          8: { name: 'timeZone', kind: 'string' },
+        },
+      },
+    },
+    3: { name: 'status', kind: 'ignored' },
+  },
+  'rbac.authorization.k8s.io/v1/Role': ROLE,
+  'rbac.authorization.k8s.io/v1/ClusterRole': ROLE,
+  'rbac.authorization.k8s.io/v1/RoleBinding': ROLE_BINDING,
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': ROLE_BINDING,
+  'v1/Service': {
+    1: metadata,
+    2: {
+      name: 'spec',
+      kind: {
+        message: {
+          1: {
+            name: 'ports',
+            repeated: true,
+            kind: {
+              message: {
+                1: { name: 'name', kind: 'string' },
+                2: { name: 'protocol', kind: 'string' },
+                3: { name: 'port', kind: 'int' },
+                4: { name: 'targetPort', kind: 'intOrString' },
+                5: { name: 'nodePort', kind: 'int' },
+              },
+            },
+          },
+          2: { name: 'selector', kind: { map: 'string' } },
+          3: { name: 'clusterIP', kind: 'string' },
+          4: { name: 'type', kind: 'string' },
+          10: { name: 'externalName', kind: 'string' },
         },
       },
     },
@@ -219,7 +348,10 @@ function decodeMessage(buffer: Buffer, schema: MessageSchema): Record<string, un
     else if (kind === 'bool') value = reader.varint() !== 0n;
     else if (kind === 'string') value = reader.bytes().toString('utf8');
     else if (kind === 'bytes') value = reader.bytes().toString('base64');
-    else if (kind === 'time') {
+    else if (kind === 'intOrString') {
+      const union = decodeMessage(reader.bytes(), INT_OR_STRING) as { type?: number; intVal?: number; strVal?: string };
+      value = union.type === 1 ? (union.strVal ?? '') : (union.intVal ?? 0);
+    } else if (kind === 'time') {
       const time = decodeMessage(reader.bytes(), TIME) as { seconds?: number };
       value = new Date((time.seconds ?? 0) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
     } else if ('message' in kind) value = decodeMessage(reader.bytes(), kind.message);

@@ -20,6 +20,13 @@ import { applyDefaults } from './crd/defaulting.js';
 import { validateDefinition } from './crd/definition.js';
 import { pruneCustomResource } from './crd/pruning.js';
 import { validateAgainstSchema } from './crd/schema.js';
+import { listStrategyFor } from './fieldmanager/fieldset.js';
+import {
+  equalIgnoringManagedFieldsTimes,
+  recordUpdate,
+  type FieldManagerContext,
+  type ManagedFieldsEntry,
+} from './fieldmanager/managed-fields.js';
 import { deepCopy, deepEqual, isPlainObject, kubeTimestamp, type KubeObject } from './objects.js';
 import { apiVersionOf, storageKey, type ResourceType } from './registry.js';
 import type { ObjectStore } from './storage.js';
@@ -32,6 +39,10 @@ export interface WriteOptions {
   fieldValidation?: FieldValidation;
   /** Collects the warnings the response carries in `Warning` headers. */
   warnings?: string[];
+  /** Who writes (managedFields); the in-process controllers when not given. */
+  fieldManager?: string;
+  /** managedFields already worked out by server-side apply, recorded as they are. */
+  appliedManagedFields?: ManagedFieldsEntry[];
 }
 
 export type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan';
@@ -43,6 +54,8 @@ export interface DeleteOptions extends WriteOptions {
 
 export type DeleteOutcome = { deleted: true; object: KubeObject } | { deleted: false; object: KubeObject };
 
+/** The manager of writes made by the sandbox's own controllers, as the real control plane records them. */
+const CONTROLLER_MANAGER = 'kube-controller-manager';
 const NAMESPACES = { group: '', plural: 'namespaces' };
 const SERVICES = { group: '', plural: 'services' };
 const GENERATE_NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
@@ -104,6 +117,8 @@ export class ResourceOperations {
     if (type.group === '' && type.plural === 'services') this.allocateClusterIp(object);
     this.validateBuiltin(type, object);
     const admitted = this.admitCustomResource(type, object, options);
+    admitted.metadata.managedFields =
+      options.appliedManagedFields ?? recordUpdate(undefined, admitted, fieldManagerContext(type, options));
     if (options.dryRun) return this.present({ ...admitted, metadata: { ...admitted.metadata } }, type);
     return this.present(this.store.create(storageKey(type), this.toStorage(admitted, type)), type);
   }
@@ -117,7 +132,7 @@ export class ResourceOperations {
     namespace: string | undefined,
     name: string,
     body: unknown,
-    options: WriteOptions & { subresource?: 'status' } = {},
+    options: WriteOptions & { subresource?: 'status' | 'scale' } = {},
   ): KubeObject {
     const incoming = this.checkBody(type, namespace, body);
     if (incoming.metadata.name !== name) {
@@ -171,7 +186,9 @@ export class ResourceOperations {
     if (type.tracksGeneration && specChanged(current, next))
       next.metadata.generation = (current.metadata.generation ?? 1) + 1;
     next.metadata.resourceVersion = current.metadata.resourceVersion;
-    if (deepEqual(this.toStorage(next, type), current)) return this.present(current, type);
+    next.metadata.managedFields =
+      options.appliedManagedFields ?? recordUpdate(current, next, fieldManagerContext(type, options));
+    if (equalIgnoringManagedFieldsTimes(this.toStorage(next, type), current)) return this.present(current, type);
     if (options.dryRun) return this.present(next, type);
 
     if (
@@ -256,7 +273,7 @@ export class ResourceOperations {
   private toStorage(object: KubeObject, type: ResourceType): KubeObject {
     const metadata = { ...object.metadata };
     // ObjectMeta's lists and maps are omitempty in the apiserver's serialisation: empty ones vanish.
-    for (const field of ['labels', 'annotations', 'finalizers', 'ownerReferences'] as const) {
+    for (const field of ['labels', 'annotations', 'finalizers', 'ownerReferences', 'managedFields'] as const) {
       const value = metadata[field];
       if (value !== undefined && (Array.isArray(value) ? value.length === 0 : Object.keys(value).length === 0))
         delete metadata[field];
@@ -340,6 +357,19 @@ export class ResourceOperations {
     if (errors.length > 0) throw invalid(type.kind, type.group, object.metadata.name ?? '', errors);
     return defaulted;
   }
+}
+
+export function fieldManagerContext(
+  type: ResourceType,
+  options: WriteOptions & { subresource?: 'status' | 'scale' },
+): FieldManagerContext {
+  return {
+    manager: options.fieldManager ?? CONTROLLER_MANAGER,
+    apiVersion: apiVersionOf(type),
+    ...(options.subresource ? { subresource: options.subresource } : {}),
+    lookup: listStrategyFor(type),
+    ignoreStatus: type.subresources.status && options.subresource !== 'status',
+  };
 }
 
 /** A namespace is not gone until its spec finalizers (`kubernetes`) are removed by the namespace controller. */

@@ -11,6 +11,7 @@ export class ControllerLoop {
   private scheduled = false;
   private running = false;
   private stopped = false;
+  private current: Promise<void> = Promise.resolve();
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -21,15 +22,19 @@ export class ControllerLoop {
   }
 
   /** Runs the reconcilers now until they settle (also used at start-up, before serving). */
-  runUntilSettled(): void {
-    if (this.running) return;
+  runUntilSettled(): Promise<void> {
+    if (!this.running) this.current = this.settle();
+    return this.current;
+  }
+
+  private async settle(): Promise<void> {
     this.running = true;
     try {
-      for (let pass = 0; pass < MAX_PASSES; pass++) {
+      for (let pass = 0; pass < MAX_PASSES && !this.stopped; pass++) {
         const before = this.context.store.currentRevision();
         for (const reconcile of this.reconcilers) {
           try {
-            reconcile(this.context);
+            await reconcile(this.context);
           } catch (error) {
             // A conflict or a vanished object means another writer got there first; the next pass sees it.
             // Anything else is a bug in a controller: report it, and keep serving rather than take the API down.
@@ -49,12 +54,17 @@ export class ControllerLoop {
     this.unsubscribe();
   }
 
+  /** Resolves when no pass is running (so a stopped cluster saves a settled state). */
+  async idle(): Promise<void> {
+    await this.current;
+  }
+
   private schedule(): void {
     if (this.scheduled || this.running || this.stopped) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      if (!this.stopped) this.runUntilSettled();
+      if (!this.stopped) void this.runUntilSettled();
     });
   }
 }

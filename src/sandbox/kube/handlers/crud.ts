@@ -1,6 +1,6 @@
 /** get, list, create, update (PUT), delete and deletecollection of resources, their status and scale. */
 import { badRequest, invalid, methodNotAllowed } from '../api-errors.js';
-import { parseBody, readBody, readObjectBody, sendJson } from '../http.js';
+import { decodeObjectBody, readObjectBody, readRawBody, sendJson } from '../http.js';
 import { deepCopy, isPlainObject, type KubeObject } from '../objects.js';
 import { apiVersionOf, type ResourceType, type ScaleSubresource } from '../registry.js';
 import type { PropagationPolicy } from '../resources.js';
@@ -51,27 +51,31 @@ export function listResources(context: ResourceRequestContext): void {
 }
 
 export async function createResource(context: ResourceRequestContext): Promise<void> {
-  const { route, operations, request, query } = context;
+  const { route, operations, request } = context;
   if (route.subresource) throw methodNotAllowed('POST');
   const body = await readObjectBody(request);
-  const options = writeOptionsFrom(query);
+  const options = writeOptionsFrom(context);
   const created = operations.create(route.type, route.namespace, body, options);
   sendWriteResult(context.response, 201, created, options.warnings);
 }
 
 export async function replaceResource(context: ResourceRequestContext): Promise<void> {
-  const { route, operations, request, query } = context;
+  const { route, operations, request } = context;
   const body = await readObjectBody(request);
-  const options = writeOptionsFrom(query);
-  const { dryRun } = options;
+  const options = writeOptionsFrom(context);
+  const { dryRun, fieldManager } = options;
   if (route.subresource === 'scale') {
     const object = operations.get(route.type, route.namespace, route.name!);
     const scaled = applyScale(route.type, object, body);
-    const updated = operations.update(route.type, route.namespace, route.name!, scaled, { dryRun });
+    const updated = operations.update(route.type, route.namespace, route.name!, scaled, {
+      dryRun,
+      fieldManager,
+      subresource: 'scale',
+    });
     return sendJson(context.response, 200, toScale(route.type, updated));
   }
   if (route.subresource === 'finalize') {
-    const updated = operations.update(route.type, route.namespace, route.name!, body, { dryRun });
+    const updated = operations.update(route.type, route.namespace, route.name!, body, { dryRun, fieldManager });
     return sendJson(context.response, 200, updated);
   }
   const updated = operations.update(route.type, route.namespace, route.name!, body, {
@@ -82,8 +86,10 @@ export async function replaceResource(context: ResourceRequestContext): Promise<
 }
 
 async function deleteOptions(context: ResourceRequestContext) {
-  const text = await readBody(context.request);
-  const body = (text.trim() ? parseBody(text, context.request.headers['content-type']) : {}) as {
+  const raw = await readRawBody(context.request);
+  const body = (
+    raw.length > 0 && raw.toString('utf8').trim() ? decodeObjectBody(raw, context.request.headers['content-type']) : {}
+  ) as {
     propagationPolicy?: PropagationPolicy;
     orphanDependents?: boolean;
     preconditions?: { uid?: string; resourceVersion?: string };

@@ -1,7 +1,6 @@
 /**
  * PATCH: JSON patch, merge patch and (for built-in kinds) strategic merge patch, applied to the current object
- * and written through the same update path as a PUT. Server-side apply is not served yet: 415 with the media
- * types that are.
+ * and written through the same update path as a PUT; server-side apply goes to its own handler.
  */
 import { badRequest, KubeApiError, unsupportedMediaType } from '../api-errors.js';
 import { parseBody, readBody, sendJson } from '../http.js';
@@ -10,6 +9,7 @@ import { applyJsonPatch, JsonPatchError } from '../patch/json-patch.js';
 import { applyMergePatch } from '../patch/merge-patch.js';
 import { applyStrategicMergePatch, builtinListStrategy, StrategicMergeError } from '../patch/strategic-merge.js';
 import { sendWriteResult, writeOptionsFrom, type ResourceRequestContext } from './context.js';
+import { APPLY_PATCH, applyResource } from './apply.js';
 import { applyScale, toScale } from './crud.js';
 
 const JSON_PATCH = 'application/json-patch+json';
@@ -20,8 +20,15 @@ export async function patchResource(context: ResourceRequestContext): Promise<vo
   const { route, request, operations, query } = context;
   const contentType = (request.headers['content-type'] ?? '').split(';')[0]!.trim();
   const isCustom = route.type.schema !== undefined;
-  const accepted = isCustom ? [JSON_PATCH, MERGE_PATCH] : [JSON_PATCH, MERGE_PATCH, STRATEGIC_MERGE_PATCH];
+  const accepted = isCustom
+    ? [JSON_PATCH, MERGE_PATCH, APPLY_PATCH]
+    : [JSON_PATCH, MERGE_PATCH, STRATEGIC_MERGE_PATCH, APPLY_PATCH];
   if (!accepted.includes(contentType)) throw unsupportedMediaType(contentType, accepted);
+  if (contentType === APPLY_PATCH) return applyResource(context);
+  if (query.get('force') !== null)
+    throw badRequest(
+      'PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch',
+    );
 
   const patch = parseBody(await readBody(request), 'application/json');
   const current = operations.get(route.type, route.namespace, route.name!);
@@ -36,15 +43,15 @@ export async function patchResource(context: ResourceRequestContext): Promise<vo
       throw new KubeApiError(422, 'Invalid', error.message);
     throw error;
   }
-  const options = writeOptionsFrom(query);
-  const { dryRun } = options;
+  const options = writeOptionsFrom(context);
+  const { dryRun, fieldManager } = options;
   if (route.subresource === 'scale') {
     const updated = operations.update(
       route.type,
       route.namespace,
       route.name!,
       applyScale(route.type, current, patched),
-      { dryRun },
+      { dryRun, fieldManager, subresource: 'scale' },
     );
     return sendJson(context.response, 200, toScale(route.type, updated));
   }

@@ -79,7 +79,14 @@ function podStatus(pod: KubeObject): string {
   const reason = field(pod, '.status.reason');
   if (typeof reason === 'string' && reason) return reason;
   const phase = field(pod, '.status.phase');
-  return typeof phase === 'string' ? phase : 'Pending';
+  let status = typeof phase === 'string' ? phase : 'Pending';
+  // As kubectl's printer: a container's waiting or terminated reason says more than the phase.
+  const containers = field(pod, '.status.containerStatuses');
+  for (const container of Array.isArray(containers) ? containers : []) {
+    const state = (container as { state?: { waiting?: { reason?: string }; terminated?: { reason?: string } } }).state;
+    status = state?.waiting?.reason ?? state?.terminated?.reason ?? status;
+  }
+  return status;
 }
 
 function servicePorts(service: KubeObject): string {

@@ -1,0 +1,151 @@
+/**
+ * The deployment controller: one ReplicaSet per pod template (named by its pod-template-hash), the current one
+ * scaled to the desired replicas and older ones to zero, revisions in annotations, and the deployment's status
+ * (replicas, updated/ready/available counts, Available and Progressing conditions, observedGeneration) from
+ * its ReplicaSets, which is what `kubectl rollout status`, `kubectl wait` and `helm --wait` read.
+ */
+import { deepCopy, type KubeObject } from '../objects.js';
+import { builtinType, type ControllerContext } from './context.js';
+import {
+  controllerReference,
+  isControlledBy,
+  stableHash,
+  withTransitionTimes,
+  writeStatus,
+  type Condition,
+} from './ownership.js';
+
+const REVISION = 'deployment.kubernetes.io/revision';
+const POD_TEMPLATE_HASH = 'pod-template-hash';
+
+interface DeploymentSpec {
+  replicas: number;
+  selector: { matchLabels?: Record<string, string> };
+  template: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> } };
+  paused?: boolean;
+}
+
+interface ReplicaSetStatus {
+  replicas?: number;
+  readyReplicas?: number;
+  availableReplicas?: number;
+}
+
+const revisionOf = (object: KubeObject): number => Number(object.metadata.annotations?.[REVISION] ?? 0);
+const replicasOf = (replicaSet: KubeObject): number => (replicaSet.spec as { replicas?: number }).replicas ?? 0;
+
+export function reconcileDeployments({ registry, operations }: ControllerContext): void {
+  const deployments = builtinType(registry, 'apps', 'v1', 'deployments');
+  const replicaSetType = builtinType(registry, 'apps', 'v1', 'replicasets');
+  for (const deployment of operations.list(deployments)) {
+    if (deployment.metadata.deletionTimestamp) continue;
+    const namespace = deployment.metadata.namespace!;
+    const spec = deployment.spec as DeploymentSpec;
+    const owned = operations.list(replicaSetType, namespace).filter((rs) => isControlledBy(rs, deployment));
+    const hash = stableHash(spec.template);
+    const name = `${deployment.metadata.name}-${hash}`;
+    let current = owned.find((rs) => rs.metadata.labels?.[POD_TEMPLATE_HASH] === hash);
+    const nextRevision = Math.max(0, ...owned.map(revisionOf)) + 1;
+
+    if (!current) {
+      const template = deepCopy(spec.template);
+      template.metadata = {
+        ...template.metadata,
+        labels: { ...template.metadata?.labels, [POD_TEMPLATE_HASH]: hash },
+      };
+      current = operations.create(replicaSetType, namespace, {
+        metadata: {
+          name,
+          labels: template.metadata.labels,
+          annotations: { [REVISION]: String(nextRevision) },
+          ownerReferences: [controllerReference(deployment)],
+        },
+        spec: {
+          replicas: spec.replicas,
+          selector: { ...spec.selector, matchLabels: { ...spec.selector.matchLabels, [POD_TEMPLATE_HASH]: hash } },
+          template,
+        },
+      });
+    } else if (revisionOf(current) < nextRevision - 1 || replicasOf(current) !== spec.replicas) {
+      // A rollback to an older template makes its ReplicaSet the newest revision again.
+      const revision = revisionOf(current) === nextRevision - 1 ? revisionOf(current) : nextRevision;
+      current = operations.update(replicaSetType, namespace, current.metadata.name!, {
+        ...current,
+        metadata: {
+          ...current.metadata,
+          annotations: { ...current.metadata.annotations, [REVISION]: String(revision) },
+        },
+        spec: { ...(current.spec as object), replicas: spec.replicas },
+      });
+    }
+    const old = owned.filter((rs) => rs.metadata.uid !== current.metadata.uid);
+    for (const replicaSet of old)
+      if (replicasOf(replicaSet) !== 0)
+        operations.update(replicaSetType, namespace, replicaSet.metadata.name!, {
+          ...replicaSet,
+          spec: { ...(replicaSet.spec as object), replicas: 0 },
+        });
+
+    if (deployment.metadata.annotations?.[REVISION] !== String(revisionOf(current))) {
+      operations.update(deployments, namespace, deployment.metadata.name!, {
+        ...deployment,
+        metadata: {
+          ...deployment.metadata,
+          annotations: { ...deployment.metadata.annotations, [REVISION]: current.metadata.annotations![REVISION]! },
+        },
+      });
+      continue;
+    }
+    writeStatus(operations, deployments, deployment, deploymentStatus(deployment, current, old));
+  }
+}
+
+function deploymentStatus(deployment: KubeObject, current: KubeObject, old: KubeObject[]): Record<string, unknown> {
+  const desired = (deployment.spec as DeploymentSpec).replicas;
+  const statusOf = (rs: KubeObject) => (rs.status ?? {}) as ReplicaSetStatus;
+  const all = [current, ...old];
+  const sum = (field: keyof ReplicaSetStatus) => all.reduce((total, rs) => total + (statusOf(rs)[field] ?? 0), 0);
+  const replicas = sum('replicas');
+  const available = sum('availableReplicas');
+  const updated = statusOf(current).replicas ?? 0;
+  const updatedAvailable = statusOf(current).availableReplicas ?? 0;
+  const complete = updated === desired && updatedAvailable === desired && replicas === desired;
+  const previous = deployment.status as { conditions?: unknown } | undefined;
+  const conditions: Condition[] = [
+    available >= desired
+      ? {
+          type: 'Available',
+          status: 'True',
+          reason: 'MinimumReplicasAvailable',
+          message: 'Deployment has minimum availability.',
+        }
+      : {
+          type: 'Available',
+          status: 'False',
+          reason: 'MinimumReplicasUnavailable',
+          message: 'Deployment does not have minimum availability.',
+        },
+    complete
+      ? {
+          type: 'Progressing',
+          status: 'True',
+          reason: 'NewReplicaSetAvailable',
+          message: `ReplicaSet "${current.metadata.name}" has successfully progressed.`,
+        }
+      : {
+          type: 'Progressing',
+          status: 'True',
+          reason: 'ReplicaSetUpdated',
+          message: `ReplicaSet "${current.metadata.name}" is progressing.`,
+        },
+  ];
+  return {
+    observedGeneration: deployment.metadata.generation,
+    replicas,
+    updatedReplicas: updated,
+    readyReplicas: sum('readyReplicas'),
+    availableReplicas: available,
+    ...(replicas - available > 0 ? { unavailableReplicas: replicas - available } : {}),
+    conditions: withTransitionTimes(previous?.conditions, conditions, true),
+  };
+}

@@ -1,0 +1,225 @@
+/**
+ * The controllers that own pods: ReplicaSets, StatefulSets, DaemonSets (one node: one pod each) and Jobs.
+ * Each keeps its pods at the desired count, creating them through admission as the real controllers do (so a
+ * webhook's injected sidecar shows up), and reports status from them.
+ */
+import { KubeApiError } from '../api-errors.js';
+import { deepCopy, kubeTimestamp, type KubeObject } from '../objects.js';
+import type { ResourceType } from '../registry.js';
+import { builtinType, type ControllerContext } from './context.js';
+import {
+  controllerReference,
+  isControlledBy,
+  isPodReady,
+  stableHash,
+  withTransitionTimes,
+  writeStatus,
+  type Condition,
+} from './ownership.js';
+
+interface PodTemplate {
+  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: Record<string, unknown>;
+}
+
+interface WorkloadSpec {
+  replicas?: number;
+  template: PodTemplate;
+  serviceName?: string;
+  completions?: number;
+  parallelism?: number;
+}
+
+const phaseOf = (pod: KubeObject): string | undefined => (pod.status as { phase?: string } | undefined)?.phase;
+const live = (pods: KubeObject[]): KubeObject[] => pods.filter((pod) => !pod.metadata.deletionTimestamp);
+
+/** A pod from an owner's template; a failed admission is reported to the owner rather than thrown. */
+async function createPod(
+  context: ControllerContext,
+  owner: KubeObject,
+  pod: { name?: string; generateName?: string; labels?: Record<string, string> },
+): Promise<string | undefined> {
+  const template = deepCopy((owner.spec as WorkloadSpec).template);
+  const podType = builtinType(context.registry, '', 'v1', 'pods');
+  try {
+    await context.createAdmitted(podType, owner.metadata.namespace, {
+      metadata: {
+        ...(pod.name ? { name: pod.name } : { generateName: pod.generateName }),
+        labels: { ...template.metadata?.labels, ...pod.labels },
+        ...(template.metadata?.annotations ? { annotations: template.metadata.annotations } : {}),
+        ownerReferences: [controllerReference(owner)],
+      },
+      spec: template.spec,
+    });
+    return undefined;
+  } catch (error) {
+    if (error instanceof KubeApiError) return error.message;
+    throw error;
+  }
+}
+
+function podsOf(context: ControllerContext, owner: KubeObject): KubeObject[] {
+  const podType = builtinType(context.registry, '', 'v1', 'pods');
+  return context.operations.list(podType, owner.metadata.namespace).filter((pod) => isControlledBy(pod, owner));
+}
+
+function deletePod(context: ControllerContext, pod: KubeObject): void {
+  const podType = builtinType(context.registry, '', 'v1', 'pods');
+  context.operations.delete(podType, pod.metadata.namespace, pod.metadata.name!);
+}
+
+const failureCondition = (message: string | undefined): Condition[] =>
+  message ? [{ type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message }] : [];
+
+function ownersOf(
+  context: ControllerContext,
+  group: string,
+  plural: string,
+): { type: ResourceType; owners: KubeObject[] } {
+  const type = builtinType(context.registry, group, 'v1', plural);
+  return { type, owners: context.operations.list(type).filter((owner) => !owner.metadata.deletionTimestamp) };
+}
+
+export async function reconcileReplicaSets(context: ControllerContext): Promise<void> {
+  const { type, owners } = ownersOf(context, 'apps', 'replicasets');
+  for (const replicaSet of owners) {
+    const desired = (replicaSet.spec as WorkloadSpec).replicas ?? 1;
+    const pods = live(podsOf(context, replicaSet));
+    let failure: string | undefined;
+    for (let missing = desired - pods.length; missing > 0 && !failure; missing--)
+      failure = await createPod(context, replicaSet, { generateName: `${replicaSet.metadata.name}-` });
+    for (const extra of pods.slice(desired)) deletePod(context, extra);
+
+    const current = context.operations.find(type, replicaSet.metadata.namespace, replicaSet.metadata.name!);
+    if (!current) continue;
+    const now = live(podsOf(context, current));
+    const ready = now.filter(isPodReady).length;
+    writeStatus(context.operations, type, current, {
+      replicas: now.length,
+      fullyLabeledReplicas: now.length,
+      readyReplicas: ready,
+      availableReplicas: ready,
+      observedGeneration: current.metadata.generation,
+      ...(failure
+        ? {
+            conditions: withTransitionTimes(
+              (current.status as { conditions?: unknown })?.conditions,
+              failureCondition(failure),
+            ),
+          }
+        : {}),
+    });
+  }
+}
+
+export async function reconcileStatefulSets(context: ControllerContext): Promise<void> {
+  const { type, owners } = ownersOf(context, 'apps', 'statefulsets');
+  for (const statefulSet of owners) {
+    const desired = (statefulSet.spec as WorkloadSpec).replicas ?? 1;
+    const revision = `${statefulSet.metadata.name}-${stableHash((statefulSet.spec as WorkloadSpec).template)}`;
+    const pods = live(podsOf(context, statefulSet));
+    // Ordered: pod i is created once pods 0…i-1 exist; a pod of an older revision is replaced.
+    for (const pod of pods) if (pod.metadata.labels?.['controller-revision-hash'] !== revision) deletePod(context, pod);
+    for (let ordinal = 0; ordinal < desired; ordinal++) {
+      const name = `${statefulSet.metadata.name}-${ordinal}`;
+      if (pods.some((pod) => pod.metadata.name === name)) continue;
+      await createPod(context, statefulSet, {
+        name,
+        labels: { 'controller-revision-hash': revision, 'statefulset.kubernetes.io/pod-name': name },
+      });
+      break;
+    }
+    for (const extra of pods)
+      if (Number(extra.metadata.name!.slice(statefulSet.metadata.name!.length + 1)) >= desired)
+        deletePod(context, extra);
+
+    const now = live(podsOf(context, statefulSet));
+    const ready = now.filter(isPodReady).length;
+    writeStatus(context.operations, type, statefulSet, {
+      observedGeneration: statefulSet.metadata.generation,
+      replicas: now.length,
+      readyReplicas: ready,
+      currentReplicas: now.length,
+      updatedReplicas: now.length,
+      availableReplicas: ready,
+      currentRevision: revision,
+      updateRevision: revision,
+      collisionCount: 0,
+    });
+  }
+}
+
+export async function reconcileDaemonSets(context: ControllerContext): Promise<void> {
+  const { type, owners } = ownersOf(context, 'apps', 'daemonsets');
+  for (const daemonSet of owners) {
+    const revision = stableHash((daemonSet.spec as WorkloadSpec).template);
+    const pods = live(podsOf(context, daemonSet));
+    for (const pod of pods) if (pod.metadata.labels?.['controller-revision-hash'] !== revision) deletePod(context, pod);
+    if (!pods.some((pod) => pod.metadata.labels?.['controller-revision-hash'] === revision))
+      await createPod(context, daemonSet, {
+        generateName: `${daemonSet.metadata.name}-`,
+        labels: { 'controller-revision-hash': revision },
+      });
+
+    const now = live(podsOf(context, daemonSet));
+    const ready = now.filter(isPodReady).length;
+    writeStatus(context.operations, type, daemonSet, {
+      observedGeneration: daemonSet.metadata.generation,
+      desiredNumberScheduled: 1,
+      currentNumberScheduled: now.length,
+      updatedNumberScheduled: now.length,
+      numberReady: ready,
+      numberAvailable: ready,
+      numberMisscheduled: 0,
+    });
+  }
+}
+
+export async function reconcileJobs(context: ControllerContext): Promise<void> {
+  const { type, owners } = ownersOf(context, 'batch', 'jobs');
+  for (const job of owners) {
+    const spec = job.spec as WorkloadSpec;
+    const completions = spec.completions ?? 1;
+    const counts = () => {
+      const pods = podsOf(context, job);
+      const succeeded = pods.filter((pod) => phaseOf(pod) === 'Succeeded').length;
+      const running = live(pods).filter((pod) => phaseOf(pod) !== 'Succeeded' && phaseOf(pod) !== 'Failed');
+      return { succeeded, active: running.length };
+    };
+    const before = counts();
+    if (
+      before.succeeded < completions &&
+      before.active < Math.min(spec.parallelism ?? 1, completions - before.succeeded)
+    )
+      await createPod(context, job, { generateName: `${job.metadata.name}-` });
+    const { succeeded, active } = counts();
+    const complete = succeeded >= completions;
+    const previous = (job.status ?? {}) as { startTime?: string; completionTime?: string; conditions?: unknown };
+    const now = kubeTimestamp();
+    writeStatus(context.operations, type, job, {
+      startTime: previous.startTime ?? now,
+      active,
+      succeeded,
+      ready: 0,
+      ...(complete
+        ? {
+            completionTime: previous.completionTime ?? now,
+            conditions: withTransitionTimes(previous.conditions, [
+              {
+                type: 'SuccessCriteriaMet',
+                status: 'True',
+                reason: 'CompletionsReached',
+                message: 'Reached expected number of succeeded pods',
+              },
+              {
+                type: 'Complete',
+                status: 'True',
+                reason: 'CompletionsReached',
+                message: 'Reached expected number of succeeded pods',
+              },
+            ]),
+          }
+        : {}),
+    });
+  }
+}
