@@ -1,8 +1,8 @@
 /**
  * A Kubernetes sandbox with an OSM control plane's footprint, as the Arc extension leaves it: the CRDs from
  * test/fixtures, the release namespace arc-osm-system with an osm-controller Deployment labelled with its mesh
- * name, and the seed's MeshConfig. No pods run (the sandbox has no workload controller yet), so tests create
- * the pods they need themselves.
+ * name, and the seed's MeshConfig. The sandbox's workload controllers run the Deployments' pods; there is no
+ * injector yet, so a pod "with the sidecar" is one whose template already lists the envoy container.
  */
 import { fileURLToPath } from 'node:url';
 import { runCli, type CliResult } from './cli.js';
@@ -28,8 +28,9 @@ spec:
 `;
 }
 
-/** A Deployment of one app container, and (optionally) a pod of it, with or without the envoy sidecar. */
-export function appDeployment(namespace: string, name: string): string {
+/** A Deployment of one app container; `withSidecar` puts envoy in its template as the injector would. */
+export function appDeployment(namespace: string, name: string, withSidecar = false): string {
+  const envoy = withSidecar ? `, { name: envoy, image: mcr.microsoft.com/oss/envoyproxy/envoy:v1.18.3 }` : '';
   return `apiVersion: apps/v1
 kind: Deployment
 metadata: { name: ${name}, namespace: ${namespace} }
@@ -40,10 +41,11 @@ spec:
     metadata: { labels: { app: ${name}, version: v1 } }
     spec:
       serviceAccountName: ${name}
-      containers: [{ name: ${name}, image: openservicemesh/${name}:v0.8.0 }]
+      containers: [{ name: ${name}, image: openservicemesh/${name}:v0.8.0 }${envoy}]
 `;
 }
 
+/** A bare pod (no owner), labelled `osm-proxy-uuid` as the injector labels meshed pods when it has the sidecar. */
 export function appPod(namespace: string, app: string, podName: string, withSidecar: boolean): string {
   const envoy = withSidecar ? `, { name: envoy, image: mcr.microsoft.com/oss/envoyproxy/envoy:v1.18.3 }` : '';
   const meshed = withSidecar ? `, osm-proxy-uuid: ${podName}-uuid` : '';

@@ -12,7 +12,6 @@ import { loadOrCreatePki } from '../../src/sandbox/pki.js';
 import { OSM_CRDS } from '../../src/lib/check/checks.js';
 import {
   appDeployment,
-  appPod,
   controllerDeployment,
   FIXTURES,
   OSM_NAMESPACE,
@@ -98,19 +97,8 @@ metadata: { name: ${name}, namespace: ${OSM_NAMESPACE} }
 spec: { selector: { app: ${name} }, ports: [{ port: 443, targetPort: 9090 }] }
 `;
 
-async function markReady(name: string) {
-  await cluster.kubectlOk([
-    'patch',
-    'deployment',
-    name,
-    '-n',
-    OSM_NAMESPACE,
-    '--subresource=status',
-    '--type=merge',
-    '-p',
-    '{"status":{"replicas":1,"readyReplicas":1,"availableReplicas":1}}',
-  ]);
-}
+const rolledOut = (name: string) =>
+  cluster.kubectlOk(['rollout', 'status', `deployment/${name}`, '-n', OSM_NAMESPACE, '--timeout=60s']);
 
 describe('check (post-install)', () => {
   it('fails a half-installed control plane, with a hint for each failure, and exits 1', async () => {
@@ -124,11 +112,10 @@ describe('check (post-install)', () => {
     expect(byName(results, 'ingressbackends.policy.openservicemesh.io is installed')).toMatchObject({
       status: 'failed',
     });
-    expect(byName(results, 'osm-controller is ready (0/1)')).toMatchObject({
+    expect(byName(results, 'osm-injector is deployed')).toMatchObject({
       status: 'failed',
-      hint: expect.stringContaining('kubectl get pods'),
+      hint: expect.stringContaining('Reinstall'),
     });
-    expect(byName(results, 'osm-injector is deployed')?.status).toBe('failed');
     expect(byName(results, 'mutating webhook configuration for the control plane exists')?.status).toBe('failed');
     expect(byName(results, 'is valid against the CRD schema')?.status).toBe('ok');
     for (const result of results.filter((r) => r.status !== 'ok')) expect(result.hint).toBeTruthy();
@@ -146,8 +133,8 @@ describe('check (post-install)', () => {
     await cluster.kubectlOk(['apply', '-f', '-'], missing.map(openCrd).join('---\n'));
     await cluster.kubectlOk(['wait', '--for=condition=Established', 'crd', '--all', '--timeout=20s']);
     await cluster.kubectlOk(['apply', '-f', '-'], controllerDeployment(OSM_NAMESPACE, 'osm', 'osm-injector'));
-    await markReady('osm-controller');
-    await markReady('osm-injector');
+    await rolledOut('osm-controller');
+    await rolledOut('osm-injector');
     await cluster.kubectlOk(
       ['apply', '-f', '-'],
       [service('osm-injector'), service('osm-validator'), webhookConfigs(caBundle)].join('---\n'),
@@ -172,7 +159,7 @@ describe('check (post-install)', () => {
     await cluster.kubectlOk(['create', 'namespace', 'bookbuyer']);
     await cluster.kubectlOk(['create', 'namespace', 'bookstore']);
     await cluster.kubectlOk(['apply', '-f', '-'], appDeployment('bookbuyer', 'bookbuyer'));
-    await cluster.kubectlOk(['apply', '-f', '-'], appPod('bookbuyer', 'bookbuyer', 'bookbuyer-1', false));
+    await cluster.kubectlOk(['rollout', 'status', 'deployment/bookbuyer', '-n', 'bookbuyer', '--timeout=60s']);
     expect((await cluster.arcmesh(['namespace', 'add', 'bookbuyer', 'bookstore'])).code).toBe(0);
     expect((await cluster.arcmesh(['meshconfig', 'set', 'traffic.enablePermissiveTrafficPolicyMode=false'])).code).toBe(
       0,
@@ -202,6 +189,7 @@ describe('check (post-install)', () => {
       `[{"op":"replace","path":"/webhooks/0/clientConfig/caBundle","value":"${Buffer.from('not a cert').toString('base64')}"}]`,
     ]);
     await cluster.kubectlOk(['delete', 'service', 'osm-validator', '-n', OSM_NAMESPACE]);
+    await cluster.kubectlOk(['scale', 'deployment', 'osm-injector', '-n', OSM_NAMESPACE, '--replicas=0']);
     const { code, results } = await check();
     expect(code).toBe(1);
     expect(byName(results, 'mutating webhook arc-osm-webhook-osm has a valid CA bundle')).toMatchObject({
@@ -209,6 +197,10 @@ describe('check (post-install)', () => {
       hint: expect.stringContaining('caBundle is not a certificate'),
     });
     expect(byName(results, 'osm-validator, which exists')?.status).toBe('failed');
+    expect(byName(results, 'osm-injector is ready (0/0)')).toMatchObject({
+      status: 'failed',
+      hint: expect.stringContaining('kubectl get pods -n arc-osm-system -l app=osm-injector'),
+    });
   });
 });
 

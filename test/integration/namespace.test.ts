@@ -22,8 +22,8 @@ beforeAll(async () => {
   await cluster.kubectlOk(['label', 'namespace', 'kube-managed', 'openservicemesh.io/ignore=true']);
   await cluster.kubectlOk(['create', 'serviceaccount', 'bookbuyer', '-n', 'bookbuyer']);
   await cluster.kubectlOk(['apply', '-f', '-'], appDeployment('bookbuyer', 'bookbuyer'));
-  // The sandbox runs no workload controller: the deployment's pod from before onboarding is created by hand.
-  await cluster.kubectlOk(['apply', '-f', '-'], appPod('bookbuyer', 'bookbuyer', 'bookbuyer-78666dcff8-wh6wl', false));
+  // Its pod starts before onboarding, so without the sidecar (seed 000: READY 1/1).
+  await cluster.kubectlOk(['rollout', 'status', 'deployment/bookbuyer', '-n', 'bookbuyer', '--timeout=60s']);
 });
 afterAll(async () => {
   await cluster?.close();
@@ -94,12 +94,16 @@ describe('namespace add', () => {
     const describe = await cluster.kubectlOk(['describe', 'deployment', 'bookbuyer', '-n', 'bookbuyer']);
     expect(describe).toContain(`kubectl.kubernetes.io/restartedAt: ${restartedAt}`);
     expect(describe).toContain('Service Account:  bookbuyer');
+    // The restart rolls out a new ReplicaSet, as `kubectl rollout restart deployment bookbuyer` does.
+    await cluster.kubectlOk(['rollout', 'status', 'deployment/bookbuyer', '-n', 'bookbuyer', '--timeout=60s']);
+    const replicaSets = await cluster.kubectlOk(['get', 'replicasets', '-n', 'bookbuyer', '-o', 'name']);
+    expect(replicaSets.trim().split('\n')).toHaveLength(2);
   });
 
   it('leaves a pod with the sidecar alone', async () => {
     await cluster.kubectlOk(['create', 'namespace', 'meshed']);
-    await cluster.kubectlOk(['apply', '-f', '-'], appDeployment('meshed', 'bookstore'));
-    await cluster.kubectlOk(['apply', '-f', '-'], appPod('meshed', 'bookstore', 'bookstore-1', true));
+    await cluster.kubectlOk(['apply', '-f', '-'], appDeployment('meshed', 'bookstore', true));
+    await cluster.kubectlOk(['rollout', 'status', 'deployment/bookstore', '-n', 'meshed', '--timeout=60s']);
     const result = await cluster.arcmesh(['namespace', 'add', 'meshed']);
     expect(result.stderr).not.toContain('WARNING');
     expect(result.json<{ deploymentsWithoutSidecar: string[] }[]>()[0]!.deploymentsWithoutSidecar).toEqual([]);

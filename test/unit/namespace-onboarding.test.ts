@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkMetricsNamespaces, namespaceMetricsPatch, podScrapePatch } from '../../src/lib/metrics/metrics.js';
 import {
+  type Workload,
   deploymentsLackingSidecar,
   injectionEnabled,
   meshNamespaceRows,
@@ -90,7 +91,7 @@ describe('namespace list rows', () => {
 
 describe('sidecars and restarts', () => {
   it('finds deployments with a pod lacking envoy, matching pods by the selector', () => {
-    const deployments = [
+    const deployments: Workload[] = [
       { name: 'bookbuyer', matchLabels: { app: 'bookbuyer' } },
       { name: 'bookstore', matchLabels: { app: 'bookstore' } },
       { name: 'idle', matchLabels: { app: 'idle' } },
