@@ -260,7 +260,7 @@ export const webhooksHealthy: Check = (s) =>
             : failed(
                 WH,
                 `${where} has a valid CA bundle`,
-                `${ca.why}. The control plane writes it at start-up: restart osm-controller / osm-injector.`,
+                `${ca.why.charAt(0).toUpperCase()}${ca.why.slice(1)}. The control plane writes it at start-up: restart osm-controller / osm-injector.`,
               ),
         );
         if (client.service) {
@@ -393,8 +393,8 @@ export const PRE_INSTALL_CHECKS: Check[] = [apiReachable, kubernetesVersion, ins
 export const POST_INSTALL_CHECKS: Check[] = [
   apiReachable,
   kubernetesVersion,
-  controlPlaneFound,
   crdsEstablished,
+  controlPlaneFound,
   deploymentsReady,
   webhooksHealthy,
   meshConfigValid,
