@@ -71,7 +71,7 @@ describe('meshconfig', () => {
       '--patch',
       '{"spec":{"traffic":{"enableEgress":"no"}}}',
     ]);
-    expect(refused.code).toBe(2);
+    expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(`ERROR: ${REFUSED_EGRESS}`);
     expect(refused.stderr).toContain('arcmesh meshconfig set KEY=VALUE');
     expect(await generation()).toBe(before);

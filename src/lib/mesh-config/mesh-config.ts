@@ -53,7 +53,8 @@ function kubeFailure(error: unknown, doing: string, mesh: InstalledMesh): Arcmes
   }
   const status = (failure.details as { status?: number } | undefined)?.status;
   if (status === 422 || status === 400) {
-    return new ArcmeshError('usage', failure.message, REFUSED_HINT, { cause: error, details: failure.details });
+    // Exit 1, not 2: exit 2 is for what arcmesh refuses before any call; this is the API saying no.
+    return new ArcmeshError('failed', failure.message, REFUSED_HINT, { cause: error, details: failure.details });
   }
   return failure;
 }
