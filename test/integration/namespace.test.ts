@@ -6,7 +6,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   appDeployment,
-  appPod,
   FIXTURES,
   OSM_NAMESPACE,
   startMeshCluster,
