@@ -7,6 +7,7 @@ import AddonDisable from './addon/disable.js';
 import AddonEnable from './addon/enable.js';
 import AddonShow from './addon/show.js';
 import Check from './check.js';
+import Demo from './demo.js';
 import FeatureList from './feature/list.js';
 import FeatureRegister from './feature/register.js';
 import FeatureShow from './feature/show.js';
@@ -33,6 +34,7 @@ export const COMMANDS: Record<string, typeof Command> = {
   'addon:enable': AddonEnable,
   'addon:show': AddonShow,
   check: Check,
+  demo: Demo,
   'feature:list': FeatureList,
   'feature:register': FeatureRegister,
   'feature:show': FeatureShow,
