@@ -71,3 +71,22 @@ describe('cluster commands with --sandbox and --kube-context', () => {
     expect(noContext.stderr).toContain('The kubeconfig has no context "nowhere"');
   });
 });
+
+describe('the cluster plane as a library', () => {
+  it('finds the mesh and lists its namespaces through the public API', async () => {
+    const arcmesh = await import('arcmesh');
+    const target = await arcmesh.resolveKubeTarget({
+      sandbox: true,
+      sandboxStateDir: fixture.stateDir,
+      context: 'aks-cluster',
+    });
+    const clients = await arcmesh.kubeClients(target.config);
+    const mesh = await arcmesh.findInstalledMesh(clients, {});
+    expect(mesh).toMatchObject({ namespace: 'kube-system', meshName: 'osm', settings: 'meshconfig' });
+    expect(await arcmesh.listMeshNamespaces(clients)).toEqual([
+      { namespace: 'bookstore', mesh: 'osm', sidecarInjection: 'enabled' },
+    ]);
+    const checks = arcmesh.runChecks(await arcmesh.gatherSnapshot(clients, { pre: false }));
+    expect(checks.find((c) => c.name.startsWith('control plane namespace kube-system'))?.status).toBe('ok');
+  });
+});
