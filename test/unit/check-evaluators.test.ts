@@ -103,7 +103,12 @@ describe('pre-install', () => {
 
   it('fails when another mesh or OSM itself is already there', () => {
     const results = noOtherMesh(
-      base({ crdNames: { ok: true, value: ['virtualservices.networking.istio.io', 'widgets.example.com'] } }),
+      base({
+        crdNames: { ok: true, value: ['virtualservices.networking.istio.io', 'widgets.example.com'] },
+        // Two meshes: no single one can be chosen, but both count as installed.
+        mesh: { ok: false, error: 'More than one Open Service Mesh' },
+        osmNamespaces: { ok: true, value: ['arc-osm-system', 'kube-system'] },
+      }),
     );
     expect(statuses(results)).toEqual([
       'failed no Istio installed',
@@ -112,7 +117,14 @@ describe('pre-install', () => {
       'ok no Kuma installed',
       'failed no Open Service Mesh installed',
     ]);
-    const empty = noOtherMesh(base({ crdNames: { ok: true, value: [] }, mesh: { ok: false, error: 'none' } }));
+    expect(results.at(-1)!.hint).toContain('installed in namespace arc-osm-system, kube-system');
+    const empty = noOtherMesh(
+      base({
+        crdNames: { ok: true, value: [] },
+        mesh: { ok: false, error: 'none' },
+        osmNamespaces: { ok: true, value: [] },
+      }),
+    );
     expect(empty.every((r) => r.status === 'ok')).toBe(true);
   });
 });

@@ -155,14 +155,23 @@ export const noOtherMesh: Check = (s) => {
   } else if (s.crdNames) {
     results.push(failed('pre-install', 'no other service mesh installed', `Could not list CRDs: ${s.crdNames.error}`));
   }
-  const osm = s.mesh.ok
-    ? failed(
-        'pre-install',
-        'no Open Service Mesh installed',
-        `OSM is already installed in namespace ${s.mesh.value.namespace} (mesh [${s.mesh.value.meshName}]); only one per cluster is supported. Run \`arcmesh check\` for its health.`,
-      )
-    : ok('pre-install', 'no Open Service Mesh installed');
-  return [...results, osm];
+  // Every OSM footprint counts here, also when several meshes make the choice of one ambiguous.
+  const footprint = s.osmNamespaces;
+  const osm =
+    footprint === undefined
+      ? []
+      : !footprint.ok
+        ? [failed('pre-install', 'no Open Service Mesh installed', `Could not look for one: ${footprint.error}`)]
+        : footprint.value.length
+          ? [
+              failed(
+                'pre-install',
+                'no Open Service Mesh installed',
+                `OSM is already installed in namespace ${footprint.value.join(', ')}; only one per cluster is supported. Run \`arcmesh check\` for its health.`,
+              ),
+            ]
+          : [ok('pre-install', 'no Open Service Mesh installed')];
+  return [...results, ...osm];
 };
 
 const CP = 'osm-control-plane';

@@ -148,6 +148,18 @@ export async function gatherSnapshot(
     : candidates;
 
   if (options.pre) {
+    snapshot.osmNamespaces = candidates.ok
+      ? {
+          ok: true,
+          value: [
+            ...new Set([
+              ...candidates.value.controllers.map((c) => c.namespace),
+              ...candidates.value.meshConfigNamespaces,
+              ...candidates.value.legacyConfigNamespaces,
+            ]),
+          ].sort(),
+        }
+      : candidates;
     const namespace = options.osmNamespace ?? DEFAULT_RELEASE_NAMESPACE;
     snapshot.access = await read('checking RBAC', async () => {
       try {

@@ -60,6 +60,8 @@ export interface ClusterSnapshot {
   /** CRD names on the cluster, to spot other meshes. */
   crdNames?: Readable<string[]>;
   mesh: Readable<InstalledMesh>;
+  /** Namespaces holding any OSM (controller, MeshConfig or v0.8 ConfigMap), for the pre-install check. */
+  osmNamespaces?: Readable<string[]>;
   crds?: Readable<CrdState[]>;
   deployments?: Readable<DeploymentState[]>;
   webhooks?: Readable<WebhookState[]>;
