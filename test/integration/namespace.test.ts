@@ -4,13 +4,7 @@
  * with kubectl), and bad input refused before any namespace changes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  appDeployment,
-  FIXTURES,
-  OSM_NAMESPACE,
-  startMeshCluster,
-  type MeshCluster,
-} from '../helpers/mesh-cluster.js';
+import { appDeployment, FIXTURES, OSM_NAMESPACE, startMeshCluster, type MeshCluster } from '../helpers/mesh-cluster.js';
 
 let cluster: MeshCluster;
 beforeAll(async () => {
@@ -199,5 +193,33 @@ describe('namespace list and remove', () => {
     expect(missing.stderr).toContain('Could not get namespace [nope]: namespaces "nope" not found');
     const filtered = await cluster.arcmesh(['namespace', 'list', '--mesh-name', 'other']);
     expect(filtered.json()).toEqual([]);
+  });
+});
+
+describe('namespace add with permissive mode off (seed 000, second path)', () => {
+  it('warns about namespaces no TrafficTarget lets traffic into and deployments on the default service account', async () => {
+    expect((await cluster.arcmesh(['meshconfig', 'set', 'traffic.enablePermissiveTrafficPolicyMode=false'])).code).toBe(
+      0,
+    );
+    await cluster.kubectlOk(['create', 'namespace', 'vote']);
+    await cluster.kubectlOk([
+      'create',
+      'deployment',
+      'azure-vote-front',
+      '--image=mcr.microsoft.com/azuredocs/azure-vote-front:v1',
+      '-n',
+      'vote',
+    ]);
+    const result = await cluster.arcmesh(['namespace', 'add', 'vote']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(
+      'WARNING: Permissive traffic policy mode is off and no TrafficTarget lets traffic into namespace [vote]',
+    );
+    expect(result.stderr).toContain(
+      'WARNING: Deployments azure-vote-front in namespace [vote] run as the default service account',
+    );
+    // bookstore has seed 000's TrafficTarget and no deployment: nothing to say.
+    const bookstore = await cluster.arcmesh(['namespace', 'add', 'bookstore']);
+    expect(bookstore.stderr).toBe('Namespace [bookstore] has already been added to mesh [osm]\n');
   });
 });

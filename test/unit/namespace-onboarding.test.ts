@@ -3,6 +3,8 @@ import { checkMetricsNamespaces, namespaceMetricsPatch, podScrapePatch } from '.
 import {
   type Workload,
   deploymentsLackingSidecar,
+  deploymentsOnDefaultServiceAccount,
+  policyGapWarnings,
   injectionEnabled,
   meshNamespaceRows,
   meshNamespaceTable,
@@ -148,5 +150,24 @@ describe('metrics', () => {
       },
     });
     expect(Object.values(podScrapePatch(false).metadata.annotations)).toEqual([null, null, null]);
+  });
+});
+
+describe('permissive mode off', () => {
+  it('finds deployments on the default service account and words the warnings', () => {
+    expect(
+      deploymentsOnDefaultServiceAccount([
+        { name: 'b', serviceAccountName: undefined },
+        { name: 'a', serviceAccountName: 'default' },
+        { name: 'own', serviceAccountName: 'bookbuyer' },
+      ]),
+    ).toEqual(['a', 'b']);
+    const warnings = policyGapWarnings([
+      { namespace: 'vote', hasTrafficTarget: false, onDefaultServiceAccount: ['front'] },
+      { namespace: 'bookstore', hasTrafficTarget: true, onDefaultServiceAccount: [] },
+    ]);
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toContain('no TrafficTarget lets traffic into namespace [vote]');
+    expect(warnings[1]).toContain('Deployments front in namespace [vote] run as the default service account');
   });
 });

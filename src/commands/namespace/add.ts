@@ -1,7 +1,13 @@
 import { Args, Flags } from '@oclif/core';
 import { kubeClients } from '../../kube/clients.js';
 import { findInstalledMesh } from '../../lib/mesh/installed-mesh.js';
-import { addNamespaces, findUnmeshedDeployments, restartDeployments } from '../../lib/namespace/namespaces.js';
+import {
+  addNamespaces,
+  findPolicyGaps,
+  findUnmeshedDeployments,
+  restartDeployments,
+} from '../../lib/namespace/namespaces.js';
+import { policyGapWarnings } from '../../lib/namespace/onboarding.js';
 import { ArcmeshCommand } from '../_shared/base-command.js';
 import { kubeFlags } from '../_shared/kube-flags.js';
 import { meshNameFlag } from '../_shared/mesh-flags.js';
@@ -53,6 +59,7 @@ export default class NamespaceAdd extends ArcmeshCommand<typeof NamespaceAdd> {
         );
       }
     }
+    for (const warning of policyGapWarnings(await findPolicyGaps(clients, mesh, meshed))) this.reporter.warn(warning);
     this.print(
       steps.map((step) => ({
         namespace: step.namespace,

@@ -3,7 +3,7 @@ import type { V1MutatingWebhookConfiguration, V1ValidatingWebhookConfiguration }
 import type { KubeClients } from '../../kube/clients.js';
 import { apiStatus, readOptional } from '../../kube/clients.js';
 import { toKubeError } from '../../kube/errors.js';
-import { chooseMesh, gatherMeshCandidates, preferredVersion, type InstalledMesh } from '../mesh/installed-mesh.js';
+import { chooseMesh, gatherMeshCandidates, type InstalledMesh } from '../mesh/installed-mesh.js';
 import {
   LEGACY_CONFIGMAP_NAME,
   MESH_CONFIG_GROUP,
@@ -13,7 +13,7 @@ import {
   MONITORED_BY_LABEL,
 } from '../mesh/osm-constants.js';
 import { meshConfigSpecSchema } from '../mesh-config/mesh-config.js';
-import { findUnmeshedDeployments } from '../namespace/namespaces.js';
+import { findUnmeshedDeployments, trafficTargetsByDestination } from '../namespace/namespaces.js';
 import { injectionEnabled } from '../namespace/onboarding.js';
 import { INSTALL_ACCESS } from './checks.js';
 import type { ClusterSnapshot, Readable, WebhookState } from './snapshot.js';
@@ -99,27 +99,13 @@ async function meshConfigState(clients: KubeClients, mesh: InstalledMesh) {
 async function meshNamespaceStates(clients: KubeClients, mesh: InstalledMesh) {
   const namespaces = await clients.core.listNamespace({ labelSelector: `${MONITORED_BY_LABEL}=${mesh.meshName}` });
   const names = namespaces.items.map((ns) => ns.metadata!.name!).sort();
-  const crd = await readOptional(() =>
-    clients.crds.readCustomResourceDefinition({ name: 'traffictargets.access.smi-spec.io' }),
-  );
-  const version = crd ? preferredVersion(crd.spec.versions) : undefined;
-  const targets = version
-    ? (
-        (await clients.custom.listClusterCustomObject({
-          group: 'access.smi-spec.io',
-          version,
-          plural: 'traffictargets',
-        })) as {
-          items: { metadata: { namespace: string }; spec?: { destination?: { namespace?: string } } }[];
-        }
-      ).items
-    : [];
+  const targets = await trafficTargetsByDestination(clients);
   const unmeshed = await findUnmeshedDeployments(clients, names);
   return names.map((name) => ({
     name,
     injection: injectionEnabled(namespaces.items.find((ns) => ns.metadata!.name === name)!.metadata?.annotations),
     deploymentsWithoutSidecar: unmeshed.find((u) => u.namespace === name)?.deployments ?? [],
-    trafficTargets: targets.filter((t) => (t.spec?.destination?.namespace ?? t.metadata.namespace) === name).length,
+    trafficTargets: targets.get(name) ?? 0,
   }));
 }
 

@@ -3,8 +3,11 @@ import type { KubeClients } from '../../kube/clients.js';
 import { readOptional } from '../../kube/clients.js';
 import { toKubeError } from '../../kube/errors.js';
 import { ArcmeshError } from '../errors.js';
+import { preferredVersion, type InstalledMesh } from '../mesh/installed-mesh.js';
 import { CONTROLLER_NAME } from '../mesh/osm-constants.js';
+import { showMeshSettings } from '../mesh-config/mesh-config.js';
 import {
+  deploymentsOnDefaultServiceAccount,
   deploymentsLackingSidecar,
   injectionEnabled,
   meshNamespaceRows,
@@ -15,6 +18,7 @@ import {
   type NamespaceAddStep,
   type NamespaceRemoveStep,
   type NamespaceState,
+  type PolicyGap,
 } from './onboarding.js';
 
 async function kube<T>(doing: string, call: () => Promise<T>): Promise<T> {
@@ -139,4 +143,67 @@ export async function listMeshNamespaces(clients: KubeClients, meshName?: string
     })),
     meshName,
   );
+}
+
+/** How many SMI TrafficTargets let traffic into each namespace (their destination's, else their own). */
+export async function trafficTargetsByDestination(clients: KubeClients): Promise<Map<string, number>> {
+  const crd = await readOptional(() =>
+    clients.crds.readCustomResourceDefinition({ name: 'traffictargets.access.smi-spec.io' }),
+  );
+  const version = crd ? preferredVersion(crd.spec.versions) : undefined;
+  const counts = new Map<string, number>();
+  if (!version) return counts;
+  const list = (await clients.custom.listClusterCustomObject({
+    group: 'access.smi-spec.io',
+    version,
+    plural: 'traffictargets',
+  })) as { items: { metadata: { namespace: string }; spec?: { destination?: { namespace?: string } } }[] };
+  for (const target of list.items) {
+    const namespace = target.spec?.destination?.namespace ?? target.metadata.namespace;
+    counts.set(namespace, (counts.get(namespace) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** Whether the mesh enforces SMI policies (permissive mode off), from its MeshConfig or v0.8 ConfigMap. */
+async function permissiveModeOff(clients: KubeClients, mesh: InstalledMesh): Promise<boolean> {
+  const settings = await showMeshSettings(clients, mesh).catch(() => undefined);
+  if (!settings) return false;
+  if (mesh.settings === 'configmap') {
+    return (settings as { data?: Record<string, string> }).data?.permissive_traffic_policy_mode === 'false';
+  }
+  const spec = settings.spec as { traffic?: { enablePermissiveTrafficPolicyMode?: boolean } } | undefined;
+  return spec?.traffic?.enablePermissiveTrafficPolicyMode === false;
+}
+
+/**
+ * With permissive mode off (seed 000's second path), what onboarded namespaces still need before their services
+ * can talk: a TrafficTarget into them, and a service account of their own per deployment. Empty when permissive
+ * mode is on.
+ */
+export async function findPolicyGaps(
+  clients: KubeClients,
+  mesh: InstalledMesh,
+  namespaces: string[],
+): Promise<PolicyGap[]> {
+  if (namespaces.length === 0 || !(await permissiveModeOff(clients, mesh))) return [];
+  return kube('looking for TrafficTargets and service accounts', async () => {
+    const targets = await trafficTargetsByDestination(clients);
+    const gaps = await Promise.all(
+      namespaces.map(async (namespace) => {
+        const deployments = await clients.apps.listNamespacedDeployment({ namespace });
+        return {
+          namespace,
+          hasTrafficTarget: (targets.get(namespace) ?? 0) > 0,
+          onDefaultServiceAccount: deploymentsOnDefaultServiceAccount(
+            deployments.items.map((d) => ({
+              name: d.metadata!.name!,
+              serviceAccountName: d.spec?.template.spec?.serviceAccountName,
+            })),
+          ),
+        };
+      }),
+    );
+    return gaps.filter((gap) => !gap.hasTrafficTarget || gap.onDefaultServiceAccount.length > 0);
+  });
 }

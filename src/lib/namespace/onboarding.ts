@@ -213,3 +213,36 @@ export function restartPatch(now: Date): unknown {
 export function injectionEnabled(annotations: Record<string, string> | undefined): boolean {
   return ['enabled', 'yes', 'true'].includes(annotations?.[SIDECAR_INJECTION_ANNOTATION] ?? '');
 }
+
+export interface PolicyGap {
+  namespace: string;
+  hasTrafficTarget: boolean;
+  /** Deployments whose pods run as the namespace's `default` service account. */
+  onDefaultServiceAccount: string[];
+}
+
+/** OSM authorizes traffic by service account, so deployments sharing `default` cannot be told apart. */
+export function deploymentsOnDefaultServiceAccount(
+  deployments: { name: string; serviceAccountName: string | undefined }[],
+): string[] {
+  return deployments
+    .filter((d) => !d.serviceAccountName || d.serviceAccountName === 'default')
+    .map((d) => d.name)
+    .sort();
+}
+
+/** The warnings `namespace add` prints for namespaces that permissive-off mode will cut off. */
+export function policyGapWarnings(gaps: PolicyGap[]): string[] {
+  return gaps.flatMap((gap) => [
+    ...(gap.hasTrafficTarget
+      ? []
+      : [
+          `Permissive traffic policy mode is off and no TrafficTarget lets traffic into namespace [${gap.namespace}]: its services refuse mesh traffic until you apply a TrafficTarget and HTTPRouteGroup (kubectl apply -f), or turn permissive mode on (arcmesh meshconfig set traffic.enablePermissiveTrafficPolicyMode=true).`,
+        ]),
+    ...(gap.onDefaultServiceAccount.length
+      ? [
+          `Deployments ${gap.onDefaultServiceAccount.join(', ')} in namespace [${gap.namespace}] run as the default service account; OSM authorizes traffic by service account, so give each its own (kubectl create serviceaccount NAME -n ${gap.namespace}, then set serviceAccountName).`,
+        ]
+      : []),
+  ]);
+}
