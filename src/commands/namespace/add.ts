@@ -59,7 +59,12 @@ export default class NamespaceAdd extends ArcmeshCommand<typeof NamespaceAdd> {
         );
       }
     }
-    for (const warning of policyGapWarnings(await findPolicyGaps(clients, mesh, meshed))) this.reporter.warn(warning);
+    // Advice only: the namespaces are onboarded already, so failing to look further must not fail the command.
+    const gaps = await findPolicyGaps(clients, mesh, meshed).catch((error: Error) => {
+      this.reporter.warn(`Could not check TrafficTargets and service accounts: ${error.message}`);
+      return [];
+    });
+    for (const warning of policyGapWarnings(gaps)) this.reporter.warn(warning);
     this.print(
       steps.map((step) => ({
         namespace: step.namespace,
