@@ -31,4 +31,21 @@ export {
 } from './lib/mesh/mesh.js';
 export type { MeshInstallRequest } from './lib/mesh/plan.js';
 
+// The cluster plane: build the clients from a KubeTarget's config (`kubeClients(target.config)`), find the mesh,
+// then act on it.
+export { kubeClients, type KubeClients, type PatchKind } from './kube/clients.js';
+export { findInstalledMesh, type InstalledMesh, type MeshWanted } from './lib/mesh/installed-mesh.js';
+export { patchMeshSettings, setMeshSettings, showMeshSettings } from './lib/mesh-config/mesh-config.js';
+export {
+  addNamespaces,
+  findUnmeshedDeployments,
+  listMeshNamespaces,
+  removeNamespaces,
+  restartDeployments,
+} from './lib/namespace/namespaces.js';
+export { setNamespaceMetrics, type MetricsResult } from './lib/metrics/metrics.js';
+export { configureMonitor, showMonitorConfig, type MonitorView } from './lib/monitor/monitor.js';
+export { gatherSnapshot } from './lib/check/gather.js';
+export { renderChecks, runChecks, type CheckResult, type CheckStatus } from './lib/check/checks.js';
+
 // The sandbox is a separate entry point, `arcmesh/sandbox`, so that the library does not load server code.

@@ -6,6 +6,7 @@ import type { Command } from '@oclif/core';
 import AddonDisable from './addon/disable.js';
 import AddonEnable from './addon/enable.js';
 import AddonShow from './addon/show.js';
+import Check from './check.js';
 import Demo from './demo.js';
 import FeatureList from './feature/list.js';
 import FeatureRegister from './feature/register.js';
@@ -14,6 +15,16 @@ import FeatureUnregister from './feature/unregister.js';
 import MeshInstall from './mesh/install.js';
 import MeshStatus from './mesh/status.js';
 import MeshUninstall from './mesh/uninstall.js';
+import MeshconfigPatch from './meshconfig/patch.js';
+import MeshconfigSet from './meshconfig/set.js';
+import MeshconfigShow from './meshconfig/show.js';
+import MetricsDisable from './metrics/disable.js';
+import MetricsEnable from './metrics/enable.js';
+import MonitorConfigure from './monitor/configure.js';
+import MonitorShow from './monitor/show.js';
+import NamespaceAdd from './namespace/add.js';
+import NamespaceList from './namespace/list.js';
+import NamespaceRemove from './namespace/remove.js';
 import ProviderRegister from './provider/register.js';
 import ProviderShow from './provider/show.js';
 import SandboxEnv from './sandbox/env.js';
@@ -25,6 +36,7 @@ export const COMMANDS: Record<string, typeof Command> = {
   'addon:disable': AddonDisable,
   'addon:enable': AddonEnable,
   'addon:show': AddonShow,
+  check: Check,
   demo: Demo,
   'feature:list': FeatureList,
   'feature:register': FeatureRegister,
@@ -33,6 +45,16 @@ export const COMMANDS: Record<string, typeof Command> = {
   'mesh:install': MeshInstall,
   'mesh:status': MeshStatus,
   'mesh:uninstall': MeshUninstall,
+  'meshconfig:patch': MeshconfigPatch,
+  'meshconfig:set': MeshconfigSet,
+  'meshconfig:show': MeshconfigShow,
+  'metrics:disable': MetricsDisable,
+  'metrics:enable': MetricsEnable,
+  'monitor:configure': MonitorConfigure,
+  'monitor:show': MonitorShow,
+  'namespace:add': NamespaceAdd,
+  'namespace:list': NamespaceList,
+  'namespace:remove': NamespaceRemove,
   'provider:register': ProviderRegister,
   'provider:show': ProviderShow,
   'sandbox:start': SandboxStart,

@@ -9,6 +9,22 @@ interface KubeStatus {
   message?: string;
   reason?: string;
   code?: number;
+  details?: { kind?: string; name?: string; causes?: { field?: string; message?: string }[] };
+}
+
+/**
+ * What kubectl prints for a refused object (reason Invalid): `The <Kind> "<name>" is invalid: <field>: <message>`,
+ * one `* ` line per cause when there are several. The apiserver's own message names the kind with its group
+ * (`MeshConfig.config.openservicemesh.io "…"`); users compare ours with kubectl's, so kubectl's wording is used.
+ */
+export function kubectlInvalidMessage(status: KubeStatus): string | undefined {
+  const details = status.details;
+  if (status.reason !== 'Invalid' || !details?.causes?.length || (!details.kind && !details.name)) return undefined;
+  const causes = details.causes.map((cause) =>
+    cause.field ? `${cause.field}: ${cause.message ?? ''}` : (cause.message ?? ''),
+  );
+  const head = `The ${details.kind ?? ''} "${details.name ?? ''}" is invalid: `;
+  return causes.length === 1 ? head + causes[0] : `${head}\n${causes.map((cause) => `* ${cause}`).join('\n')}`;
 }
 
 function parseStatus(body: unknown): KubeStatus | undefined {
@@ -38,7 +54,7 @@ export function toKubeError(error: unknown, doing: string): ArcmeshError {
   }
   const status = typeof failure.code === 'number' ? failure.code : undefined;
   const body = parseStatus(failure.body);
-  const message = body?.message ?? failure.message ?? String(error);
+  const message = (body && kubectlInvalidMessage(body)) ?? body?.message ?? failure.message ?? String(error);
   let kind: ErrorKind = 'failed';
   let hint: string | undefined;
   if (status === 404) {
