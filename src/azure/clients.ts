@@ -22,6 +22,12 @@ export async function resourceClient(target: AzureTarget) {
   return new ResourceManagementClient(target.credential, target.subscriptionId, armClientOptions(target));
 }
 
+/** Template deployments (Microsoft.Resources/deployments), split out of @azure/arm-resources since its 8.0. */
+export async function deploymentsClient(target: AzureTarget) {
+  const { DeploymentsClient } = await import('@azure/arm-resourcesdeployments');
+  return new DeploymentsClient(target.credential, target.subscriptionId, armClientOptions(target));
+}
+
 export async function containerServiceClient(target: AzureTarget) {
   const { ContainerServiceClient } = await import('@azure/arm-containerservice');
   return new ContainerServiceClient(target.credential, target.subscriptionId, armClientOptions(target));
