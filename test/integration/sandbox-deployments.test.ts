@@ -113,7 +113,7 @@ describe('Microsoft.Resources/deployments in the sandbox', () => {
       body: {
         properties: { mode: 'Incremental', template, parameters: { ConnectedClusterName: { value: 'arc-cluster' } } },
       },
-    }).catch((error: { code: string; message: string; statusCode: number }) => error);
+    }).catch((error: Error & { code: string; statusCode: number }) => error);
     expect(bad).toMatchObject({ statusCode: 400, code: 'InvalidTemplate' });
     expect((bad as Error).message).toContain("Deployment template validation failed: 'The template resource");
     expect((bad as Error).message).toContain("The template function 'frobnicate' is not valid.");

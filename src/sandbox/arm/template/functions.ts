@@ -80,6 +80,19 @@ function resourceId(args: unknown[], context: FunctionContext): string {
   return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/${namespace}/${segments}`;
 }
 
+/** `extensionResourceId(scopeId, type, names…)`: an extension resource's id under another resource. */
+function extensionResourceId(args: unknown[]): string {
+  expectArity('extensionResourceId', args, 3, Infinity);
+  const [scopeId, type, ...names] = args.map((arg) => expectType<string>('extensionResourceId', arg, 'String'));
+  const [namespace, ...types] = (type as string).split('/');
+  if (types.length !== names.length) {
+    throw new ExpressionError(
+      `Unable to evaluate template language function 'extensionResourceId': the type '${type}' requires ${types.length} resource name argument(s).`,
+    );
+  }
+  return `${(scopeId as string).replace(/\/$/, '')}/providers/${namespace}/${types.map((segment, index) => `${segment}/${names[index]}`).join('/')}`;
+}
+
 /**
  * A 13-character base-32 hash of the arguments, stable across deployments like ARM's. It is NOT ARM's own
  * hash algorithm (which is not published as a contract), so the values differ from the real service's.
@@ -230,6 +243,7 @@ const FUNCTIONS: Record<string, TemplateFunction> = {
   },
   format: (args) => format(args),
   resourceid: resourceId,
+  extensionresourceid: extensionResourceId,
   resourcegroup: (args, context) => {
     expectArity('resourceGroup', args, 0);
     return resourceGroupObject(context.scope);
