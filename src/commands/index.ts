@@ -6,6 +6,9 @@ import type { Command } from '@oclif/core';
 import AddonDisable from './addon/disable.js';
 import AddonEnable from './addon/enable.js';
 import AddonShow from './addon/show.js';
+import DeploymentGroupCreate from './deployment/group/create.js';
+import DeploymentGroupValidate from './deployment/group/validate.js';
+import DeploymentGroupWhatIf from './deployment/group/what-if.js';
 import FeatureList from './feature/list.js';
 import FeatureRegister from './feature/register.js';
 import FeatureShow from './feature/show.js';
@@ -21,6 +24,9 @@ export const COMMANDS: Record<string, typeof Command> = {
   'addon:disable': AddonDisable,
   'addon:enable': AddonEnable,
   'addon:show': AddonShow,
+  'deployment:group:create': DeploymentGroupCreate,
+  'deployment:group:validate': DeploymentGroupValidate,
+  'deployment:group:what-if': DeploymentGroupWhatIf,
   'feature:list': FeatureList,
   'feature:register': FeatureRegister,
   'feature:show': FeatureShow,

@@ -72,6 +72,23 @@ function describeError(error: ErrorResponse): string {
   return inner.length > 0 ? `${own} Inner errors: ${inner.join(' ')}` : own;
 }
 
+/**
+ * The SDK's long-running validate and what-if accept ARM's 400 as a final answer but drop its body (the
+ * poller fails with an empty error), so the error is read from the raw response as it passes by.
+ */
+function armErrorCapture() {
+  let captured: ErrorResponse | undefined;
+  return {
+    onResponse(response: { status: number; parsedBody?: unknown }) {
+      const error = (response.parsedBody as { error?: ErrorResponse } | undefined)?.error;
+      if (response.status >= 400 && error) captured = error;
+    },
+    get error() {
+      return captured;
+    },
+  };
+}
+
 function body(request: DeploymentRequest) {
   return { properties: { mode: request.mode, template: request.template, parameters: request.parameters } };
 }
@@ -89,20 +106,23 @@ export async function createDeployment(
 ): Promise<Record<string, unknown> | undefined> {
   const client = await deploymentsClient(ctx.target);
   ctx.reporter.progress(`Deploying ${request.name}`);
+  const capture = armErrorCapture();
   try {
     if (request.noWait) {
       await client.deployments.beginCreateOrUpdate(request.resourceGroup, request.name, body(request), {
         abortSignal: ctx.signal,
+        onResponse: capture.onResponse,
       });
       return undefined;
     }
     const deployment = await client.deployments.createOrUpdate(request.resourceGroup, request.name, body(request), {
       abortSignal: ctx.signal,
       updateIntervalInMs: ctx.target.sandbox ? 100 : undefined,
+      onResponse: capture.onResponse,
     });
     return azDeploymentView(deployment, request.resourceGroup);
   } catch (error) {
-    throw await deploymentFailure(ctx, request, error);
+    throw await deploymentFailure(ctx, request, error, capture.error);
   }
 }
 
@@ -111,7 +131,17 @@ async function deploymentFailure(
   ctx: OperationContext,
   request: DeploymentRequest,
   error: unknown,
+  refusal: ErrorResponse | undefined,
 ): Promise<ArcmeshError> {
+  // ARM's own refusal of the request (template validation, preflight); a deployment that ran and failed is read back below.
+  if (refusal && refusal.code !== 'DeploymentFailed') {
+    return new ArcmeshError(
+      'failed',
+      `Azure refused ${label(request)}: ${describeError(refusal)}`,
+      'Correct the template or parameters as the message says and re-run.',
+      { cause: error, details: refusal },
+    );
+  }
   const mapped = toArcmeshError(error, {
     action: `create ${label(request)}`,
     notFoundHint: 'Check --resource-group (and --subscription): the resource group must exist.',
@@ -139,14 +169,17 @@ export async function validateDeployment(
 ): Promise<Record<string, unknown>> {
   const client = await deploymentsClient(ctx.target);
   ctx.reporter.progress(`Validating ${request.name}`);
+  const capture = armErrorCapture();
   let result: DeploymentValidateResult;
   try {
     result = await client.deployments.validate(request.resourceGroup, request.name, body(request), {
       abortSignal: ctx.signal,
       updateIntervalInMs: ctx.target.sandbox ? 100 : undefined,
+      onResponse: capture.onResponse,
     });
   } catch (error) {
-    throw toArcmeshError(error, { action: `validate ${label(request)}` });
+    if (!capture.error) throw toArcmeshError(error, { action: `validate ${label(request)}` });
+    result = { error: capture.error };
   }
   if (result.error) {
     throw new ArcmeshError(
@@ -167,10 +200,12 @@ export async function whatIfDeployment(
 ): Promise<WhatIfOperationResult> {
   const client = await deploymentsClient(ctx.target);
   ctx.reporter.progress(`Computing what-if for ${request.name}`);
+  const capture = armErrorCapture();
   try {
     const result = await client.deployments.whatIf(request.resourceGroup, request.name, body(request), {
       abortSignal: ctx.signal,
       updateIntervalInMs: ctx.target.sandbox ? 100 : undefined,
+      onResponse: capture.onResponse,
     });
     if (result.error) {
       throw new ArcmeshError(
@@ -184,6 +219,17 @@ export async function whatIfDeployment(
     }
     return result;
   } catch (error) {
+    if (capture.error) {
+      throw new ArcmeshError(
+        'failed',
+        `Azure refused the what-if of ${label(request)}: ${describeError(capture.error)}`,
+        'Correct the template or parameters as the message says and re-run.',
+        {
+          cause: error,
+          details: capture.error,
+        },
+      );
+    }
     throw toArcmeshError(error, { action: `run what-if for ${label(request)}` });
   }
 }

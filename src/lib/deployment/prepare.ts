@@ -29,11 +29,15 @@ export const localFiles: ParameterSource = {
 /** A template file's deployment template: JSON as is, `.bicep` compiled to the same JSON az would send. */
 export function loadTemplate(file: string, source: ParameterSource = localFiles): Record<string, unknown> {
   const text = source.readText(file);
-  if (text === undefined) throw usageError(`The template file '${file}' does not exist.`, 'Check the path given to --template-file.');
+  if (text === undefined)
+    throw usageError(`The template file '${file}' does not exist.`, 'Check the path given to --template-file.');
   return extname(file).toLowerCase() === '.bicep' ? compileBicep(text, file) : parseJsonTemplate(text, file);
 }
 
-export async function prepareDeployment(args: DeploymentArguments, source: ParameterSource = localFiles): Promise<DeploymentRequest> {
+export async function prepareDeployment(
+  args: DeploymentArguments,
+  source: ParameterSource = localFiles,
+): Promise<DeploymentRequest> {
   const template = loadTemplate(args.templateFile, source);
   await assertTemplateSchema(template, args.templateFile);
   const declared = (template.parameters ?? {}) as Record<string, { type?: unknown; defaultValue?: unknown }>;

@@ -383,7 +383,8 @@ async function whatIfChanges(context: RequestContext, plan: DeploymentPlan) {
         },
       );
     }
-    const before = current.body as Record<string, unknown>;
+    // What-if payloads carry the api-version they were read and would be written with, as ARM's do.
+    const before = { ...(current.body as Record<string, unknown>), apiVersion: resource.apiVersion };
     const delta: Change[] = [];
     diff(before, resource.body, '', delta);
     const after = structuredClone(before);

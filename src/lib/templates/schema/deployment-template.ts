@@ -104,7 +104,9 @@ export interface SchemaProblem {
 
 /** The problems the reduced schema finds in a template (empty when it conforms). */
 export async function checkTemplateSchema(template: unknown): Promise<SchemaProblem[]> {
-  const { Ajv } = await import('ajv');
+  // A CommonJS package whose module.exports is the class: `default` is that class both in Node's ESM loader
+  // and in the esbuild bundle (which offers no named exports for it).
+  const Ajv = (await import('ajv')).default as unknown as typeof import('ajv').Ajv;
   // ARM compares type names without case, and no pattern here depends on case, so all match case-insensitively.
   const caseInsensitive = Object.assign((pattern: string, flags: string) => new RegExp(pattern, `${flags}i`), {
     code: 'new RegExp',
@@ -112,13 +114,15 @@ export async function checkTemplateSchema(template: unknown): Promise<SchemaProb
   const ajv = new Ajv({ allErrors: true, strict: false, code: { regExp: caseInsensitive } });
   const validate = ajv.compile(DEPLOYMENT_TEMPLATE_SCHEMA);
   if (validate(template)) return [];
-  return (validate.errors ?? []).map((error) => ({
-    path: error.instancePath || '/',
-    message:
-      error.keyword === 'additionalProperties'
-        ? `has an unknown property '${String((error.params as { additionalProperty?: string }).additionalProperty)}'`
-        : (error.message ?? 'is not valid'),
-  }));
+  return (validate.errors ?? []).map(
+    (error: { instancePath: string; keyword: string; params: unknown; message?: string }) => ({
+      path: error.instancePath || '/',
+      message:
+        error.keyword === 'additionalProperties'
+          ? `has an unknown property '${String((error.params as { additionalProperty?: string }).additionalProperty)}'`
+          : (error.message ?? 'is not valid'),
+    }),
+  );
 }
 
 /** Refuses (exit 2, before any remote call) a template that does not have the deployment template structure. */
