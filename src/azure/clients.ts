@@ -6,7 +6,8 @@ import type { AzureTarget } from './target.js';
 import { armClientOptions } from './target.js';
 
 export async function extensionsClient(target: AzureTarget) {
-  const { SourceControlConfigurationClient } = await import('@azure/arm-kubernetesconfiguration');
+  // CommonJS like @azure/arm-features below: read the class from `default` (the bundle has no named exports for it).
+  const { SourceControlConfigurationClient } = (await import('@azure/arm-kubernetesconfiguration')).default;
   return new SourceControlConfigurationClient(target.credential, target.subscriptionId, armClientOptions(target));
 }
 

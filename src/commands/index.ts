@@ -9,6 +9,7 @@ import AddonShow from './addon/show.js';
 import DeploymentGroupCreate from './deployment/group/create.js';
 import DeploymentGroupValidate from './deployment/group/validate.js';
 import DeploymentGroupWhatIf from './deployment/group/what-if.js';
+import ExtensionExportTemplate from './extension/export-template.js';
 import FeatureList from './feature/list.js';
 import FeatureRegister from './feature/register.js';
 import FeatureShow from './feature/show.js';
@@ -27,6 +28,7 @@ export const COMMANDS: Record<string, typeof Command> = {
   'deployment:group:create': DeploymentGroupCreate,
   'deployment:group:validate': DeploymentGroupValidate,
   'deployment:group:what-if': DeploymentGroupWhatIf,
+  'extension:export-template': ExtensionExportTemplate,
   'feature:list': FeatureList,
   'feature:register': FeatureRegister,
   'feature:show': FeatureShow,
