@@ -157,4 +157,49 @@ describe('Microsoft.Resources/deployments in the sandbox', () => {
     const after = await client.deployments.whatIf(RG, 'w', { properties });
     expect(after.changes?.map((change) => change.changeType)).toEqual(['NoChange']);
   });
+
+  it('keeps a deployment Running while its resources are, refuses a second PUT, and cancels it', async () => {
+    fixture = await startTestSandbox({ operationDurationMs: 60_000 });
+    const target = await fixture.target();
+    const path = `${DEPLOYMENTS}/slow`;
+    const body = {
+      properties: {
+        mode: 'Incremental',
+        template: await seedTemplate(),
+        parameters: { ConnectedClusterName: { value: 'arc-cluster' } },
+      },
+    };
+    const put = await armRequest<{ properties: { provisioningState: string } }>(target, {
+      method: 'PUT',
+      path,
+      apiVersion: '2024-03-01',
+      body,
+    });
+    expect(put.status).toBe(201);
+    expect(put.body.properties.provisioningState).toBe('Accepted');
+    const statusUrl = new URL(put.headers['azure-asyncoperation'] as string);
+    expect(statusUrl.pathname).toMatch(/\/deployments\/slow\/operationStatuses\/[0-9a-f-]+$/);
+    const status = () =>
+      armRequest<{ status: string }>(target, { method: 'GET', path: statusUrl.pathname, apiVersion: '2024-03-01' });
+    expect((await status()).body.status).toBe('Running');
+
+    const second = await armRequest(target, { method: 'PUT', path, apiVersion: '2024-03-01', body }).catch(
+      (error: Error & { code: string }) => error,
+    );
+    expect(second).toMatchObject({ code: 'DeploymentActive' });
+
+    const cancel = await armRequest(target, { method: 'POST', path: `${path}/cancel`, apiVersion: '2024-03-01' });
+    expect(cancel.status).toBe(204);
+    const shown = await armRequest<{ properties: { provisioningState: string } }>(target, {
+      method: 'GET',
+      path,
+      apiVersion: '2024-03-01',
+    });
+    expect(shown.body.properties.provisioningState).toBe('Canceled');
+    expect((await status()).body.status).toBe('Canceled');
+    const again = await armRequest(target, { method: 'POST', path: `${path}/cancel`, apiVersion: '2024-03-01' }).catch(
+      (error: Error & { code: string }) => error,
+    );
+    expect(again).toMatchObject({ code: 'DeploymentCannotBeCancelled' });
+  });
 });
