@@ -243,7 +243,34 @@ describe('deployment group create | validate | what-if', () => {
     expect(result.stderr).toContain(
       "(InvalidExtensionVersion) Version '9.9.9' of extension type 'microsoft.openservicemesh' is not available in release train 'stable'.",
     );
-    expect(result.stderr).toContain('az deployment operation group list -g arcmesh-sandbox -n bad-version');
+    expect(result.stderr).toContain('arcmesh deployment operation group list -g arcmesh-sandbox -n bad-version');
+
+    const shown = await cli([
+      'deployment',
+      'group',
+      'show',
+      ...RG,
+      '-n',
+      'bad-version',
+      '--query',
+      'properties.{state: provisioningState, code: error.code}',
+    ]);
+    expect(shown.json()).toEqual({ state: 'Failed', code: 'DeploymentFailed' });
+    const operations = await cli([
+      'deployment',
+      'operation',
+      'group',
+      'list',
+      ...RG,
+      '-n',
+      'bad-version',
+      '-o',
+      'table',
+    ]);
+    expect(operations.code).toBe(0);
+    expect(operations.stdout).toMatch(
+      /Microsoft\.KubernetesConfiguration\/extensions\s+osm\s+Failed\s+BadRequest\s+InvalidExtensionVersion/,
+    );
   });
 });
 

@@ -97,7 +97,7 @@ const label = (request: DeploymentRequest) =>
   `deployment '${request.name}' in resource group '${request.resourceGroup}'`;
 
 const OPERATIONS_HINT = (request: DeploymentRequest) =>
-  `See each resource's error with \`az deployment operation group list -g ${request.resourceGroup} -n ${request.name}\`, fix the template or parameters, and re-run: deployments are safe to repeat.`;
+  `See each resource's error with \`arcmesh deployment operation group list -g ${request.resourceGroup} -n ${request.name}\`, fix the template or parameters, and re-run: deployments are safe to repeat.`;
 
 /** Creates or updates the deployment; waits for it unless `noWait` (then returns undefined, as az prints nothing). */
 export async function createDeployment(
@@ -232,4 +232,45 @@ export async function whatIfDeployment(
     }
     throw toArcmeshError(error, { action: `run what-if for ${label(request)}` });
   }
+}
+
+/** `az deployment group show`: one deployment, as create prints it. */
+export async function showDeployment(
+  ctx: OperationContext,
+  ref: { resourceGroup: string; name: string },
+): Promise<Record<string, unknown>> {
+  const client = await deploymentsClient(ctx.target);
+  try {
+    return azDeploymentView(
+      await client.deployments.get(ref.resourceGroup, ref.name, { abortSignal: ctx.signal }),
+      ref.resourceGroup,
+    );
+  } catch (error) {
+    throw toArcmeshError(error, {
+      action: `show deployment '${ref.name}' in resource group '${ref.resourceGroup}'`,
+      notFoundHint:
+        'Check --name and --resource-group; deployments are named after their template file unless --name was given.',
+    });
+  }
+}
+
+/** `az deployment operation group list`: what happened to each resource of a deployment. */
+export async function listDeploymentOperations(
+  ctx: OperationContext,
+  ref: { resourceGroup: string; name: string },
+): Promise<unknown[]> {
+  const client = await deploymentsClient(ctx.target);
+  const operations: unknown[] = [];
+  try {
+    for await (const operation of client.deploymentOperations.list(ref.resourceGroup, ref.name, {
+      abortSignal: ctx.signal,
+    }))
+      operations.push({ ...operation, resourceGroup: ref.resourceGroup });
+  } catch (error) {
+    throw toArcmeshError(error, {
+      action: `list the operations of deployment '${ref.name}' in resource group '${ref.resourceGroup}'`,
+      notFoundHint: 'Check --name and --resource-group.',
+    });
+  }
+  return operations;
 }
