@@ -202,4 +202,42 @@ describe('Microsoft.Resources/deployments in the sandbox', () => {
     );
     expect(again).toMatchObject({ code: 'DeploymentCannotBeCancelled' });
   });
+
+  it('refuses in preflight a resource type the sandbox does not serve and an api-version the provider lacks', async () => {
+    fixture = await startTestSandbox();
+    const target = await fixture.target();
+    const template = {
+      $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#',
+      contentVersion: '1.0.0.0',
+      resources: [
+        { type: 'Microsoft.Storage/storageAccounts', apiVersion: '2023-01-01', name: 'store', location: 'eastus' },
+        {
+          type: 'Microsoft.KubernetesConfiguration/extensions',
+          apiVersion: '2019-11-01-preview',
+          name: 'osm',
+          scope: 'Microsoft.Kubernetes/connectedClusters/arc-cluster',
+          properties: { extensionType: 'microsoft.openservicemesh' },
+        },
+      ],
+    };
+    const refused = await armRequest(target, {
+      method: 'PUT',
+      path: `${DEPLOYMENTS}/preflight`,
+      apiVersion: '2024-03-01',
+      body: { properties: { mode: 'Incremental', template } },
+    }).catch((error: Error & { code: string; statusCode: number; response?: { bodyAsText?: string } }) => error);
+    expect(refused).toMatchObject({ statusCode: 400, code: 'InvalidTemplateDeployment' });
+    const details = (
+      JSON.parse((refused as { response: { bodyAsText: string } }).response.bodyAsText) as {
+        error: { details: Array<{ code: string; message: string }> };
+      }
+    ).error.details;
+    expect(details.map((detail) => detail.code)).toEqual(['NoRegisteredProviderFound', 'NoRegisteredProviderFound']);
+    expect(details[0]?.message).toContain("resource type 'Microsoft.Storage/storageAccounts'");
+    expect(details[1]?.message).toContain("API version '2019-11-01-preview'");
+    // Nothing was deployed: a refused deployment leaves no record and no resource behind.
+    expect(
+      fixture.sandbox.requestLog().filter((entry) => entry.method === 'PUT' && entry.path.includes('/extensions/')),
+    ).toEqual([]);
+  });
 });

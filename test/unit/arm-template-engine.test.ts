@@ -91,6 +91,15 @@ describe('template functions', () => {
     expect(evaluate('[union(createArray(1, 2), createArray(2, 3))]', 'array')).toEqual([1, 2, 3]);
   });
 
+  it('builds array variables with variable copy loops', () => {
+    expect(
+      evaluate("[variables('names')]", 'array', {
+        parameters: { prefix: { type: 'string', defaultValue: 'osm' } },
+        variables: { copy: [{ name: 'names', count: 2, input: "[concat(parameters('prefix'), copyIndex('names'))]" }] },
+      }),
+    ).toEqual(['osm0', 'osm1']);
+  });
+
   it('gives uniqueString a stable 13-character value that changes with its input', () => {
     const first = evaluate('[uniqueString(resourceGroup().id)]');
     expect(first).toMatch(/^[a-z2-7]{13}$/);

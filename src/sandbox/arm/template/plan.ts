@@ -172,7 +172,11 @@ export function planDeployment(template: unknown, given: unknown, scope: Deploym
   }
   const declared = isPlainObject(template.parameters) ? template.parameters : {};
   const supplied = isPlainObject(given) ? given : {};
-  const variables = isPlainObject(template.variables) ? template.variables : {};
+  // `variables.copy` declares array variables built by a loop, one per entry (ARM's variable iteration).
+  const { copy: variableLoops, ...variables } = isPlainObject(template.variables) ? template.variables : {};
+  const loopList = Array.isArray(variableLoops) ? variableLoops.filter(isPlainObject) : [];
+  for (const loop of loopList) if (typeof loop.name === 'string') variables[loop.name] = { copy: [loop] };
+  const loopNames = new Set(loopList.map((loop) => loop.name));
 
   const unknownParameters = Object.keys(supplied).filter((name) => findKey(declared, name) === undefined);
   if (unknownParameters.length > 0) {
@@ -255,7 +259,9 @@ export function planDeployment(template: unknown, given: unknown, scope: Deploym
     if (evaluating.has(`variable:${name}`)) throw validationFailed(`The template variable '${name}' refers to itself.`);
     evaluating.add(`variable:${name}`);
     try {
-      const value = evaluateValue(variables[name], context);
+      const value = loopNames.has(name)
+        ? (evaluateValue(variables[name], context, true) as Record<string, unknown>)[name]
+        : evaluateValue(variables[name], context);
       variableValues.set(name, value);
       return value;
     } catch (error) {
