@@ -171,7 +171,7 @@ describe('deployment group create | validate | what-if', () => {
     });
   });
 
-  it('prints what-if as a change list by default', async () => {
+  it('prints what-if as a change list by default, with removed settings and never a protected value', async () => {
     const parameters = `@${join(TEMPLATES_DIR, 'osm-arc-extension.parameters.json')}`;
     expect(
       (await cli(['deployment', 'group', 'create', ...RG, '-f', ARC_EXTENSION, '-p', parameters, '-o', 'none'])).code,
@@ -187,8 +187,14 @@ describe('deployment group create | validate | what-if', () => {
       'ConnectedClusterName=arc-cluster',
       'ExtensionInstanceName=osm',
       'ExtensionVersion=1.2.0-1',
+      'ConfigurationProtectedSettings={"osm.osm.token": "what-if-secret-1"}',
     ]);
     expect(result.code).toBe(0);
+    expect(result.stdout).not.toContain('what-if-secret-1');
+    expect(result.stdout).toContain(
+      '- properties.configurationSettings["osm.osm.enablePermissiveTrafficPolicy"]: "true"',
+    );
+    expect(result.stdout).toContain('+ properties.configurationProtectedSettings["osm.osm.token"]: null');
     expect(result.stdout).toContain(
       'Scope: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/arcmesh-sandbox',
     );

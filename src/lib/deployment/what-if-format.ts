@@ -56,9 +56,9 @@ function apiVersionOf(change: WhatIfChange): string {
 export function formatWhatIf(result: WhatIfOperationResult): string {
   const changes = result.changes ?? [];
   const used = [...new Set(changes.map((change) => change.changeType))];
-  const lines = ['Resource and property changes are indicated with these symbols:'];
+  const lines = ['Symbols used below for resource and property changes:'];
   for (const type of used) lines.push(`  ${SYMBOLS[type] ?? '?'} ${type}`);
-  lines.push('', 'The deployment will update the following scope:', '');
+  lines.push('', 'Changes by scope:', '');
   const byScope = new Map<string, WhatIfChange[]>();
   for (const change of changes) {
     const { scope } = splitScope(change.resourceId ?? '');

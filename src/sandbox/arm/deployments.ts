@@ -339,24 +339,57 @@ function validateDeployment(context: RequestContext): HandlerResult {
   });
 }
 
-type Change = { path: string; propertyChangeType: 'Create' | 'Modify'; before?: unknown; after: unknown };
+interface Change {
+  segments: string[];
+  propertyChangeType: 'Create' | 'Modify' | 'Delete';
+  before?: unknown;
+  after?: unknown;
+}
 
-/** Property changes the PUT body makes to what exists, path by path (what-if's `delta`). */
-function diff(before: unknown, after: unknown, path: string, changes: Change[]): void {
+/** What-if's path notation: dotted names, and ["…"] for a key that itself contains a dot (OSM's settings). */
+function renderPath(segments: string[]): string {
+  return segments
+    .map((segment, index) => (segment.includes('.') ? `["${segment}"]` : index === 0 ? segment : `.${segment}`))
+    .join('');
+}
+
+/**
+ * Property changes a PUT of `after` makes to `before` (what-if's `delta`). Keys the template leaves out are
+ * reported as deleted only inside a property's own maps (two levels down, e.g. properties.configurationSettings),
+ * because above that the service keeps fields it owns (provisioningState, statuses…) that no template sends.
+ */
+function diff(before: unknown, after: unknown, segments: string[], changes: Change[]): void {
   if (isRecord(after) && isRecord(before)) {
-    for (const [name, value] of Object.entries(after))
-      diff(before[name], value, path ? `${path}.${name}` : name, changes);
-    return;
-  }
-  if (isRecord(after) && before === undefined) {
-    changes.push({ path, propertyChangeType: 'Create', after });
+    for (const [name, value] of Object.entries(after)) diff(before[name], value, [...segments, name], changes);
+    if (segments.length >= 2) {
+      for (const [name, value] of Object.entries(before))
+        if (!(name in after))
+          changes.push({ segments: [...segments, name], propertyChangeType: 'Delete', before: value });
+    }
     return;
   }
   if (JSON.stringify(before) === JSON.stringify(after)) return;
   changes.push(
     before === undefined
-      ? { path, propertyChangeType: 'Create', after }
-      : { path, propertyChangeType: 'Modify', before, after },
+      ? { segments, propertyChangeType: 'Create', after }
+      : { segments, propertyChangeType: 'Modify', before, after },
+  );
+}
+
+/**
+ * Protected settings show as their keys with null values, as a GET shows them: what-if must not print the
+ * values a deployer passes in secure parameters.
+ */
+function maskProtectedSettings(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(maskProtectedSettings);
+  if (!isRecord(value)) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([name, inner]) => [
+      name,
+      name === 'configurationProtectedSettings' && isRecord(inner)
+        ? Object.fromEntries(Object.keys(inner).map((setting) => [setting, null]))
+        : maskProtectedSettings(inner),
+    ]),
   );
 }
 
@@ -364,6 +397,7 @@ async function whatIfChanges(context: RequestContext, plan: DeploymentPlan) {
   const changes = [];
   for (const resource of plan.resources) {
     const current = await context.forward({ method: 'GET', path: resource.id, apiVersion: resource.apiVersion });
+    const body = maskProtectedSettings(resource.body) as Record<string, unknown>;
     const identity = {
       id: resource.id,
       name: resource.name.split('/').pop(),
@@ -371,7 +405,7 @@ async function whatIfChanges(context: RequestContext, plan: DeploymentPlan) {
       apiVersion: resource.apiVersion,
     };
     if (current.status === 404) {
-      changes.push({ resourceId: resource.id, changeType: 'Create', after: { ...identity, ...resource.body } });
+      changes.push({ resourceId: resource.id, changeType: 'Create', after: { ...identity, ...body } });
       continue;
     }
     if (current.status >= 400) {
@@ -385,10 +419,12 @@ async function whatIfChanges(context: RequestContext, plan: DeploymentPlan) {
     }
     // What-if payloads carry the api-version they were read and would be written with, as ARM's do.
     const before = { ...(current.body as Record<string, unknown>), apiVersion: resource.apiVersion };
-    const delta: Change[] = [];
-    diff(before, resource.body, '', delta);
+    const found: Change[] = [];
+    diff(before, body, [], found);
     const after = structuredClone(before);
-    for (const change of delta) setPath(after, change.path, change.after);
+    for (const change of found)
+      setPath(after, change.segments, change.propertyChangeType === 'Delete' ? undefined : change.after);
+    const delta = found.map(({ segments, ...change }) => ({ path: renderPath(segments), ...change }));
     changes.push({
       resourceId: resource.id,
       changeType: delta.length === 0 ? 'NoChange' : 'Modify',
@@ -400,14 +436,16 @@ async function whatIfChanges(context: RequestContext, plan: DeploymentPlan) {
   return changes;
 }
 
-function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
-  const parts = path.split('.');
+/** Sets (or, with undefined, removes) the value at a path of keys, creating objects on the way. */
+function setPath(target: Record<string, unknown>, segments: string[], value: unknown): void {
   let node: Record<string, unknown> = target;
-  for (const part of parts.slice(0, -1)) {
-    if (!isRecord(node[part])) node[part] = {};
-    node = node[part] as Record<string, unknown>;
+  for (const segment of segments.slice(0, -1)) {
+    if (!isRecord(node[segment])) node[segment] = {};
+    node = node[segment] as Record<string, unknown>;
   }
-  node[parts[parts.length - 1] as string] = value;
+  const last = segments[segments.length - 1] as string;
+  if (value === undefined) delete node[last];
+  else node[last] = value;
 }
 
 const WHAT_IF_RETENTION_MS = 60 * 60 * 1000;
