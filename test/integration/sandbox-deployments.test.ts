@@ -240,4 +240,46 @@ describe('Microsoft.Resources/deployments in the sandbox', () => {
       fixture.sandbox.requestLog().filter((entry) => entry.method === 'PUT' && entry.path.includes('/extensions/')),
     ).toEqual([]);
   });
+
+  it("evaluates reference() outputs from the deployed resources' state, through the SDK", async () => {
+    fixture = await startTestSandbox();
+    const client = await deploymentsClient(await fixture.target());
+    const template = await seedTemplate();
+    template.outputs = {
+      releaseNamespace: {
+        type: 'string',
+        value: "[reference(parameters('ExtensionInstanceName')).scope.cluster.releaseNamespace]",
+      },
+      aksFqdn: {
+        type: 'string',
+        value:
+          "[reference(resourceId('Microsoft.ContainerService/managedClusters', 'aks-cluster'), '2024-09-01').fqdn]",
+      },
+    };
+    const deployment = await client.deployments.createOrUpdate(RG, 'with-references', {
+      properties: { mode: 'Incremental', template, parameters: { ConnectedClusterName: { value: 'arc-cluster' } } },
+    });
+    expect(deployment.properties?.provisioningState).toBe('Succeeded');
+    expect(deployment.properties?.outputs).toEqual({
+      releaseNamespace: { type: 'String', value: 'arc-osm-system' },
+      aksFqdn: { type: 'String', value: expect.stringMatching(/^aks-cluster-dns-.*\.azmk8s\.io$/) },
+    });
+
+    template.outputs = {
+      missing: {
+        type: 'string',
+        value: "[reference(resourceId('Microsoft.ContainerService/managedClusters', 'nope'), '2024-09-01').fqdn]",
+      },
+    };
+    await expect(
+      client.deployments.createOrUpdate(RG, 'bad-reference', {
+        properties: { mode: 'Incremental', template, parameters: { ConnectedClusterName: { value: 'arc-cluster' } } },
+      }),
+    ).rejects.toThrow();
+    const failed = await client.deployments.get(RG, 'bad-reference');
+    expect(failed.properties?.error).toMatchObject({
+      code: 'DeploymentOutputEvaluationFailed',
+      message: expect.stringContaining("managedClusters/nope' was not found."),
+    });
+  });
 });

@@ -257,6 +257,45 @@ describe('resources', () => {
     ).toContain("The resource 'nope' is not defined in the template.");
   });
 
+  it('defers outputs that reference() deployed resources until a lookup has them, and refuses reference() in resources', () => {
+    const template = {
+      resources: [extension('osm')],
+      outputs: {
+        train: { type: 'string', value: "[reference('osm').releaseTrain]" },
+        state: {
+          type: 'string',
+          value: "[reference(resourceId('Microsoft.X/y', 'z'), '2020-01-01', 'Full').properties.state]",
+        },
+        plain: { type: 'string', value: 'now' },
+      },
+    };
+    const first = planDeployment(template, {}, SCOPE);
+    expect(first.outputs).toEqual({ plain: { type: 'String', value: 'now' } });
+    expect(first.pendingReferences).toEqual([
+      { id: extensionId('osm'), apiVersion: '2023-05-01' },
+      { id: `${GROUP}/providers/Microsoft.X/y/z`, apiVersion: '2020-01-01' },
+    ]);
+    const states: Record<string, Record<string, unknown>> = {
+      [extensionId('osm')]: { properties: { releaseTrain: 'stable' } },
+      [`${GROUP}/providers/Microsoft.X/y/z`]: { properties: { state: 'ok' } },
+    };
+    const second = planDeployment(template, {}, SCOPE, (id) => states[id]);
+    expect(second.pendingReferences).toEqual([]);
+    expect(second.outputs).toMatchObject({ train: { value: 'stable' }, state: { value: 'ok' } });
+    expect(failure(() => planDeployment(template, {}, SCOPE, () => null)).message).toContain(
+      `The Resource '${extensionId('osm')}' was not found.`,
+    );
+    expect(
+      failure(() =>
+        planDeployment(
+          { resources: [extension('b'), extension('a', { properties: { x: "[reference('b').y]" } })] },
+          {},
+          SCOPE,
+        ),
+      ).message,
+    ).toContain("The template function 'reference' is supported by the sandbox in outputs only");
+  });
+
   it('refuses a condition that is not a boolean', () => {
     expect(
       failure(() => planDeployment({ resources: [extension('a', { condition: "['yes']" })] }, {}, SCOPE)).message,

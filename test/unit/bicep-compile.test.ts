@@ -29,6 +29,19 @@ describe('Bicep compiler', () => {
     }
   });
 
+  it('compiles .properties of a resource to reference() at its api-version', () => {
+    const compiled = compileBicep(
+      "resource c 'Microsoft.ContainerService/managedClusters@2024-09-01' existing = {\n  name: 'aks'\n}\noutput fqdn string = c.properties.fqdn\n",
+      'inline.bicep',
+    );
+    expect(compiled.outputs).toEqual({
+      fqdn: {
+        type: 'string',
+        value: "[reference(resourceId('Microsoft.ContainerService/managedClusters', 'aks'), '2024-09-01').fqdn]",
+      },
+    });
+  });
+
   it('turns interpolation into format(), ternaries into if(), and infers dependsOn from symbol references', () => {
     const compiled = compileBicep(
       [
@@ -78,8 +91,8 @@ describe('Bicep compiler', () => {
     ["param p string = 'x\n", 'inline.bicep(1): The string is not closed.'],
     ["module m 'm.bicep' = {}", "'module' statements are not supported"],
     [
-      "resource r 'A.B/c@2020-01-01' = {\n  name: 'n'\n  properties: {\n    v: r2.properties.x\n  }\n}\nresource r2 'A.B/c@2020-01-01' = {\n  name: 'm'\n}",
-      "needs the resource's runtime state",
+      "resource r 'A.B/c@2020-01-01' = {\n  name: 'n'\n  properties: {\n    v: r2.sku.x\n  }\n}\nresource r2 'A.B/c@2020-01-01' = {\n  name: 'm'\n}",
+      "'r2.sku' is not supported",
     ],
   ])('refuses %j with a usage error', (source, message) => {
     let caught: unknown;

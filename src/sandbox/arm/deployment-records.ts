@@ -36,6 +36,11 @@ export interface StoredDeployment {
   parameters: Record<string, { type: string; value?: unknown }>;
   /** Outputs the template computes; shown once the deployment Succeeded. */
   plannedOutputs: Record<string, { type: string; value: unknown }>;
+  /**
+   * Outputs that read deployed resources (reference()) are evaluated once the resources are deployed, from
+   * the template and parameters kept here (state the sandbox persists, as it persists protected settings).
+   */
+  pendingOutputs?: { template: unknown; parameters: unknown; references: Array<{ id: string; apiVersion: string }> };
   dependencies: Array<{
     id: string;
     resourceType: string;

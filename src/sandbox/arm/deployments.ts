@@ -291,6 +291,15 @@ async function putDeployment(context: RequestContext): Promise<HandlerResult> {
     mode: request.mode,
     parameters: plan.parameters,
     plannedOutputs: plan.outputs,
+    ...(plan.pendingReferences.length > 0
+      ? {
+          pendingOutputs: {
+            template: request.template,
+            parameters: request.parameters,
+            references: plan.pendingReferences,
+          },
+        }
+      : {}),
     dependencies: dependenciesOf(plan),
     providers: providersOf(plan),
     resources,
@@ -301,19 +310,76 @@ async function putDeployment(context: RequestContext): Promise<HandlerResult> {
   return json(existing ? 200 : 201, body, operationHeaders(context, operation, { location: false }));
 }
 
-function getDeployment(context: RequestContext): HandlerResult {
-  return json(200, renderDeployment(findDeployment(context), context.now));
+const MAX_REFERENCE_ROUNDS = 5;
+
+/**
+ * Evaluates the outputs that read deployed resources, once the deployment Succeeded: GETs what reference()
+ * asks for through the router, and evaluates again until nothing is missing. An output that cannot be
+ * evaluated fails the deployment, as in ARM.
+ */
+async function resolvePendingOutputs(context: RequestContext, deployment: StoredDeployment): Promise<void> {
+  const pending = deployment.pendingOutputs;
+  if (!pending || deployment.provisioningState !== 'Succeeded') return;
+  delete deployment.pendingOutputs;
+  const fetched = new Map<string, Record<string, unknown> | null>();
+  let wanted = pending.references;
+  const scope: DeploymentScope = {
+    subscriptionId: deployment.id.split('/')[2] as string,
+    resourceGroup: deployment.resourceGroup,
+    deploymentName: deployment.name,
+    tenantId: SANDBOX_TENANT_ID,
+    location: SANDBOX_LOCATION,
+  };
+  try {
+    for (let round = 0; round < MAX_REFERENCE_ROUNDS && wanted.length > 0; round += 1) {
+      for (const { id, apiVersion } of wanted) {
+        if (fetched.has(key(`${id}@${apiVersion}`))) continue;
+        const response = await context.forward({ method: 'GET', path: id, apiVersion });
+        fetched.set(
+          key(`${id}@${apiVersion}`),
+          response.status === 200 ? (response.body as Record<string, unknown>) : null,
+        );
+      }
+      const plan = planDeployment(pending.template, pending.parameters, scope, (id, apiVersion) =>
+        fetched.get(key(`${id}@${apiVersion}`)),
+      );
+      deployment.plannedOutputs = plan.outputs;
+      wanted = plan.pendingReferences;
+    }
+  } catch (error) {
+    if (!(error instanceof TemplateError)) throw error;
+    deployment.provisioningState = 'Failed';
+    deployment.error = { code: 'DeploymentOutputEvaluationFailed', message: error.message };
+    const operation = context.store.state.operations[deployment.operationId];
+    if (operation) {
+      operation.status = 'Failed';
+      operation.error = deployment.error;
+    }
+  }
 }
 
-function listDeployments(context: RequestContext): HandlerResult {
+async function getDeployment(context: RequestContext): Promise<HandlerResult> {
+  const deployment = findDeployment(context);
+  await resolvePendingOutputs(context, deployment);
+  return json(200, renderDeployment(deployment, context.now));
+}
+
+/** The deployment's operation status, after its outputs are evaluated (which may still fail it). */
+async function getDeploymentStatus(context: RequestContext): Promise<HandlerResult> {
+  await resolvePendingOutputs(context, findDeployment(context));
+  return getOperation(context);
+}
+
+async function listDeployments(context: RequestContext): Promise<HandlerResult> {
   checkResourceGroup(context.store, context.params.resourceGroup as string);
   const prefix = key(
     `/subscriptions/${context.params.subscriptionId as string}/resourceGroups/${context.params.resourceGroup as string}/`,
   );
-  const value = Object.entries(deployments(context.store))
+  const found = Object.entries(deployments(context.store))
     .filter(([id]) => id.startsWith(prefix))
-    .map(([, deployment]) => renderDeployment(deployment, context.now));
-  return json(200, { value });
+    .map(([, deployment]) => deployment);
+  for (const deployment of found) await resolvePendingOutputs(context, deployment);
+  return json(200, { value: found.map((deployment) => renderDeployment(deployment, context.now)) });
 }
 
 function validateDeployment(context: RequestContext): HandlerResult {
@@ -550,6 +616,6 @@ export const deploymentRoutes: Route[] = [
   // The REST spec (and so the SDK) lists a group's deployment operations without the provider segment.
   route('GET', `${GROUP_DEPLOYMENTS}/{deploymentName}/operations`, listOperations, options),
   route('GET', `${GROUP_DEPLOYMENTS}/{deploymentName}/operations/{operationId}`, getDeploymentOperation, options),
-  route('GET', `${DEPLOYMENTS}/{deploymentName}/operationStatuses/{operationId}`, getOperation, options),
+  route('GET', `${DEPLOYMENTS}/{deploymentName}/operationStatuses/{operationId}`, getDeploymentStatus, options),
   route('GET', '/subscriptions/{subscriptionId}/operationresults/{operationId}', getWhatIfResult, options),
 ];

@@ -124,8 +124,10 @@ class Compiler {
     if (member === 'name') return this.expression(this.resourceName(resource.statement));
     if (member === 'type') return quote(resource.type);
     if (member === 'apiVersion') return quote(resource.apiVersion);
+    // Runtime state, as `bicep build` compiles it: reference() of the resource at its api-version.
+    if (member === 'properties') return `reference(${this.resourceId(symbol)}, ${quote(resource.apiVersion)})`;
     throw new BicepCompileError(
-      `'${symbol}.${member}' needs the resource's runtime state (reference()), which arcmesh's Bicep compiler does not support; use .id or .name.`,
+      `'${symbol}.${member}' is not supported by arcmesh's Bicep compiler; use .id, .name, .type, .apiVersion or .properties.`,
     );
   }
 

@@ -22,3 +22,18 @@ export function validationFailed(inner: string): TemplateError {
 
 /** A problem inside one expression, before we know where in the template it sits. */
 export class ExpressionError extends Error {}
+
+/**
+ * `reference()` of a resource whose state is not known yet. ARM evaluates outputs after the resources are
+ * deployed; the sandbox does too (outputs only: a reference() in a resource is refused with this message).
+ */
+export class DeferredReference extends ExpressionError {
+  constructor(
+    readonly id: string,
+    readonly apiVersion: string,
+  ) {
+    super(
+      `The template function 'reference' is supported by the sandbox in outputs only, where it reads '${id}' once the deployment's resources are deployed.`,
+    );
+  }
+}

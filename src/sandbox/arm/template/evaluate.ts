@@ -71,6 +71,8 @@ export class LocatedExpressionError extends Error {
   constructor(
     readonly expressionText: string,
     readonly reason: string,
+    /** The error inside the expression (a DeferredReference tells outputs to wait for the resources). */
+    readonly inner?: unknown,
   ) {
     super(`${reason} (expression: '${expressionText}')`);
   }
@@ -97,7 +99,7 @@ export function evaluateValue(value: unknown, context: FunctionContext, insidePr
   try {
     if (typeof value === 'string') return evaluateString(value, context);
   } catch (error) {
-    if (error instanceof ExpressionError) throw new LocatedExpressionError(value as string, error.message);
+    if (error instanceof ExpressionError) throw new LocatedExpressionError(value as string, error.message, error);
     throw error;
   }
   if (Array.isArray(value)) return value.map((item) => evaluateValue(item, context, insideProperties));

@@ -21,6 +21,8 @@ export interface FunctionContext {
   variable(name: string): unknown;
   /** The index of the named copy loop, or of the innermost one when no name is given. */
   copyIndex(loopName: string | undefined): number;
+  /** A deployed resource's state: its properties, or the whole resource with `full`. */
+  reference(target: string, apiVersion: string | undefined, full: boolean): unknown;
 }
 
 type TemplateFunction = (args: unknown[], context: FunctionContext) => unknown;
@@ -284,6 +286,15 @@ const FUNCTIONS: Record<string, TemplateFunction> = {
   length,
   uniquestring: uniqueString,
   copyindex: copyIndex,
+  reference: (args, context) => {
+    expectArity('reference', args, 1, 3);
+    const [target, apiVersion, full] = args;
+    return context.reference(
+      expectType<string>('reference', target, 'String'),
+      apiVersion === undefined ? undefined : expectType<string>('reference', apiVersion, 'String'),
+      typeof full === 'string' && full.toLowerCase() === 'full',
+    );
+  },
   true: (args) => (expectArity('true', args, 0), true),
   false: (args) => (expectArity('false', args, 0), false),
   null: (args) => (expectArity('null', args, 0), null),

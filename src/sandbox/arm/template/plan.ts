@@ -5,6 +5,7 @@
  * extension resources placed under their `scope`, and `dependsOn` sorted topologically.
  */
 import {
+  DeferredReference,
   EXPRESSIONS_HELP,
   ExpressionError,
   PARAMETER_FILE_HELP,
@@ -32,7 +33,12 @@ export interface DeploymentPlan {
   parameters: Record<string, { type: string; value?: unknown }>;
   resources: PlannedResource[];
   outputs: Record<string, { type: string; value: unknown }>;
+  /** Resources whose state outputs need (reference()) and the lookup did not have: evaluate again with them. */
+  pendingReferences: Array<{ id: string; apiVersion: string }>;
 }
+
+/** A deployed resource's GET body by id and api-version; undefined when not fetched yet, null when it does not exist. */
+export type ReferenceLookup = (id: string, apiVersion: string) => Record<string, unknown> | null | undefined;
 
 /** The canonical spelling of each parameter/output type and the JSON type its value must have. */
 const PARAMETER_TYPES: Record<string, { canonical: string; valueType: string; secure: boolean }> = {
@@ -158,7 +164,12 @@ function resourceIdFor(
   return { id: `${scopeId}/providers/${path}`, groupLevelId };
 }
 
-export function planDeployment(template: unknown, given: unknown, scope: DeploymentScope): DeploymentPlan {
+export function planDeployment(
+  template: unknown,
+  given: unknown,
+  scope: DeploymentScope,
+  lookup: ReferenceLookup = () => undefined,
+): DeploymentPlan {
   if (!isPlainObject(template)) throw validationFailed('The template must be a JSON object.');
   if (!Array.isArray(template.resources)) {
     throw validationFailed(
@@ -185,6 +196,8 @@ export function planDeployment(template: unknown, given: unknown, scope: Deploym
     );
   }
 
+  const instances: ResourceInstance[] = [];
+  const pendingReferences: DeploymentPlan['pendingReferences'] = [];
   const parameterValues = new Map<string, unknown>();
   const variableValues = new Map<string, unknown>();
   const evaluating = new Set<string>();
@@ -206,6 +219,30 @@ export function planDeployment(template: unknown, given: unknown, scope: Deploym
           `The template variable '${name}' is not found. Declared variables: '${Object.keys(variables).join(', ')}'.`,
         );
       return resolveVariable(declaredName);
+    },
+    reference(target, apiVersion, full) {
+      const own = instances.find((instance) =>
+        target.startsWith('/')
+          ? instance.id.toLowerCase() === target.toLowerCase()
+          : instance.name.toLowerCase() === target.toLowerCase(),
+      );
+      const id = own?.id ?? target;
+      if (!id.startsWith('/'))
+        throw new ExpressionError(
+          `The resource '${target}' referenced by reference() is not defined in the template; pass its resource id.`,
+        );
+      const version = apiVersion ?? own?.resource.apiVersion;
+      if (!version)
+        throw new ExpressionError(
+          `reference('${target}') needs an api-version: the resource is not deployed by this template.`,
+        );
+      const body = lookup(id, version);
+      if (body === undefined) {
+        pendingReferences.push({ id, apiVersion: version });
+        throw new DeferredReference(id, version);
+      }
+      if (body === null) throw new ExpressionError(`The Resource '${id}' was not found.`);
+      return full ? body : (body.properties ?? {});
     },
     copyIndex() {
       throw new ExpressionError(
@@ -278,7 +315,6 @@ export function planDeployment(template: unknown, given: unknown, scope: Deploym
     parameters[name] = type.secure ? { type: type.canonical } : { type: type.canonical, value };
   }
 
-  const instances: ResourceInstance[] = [];
   template.resources.forEach((raw, position) => {
     if (!isPlainObject(raw))
       throw validationFailed(`The template resource at position '${position}' must be an object. ${RESOURCES_HELP}`);
@@ -390,10 +426,11 @@ export function planDeployment(template: unknown, given: unknown, scope: Deploym
       }
       outputs[name] = { type: type.canonical, value };
     } catch (error) {
+      if (error instanceof LocatedExpressionError && error.inner instanceof DeferredReference) continue;
       throw expressionFailure(`The template output '${name}'`, error);
     }
   }
-  return { parameters, resources, outputs };
+  return { parameters, resources, outputs, pendingReferences };
 }
 
 /** Resolves each `dependsOn` entry (an id, `type/name`, a name, or a copy loop's name) and sorts topologically. */
