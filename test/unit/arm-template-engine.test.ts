@@ -231,12 +231,13 @@ describe('resources', () => {
           extension('middle', { dependsOn: ['first'] }),
           extension('first', {}),
           extension('skipped', { condition: "[equals('a', 'b')]" }),
+          extension('after-skipped', { dependsOn: ['skipped'] }),
         ],
       },
       {},
       SCOPE,
     );
-    expect(plan.resources.map((resource) => resource.name)).toEqual(['first', 'middle', 'last']);
+    expect(plan.resources.map((resource) => resource.name)).toEqual(['first', 'middle', 'last', 'after-skipped']);
     expect(plan.resources[2]?.dependsOn).toEqual([extensionId('middle')]);
   });
 

@@ -138,6 +138,8 @@ interface ResourceInstance {
   copyName: string | undefined;
   resource: PlannedResource;
   rawDependsOn: string[];
+  /** Its condition was false: not deployed, and a dependency on it is satisfied, as ARM skips it. */
+  skipped: boolean;
 }
 
 function resourceIdFor(
@@ -344,8 +346,7 @@ export function planDeployment(
               },
             }
           : context;
-        const instance = planInstance(raw, instanceContext, subject, copyName);
-        if (instance) instances.push(instance);
+        instances.push(planInstance(raw, instanceContext, subject, copyName));
       }
     } catch (error) {
       throw expressionFailure(subject, error);
@@ -357,7 +358,8 @@ export function planDeployment(
     instanceContext: FunctionContext,
     subject: string,
     copyName: string | undefined,
-  ): ResourceInstance | undefined {
+  ): ResourceInstance {
+    let skipped = false;
     if ('condition' in raw) {
       const condition = evaluateValue(raw.condition, instanceContext);
       if (typeof condition !== 'boolean') {
@@ -365,7 +367,7 @@ export function planDeployment(
           `${subject} is not valid: its condition must be a boolean, not a value of type '${armTypeName(condition)}'. ${RESOURCES_HELP}`,
         );
       }
-      if (!condition) return undefined;
+      skipped = !condition;
     }
     const type = evaluateValue(raw.type, instanceContext);
     const name = evaluateValue(raw.name, instanceContext);
@@ -382,6 +384,27 @@ export function planDeployment(
     if (resourceScope !== undefined && typeof resourceScope !== 'string')
       throw validationFailed(`${subject} is not valid: 'scope' must be a string resource id. ${RESOURCES_HELP}`);
     const { id, groupLevelId } = resourceIdFor(scope, type as string, name as string, resourceScope);
+    // A resource whose condition is false keeps its identity (others may depend on it) but is not deployed.
+    if (skipped) {
+      const resource = {
+        id,
+        type: type as string,
+        name: name as string,
+        apiVersion: apiVersion as string,
+        body: {},
+        dependsOn: [],
+      };
+      return {
+        id,
+        groupLevelId,
+        type: type as string,
+        name: name as string,
+        copyName,
+        rawDependsOn: [],
+        resource,
+        skipped,
+      };
+    }
     const body: Record<string, unknown> = {};
     for (const [field, value] of Object.entries(raw)) {
       if (TEMPLATE_ONLY_KEYS.has(field.toLowerCase())) continue;
@@ -397,6 +420,7 @@ export function planDeployment(
       name: name as string,
       copyName,
       rawDependsOn: dependsOn,
+      skipped,
       resource: {
         id,
         type: type as string,
@@ -408,7 +432,7 @@ export function planDeployment(
     };
   }
 
-  const resources = orderByDependencies(instances, template.resources as unknown[]);
+  const resources = orderByDependencies(instances);
 
   const outputs: DeploymentPlan['outputs'] = {};
   const declaredOutputs = isPlainObject(template.outputs) ? template.outputs : {};
@@ -434,8 +458,8 @@ export function planDeployment(
 }
 
 /** Resolves each `dependsOn` entry (an id, `type/name`, a name, or a copy loop's name) and sorts topologically. */
-function orderByDependencies(instances: ResourceInstance[], declared: unknown[]): PlannedResource[] {
-  const hasConditionalResources = declared.some((raw) => isPlainObject(raw) && 'condition' in raw);
+function orderByDependencies(all: ResourceInstance[]): PlannedResource[] {
+  const instances = all.filter((instance) => !instance.skipped);
   const matches = (instance: ResourceInstance, reference: string): boolean => {
     const wanted = reference.toLowerCase();
     return (
@@ -450,8 +474,7 @@ function orderByDependencies(instances: ResourceInstance[], declared: unknown[])
     const ids = new Set<string>();
     for (const reference of instance.rawDependsOn) {
       const found = instances.filter((candidate) => matches(candidate, reference));
-      // A dependency on a resource whose condition was false is satisfied: ARM skips it.
-      if (found.length === 0 && !hasConditionalResources)
+      if (found.length === 0 && !all.some((candidate) => candidate.skipped && matches(candidate, reference)))
         throw validationFailed(`The resource '${reference}' is not defined in the template. ${RESOURCES_HELP}`);
       for (const dependency of found) if (dependency !== instance) ids.add(dependency.id);
     }
