@@ -47,5 +47,17 @@ export { setNamespaceMetrics, type MetricsResult } from './lib/metrics/metrics.j
 export { configureMonitor, showMonitorConfig, type MonitorView } from './lib/monitor/monitor.js';
 export { gatherSnapshot } from './lib/check/gather.js';
 export { renderChecks, runChecks, type CheckResult, type CheckStatus } from './lib/check/checks.js';
+export {
+  createDeployment,
+  listDeploymentOperations,
+  showDeployment,
+  validateDeployment,
+  whatIfDeployment,
+  type DeploymentRequest,
+} from './lib/deployment/deployment.js';
+export { loadTemplate, prepareDeployment, type DeploymentArguments } from './lib/deployment/prepare.js';
+export { compileBicep } from './lib/templates/bicep/compile.js';
+export { extensionToArmTemplate, extensionToBicep } from './lib/templates/export.js';
+export { exportExtensionTemplate } from './lib/templates/export-extension.js';
 
 // The sandbox is a separate entry point, `arcmesh/sandbox`, so that the library does not load server code.

@@ -6,7 +6,8 @@ import type { AzureTarget } from './target.js';
 import { armClientOptions } from './target.js';
 
 export async function extensionsClient(target: AzureTarget) {
-  const { SourceControlConfigurationClient } = await import('@azure/arm-kubernetesconfiguration');
+  // CommonJS like @azure/arm-features below: read the class from `default` (the bundle has no named exports for it).
+  const { SourceControlConfigurationClient } = (await import('@azure/arm-kubernetesconfiguration')).default;
   return new SourceControlConfigurationClient(target.credential, target.subscriptionId, armClientOptions(target));
 }
 
@@ -20,6 +21,12 @@ export async function featureClient(target: AzureTarget) {
 export async function resourceClient(target: AzureTarget) {
   const { ResourceManagementClient } = await import('@azure/arm-resources');
   return new ResourceManagementClient(target.credential, target.subscriptionId, armClientOptions(target));
+}
+
+/** Template deployments (Microsoft.Resources/deployments), split out of @azure/arm-resources since its 8.0. */
+export async function deploymentsClient(target: AzureTarget) {
+  const { DeploymentsClient } = await import('@azure/arm-resourcesdeployments');
+  return new DeploymentsClient(target.credential, target.subscriptionId, armClientOptions(target));
 }
 
 export async function containerServiceClient(target: AzureTarget) {

@@ -37,11 +37,36 @@ function redactValue(value: unknown): unknown {
   return value;
 }
 
+const SECURE_PARAMETER_TYPES = new Set(['securestring', 'secureobject']);
+
+/**
+ * A template deployment's body sends the values of its secure parameters (any name) beside the template that
+ * declares them secure: those values are redacted by the declaration, not by key.
+ */
+function redactSecureDeploymentParameters(value: unknown): unknown {
+  const properties = (value as { properties?: { template?: unknown; parameters?: unknown } } | null)?.properties;
+  const declared = (properties?.template as { parameters?: unknown } | undefined)?.parameters;
+  const given = properties?.parameters;
+  if (!declared || typeof declared !== 'object' || !given || typeof given !== 'object') return value;
+  const secure = new Set(
+    Object.entries(declared as Record<string, { type?: unknown }>)
+      .filter(([, definition]) => SECURE_PARAMETER_TYPES.has(String(definition?.type ?? '').toLowerCase()))
+      .map(([name]) => name.toLowerCase()),
+  );
+  const parameters = Object.fromEntries(
+    Object.entries(given as Record<string, unknown>).map(([name, entry]) => [
+      name,
+      secure.has(name.toLowerCase()) ? { value: REDACTED } : entry,
+    ]),
+  );
+  return { ...(value as object), properties: { ...properties, parameters } };
+}
+
 /** Redacts a JSON or form body; anything unparseable is summarised rather than printed. */
 export function redactBody(body: string | undefined): string | undefined {
   if (body === undefined || body === '') return body;
   try {
-    return JSON.stringify(redactValue(JSON.parse(body)));
+    return JSON.stringify(redactValue(redactSecureDeploymentParameters(JSON.parse(body))));
   } catch {
     if (/(^|&)(client_secret|client_assertion|password)=/.test(body)) {
       return body.replace(/((?:^|&)(?:client_secret|client_assertion|password)=)[^&]*/g, `$1${REDACTED}`);

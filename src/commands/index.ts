@@ -8,6 +8,12 @@ import AddonEnable from './addon/enable.js';
 import AddonShow from './addon/show.js';
 import Check from './check.js';
 import Demo from './demo.js';
+import DeploymentGroupCreate from './deployment/group/create.js';
+import DeploymentGroupShow from './deployment/group/show.js';
+import DeploymentGroupValidate from './deployment/group/validate.js';
+import DeploymentGroupWhatIf from './deployment/group/what-if.js';
+import DeploymentOperationGroupList from './deployment/operation/group/list.js';
+import ExtensionExportTemplate from './extension/export-template.js';
 import FeatureList from './feature/list.js';
 import FeatureRegister from './feature/register.js';
 import FeatureShow from './feature/show.js';
@@ -38,6 +44,12 @@ export const COMMANDS: Record<string, typeof Command> = {
   'addon:show': AddonShow,
   check: Check,
   demo: Demo,
+  'deployment:group:create': DeploymentGroupCreate,
+  'deployment:group:show': DeploymentGroupShow,
+  'deployment:group:validate': DeploymentGroupValidate,
+  'deployment:group:what-if': DeploymentGroupWhatIf,
+  'deployment:operation:group:list': DeploymentOperationGroupList,
+  'extension:export-template': ExtensionExportTemplate,
   'feature:list': FeatureList,
   'feature:register': FeatureRegister,
   'feature:show': FeatureShow,

@@ -196,7 +196,7 @@ function extensionNotFound(context: RequestContext): ArmHttpError {
 function startExtensionOperation(
   context: RequestContext,
   extension: StoredExtension,
-  kind: OperationKind,
+  kind: Exclude<OperationKind, 'deployment'>,
   runningStatus: string,
 ) {
   const verb = {

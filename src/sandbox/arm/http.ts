@@ -26,6 +26,20 @@ export interface RequestContext {
   /** A matched `operationOutcome` fault: the long-running operation this request starts must fail. */
   failOperation?: FaultRule | undefined;
   now: number;
+  /**
+   * Sends a request through the emulator's own router (same handlers, faults and api-version checks as a
+   * client's request, already authenticated). Errors come back as a result with ARM's error body.
+   */
+  forward: (request: InternalRequest) => Promise<HandlerResult>;
+  /** Finds the route that would serve a request, without running it (for what-if and preflight checks). */
+  resolve: (method: string, path: string) => Route | undefined;
+}
+
+export interface InternalRequest {
+  method: 'GET' | 'PUT';
+  path: string;
+  apiVersion: string;
+  body?: unknown;
 }
 
 export interface HandlerResult {
@@ -60,8 +74,11 @@ export class ArmHttpError extends Error {
     super(message);
   }
 
-  toBody(): { error: { code: string; message: string } } {
-    return { error: { code: this.code, message: this.message } };
+  /** Inner errors (ARM's `error.details`), e.g. the resource provider's answer behind a preflight failure. */
+  details?: Array<{ code: string; message: string }>;
+
+  toBody(): { error: { code: string; message: string; details?: Array<{ code: string; message: string }> } } {
+    return { error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) } };
   }
 }
 

@@ -38,7 +38,7 @@ export function operationStatus(operation: OperationRecord) {
   };
 }
 
-function getOperation(context: RequestContext): HandlerResult {
+export function getOperation(context: RequestContext): HandlerResult {
   const operationId = context.params.operationId as string;
   const operation =
     context.store.state.operations[operationId.toLowerCase()] ?? context.store.state.operations[operationId];

@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ENDPOINTS_FILE } from '../connection.js';
 import { clusterRoutes } from './clusters.js';
+import { deploymentRoutes } from './deployments.js';
 import {
   SANDBOX_SUBSCRIPTION_ID,
   SANDBOX_TENANT_ID,
@@ -31,6 +32,7 @@ import {
   checkApiVersion,
   matchRoute,
   type HandlerResult,
+  type InternalRequest,
   type RequestContext,
   type ResolvedSandboxOptions,
   type Route,
@@ -49,6 +51,7 @@ const ROUTES: Route[] = [
   ...operationRoutes,
   ...extensionTypeRoutes,
   ...extensionRoutes,
+  ...deploymentRoutes,
 ];
 
 const CONTROL_PREFIX = '/_sandbox/';
@@ -75,6 +78,16 @@ function parseBody(raw: string, contentType: string | undefined): unknown {
       'The request content was invalid and could not be deserialized: it is not valid JSON.',
     );
   }
+}
+
+function asArmError(error: unknown, method: string, path: string): ArmHttpError {
+  return error instanceof ArmHttpError
+    ? error
+    : new ArmHttpError(
+        500,
+        'InternalServerError',
+        `The sandbox failed to handle ${method} ${path}: ${(error as Error).message}`,
+      );
 }
 
 async function writeFileAtomically(file: string, text: string): Promise<void> {
@@ -167,7 +180,8 @@ export async function startArmSandbox(options: ArmSandboxOptions): Promise<Runni
     );
   };
 
-  const dispatch = async (request: IncomingMessage, context: RequestContext): Promise<HandlerResult> => {
+  /** `request` is absent for the emulator's own requests (a deployment's resources), which need no token. */
+  const dispatch = async (request: IncomingMessage | undefined, context: RequestContext): Promise<HandlerResult> => {
     const path = context.url.pathname;
     if (path.startsWith(CONTROL_PREFIX)) return control(context);
     const { route, params, pathMatched } = matchRoute(ROUTES, context.method, path);
@@ -180,7 +194,7 @@ export async function startArmSandbox(options: ArmSandboxOptions): Promise<Runni
         `The sandbox does not serve ${context.method} ${path}. It emulates only the ARM APIs arcmesh uses.`,
       );
     }
-    if (!route.anonymous) authenticate(request.headers.authorization, store, context.now);
+    if (request && !route.anonymous) authenticate(request.headers.authorization, store, context.now);
     const fault = faults.take(context.method, path);
     if (fault?.status !== undefined) throw faultError({ ...fault, status: fault.status });
     checkApiVersion(route, context.apiVersion);
@@ -189,6 +203,34 @@ export async function startArmSandbox(options: ArmSandboxOptions): Promise<Runni
       params,
       failOperation: fault?.operationOutcome === 'Failed' ? fault : undefined,
     });
+  };
+
+  const resolve = (method: string, path: string) => matchRoute(ROUTES, method, path).route;
+
+  const forward = async (internal: InternalRequest): Promise<HandlerResult> => {
+    const url = new URL(`${internal.path}?api-version=${encodeURIComponent(internal.apiVersion)}`, baseUrl);
+    let result: HandlerResult;
+    try {
+      result = await dispatch(undefined, {
+        method: internal.method,
+        url,
+        params: {},
+        rawBody: internal.body === undefined ? '' : JSON.stringify(internal.body),
+        body: internal.body,
+        apiVersion: internal.apiVersion,
+        baseUrl,
+        store,
+        options: resolved,
+        now: Date.now(),
+        forward,
+        resolve,
+      });
+    } catch (error) {
+      const armError = asArmError(error, internal.method, url.pathname);
+      result = { status: armError.status, body: armError.toBody(), headers: armError.headers };
+    }
+    log.push({ method: internal.method, path: url.pathname, apiVersion: internal.apiVersion, status: result.status });
+    return result;
   };
 
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
@@ -210,16 +252,11 @@ export async function startArmSandbox(options: ArmSandboxOptions): Promise<Runni
         store,
         options: resolved,
         now: Date.now(),
+        forward,
+        resolve,
       });
     } catch (error) {
-      const armError =
-        error instanceof ArmHttpError
-          ? error
-          : new ArmHttpError(
-              500,
-              'InternalServerError',
-              `The sandbox failed to handle ${method} ${url.pathname}: ${(error as Error).message}`,
-            );
+      const armError = asArmError(error, method, url.pathname);
       result = { status: armError.status, body: armError.toBody(), headers: armError.headers };
     }
     settle();

@@ -7,6 +7,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { finishDeployment, type StoredDeployment } from './deployment-records.js';
 import {
   SANDBOX_CLUSTERS,
   SANDBOX_RESOURCE_GROUP,
@@ -58,7 +59,14 @@ export interface StoredExtension {
   lastStatusTime: string | null;
 }
 
-export type OperationKind = 'extensionCreate' | 'extensionUpdate' | 'extensionDelete' | 'managedClusterUpdate';
+export type OperationKind =
+  'extensionCreate' | 'extensionUpdate' | 'extensionDelete' | 'managedClusterUpdate' | 'deployment';
+
+export interface OperationError {
+  code: string;
+  message: string;
+  details?: OperationError[];
+}
 
 export interface OperationRecord {
   id: string;
@@ -72,8 +80,8 @@ export interface OperationRecord {
   startTime: string;
   endTime?: string;
   dueAt: number;
-  outcome: 'Succeeded' | 'Failed';
-  error?: { code: string; message: string };
+  outcome: 'Succeeded' | 'Failed' | 'Canceled';
+  error?: OperationError;
 }
 
 export interface ArmState {
@@ -86,6 +94,10 @@ export interface ArmState {
   managedClusters: Record<string, Record<string, unknown>>;
   extensions: Record<string, StoredExtension>;
   operations: Record<string, OperationRecord>;
+  /** Template deployments by lower-cased id (absent in state files written before deployments existed). */
+  deployments?: Record<string, StoredDeployment>;
+  /** What-if results by operation id, served from the what-if's Location once due. */
+  whatIfResults?: Record<string, { dueAt: number; createdAt: number; result: unknown }>;
 }
 
 export const key = (id: string): string => id.toLowerCase();
@@ -251,6 +263,8 @@ export class ArmStore {
       state = loaded;
     }
     const store = new ArmStore(file, state ?? seedState(), emitExtension);
+    store.state.deployments ??= {};
+    store.state.whatIfResults ??= {};
     store.persist();
     return store;
   }
@@ -293,6 +307,8 @@ export class ArmStore {
   startOperation(
     init: Pick<OperationRecord, 'kind' | 'resourceId' | 'runningStatus'> & {
       pathPrefix: string;
+      /** The collection the status resource lives in: `operations`, or `operationStatuses` for deployments. */
+      collection?: string;
       durationMs: number;
       now: number;
       error?: OperationRecord['error'];
@@ -301,7 +317,7 @@ export class ArmStore {
     const id = randomUUID();
     const operation: OperationRecord = {
       id,
-      path: `${init.pathPrefix}/operations/${id}`,
+      path: `${init.pathPrefix}/${init.collection ?? 'operations'}/${id}`,
       kind: init.kind,
       resourceId: init.resourceId,
       runningStatus: init.runningStatus,
@@ -316,6 +332,10 @@ export class ArmStore {
   }
 
   private completeOperation(operation: OperationRecord, now: number): void {
+    if (operation.kind === 'deployment') {
+      finishDeployment(this.state, operation, now);
+      return;
+    }
     operation.status = operation.outcome;
     operation.endTime = new Date(now).toISOString();
     const failed = operation.outcome === 'Failed';
