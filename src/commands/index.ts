@@ -6,6 +6,7 @@ import type { Command } from '@oclif/core';
 import AddonDisable from './addon/disable.js';
 import AddonEnable from './addon/enable.js';
 import AddonShow from './addon/show.js';
+import Demo from './demo.js';
 import FeatureList from './feature/list.js';
 import FeatureRegister from './feature/register.js';
 import FeatureShow from './feature/show.js';
@@ -21,6 +22,7 @@ export const COMMANDS: Record<string, typeof Command> = {
   'addon:disable': AddonDisable,
   'addon:enable': AddonEnable,
   'addon:show': AddonShow,
+  demo: Demo,
   'feature:list': FeatureList,
   'feature:register': FeatureRegister,
   'feature:show': FeatureShow,

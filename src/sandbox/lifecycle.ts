@@ -9,6 +9,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { failedError, timeoutError } from '../lib/errors.js';
+import { shellQuote } from '../lib/shell.js';
 import type { SandboxEndpoints } from './arm/contract.js';
 import { ENDPOINTS_FILE } from './connection.js';
 
@@ -78,20 +79,28 @@ export async function sandboxStatus(stateDir: string): Promise<SandboxStatus> {
   };
 }
 
-/** The shell lines that point arcmesh (and Node's TLS) at the sandbox in `stateDir`. */
+/** The environment that points arcmesh, Node's TLS, kubectl and helm at the sandbox in `stateDir`. */
+export function sandboxEnvironmentVariables(
+  stateDir: string,
+  endpoints: Pick<SandboxEndpoints, 'caFile' | 'subscriptionId' | 'kubeconfig'>,
+): Record<string, string> {
+  return {
+    ARCMESH_SANDBOX: '1',
+    ARCMESH_SANDBOX_DIR: stateDir,
+    NODE_EXTRA_CA_CERTS: endpoints.caFile,
+    AZURE_SUBSCRIPTION_ID: endpoints.subscriptionId,
+    ...(endpoints.kubeconfig ? { KUBECONFIG: endpoints.kubeconfig } : {}),
+  };
+}
+
+/** The same environment as shell `export` lines, for `eval "$(arcmesh sandbox env)"`. */
 export function sandboxEnvironment(
   stateDir: string,
   endpoints: Pick<SandboxEndpoints, 'caFile' | 'subscriptionId' | 'kubeconfig'>,
 ): string[] {
-  const quote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
-  return [
-    'export ARCMESH_SANDBOX=1',
-    `export ARCMESH_SANDBOX_DIR=${quote(stateDir)}`,
-    `export NODE_EXTRA_CA_CERTS=${quote(endpoints.caFile)}`,
-    `export AZURE_SUBSCRIPTION_ID=${quote(endpoints.subscriptionId)}`,
-    // kubectl, helm and the cluster-plane commands then talk to the sandbox clusters.
-    ...(endpoints.kubeconfig ? [`export KUBECONFIG=${quote(endpoints.kubeconfig)}`] : []),
-  ];
+  return Object.entries(sandboxEnvironmentVariables(stateDir, endpoints)).map(
+    ([name, value]) => `export ${name}=${shellQuote(value)}`,
+  );
 }
 
 export async function runningSandboxEndpoints(stateDir: string): Promise<SandboxEndpoints | undefined> {
@@ -161,6 +170,7 @@ export async function runForegroundSandbox(options: {
     stateDir: options.stateDir,
     port: options.port ?? 0,
     publishPid: true,
+    log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
   });
   options.onReady(sandbox.endpoints);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {

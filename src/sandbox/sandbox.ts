@@ -6,21 +6,28 @@
 import type { ArmSandboxOptions, RunningArmSandbox, SandboxEndpoints } from './arm/contract.js';
 import { startArmSandbox } from './arm/server.js';
 import { startKubeSandbox, type RunningKubeSandbox } from './kube/server.js';
+import { startExtensionAgent, type RunningExtensionAgent } from './agent/agent.js';
 
 export interface SandboxOptions extends Omit<ArmSandboxOptions, 'kubeconfig'> {
   /** Start the Kubernetes API servers too (default true); ARM-only tests turn it off to start faster. */
   kube?: boolean;
+  /** Which chart the extension agent installs for an extension version (default: the bundled chart). */
+  chartFor?: (version: string | undefined) => string;
+  /** Where the extension agent says what it installed (the detached sandbox's log). */
+  log?: (line: string) => void;
 }
 
 export interface RunningSandbox {
   arm: RunningArmSandbox;
   kube: RunningKubeSandbox | undefined;
+  /** Installs the chart when an extension changes; present with the Kubernetes API. */
+  agent: RunningExtensionAgent | undefined;
   endpoints: SandboxEndpoints;
   close(): Promise<void>;
 }
 
 export async function startSandbox(options: SandboxOptions): Promise<RunningSandbox> {
-  const { kube: withKube = true, ...armOptions } = options;
+  const { kube: withKube = true, log, chartFor, ...armOptions } = options;
   const kube = withKube ? await startKubeSandbox({ stateDir: options.stateDir }) : undefined;
   let arm: RunningArmSandbox;
   try {
@@ -29,12 +36,24 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     await kube?.close();
     throw error;
   }
+  const agent = kube
+    ? startExtensionAgent({
+        arm,
+        kubeconfig: kube.kubeconfigPath,
+        stateDir: options.stateDir,
+        ...(log ? { log } : {}),
+        ...(chartFor ? { chartFor } : {}),
+      })
+    : undefined;
   return {
     arm,
     kube,
+    agent,
     endpoints: arm.endpoints,
     async close() {
-      // ARM first: it removes endpoints.json, so no client picks up a half-stopped sandbox.
+      // The agent finishes what helm is doing while the API servers are still up; then ARM, which removes
+      // endpoints.json, so that no client picks up a half-stopped sandbox.
+      await agent?.close();
       await arm.close();
       await kube?.close();
     },

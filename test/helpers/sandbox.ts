@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveAzureTarget, type AzureTarget } from '../../src/azure/target.js';
 import type { RunningArmSandbox } from '../../src/sandbox/arm/contract.js';
+import type { RunningExtensionAgent } from '../../src/sandbox/agent/agent.js';
 import type { RunningKubeSandbox } from '../../src/sandbox/kube/server.js';
 import { startSandbox, type SandboxOptions } from '../../src/sandbox/sandbox.js';
 
@@ -15,6 +16,8 @@ export interface TestSandbox {
   sandbox: RunningArmSandbox;
   /** The Kubernetes API servers, when started with `{ kube: true }`. */
   kube: RunningKubeSandbox | undefined;
+  /** The extension agent, running beside the Kubernetes API. */
+  agent: RunningExtensionAgent | undefined;
   env: { ARCMESH_SANDBOX: '1'; ARCMESH_SANDBOX_DIR: string };
   target(): Promise<AzureTarget>;
   /** Stops the sandbox and deletes its state directory (unless `stateDir` was given in the overrides). */
@@ -38,6 +41,7 @@ export async function startTestSandbox(overrides: Partial<SandboxOptions> = {}):
     stateDir,
     sandbox: running.arm,
     kube: running.kube,
+    agent: running.agent,
     env: { ARCMESH_SANDBOX: '1', ARCMESH_SANDBOX_DIR: stateDir },
     target: () => resolveAzureTarget({ sandbox: true, sandboxStateDir: stateDir }),
     async close() {

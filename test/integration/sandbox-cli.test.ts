@@ -37,7 +37,7 @@ test('sandbox start (detached), status, env, start again, stop, status', async (
   expect(endpoints).toMatchObject({ running: true, stateDir });
   expect(endpoints.armUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
   expect(endpoints).not.toHaveProperty('clientSecret');
-  expect(started.stderr).toContain(`export NODE_EXTRA_CA_CERTS='${endpoints.caFile}'`);
+  expect(started.stderr).toContain(`export NODE_EXTRA_CA_CERTS=${endpoints.caFile}`);
   expect(JSON.parse(await readFile(join(stateDir, 'endpoints.json'), 'utf8'))).toMatchObject({ pid: endpoints.pid });
 
   const status = await runCli(['sandbox', 'status', '--state-dir', stateDir]);
@@ -48,10 +48,10 @@ test('sandbox start (detached), status, env, start again, stop, status', async (
   expect(env.code).toBe(0);
   expect(env.stdout.trim().split('\n')).toEqual([
     'export ARCMESH_SANDBOX=1',
-    `export ARCMESH_SANDBOX_DIR='${stateDir}'`,
-    `export NODE_EXTRA_CA_CERTS='${endpoints.caFile}'`,
-    "export AZURE_SUBSCRIPTION_ID='00000000-0000-0000-0000-000000000000'",
-    `export KUBECONFIG='${endpoints.kubeconfig}'`,
+    `export ARCMESH_SANDBOX_DIR=${stateDir}`,
+    `export NODE_EXTRA_CA_CERTS=${endpoints.caFile}`,
+    'export AZURE_SUBSCRIPTION_ID=00000000-0000-0000-0000-000000000000',
+    `export KUBECONFIG=${endpoints.kubeconfig}`,
   ]);
 
   // The same kubeconfig serves the real kubectl (one context per sandbox cluster) and the library's client.

@@ -63,6 +63,11 @@ export abstract class ArcmeshCommand<T extends typeof Command> extends Command {
     });
   }
 
+  /** Aborted by Ctrl-C. */
+  protected get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
   protected get outputFormat(): OutputFormat {
     return this.flags.output ?? (process.env.ARCMESH_OUTPUT as OutputFormat | undefined) ?? 'json';
   }

@@ -11,7 +11,8 @@ import type { SandboxEndpoints } from '../../sandbox/arm/contract.js';
 import { stateDirFlag } from './shared.js';
 
 export default class SandboxStart extends ArcmeshCommand<typeof SandboxStart> {
-  static override summary = 'Start the local ARM sandbox (in the background unless --foreground).';
+  static override summary =
+    'Start the local sandbox: ARM, a Kubernetes API per cluster and the extension agent (in the background unless --foreground).';
   static override examples = ['<%= config.bin %> sandbox start', 'eval "$(<%= config.bin %> sandbox env)"'];
   static override flags = {
     'state-dir': stateDirFlag,

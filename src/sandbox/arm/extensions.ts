@@ -295,7 +295,7 @@ function putExtension(context: RequestContext): HandlerResult {
     installState: existing?.installState ?? 'Pending',
     lastStatusTime: existing?.lastStatusTime ?? null,
   };
-  context.store.putExtension(extension, creating ? 'created' : 'updated');
+  context.store.putExtension(extension);
   const operation = startExtensionOperation(
     context,
     extension,
@@ -349,7 +349,7 @@ function patchExtension(context: RequestContext): HandlerResult {
     ...(body.identity === undefined ? {} : { identity: body.identity }),
     systemData: { ...extension.systemData, lastModifiedAt: new Date(context.now).toISOString() },
   };
-  context.store.putExtension(updated, 'updated');
+  context.store.putExtension(updated);
   const operation = startExtensionOperation(context, updated, 'extensionUpdate', 'Updating');
   return json(
     202,

@@ -333,12 +333,15 @@ export class ArmStore {
     extension.properties.provisioningState = operation.outcome;
     if (failed && operation.error) {
       extension.properties.errorInfo = operation.error;
+      return;
     }
+    // Agents act on what ARM has accepted, as Arc's extension manager acts once the resource is provisioned.
+    this.emitExtension(operation.kind === 'extensionCreate' ? 'created' : 'updated', extension);
   }
 
-  putExtension(extension: StoredExtension, kind: 'created' | 'updated'): void {
+  /** Agents hear of the change when its operation succeeds (see completeOperation), not when it is accepted. */
+  putExtension(extension: StoredExtension): void {
     this.state.extensions[key(extension.id)] = extension;
-    this.emitExtension(kind, extension);
   }
 
   deleteExtension(extension: StoredExtension): void {

@@ -1,0 +1,176 @@
+/**
+ * The sandbox's extension manager: when an extension's operation succeeds in the ARM emulator, it runs helm
+ * against that cluster's Kubernetes API (install or upgrade the bundled chart with the extension's settings as
+ * values, or uninstall it) and reports `installState`, `currentVersion` and `statuses` back, as Arc's agent on
+ * a connected cluster does. Changes to one extension run one after another; different extensions in parallel.
+ *
+ * Unless told otherwise (`chartFor`, used by upgrade tests with older charts), every extension version installs
+ * the chart shipped in this package, and the version the extension asked for is what it reports back.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { bundledChartDir, findTool, unpackBundledTools } from '../../lib/package.js';
+import type { ExtensionAgentReport, RunningArmSandbox, StoredExtensionEvent } from '../arm/contract.js';
+import { planAgentAction, type AgentAction } from './plan.js';
+
+const run = promisify(execFile);
+
+export interface ExtensionAgentOptions {
+  arm: Pick<RunningArmSandbox, 'onExtensionChange' | 'reportExtension'>;
+  kubeconfig: string;
+  stateDir: string;
+  /** The chart an extension version installs (default: the chart shipped in this package, for every version). */
+  chartFor?: (version: string | undefined) => string;
+  /** Wait for the chart's workloads to become ready before reporting Installed (helm --wait). */
+  waitForReady?: boolean;
+  /** Where the agent says what it did (the sandbox log). */
+  log?: (line: string) => void;
+}
+
+export interface RunningExtensionAgent {
+  /** Resolves when every change heard so far has been handled (tests and the demo wait on it). */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function lastLine(text: string): string {
+  return (
+    text
+      .trim()
+      .split('\n')
+      .filter((line) => line.trim())
+      .at(-1) ?? ''
+  );
+}
+
+export function startExtensionAgent(options: ExtensionAgentOptions): RunningExtensionAgent {
+  const log = options.log ?? (() => {});
+  const agentDir = join(options.stateDir, 'agent');
+  // helm keeps its cache and repositories here, not in the user's home.
+  const helmEnv = {
+    ...process.env,
+    HELM_CACHE_HOME: join(agentDir, 'helm', 'cache'),
+    HELM_CONFIG_HOME: join(agentDir, 'helm', 'config'),
+    HELM_DATA_HOME: join(agentDir, 'helm', 'data'),
+  };
+  const queues = new Map<string, Promise<void>>();
+  let closed = false;
+
+  let helmBinary: Promise<string> | undefined;
+  const findHelm = async () => {
+    try {
+      return findTool('helm');
+    } catch {
+      await unpackBundledTools();
+      return findTool('helm');
+    }
+  };
+  const helm = async (args: string[]) => {
+    const binary = await (helmBinary ??= findHelm());
+    await run(binary, [...args, '--kubeconfig', options.kubeconfig], { env: helmEnv, maxBuffer: 16 * 1024 * 1024 });
+  };
+
+  const report = (id: string, value: ExtensionAgentReport) => {
+    if (closed) return;
+    try {
+      options.arm.reportExtension(id, value);
+    } catch {
+      // Deleted while helm ran: there is nobody left to report to.
+    }
+  };
+
+  const install = async (id: string, action: Extract<AgentAction, { kind: 'install' }>) => {
+    const chart = (options.chartFor ?? bundledChartDir)(action.version);
+    if (!existsSync(join(chart, 'Chart.yaml'))) {
+      throw new Error(`the sandbox has no chart to install (${chart} is missing)`);
+    }
+    await mkdir(agentDir, { recursive: true, mode: 0o700 });
+    // The values carry protected settings: readable by this user only, and removed as soon as helm has read them.
+    const valuesFile = join(agentDir, `${action.cluster}-${action.release}-values.json`);
+    await writeFile(valuesFile, JSON.stringify(action.values), { mode: 0o600 });
+    try {
+      await helm([
+        'upgrade',
+        '--install',
+        action.release,
+        chart,
+        '--namespace',
+        action.namespace,
+        '--create-namespace',
+        '--kube-context',
+        action.cluster,
+        '--values',
+        valuesFile,
+        // Arc's extension manager is built on Helm 3, which applies client-side; helm 4 would default to
+        // server-side apply, so the sandbox asks for what Arc does.
+        '--server-side=false',
+        ...(options.waitForReady ? ['--wait=watcher', '--timeout', '5m'] : []),
+        '--description',
+        `Extension version ${action.version ?? 'latest'}`,
+      ]);
+    } finally {
+      await rm(valuesFile, { force: true });
+    }
+    report(id, { installState: 'Installed', currentVersion: action.version ?? null, statuses: [], errorInfo: null });
+    log(`agent: installed ${action.release} ${action.version ?? ''} in ${action.cluster}/${action.namespace}`);
+  };
+
+  const handle = async (event: StoredExtensionEvent) => {
+    const action = planAgentAction(event);
+    if (!action) return;
+    if (action.kind === 'refuse') {
+      report(event.id, action.report);
+      return;
+    }
+    try {
+      if (action.kind === 'install') await install(event.id, action);
+      else {
+        // Azure leaves the release namespace behind; so does the sandbox.
+        await helm([
+          'uninstall',
+          action.release,
+          '--namespace',
+          action.namespace,
+          '--kube-context',
+          action.cluster,
+          '--ignore-not-found',
+        ]);
+        log(`agent: uninstalled ${action.release} from ${action.cluster}/${action.namespace}`);
+      }
+    } catch (error) {
+      const failure = error as Error & { stderr?: string };
+      const message = lastLine(failure.stderr ?? '') || failure.message;
+      log(`agent: ${action.kind} of ${action.release} in ${action.cluster} failed: ${message}`);
+      if (action.kind === 'install') {
+        report(event.id, {
+          installState: 'Failed',
+          statuses: [{ code: 'InstallationFailed', displayStatus: 'Failed', level: 'Error', message }],
+          errorInfo: { code: 'ExtensionInstallFailed', message },
+        });
+      }
+    }
+  };
+
+  const unsubscribe = options.arm.onExtensionChange((event) => {
+    const previous = queues.get(event.id) ?? Promise.resolve();
+    const next = previous.then(() => handle(event));
+    queues.set(event.id, next);
+    void next.finally(() => {
+      if (queues.get(event.id) === next) queues.delete(event.id);
+    });
+  });
+
+  return {
+    async idle() {
+      while (queues.size > 0) await Promise.all([...queues.values()]);
+    },
+    async close() {
+      unsubscribe();
+      await this.idle();
+      closed = true;
+    },
+  };
+}

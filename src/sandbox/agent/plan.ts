@@ -1,0 +1,63 @@
+/**
+ * What the sandbox's extension agent does for one extension change, decided without I/O: which cluster and
+ * release, which values, and whether the sandbox can install that extension type at all. Arc's extension
+ * manager names the Helm release after the extension and installs into the extension's release namespace.
+ */
+import { OSM_DEFAULT_RELEASE_NAMESPACE, OSM_EXTENSION_TYPE } from '../arm/catalog.js';
+import type { ExtensionAgentReport, StoredExtensionEvent } from '../arm/contract.js';
+import { settingsToValues, type HelmValues } from './values.js';
+
+export type AgentAction =
+  | {
+      kind: 'install';
+      cluster: string;
+      release: string;
+      namespace: string;
+      version: string | undefined;
+      values: HelmValues;
+    }
+  | { kind: 'uninstall'; cluster: string; release: string; namespace: string }
+  | { kind: 'refuse'; report: ExtensionAgentReport };
+
+interface ExtensionProperties {
+  extensionType?: string;
+  version?: string | null;
+  currentVersion?: string | null;
+  provisioningState?: string;
+  scope?: { cluster?: { releaseNamespace?: string } | null; namespace?: { targetNamespace?: string } | null };
+  configurationSettings?: Record<string, string | null> | null;
+  configurationProtectedSettings?: Record<string, string | null> | null;
+}
+
+export function planAgentAction(event: StoredExtensionEvent): AgentAction | undefined {
+  const properties = (event.extension.properties ?? {}) as ExtensionProperties;
+  const cluster = event.clusterId.split('/').at(-1)!;
+  const release = event.id.split('/').at(-1)!;
+  const namespace =
+    properties.scope?.cluster?.releaseNamespace ??
+    properties.scope?.namespace?.targetNamespace ??
+    OSM_DEFAULT_RELEASE_NAMESPACE;
+  if (event.kind === 'deleted') return { kind: 'uninstall', cluster, release, namespace };
+  // The agent acts on what ARM accepted: a PUT or PATCH still running or failed has nothing to install.
+  if (properties.provisioningState !== 'Succeeded') return undefined;
+  if (properties.extensionType?.toLowerCase() !== OSM_EXTENSION_TYPE) {
+    return {
+      kind: 'refuse',
+      report: {
+        installState: 'Failed',
+        errorInfo: {
+          code: 'ExtensionTypeNotAvailableInSandbox',
+          message: `The sandbox installs only ${OSM_EXTENSION_TYPE}; it has no chart for ${properties.extensionType ?? 'an extension without a type'}.`,
+        },
+      },
+    };
+  }
+  return {
+    kind: 'install',
+    cluster,
+    release,
+    namespace,
+    version: properties.version ?? properties.currentVersion ?? undefined,
+    values: settingsToValues(properties.configurationSettings ?? {}, properties.configurationProtectedSettings ?? {}),
+  };
+}
