@@ -6,6 +6,8 @@ import type { Command } from '@oclif/core';
 import AddonDisable from './addon/disable.js';
 import AddonEnable from './addon/enable.js';
 import AddonShow from './addon/show.js';
+import CrdsBackup from './crds/backup.js';
+import CrdsRestore from './crds/restore.js';
 import Demo from './demo.js';
 import FeatureList from './feature/list.js';
 import FeatureRegister from './feature/register.js';
@@ -22,6 +24,8 @@ export const COMMANDS: Record<string, typeof Command> = {
   'addon:disable': AddonDisable,
   'addon:enable': AddonEnable,
   'addon:show': AddonShow,
+  'crds:backup': CrdsBackup,
+  'crds:restore': CrdsRestore,
   demo: Demo,
   'feature:list': FeatureList,
   'feature:register': FeatureRegister,

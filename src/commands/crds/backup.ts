@@ -15,10 +15,12 @@ export default class CrdsBackup extends ArcmeshCommand<typeof CrdsBackup> {
   ];
   static override flags = {
     out: Flags.string({
-      description: 'Directory to write the backup into; new or empty (default: ~/.arcmesh/backups/<context>/<timestamp>/).',
+      description:
+        'Directory to write the backup into; new or empty (default: ~/.arcmesh/backups/<context>/<timestamp>/).',
     }),
     crd: Flags.string({
-      description: 'A CRD to back up, as <plural>.<group>; repeat for several (default: every *.openservicemesh.io and *.smi-spec.io CRD).',
+      description:
+        'A CRD to back up, as <plural>.<group>; repeat for several (default: every *.openservicemesh.io and *.smi-spec.io CRD).',
       multiple: true,
     }),
     ...kubeFlags,

@@ -14,7 +14,9 @@ export default class CrdsRestore extends ArcmeshCommand<typeof CrdsRestore> {
   ];
   static override flags = {
     from: Flags.string({ description: 'The backup directory (it holds manifest.json).', required: true }),
-    force: Flags.boolean({ description: 'Restore files that no longer match their hash (a backup edited on purpose).' }),
+    force: Flags.boolean({
+      description: 'Restore files that no longer match their hash (a backup edited on purpose).',
+    }),
     'dry-run': Flags.boolean({ description: 'Show what would be created, updated or left alone; write nothing.' }),
     ...kubeFlags,
   };

@@ -118,7 +118,10 @@ export function parseManifest(directory: string, text: string): BackupManifest {
 /** `~/.arcmesh/backups/<context>/<UTC timestamp>/`, with the context made safe for a directory name. */
 export function defaultBackupDirectory(home: string, context: string, now: Date): string {
   const safeContext = context.replace(/[^A-Za-z0-9._-]/g, '_') || 'default';
-  const timestamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const timestamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return join(home, '.arcmesh', 'backups', safeContext, timestamp);
 }
 

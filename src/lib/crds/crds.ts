@@ -30,7 +30,10 @@ export async function backupCrds(context: KubeOperationContext, options: BackupC
   checkCrdNames(options.crdNames ?? []);
   const now = options.now ?? new Date();
   const outDir = options.out ?? defaultBackupDirectory(options.home ?? homedir(), context.kube.context, now);
-  const client = await customObjectsClient(context.kube.config, { rateLimit: context.rateLimit, signal: context.signal });
+  const client = await customObjectsClient(context.kube.config, {
+    rateLimit: context.rateLimit,
+    signal: context.signal,
+  });
   return backupCustomResources(client, {
     outDir,
     context: context.kube.context,
@@ -53,8 +56,15 @@ export async function restoreCrds(
   context: KubeOperationContext,
   options: RestoreCrdsOptions,
 ): Promise<{ result: RestoreResult; failure: ArcmeshError | undefined }> {
-  const client = await customObjectsClient(context.kube.config, { rateLimit: context.rateLimit, signal: context.signal });
-  const result = await restoreCustomResources(client, { ...options, reporter: context.reporter, signal: context.signal });
+  const client = await customObjectsClient(context.kube.config, {
+    rateLimit: context.rateLimit,
+    signal: context.signal,
+  });
+  const result = await restoreCustomResources(client, {
+    ...options,
+    reporter: context.reporter,
+    signal: context.signal,
+  });
   const failure =
     result.failed === 0
       ? undefined
