@@ -96,7 +96,14 @@ export async function applyUpgradeCrds(kube: TestKube, release: 'old' | 'new'): 
 }
 
 export async function deleteSmiCrds(kube: TestKube): Promise<void> {
-  const deleted = await kube.kubectl(['delete', 'crd', '--wait=true', '--timeout=60s', ...SMI_CRD_NAMES]);
+  const deleted = await kube.kubectl([
+    'delete',
+    'crd',
+    '--ignore-not-found',
+    '--wait=true',
+    '--timeout=60s',
+    ...SMI_CRD_NAMES,
+  ]);
   if (deleted.code !== 0) throw new Error(`kubectl delete crd failed: ${deleted.stderr}`);
 }
 

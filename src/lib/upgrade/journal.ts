@@ -21,7 +21,7 @@ export type JournalEntry =
 /** Appends one entry and flushes it to disk before returning. */
 export async function appendJournal(file: string, entry: JournalEntry): Promise<void> {
   const handle = await open(file, 'a', 0o600);
-  let created = false;
+  let created: boolean;
   try {
     created = (await handle.stat()).size === 0;
     await handle.appendFile(`${JSON.stringify(entry)}\n`);
