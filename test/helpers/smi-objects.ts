@@ -124,5 +124,5 @@ export async function seedOldSmiObjects(config: KubeConfig, count: number): Prom
       const object = oldSmiObject(index);
       await client.create(refOf(object), object);
     },
-  );
+  ).finally(() => client.close());
 }
