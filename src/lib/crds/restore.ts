@@ -215,6 +215,9 @@ async function planTargets(
 
 type Outcome = 'created' | 'updated' | 'unchanged';
 
+/** Objects racing with other writers get this many rounds of read-and-write before the restore gives up on them. */
+const MAX_WRITE_ROUNDS = 6;
+
 /** Create, or update with the live resourceVersion, or nothing; conflicts re-read and try again. */
 async function writeObject(
   client: CustomObjectsClient,
@@ -224,33 +227,34 @@ async function writeObject(
   signal?: AbortSignal,
 ): Promise<Outcome> {
   const retry = <T>(call: () => Promise<T>) => withRetries(call, { signal });
-  for (let conflicts = 0; ; conflicts++) {
-    if (dryRun) {
-      const live = await retry(() => client.get(ref, desired.metadata.namespace, desired.metadata.name!));
-      return !live ? 'created' : containsContent(live, desired) ? 'unchanged' : 'updated';
-    }
+  const readLive = () => retry(() => client.get(ref, desired.metadata.namespace, desired.metadata.name!));
+  if (dryRun) {
+    const live = await readLive();
+    return !live ? 'created' : containsContent(live, desired) ? 'unchanged' : 'updated';
+  }
+  let lastConflict: unknown;
+  for (let round = 0; round < MAX_WRITE_ROUNDS; round++) {
     try {
       await retry(() => client.create(ref, desired));
       return 'created';
     } catch (error) {
       if (statusOf(error) !== 409) throw error;
     }
-    const live = await retry(() => client.get(ref, desired.metadata.namespace, desired.metadata.name!));
+    const live = await readLive();
+    // Deleted between our create and our read: create again.
     if (!live) continue;
     if (containsContent(live, desired)) return 'unchanged';
     try {
-      await retry(() =>
-        client.replace(ref, {
-          ...desired,
-          metadata: { ...desired.metadata, resourceVersion: live.metadata.resourceVersion },
-        }),
-      );
+      const resourceVersion = live.metadata.resourceVersion;
+      await retry(() => client.replace(ref, { ...desired, metadata: { ...desired.metadata, resourceVersion } }));
       return 'updated';
     } catch (error) {
-      // Someone wrote the object between our read and our write: read it again, a bounded number of times.
-      if (statusOf(error) !== 409 || conflicts >= 5) throw error;
+      // Someone wrote the object between our read and our write: read it again.
+      if (statusOf(error) !== 409) throw error;
+      lastConflict = error;
     }
   }
+  throw lastConflict ?? new Error(`the object kept changing while it was being restored`);
 }
 
 export async function restoreCustomResources(
