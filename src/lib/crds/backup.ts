@@ -167,7 +167,8 @@ export async function backupCustomResources(
     const version = readVersion(definition);
     const ref = resourceRef(definition, version);
     const base = { group: ref.group, plural: ref.plural };
-    // Keyed by file: a list restarted after an expired continue token sees objects again.
+    // Keyed by file. A list restarted after an expired continue token starts a new snapshot: the entries start
+    // over too, so an object deleted in between is not in the manifest (its file stays, unlisted and unused).
     const entries = new Map<string, BackedUpObject>();
     const pending = new Set<Promise<void>>();
     let writeFailure: unknown;
@@ -200,6 +201,8 @@ export async function backupCustomResources(
       for await (const page of objectPages(client, ref, pageSize, options.signal)) {
         if (page === 'restart') {
           options.reporter.warn(`The list of ${name} expired while paging; listing it again from the start.`);
+          await Promise.all(pending);
+          entries.clear();
           continue;
         }
         for (const item of page.items) {
