@@ -131,7 +131,7 @@ async function selectDefinitions(
 async function* objectPages(client: CustomObjectsClient, ref: ResourceRef, pageSize: number, signal?: AbortSignal) {
   let continueToken: string | undefined;
   let restarted = false;
-  do {
+  for (;;) {
     let page: ObjectPage;
     try {
       page = await withRetries(() => client.listPage(ref, pageSize, continueToken), { signal });
@@ -146,7 +146,8 @@ async function* objectPages(client: CustomObjectsClient, ref: ResourceRef, pageS
     }
     yield page;
     continueToken = page.continueToken;
-  } while (continueToken);
+    if (!continueToken) return;
+  }
 }
 
 export async function backupCustomResources(
