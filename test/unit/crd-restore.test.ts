@@ -30,7 +30,7 @@ const conflict = () =>
 
 /** A tiny apiserver: objects by name, resourceVersions, AlreadyExists and Conflict. */
 function memoryClient(initial: CustomObject[]) {
-  const store = new Map(
+  const store = new Map<string, CustomObject>(
     initial.map((object, index) => [
       object.metadata.name!,
       { ...object, metadata: { ...object.metadata, resourceVersion: String(index + 1) } },
