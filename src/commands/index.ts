@@ -7,6 +7,8 @@ import AddonDisable from './addon/disable.js';
 import AddonEnable from './addon/enable.js';
 import AddonShow from './addon/show.js';
 import Check from './check.js';
+import CrdsBackup from './crds/backup.js';
+import CrdsRestore from './crds/restore.js';
 import Demo from './demo.js';
 import DeploymentGroupCreate from './deployment/group/create.js';
 import DeploymentGroupShow from './deployment/group/show.js';
@@ -43,6 +45,8 @@ export const COMMANDS: Record<string, typeof Command> = {
   'addon:enable': AddonEnable,
   'addon:show': AddonShow,
   check: Check,
+  'crds:backup': CrdsBackup,
+  'crds:restore': CrdsRestore,
   demo: Demo,
   'deployment:group:create': DeploymentGroupCreate,
   'deployment:group:show': DeploymentGroupShow,

@@ -1,0 +1,161 @@
+/**
+ * The few Kubernetes calls CRD backup and restore make, behind one small interface: custom resource definitions
+ * (read, list, create) and custom objects of any kind (paged list, get, create, replace). Every call waits for
+ * the client-side rate limiter; errors stay client-node's ApiException (status in `code`) so callers can tell
+ * a conflict from a throttle, and turn them into ArcmeshErrors with `toKubeError`.
+ */
+import type {
+  KubeConfig,
+  RequestContext,
+  SecurityAuthentication,
+  V1CustomResourceDefinition,
+} from '@kubernetes/client-node';
+import type { CustomObject } from '../lib/crds/objects.js';
+import { DEFAULT_RATE_LIMIT, TokenBucket, type RateLimit } from './rate-limit.js';
+
+export interface ResourceRef {
+  group: string;
+  version: string;
+  plural: string;
+  namespaced: boolean;
+}
+
+export interface ObjectPage {
+  items: CustomObject[];
+  /** Where the next page starts; undefined on the last page. */
+  continueToken: string | undefined;
+}
+
+export interface CustomObjectsClient {
+  listDefinitions(): Promise<V1CustomResourceDefinition[]>;
+  /** undefined when the definition does not exist. */
+  readDefinition(name: string): Promise<V1CustomResourceDefinition | undefined>;
+  createDefinition(definition: V1CustomResourceDefinition): Promise<V1CustomResourceDefinition>;
+  listPage(ref: ResourceRef, limit: number, continueToken: string | undefined): Promise<ObjectPage>;
+  /** undefined when the object does not exist. */
+  get(ref: ResourceRef, namespace: string | undefined, name: string): Promise<CustomObject | undefined>;
+  create(ref: ResourceRef, object: CustomObject): Promise<CustomObject>;
+  replace(ref: ResourceRef, object: CustomObject): Promise<CustomObject>;
+  /** Closes the pooled connections. */
+  close(): Promise<void>;
+}
+
+type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
+
+/**
+ * The kubeconfig's authentication with one connection pool for every request. client-node 2.0 builds a new
+ * undici Agent for each request, so each one opens its own TLS connection (and leaves it open): over thousands
+ * of requests that is most of the time spent and a growing heap. Headers (tokens, exec plugins) are still applied
+ * per request; only the transport is shared.
+ */
+function pooledAuthentication(config: KubeConfig): SecurityAuthentication & { close(): Promise<void> } {
+  let shared: Dispatcher | undefined;
+  return {
+    getName: () => 'kubeconfig with a shared connection pool',
+    async applySecurityAuthentication(context: RequestContext) {
+      await config.applySecurityAuthentication(context);
+      const fresh = context.getDispatcher();
+      if (!fresh) return;
+      if (shared === undefined) shared = fresh;
+      else {
+        context.setDispatcher(shared);
+        await fresh.close();
+      }
+    },
+    close: async () => {
+      await shared?.close();
+    },
+  };
+}
+
+export const statusOf = (error: unknown): number | undefined => {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'number' ? code : undefined;
+};
+
+async function orUndefinedWhenAbsent<T>(request: Promise<T>): Promise<T | undefined> {
+  try {
+    return await request;
+  } catch (error) {
+    if (statusOf(error) === 404) return undefined;
+    throw error;
+  }
+}
+
+export async function customObjectsClient(
+  config: KubeConfig,
+  options: { rateLimit?: RateLimit; signal?: AbortSignal | undefined } = {},
+): Promise<CustomObjectsClient> {
+  const { ApiextensionsV1Api, CustomObjectsApi, createConfiguration, ServerConfiguration } =
+    await import('@kubernetes/client-node');
+  const cluster = config.getCurrentCluster();
+  if (!cluster) throw new Error('The kubeconfig has no current cluster.');
+  const authentication = pooledAuthentication(config);
+  const configuration = createConfiguration({
+    baseServer: new ServerConfiguration(cluster.server, {}),
+    authMethods: { default: authentication },
+    promiseMiddleware: [
+      {
+        pre: async (context) => {
+          context.setHeaderParam('User-Agent', 'arcmesh');
+          return context;
+        },
+        post: async (response) => response,
+      },
+    ],
+  });
+  const extensions = new ApiextensionsV1Api(configuration);
+  const objects = new CustomObjectsApi(configuration);
+  const bucket = new TokenBucket(options.rateLimit ?? DEFAULT_RATE_LIMIT);
+  const limited = async <T>(call: () => Promise<T>): Promise<T> => {
+    await bucket.take(options.signal);
+    return call();
+  };
+  const nameOf = (object: CustomObject) => object.metadata.name ?? '';
+
+  return {
+    listDefinitions: async () => {
+      const list = await limited(() => extensions.listCustomResourceDefinition());
+      return list.items;
+    },
+    readDefinition: (name) => limited(() => orUndefinedWhenAbsent(extensions.readCustomResourceDefinition({ name }))),
+    createDefinition: (body) => limited(() => extensions.createCustomResourceDefinition({ body })),
+    async listPage(ref, limit, continueToken) {
+      const request = { group: ref.group, version: ref.version, plural: ref.plural, limit, _continue: continueToken };
+      const list = (await limited(() =>
+        ref.namespaced
+          ? objects.listCustomObjectForAllNamespaces({ ...request, resourcePlural: ref.plural })
+          : objects.listClusterCustomObject(request),
+      )) as { items?: CustomObject[]; metadata?: { continue?: string } };
+      return { items: list.items ?? [], continueToken: list.metadata?.continue || undefined };
+    },
+    get: (ref, namespace, name) =>
+      limited(() =>
+        orUndefinedWhenAbsent(
+          (ref.namespaced
+            ? objects.getNamespacedCustomObject({ ...ref, namespace: namespace ?? '', name })
+            : objects.getClusterCustomObject({ ...ref, name })) as Promise<CustomObject>,
+        ),
+      ),
+    create: (ref, body) =>
+      limited(
+        () =>
+          (ref.namespaced
+            ? objects.createNamespacedCustomObject({ ...ref, namespace: body.metadata.namespace ?? '', body })
+            : objects.createClusterCustomObject({ ...ref, body })) as Promise<CustomObject>,
+      ),
+    replace: (ref, body) =>
+      limited(
+        () =>
+          (ref.namespaced
+            ? objects.replaceNamespacedCustomObject({
+                ...ref,
+                namespace: body.metadata.namespace ?? '',
+                name: nameOf(body),
+                body,
+              })
+            : objects.replaceClusterCustomObject({ ...ref, name: nameOf(body), body })) as Promise<CustomObject>,
+      ),
+    close: () => authentication.close(),
+  };
+}

@@ -1,0 +1,140 @@
+/**
+ * The on-disk format of a CRD backup, shared by `arcmesh crds backup`, `arcmesh crds restore` and the upgrade
+ * engine: one YAML file per object under `<group>/<plural>/<namespace>/<name>.yaml` (cluster-scoped objects
+ * under `_cluster`), and `manifest.json`, written last, with the definitions needed to re-create each CRD, the
+ * object count per CRD and a SHA-256 of every object's canonical JSON. A directory without a manifest is an
+ * unfinished backup.
+ */
+import { isAbsolute, join, normalize, sep } from 'node:path';
+import { ArcmeshError } from '../errors.js';
+
+export const BACKUP_FORMAT = 'arcmesh.io/crd-backup/v1';
+export const MANIFEST_FILE = 'manifest.json';
+export const CLUSTER_SCOPE_DIRECTORY = '_cluster';
+
+export interface BackedUpDefinition {
+  /** `<plural>.<group>`. */
+  name: string;
+  group: string;
+  kind: string;
+  plural: string;
+  scope: 'Namespaced' | 'Cluster';
+  /** The version the objects were read and written in. */
+  version: string;
+  storageVersion: string;
+  servedVersions: string[];
+  count: number;
+  /** The CustomResourceDefinition without server-set fields or status, ready to create again. */
+  definition: Record<string, unknown>;
+}
+
+export interface BackedUpObject {
+  /** Relative to the backup directory, with forward slashes. */
+  file: string;
+  crd: string;
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+  sha256: string;
+}
+
+export interface BackupManifest {
+  format: typeof BACKUP_FORMAT;
+  createdAt: string;
+  /** The kubeconfig context the backup was taken from. */
+  context: string;
+  server: string;
+  definitions: BackedUpDefinition[];
+  objects: BackedUpObject[];
+}
+
+export function objectFile(
+  definition: Pick<BackedUpDefinition, 'group' | 'plural'>,
+  namespace: string | undefined,
+  name: string,
+) {
+  return `${definition.group}/${definition.plural}/${namespace ?? CLUSTER_SCOPE_DIRECTORY}/${name}.yaml`;
+}
+
+/** Counts per kind, as the plan and the command results show them. */
+export function countsByKind(manifest: Pick<BackupManifest, 'definitions'>): Record<string, number> {
+  return Object.fromEntries(
+    manifest.definitions.map((definition) => [`${definition.kind}.${definition.group}`, definition.count]),
+  );
+}
+
+function malformed(directory: string, why: string): ArcmeshError {
+  return new ArcmeshError(
+    'usage',
+    `${directory} is not a complete arcmesh CRD backup: ${why}`,
+    'Pass the directory `arcmesh crds backup` wrote (it holds manifest.json); a backup interrupted before its manifest was written cannot be restored.',
+  );
+}
+
+/** A relative path that stays inside the backup directory. */
+function isContainedPath(file: string): boolean {
+  if (isAbsolute(file) || file.includes('\\')) return false;
+  const normalized = normalize(file);
+  return !normalized.startsWith(`..${sep}`) && normalized !== '..' && normalized === file.split('/').join(sep);
+}
+
+/** Parses and checks manifest.json; every problem is a usage error naming the directory. */
+export function parseManifest(directory: string, text: string): BackupManifest {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw malformed(directory, `${MANIFEST_FILE} is not JSON (${(error as Error).message}).`);
+  }
+  const manifest = value as Partial<BackupManifest>;
+  if (manifest?.format !== BACKUP_FORMAT) {
+    throw malformed(
+      directory,
+      `${MANIFEST_FILE} has format ${JSON.stringify(manifest?.format)}, not ${BACKUP_FORMAT}.`,
+    );
+  }
+  if (!Array.isArray(manifest.definitions) || !Array.isArray(manifest.objects)) {
+    throw malformed(directory, `${MANIFEST_FILE} lists no definitions or objects.`);
+  }
+  const definitions = new Map(manifest.definitions.map((definition) => [definition.name, definition]));
+  for (const object of manifest.objects) {
+    if (typeof object?.file !== 'string' || !isContainedPath(object.file)) {
+      throw malformed(directory, `an object's file ${JSON.stringify(object?.file)} points outside the backup.`);
+    }
+    if (!definitions.has(object.crd) || typeof object.sha256 !== 'string' || typeof object.name !== 'string') {
+      throw malformed(directory, `the entry for ${object.file} is incomplete.`);
+    }
+  }
+  for (const definition of definitions.values()) {
+    const listed = manifest.objects.filter((object) => object.crd === definition.name).length;
+    if (listed !== definition.count) {
+      throw malformed(directory, `${definition.name} counts ${definition.count} objects but lists ${listed}.`);
+    }
+  }
+  return manifest as BackupManifest;
+}
+
+/** `~/.arcmesh/backups/<context>/<UTC timestamp>/`, with the context made safe for a directory name. */
+export function defaultBackupDirectory(home: string, context: string, now: Date): string {
+  const safeContext = context.replace(/[^A-Za-z0-9._-]/g, '_') || 'default';
+  const timestamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  return join(home, '.arcmesh', 'backups', safeContext, timestamp);
+}
+
+const CRD_NAME_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/;
+
+/** CRD names as `<plural>.<group>`, checked before any call. */
+export function checkCrdNames(names: readonly string[]): void {
+  const invalid = names.filter((name) => !CRD_NAME_PATTERN.test(name));
+  if (invalid.length > 0) {
+    throw new ArcmeshError(
+      'usage',
+      `${invalid.map((name) => JSON.stringify(name)).join(', ')} ${invalid.length === 1 ? 'is not a' : 'are not'} custom resource definition name${invalid.length === 1 ? '' : 's'}.`,
+      'Name a CRD as <plural>.<group>, for example httproutegroups.specs.smi-spec.io (`kubectl get crds` lists them).',
+    );
+  }
+}

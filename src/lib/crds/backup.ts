@@ -1,0 +1,258 @@
+/**
+ * Backing up every object of a set of CRDs to a directory (format: ./backup-format.ts). Objects are read a page
+ * at a time (`limit` + `continue`) and written as they arrive with a bounded number of writes in flight, so
+ * memory stays flat however many objects there are; the manifest is written last and durably.
+ */
+import type { V1CustomResourceDefinition } from '@kubernetes/client-node';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stringify as toYaml } from 'yaml';
+import type { CustomObjectsClient, ObjectPage, ResourceRef } from '../../kube/custom-objects.js';
+import { statusOf } from '../../kube/custom-objects.js';
+import { toKubeError } from '../../kube/errors.js';
+import { withRetries } from '../../kube/retry.js';
+import type { Reporter } from '../context.js';
+import { writeFileAtomically } from '../durable-file.js';
+import { ArcmeshError, notFoundError } from '../errors.js';
+import {
+  BACKUP_FORMAT,
+  countsByKind,
+  MANIFEST_FILE,
+  objectFile,
+  type BackedUpDefinition,
+  type BackedUpObject,
+  type BackupManifest,
+} from './backup-format.js';
+import { contentHash, portableObject, type CustomObject } from './objects.js';
+
+/** The API groups of OSM and SMI: what `arcmesh crds backup` saves when no CRD is named. */
+export const MESH_CRD_GROUP_SUFFIXES = ['openservicemesh.io', 'smi-spec.io'] as const;
+
+export function isMeshGroup(group: string): boolean {
+  return MESH_CRD_GROUP_SUFFIXES.some((suffix) => group === suffix || group.endsWith(`.${suffix}`));
+}
+
+export interface BackupOptions {
+  outDir: string;
+  context: string;
+  server: string;
+  /** CRD names (`<plural>.<group>`); default: every CRD of the OSM and SMI groups. */
+  crdNames?: string[] | undefined;
+  pageSize?: number;
+  writeConcurrency?: number;
+  reporter: Reporter;
+  signal?: AbortSignal | undefined;
+  now?: () => Date;
+}
+
+export interface BackupResult {
+  directory: string;
+  context: string;
+  objects: number;
+  counts: Record<string, number>;
+}
+
+const DEFAULT_PAGE_SIZE = 500;
+const DEFAULT_WRITE_CONCURRENCY = 16;
+
+/** The version to read objects in: the storage version when it is served (no conversion on read), else the first served. */
+export function readVersion(definition: V1CustomResourceDefinition): string {
+  const versions = definition.spec.versions;
+  const storage = versions.find((version) => version.storage && version.served);
+  return (storage ?? versions.find((version) => version.served) ?? versions[0]!).name;
+}
+
+export function resourceRef(definition: V1CustomResourceDefinition, version: string): ResourceRef {
+  return {
+    group: definition.spec.group,
+    version,
+    plural: definition.spec.names.plural,
+    namespaced: definition.spec.scope === 'Namespaced',
+  };
+}
+
+/** What a backup keeps of a CRD: enough to create it again, nothing the server set. */
+export function portableDefinition(definition: V1CustomResourceDefinition): Record<string, unknown> {
+  const portable = portableObject(definition as unknown as CustomObject) as Record<string, unknown> & {
+    metadata: Record<string, unknown>;
+  };
+  delete portable.metadata.finalizers;
+  return { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', ...portable };
+}
+
+async function refuseNonEmpty(directory: string): Promise<void> {
+  let entries: string[];
+  try {
+    entries = await readdir(directory);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new ArcmeshError(
+      'usage',
+      `Cannot use ${directory} for a backup: ${(error as Error).message}`,
+      'Pass --out DIR with a directory you can write.',
+    );
+  }
+  if (entries.length > 0) {
+    throw new ArcmeshError(
+      'usage',
+      `${directory} is not empty; a backup goes into a directory of its own.`,
+      'Pass --out with a new or empty directory (the default is a new timestamped directory).',
+    );
+  }
+}
+
+async function selectDefinitions(
+  client: CustomObjectsClient,
+  names: string[] | undefined,
+): Promise<V1CustomResourceDefinition[]> {
+  let all: V1CustomResourceDefinition[];
+  try {
+    all = await withRetries(() => client.listDefinitions());
+  } catch (error) {
+    throw toKubeError(error, 'listing custom resource definitions');
+  }
+  if (!names || names.length === 0) {
+    return all
+      .filter((definition) => isMeshGroup(definition.spec.group))
+      .sort((a, b) => a.metadata!.name!.localeCompare(b.metadata!.name!));
+  }
+  const byName = new Map(all.map((definition) => [definition.metadata!.name!, definition]));
+  const missing = names.filter((name) => !byName.has(name));
+  if (missing.length > 0) {
+    throw notFoundError(
+      `The cluster has no custom resource definition ${missing.join(', ')}.`,
+      'Name CRDs as <plural>.<group> (for example httproutegroups.specs.smi-spec.io); list them with `kubectl get crds`.',
+    );
+  }
+  return [...new Set(names)].map((name) => byName.get(name)!);
+}
+
+/** Pages of one CRD's objects; starts over once if the apiserver expires the continue token (410 Gone). */
+async function* objectPages(client: CustomObjectsClient, ref: ResourceRef, pageSize: number, signal?: AbortSignal) {
+  let continueToken: string | undefined;
+  let restarted = false;
+  for (;;) {
+    let page: ObjectPage;
+    try {
+      page = await withRetries(() => client.listPage(ref, pageSize, continueToken), { signal });
+    } catch (error) {
+      if (statusOf(error) === 410 && !restarted) {
+        restarted = true;
+        continueToken = undefined;
+        yield 'restart' as const;
+        continue;
+      }
+      throw toKubeError(error, `listing ${ref.plural}.${ref.group}`);
+    }
+    yield page;
+    continueToken = page.continueToken;
+    if (!continueToken) return;
+  }
+}
+
+export async function backupCustomResources(
+  client: CustomObjectsClient,
+  options: BackupOptions,
+): Promise<BackupResult> {
+  const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
+  const writeConcurrency = options.writeConcurrency ?? DEFAULT_WRITE_CONCURRENCY;
+  await refuseNonEmpty(options.outDir);
+  const createdAt = (options.now ?? (() => new Date()))().toISOString();
+  const definitions = await selectDefinitions(client, options.crdNames);
+
+  const backedUp: BackedUpDefinition[] = [];
+  const objects: BackedUpObject[] = [];
+  let total = 0;
+  for (const definition of definitions) {
+    const name = definition.metadata!.name!;
+    const version = readVersion(definition);
+    const ref = resourceRef(definition, version);
+    const base = { group: ref.group, plural: ref.plural };
+    // Keyed by file. A list restarted after an expired continue token starts a new snapshot: the entries start
+    // over too, so an object deleted in between is not in the manifest (its file stays, unlisted and unused).
+    const entries = new Map<string, BackedUpObject>();
+    const pending = new Set<Promise<void>>();
+    let writeFailure: unknown;
+    const write = (object: CustomObject) => {
+      const portable = portableObject(object);
+      const file = objectFile(base, portable.metadata.namespace, portable.metadata.name!);
+      entries.set(file, {
+        file,
+        crd: name,
+        apiVersion: portable.apiVersion,
+        kind: portable.kind,
+        ...(portable.metadata.namespace ? { namespace: portable.metadata.namespace } : {}),
+        name: portable.metadata.name!,
+        sha256: contentHash(portable),
+      });
+      const task = writeFileAtomically(join(options.outDir, file), toYaml(portable))
+        .catch((error: unknown) => {
+          writeFailure ??= new ArcmeshError(
+            'failed',
+            `Could not write ${file} into the backup ${options.outDir}: ${(error as Error).message}`,
+            'Check the directory is writable and has space, then run the backup again into a new directory.',
+            { cause: error },
+          );
+        })
+        .finally(() => pending.delete(task));
+      pending.add(task);
+      return task;
+    };
+    try {
+      for await (const page of objectPages(client, ref, pageSize, options.signal)) {
+        if (page === 'restart') {
+          options.reporter.warn(`The list of ${name} expired while paging; listing it again from the start.`);
+          await Promise.all(pending);
+          entries.clear();
+          continue;
+        }
+        for (const item of page.items) {
+          // Objects from a list carry no apiVersion/kind on some servers; the list's own type is theirs.
+          const object = { ...item, apiVersion: `${ref.group}/${version}`, kind: definition.spec.names.kind };
+          while (pending.size >= writeConcurrency) await Promise.race(pending);
+          if (writeFailure) throw writeFailure;
+          void write(object);
+        }
+        options.reporter.progress(`Backing up ${name}: ${entries.size} objects`);
+      }
+      await Promise.all(pending);
+      if (writeFailure) throw writeFailure;
+    } finally {
+      await Promise.allSettled(pending);
+    }
+    const sorted = [...entries.values()].sort((a, b) => a.file.localeCompare(b.file));
+    objects.push(...sorted);
+    total += sorted.length;
+    const versions = definition.spec.versions;
+    backedUp.push({
+      name,
+      group: ref.group,
+      kind: definition.spec.names.kind,
+      plural: ref.plural,
+      scope: definition.spec.scope as 'Namespaced' | 'Cluster',
+      version,
+      storageVersion: versions.find((candidate) => candidate.storage)?.name ?? version,
+      servedVersions: versions.filter((candidate) => candidate.served).map((candidate) => candidate.name),
+      count: sorted.length,
+      definition: portableDefinition(definition),
+    });
+  }
+
+  const manifest: BackupManifest = {
+    format: BACKUP_FORMAT,
+    createdAt,
+    context: options.context,
+    server: options.server,
+    definitions: backedUp,
+    objects,
+  };
+  await writeFileAtomically(join(options.outDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`, {
+    durable: true,
+  });
+  return {
+    directory: options.outDir,
+    context: options.context,
+    objects: total,
+    counts: countsByKind(manifest),
+  };
+}

@@ -1,0 +1,361 @@
+/**
+ * Restoring a CRD backup: every object converted to the version the live CRD stores, created, or updated when it
+ * differs, or left alone when it already holds the backed-up content, so a restore can run again after any
+ * interruption. Everything that can refuse the restore (manifest, hashes, CRD versions, conversion paths) is
+ * checked before the first write.
+ */
+import type { V1CustomResourceDefinition } from '@kubernetes/client-node';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { statusOf, type CustomObjectsClient, type ResourceRef } from '../../kube/custom-objects.js';
+import { toKubeError } from '../../kube/errors.js';
+import { withRetries } from '../../kube/retry.js';
+import { forEachConcurrently } from '../concurrency.js';
+import type { Reporter } from '../context.js';
+import { ArcmeshError, timeoutError } from '../errors.js';
+import { deadlineAfter, nextPollDelayMs, sleep } from '../polling.js';
+import {
+  MANIFEST_FILE,
+  parseManifest,
+  type BackedUpDefinition,
+  type BackedUpObject,
+  type BackupManifest,
+} from './backup-format.js';
+import { resourceRef } from './backup.js';
+import { convert, requireConversionPath } from './conversions/index.js';
+import { containsContent, contentHash, type CustomObject } from './objects.js';
+
+export interface RestoreOptions {
+  from: string;
+  /** Restore objects whose file no longer matches its hash (a backup edited on purpose). */
+  force?: boolean;
+  /** Report what would happen; write nothing. */
+  dryRun?: boolean;
+  concurrency?: number;
+  /** How long to wait for a re-created CRD to be Established. */
+  establishTimeoutSeconds?: number;
+  reporter: Reporter;
+  signal?: AbortSignal | undefined;
+}
+
+export interface ObjectFailure {
+  object: string;
+  message: string;
+}
+
+export interface RestoreResult {
+  from: string;
+  dryRun: boolean;
+  created: number;
+  updated: number;
+  unchanged: number;
+  failed: number;
+  /** CRDs the backup's definitions re-created because the cluster had none. */
+  definitionsCreated: string[];
+  /** The version each CRD's objects were written in. */
+  versions: Record<string, string>;
+  /** The first failures (at most 20), for the message and `-o json`. */
+  failures: ObjectFailure[];
+}
+
+const DEFAULT_CONCURRENCY = 16;
+const MAX_REPORTED_FAILURES = 20;
+
+export async function readBackupManifest(directory: string): Promise<BackupManifest> {
+  let text: string;
+  try {
+    text = await readFile(join(directory, MANIFEST_FILE), 'utf8');
+  } catch (error) {
+    throw new ArcmeshError(
+      'usage',
+      `${directory} holds no ${MANIFEST_FILE}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'it is not a finished arcmesh CRD backup' : (error as Error).message}.`,
+      'Pass the directory `arcmesh crds backup` wrote (--from DIR).',
+    );
+  }
+  return parseManifest(directory, text);
+}
+
+/** One backed-up object as stored, and whether it still has the content the manifest hashed. */
+export async function readBackedUpObject(
+  directory: string,
+  entry: BackedUpObject,
+): Promise<{ object: CustomObject | undefined; intact: boolean; problem?: string }> {
+  let text: string;
+  try {
+    text = await readFile(join(directory, entry.file), 'utf8');
+  } catch (error) {
+    return { object: undefined, intact: false, problem: `cannot read ${entry.file}: ${(error as Error).message}` };
+  }
+  let object: CustomObject;
+  try {
+    object = parseYaml(text) as CustomObject;
+  } catch (error) {
+    return { object: undefined, intact: false, problem: `${entry.file} is not YAML: ${(error as Error).message}` };
+  }
+  const intact = contentHash(object) === entry.sha256;
+  return {
+    object,
+    intact,
+    ...(intact ? {} : { problem: `${entry.file} does not match its hash in ${MANIFEST_FILE}` }),
+  };
+}
+
+/** Every file against its hash; refuses (exit 2) on any difference unless forced. */
+async function verifyBackupIntegrity(
+  manifest: BackupManifest,
+  options: RestoreOptions,
+  concurrency: number,
+): Promise<Set<string>> {
+  const problems: string[] = [];
+  const unreadable = new Set<string>();
+  let checked = 0;
+  await forEachConcurrently(
+    manifest.objects,
+    concurrency,
+    async (entry) => {
+      const { object, problem } = await readBackedUpObject(options.from, entry);
+      if (problem) problems.push(problem);
+      if (!object) unreadable.add(entry.file);
+      if (++checked % 500 === 0)
+        options.reporter.progress(`Checking the backup: ${checked} of ${manifest.objects.length} files`);
+    },
+    options.signal,
+  );
+  if (problems.length > 0 && !options.force) {
+    throw new ArcmeshError(
+      'usage',
+      `The backup in ${options.from} was changed after it was written: ${problems.length} file(s) differ, e.g. ${problems.slice(0, 3).join('; ')}.`,
+      'Restore from an untouched backup; if you edited the files on purpose, run again with --force.',
+    );
+  }
+  for (const problem of problems) options.reporter.warn(`${problem} (restoring it anyway: --force)`);
+  return unreadable;
+}
+
+function storageVersionOf(definition: V1CustomResourceDefinition): string {
+  const versions = definition.spec.versions;
+  return (
+    versions.find((version) => version.storage && version.served) ??
+    versions.find((version) => version.served) ??
+    versions[0]!
+  ).name;
+}
+
+const isEstablished = (definition: V1CustomResourceDefinition | undefined) =>
+  definition?.status?.conditions?.some(
+    (condition) => condition.type === 'Established' && condition.status === 'True',
+  ) ?? false;
+
+async function createDefinitionAndWait(
+  client: CustomObjectsClient,
+  backedUp: BackedUpDefinition,
+  options: RestoreOptions,
+): Promise<V1CustomResourceDefinition> {
+  options.reporter.progress(`Creating the custom resource definition ${backedUp.name}`);
+  try {
+    await withRetries(() => client.createDefinition(backedUp.definition as unknown as V1CustomResourceDefinition), {
+      signal: options.signal,
+    });
+  } catch (error) {
+    if (statusOf(error) !== 409) throw toKubeError(error, `creating the custom resource definition ${backedUp.name}`);
+  }
+  const deadline = deadlineAfter(options.establishTimeoutSeconds ?? 60);
+  for (let attempt = 0; ; attempt++) {
+    const live = await withRetries(() => client.readDefinition(backedUp.name), { signal: options.signal }).catch(
+      (error: unknown) => {
+        throw toKubeError(error, `reading the custom resource definition ${backedUp.name}`);
+      },
+    );
+    if (live && isEstablished(live)) return live;
+    if (deadline.expired()) {
+      throw timeoutError(
+        `The custom resource definition ${backedUp.name} was not Established within ${options.establishTimeoutSeconds ?? 60} s.`,
+        `Look at its conditions with \`kubectl get crd ${backedUp.name} -o yaml\`, then restore again (objects already restored are skipped).`,
+      );
+    }
+    await sleep(nextPollDelayMs(attempt, { initialDelayMs: 50, maxDelayMs: 1_000 }), options.signal);
+  }
+}
+
+interface RestoreTarget {
+  backedUp: BackedUpDefinition;
+  /** undefined when the CRD is missing and this is a dry run. */
+  live: V1CustomResourceDefinition | undefined;
+  ref: ResourceRef;
+}
+
+/** The live CRD of each backed-up one (read only), the version to write, and a checked conversion path. */
+async function planTargets(
+  client: CustomObjectsClient,
+  manifest: BackupManifest,
+  options: RestoreOptions,
+): Promise<RestoreTarget[]> {
+  const targets: RestoreTarget[] = [];
+  for (const backedUp of manifest.definitions) {
+    const live = await withRetries(() => client.readDefinition(backedUp.name), { signal: options.signal }).catch(
+      (error: unknown) => {
+        throw toKubeError(error, `reading the custom resource definition ${backedUp.name}`);
+      },
+    );
+    const definition = live ?? (backedUp.definition as unknown as V1CustomResourceDefinition);
+    if (live && live.spec.names.kind !== backedUp.kind) {
+      throw new ArcmeshError(
+        'usage',
+        `The cluster's ${backedUp.name} defines kind ${live.spec.names.kind}, the backup holds ${backedUp.kind}.`,
+        'Restore into a cluster whose CRD defines the same kind.',
+      );
+    }
+    const version = storageVersionOf(definition);
+    requireConversionPath(backedUp.group, backedUp.kind, backedUp.version, version);
+    targets.push({ backedUp, live, ref: resourceRef(definition, version) });
+  }
+  return targets;
+}
+
+type Outcome = 'created' | 'updated' | 'unchanged';
+
+/** Objects racing with other writers get this many rounds of read-and-write before the restore gives up on them. */
+const MAX_WRITE_ROUNDS = 6;
+
+/** Create, or update with the live resourceVersion, or nothing; conflicts re-read and try again. */
+async function writeObject(
+  client: CustomObjectsClient,
+  ref: ResourceRef,
+  desired: CustomObject,
+  dryRun: boolean,
+  signal?: AbortSignal,
+): Promise<Outcome> {
+  const retry = <T>(call: () => Promise<T>) => withRetries(call, { signal });
+  const readLive = () => retry(() => client.get(ref, desired.metadata.namespace, desired.metadata.name!));
+  if (dryRun) {
+    const live = await readLive();
+    return !live ? 'created' : containsContent(live, desired) ? 'unchanged' : 'updated';
+  }
+  let lastConflict: unknown;
+  for (let round = 0; round < MAX_WRITE_ROUNDS; round++) {
+    try {
+      await retry(() => client.create(ref, desired));
+      return 'created';
+    } catch (error) {
+      if (statusOf(error) !== 409) throw error;
+    }
+    const live = await readLive();
+    // Deleted between our create and our read: create again.
+    if (!live) continue;
+    if (containsContent(live, desired)) return 'unchanged';
+    try {
+      const resourceVersion = live.metadata.resourceVersion;
+      await retry(() => client.replace(ref, { ...desired, metadata: { ...desired.metadata, resourceVersion } }));
+      return 'updated';
+    } catch (error) {
+      // Someone wrote the object between our read and our write: read it again.
+      if (statusOf(error) !== 409) throw error;
+      lastConflict = error;
+    }
+  }
+  throw lastConflict ?? new Error(`the object kept changing while it was being restored`);
+}
+
+export async function restoreCustomResources(
+  client: CustomObjectsClient,
+  options: RestoreOptions,
+): Promise<RestoreResult> {
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  const dryRun = options.dryRun ?? false;
+  const manifest = await readBackupManifest(options.from);
+  const unreadable = await verifyBackupIntegrity(manifest, options, concurrency);
+  const targets = await planTargets(client, manifest, options);
+
+  const result: RestoreResult = {
+    from: options.from,
+    dryRun,
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    failed: 0,
+    definitionsCreated: [],
+    versions: {},
+    failures: [],
+  };
+  const fail = (object: string, message: string) => {
+    result.failed++;
+    if (result.failures.length < MAX_REPORTED_FAILURES) result.failures.push({ object, message });
+  };
+  for (const target of targets) {
+    const { backedUp } = target;
+    result.versions[backedUp.name] = target.ref.version;
+    if (!target.live && !dryRun) {
+      await createDefinitionAndWait(client, backedUp, options);
+      result.definitionsCreated.push(backedUp.name);
+    } else if (!target.live) {
+      result.definitionsCreated.push(backedUp.name);
+    }
+    const entries = manifest.objects.filter((entry) => entry.crd === backedUp.name);
+    const targetApiVersion = `${target.ref.group}/${target.ref.version}`;
+    let done = 0;
+    await forEachConcurrently(
+      entries,
+      concurrency,
+      async (entry) => {
+        const label = `${backedUp.kind} ${entry.namespace ? `${entry.namespace}/` : ''}${entry.name}`;
+        try {
+          if (unreadable.has(entry.file)) throw new Error(`${entry.file} cannot be read`);
+          const { object } = await readBackedUpObject(options.from, entry);
+          const desired = convert(object!, targetApiVersion);
+          const outcome =
+            target.live || !dryRun ? await writeObject(client, target.ref, desired, dryRun, options.signal) : 'created';
+          result[outcome]++;
+        } catch (error) {
+          if (options.signal?.aborted) throw error;
+          const failure = error instanceof ArcmeshError ? error : toKubeError(error, `restoring ${label}`);
+          fail(label, failure.message);
+        }
+        if (++done % 100 === 0 || done === entries.length) {
+          options.reporter.progress(`Restoring ${backedUp.name}: ${done} of ${entries.length}`);
+        }
+      },
+      options.signal,
+    );
+  }
+  return result;
+}
+
+export interface VerifyResult {
+  from: string;
+  checked: number;
+  missing: string[];
+  different: string[];
+}
+
+/** Every backed-up object exists in the cluster with its content, after conversion to the live version. */
+export async function verifyRestore(
+  client: CustomObjectsClient,
+  options: { from: string; concurrency?: number; reporter: Reporter; signal?: AbortSignal | undefined },
+): Promise<VerifyResult> {
+  const manifest = await readBackupManifest(options.from);
+  const targets = await planTargets(client, manifest, { ...options, dryRun: true });
+  const result: VerifyResult = { from: options.from, checked: 0, missing: [], different: [] };
+  for (const target of targets) {
+    const targetApiVersion = `${target.ref.group}/${target.ref.version}`;
+    const entries = manifest.objects.filter((entry) => entry.crd === target.backedUp.name);
+    await forEachConcurrently(
+      entries,
+      options.concurrency ?? DEFAULT_CONCURRENCY,
+      async (entry) => {
+        const { object } = await readBackedUpObject(options.from, entry);
+        const label = `${target.backedUp.kind} ${entry.namespace ? `${entry.namespace}/` : ''}${entry.name}`;
+        const live = target.live
+          ? await withRetries(() => client.get(target.ref, entry.namespace, entry.name), { signal: options.signal })
+          : undefined;
+        result.checked++;
+        if (!live) result.missing.push(label);
+        else if (!object || !containsContent(live, convert(object, targetApiVersion))) result.different.push(label);
+      },
+      options.signal,
+    );
+  }
+  result.missing.sort();
+  result.different.sort();
+  return result;
+}
