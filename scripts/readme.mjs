@@ -12,18 +12,24 @@ const root = new URL('..', import.meta.url);
 
 /** The reference section as Markdown: an index table, then each command with its usage, flags and examples. */
 export function renderReference(manifest) {
-  const escape = (text) => String(text ?? '').replace(/\|/g, '\\|').replace(/\n+/g, ' ');
+  const escape = (text) =>
+    String(text ?? '')
+      .replace(/\|/g, '\\|')
+      .replace(/\n+/g, ' ');
   const commands = Object.values(manifest.commands)
     .filter((command) => !command.hidden)
     .sort((a, b) => a.id.localeCompare(b.id));
   const name = (command) => `arcmesh ${command.id.replaceAll(':', ' ')}`;
   const anchor = (command) => name(command).replaceAll(' ', '-');
   const lines = ['| command | what it does |', '| --- | --- |'];
-  for (const command of commands) lines.push(`| [\`${name(command)}\`](#${anchor(command)}) | ${escape(command.summary)} |`);
+  for (const command of commands)
+    lines.push(`| [\`${name(command)}\`](#${anchor(command)}) | ${escape(command.summary)} |`);
   for (const command of commands) {
     lines.push('', `### ${name(command)}`, '', command.summary ?? '');
     if (command.description) lines.push('', command.description);
-    const args = Object.values(command.args ?? {}).map((arg) => (arg.required ? `${arg.name.toUpperCase()}` : `[${arg.name.toUpperCase()}]`));
+    const args = Object.values(command.args ?? {}).map((arg) =>
+      arg.required ? `${arg.name.toUpperCase()}` : `[${arg.name.toUpperCase()}]`,
+    );
     const own = Object.values(command.flags).filter((flag) => flag.helpGroup !== 'GLOBAL' && !flag.hidden);
     const flagUsage = own
       .filter((flag) => flag.required)
@@ -32,7 +38,11 @@ export function renderReference(manifest) {
     if (own.length) {
       lines.push('', '| flag | description |', '| --- | --- |');
       for (const flag of own) {
-        const spelled = [flag.char ? `-${flag.char}` : undefined, `--${flag.name}`, ...(flag.aliases ?? []).map((alias) => `--${alias}`)]
+        const spelled = [
+          flag.char ? `-${flag.char}` : undefined,
+          `--${flag.name}`,
+          ...(flag.aliases ?? []).map((alias) => `--${alias}`),
+        ]
           .filter(Boolean)
           .join(', ');
         const details = [
