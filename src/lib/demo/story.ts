@@ -3,7 +3,9 @@
  * user would type (arcmesh or kubectl), the seed it comes from, and the exit code the story expects: the
  * refused MeshConfig patch of seed 001 is part of the story, and any other failure stops the demo.
  */
+import { join } from 'node:path';
 import { SANDBOX_CLUSTERS, SANDBOX_RESOURCE_GROUP } from '../../sandbox/arm/contract.js';
+import { packageRoot } from '../package.js';
 
 export interface DemoStep {
   /** Why the step is there, printed above the command. */
@@ -98,6 +100,24 @@ export const DEMO_STORY: DemoStep[] = [
     args: ['get', 'meshconfig', 'osm-mesh-config', '-n', 'arc-osm-system'],
   },
   {
+    title: 'Seed 000: is permissive traffic policy mode on?',
+    program: 'arcmesh',
+    args: ['meshconfig', 'show', '--query', 'spec.traffic.enablePermissiveTrafficPolicyMode'],
+  },
+  { title: 'Seed 000: the application namespaces', program: 'kubectl', args: ['create', 'namespace', 'bookstore'] },
+  { title: 'Seed 000: the application namespaces', program: 'kubectl', args: ['create', 'namespace', 'bookbuyer'] },
+  {
+    title: 'Seed 000: onboard them to the mesh (osm namespace add)',
+    program: 'arcmesh',
+    args: ['namespace', 'add', 'bookstore', 'bookbuyer'],
+  },
+  { title: 'Seed 000: the mesh’s namespaces', program: 'arcmesh', args: ['namespace', 'list', '-o', 'table'] },
+  {
+    title: 'Seed 001: turn permissive mode off, typed by the MeshConfig schema',
+    program: 'arcmesh',
+    args: ['meshconfig', 'set', 'traffic.enablePermissiveTrafficPolicyMode=false', '--query', 'spec.traffic'],
+  },
+  {
     title: 'Seed 001: a MeshConfig patch with a wrong type is refused by the API with the apiserver’s message',
     program: 'kubectl',
     args: [
@@ -113,8 +133,42 @@ export const DEMO_STORY: DemoStep[] = [
     expectExit: 1,
   },
   {
+    title: 'Seed 001: Prometheus scraping of the sidecars (osm metrics enable)',
+    program: 'arcmesh',
+    args: ['metrics', 'enable', '--namespace', 'bookstore,bookbuyer'],
+  },
+  {
+    title: 'Seed 001: have Azure Monitor collect those metrics (container-azm-ms-osmconfig)',
+    program: 'arcmesh',
+    args: ['monitor', 'configure', '--namespaces', 'bookstore,bookbuyer'],
+  },
+  {
     title: 'Seed 001: remove the extension (Azure keeps the release namespace)',
     program: 'arcmesh',
     args: ['extension', 'delete', ...ARC, '--name', 'osm', '--yes'],
+  },
+  {
+    title: 'Seed 001: install it again the pipeline way, with the ARM template',
+    program: 'arcmesh',
+    args: [
+      'deployment',
+      'group',
+      'create',
+      '--resource-group',
+      RG,
+      '--name',
+      'osm-extension',
+      '--template-file',
+      join(packageRoot(), 'arm-templates', 'osm-arc-extension.json'),
+      '--parameters',
+      `@${join(packageRoot(), 'arm-templates', 'osm-arc-extension.parameters.json')}`,
+      '--query',
+      'properties.provisioningState',
+    ],
+  },
+  {
+    title: 'Seed 001: the extension the template created',
+    program: 'arcmesh',
+    args: ['extension', 'show', ...ARC, '--name', 'osm', '-o', 'table'],
   },
 ];
