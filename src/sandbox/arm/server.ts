@@ -5,12 +5,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ENDPOINTS_FILE } from '../connection.js';
+import { writeFileAtomically } from '../../lib/durable-file.js';
 import { clusterRoutes } from './clusters.js';
 import { deploymentRoutes } from './deployments.js';
 import {
@@ -88,12 +89,6 @@ function asArmError(error: unknown, method: string, path: string): ArmHttpError 
         'InternalServerError',
         `The sandbox failed to handle ${method} ${path}: ${(error as Error).message}`,
       );
-}
-
-async function writeFileAtomically(file: string, text: string): Promise<void> {
-  const temp = `${file}.${process.pid}.tmp`;
-  await writeFile(temp, text, { mode: 0o600 });
-  await rename(temp, file);
 }
 
 async function listen(server: Server, port: number): Promise<number> {

@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { CONTROLLER_USER, WebhookAdmission } from './admission/webhook-admission.js';
 import { methodNotAllowed, notAcceptable, pageNotFound, unauthorized } from './api-errors.js';
-import { writeFileAtomically } from '../atomic-file.js';
+import { writeFileAtomically } from '../../lib/durable-file.js';
 import { builtinType } from './controllers/context.js';
 import { reconcileCustomResourceDefinitions } from './controllers/crd-establishing.js';
 import { collectGarbage } from './controllers/garbage-collector.js';

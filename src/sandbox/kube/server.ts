@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { SANDBOX_CLUSTERS } from '../arm/contract.js';
-import { writeFileAtomically } from '../atomic-file.js';
+import { writeFileAtomically } from '../../lib/durable-file.js';
 import { KubeApiCluster } from './cluster.js';
 import { loadOrCreatePki } from '../pki.js';
 
