@@ -6,7 +6,8 @@ import type { AzureTarget } from './target.js';
 import { armClientOptions } from './target.js';
 
 export async function extensionsClient(target: AzureTarget) {
-  const { SourceControlConfigurationClient } = await import('@azure/arm-kubernetesconfiguration');
+  // CommonJS too: read the class from `default`, as for @azure/arm-features below.
+  const { SourceControlConfigurationClient } = (await import('@azure/arm-kubernetesconfiguration')).default;
   return new SourceControlConfigurationClient(target.credential, target.subscriptionId, armClientOptions(target));
 }
 

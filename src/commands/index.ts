@@ -6,6 +6,13 @@ import type { Command } from '@oclif/core';
 import AddonDisable from './addon/disable.js';
 import AddonEnable from './addon/enable.js';
 import AddonShow from './addon/show.js';
+import ExtensionCreate from './extension/create.js';
+import ExtensionDelete from './extension/delete.js';
+import ExtensionList from './extension/list.js';
+import ExtensionShow from './extension/show.js';
+import ExtensionUpdate from './extension/update.js';
+import ExtensionWait from './extension/wait.js';
+import ExtensionTypesListVersions from './extension-types/list-versions.js';
 import FeatureList from './feature/list.js';
 import FeatureRegister from './feature/register.js';
 import FeatureShow from './feature/show.js';
@@ -21,6 +28,13 @@ export const COMMANDS: Record<string, typeof Command> = {
   'addon:disable': AddonDisable,
   'addon:enable': AddonEnable,
   'addon:show': AddonShow,
+  'extension:create': ExtensionCreate,
+  'extension:delete': ExtensionDelete,
+  'extension:list': ExtensionList,
+  'extension:show': ExtensionShow,
+  'extension:update': ExtensionUpdate,
+  'extension:wait': ExtensionWait,
+  'extension-types:list-versions': ExtensionTypesListVersions,
   'feature:list': FeatureList,
   'feature:register': FeatureRegister,
   'feature:show': FeatureShow,

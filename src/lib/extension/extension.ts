@@ -162,6 +162,7 @@ export async function createExtension(
   spec: ExtensionCreateSpec & NoWait,
 ): Promise<ExtensionView | undefined> {
   const plan = planCreate(spec);
+  for (const warning of plan.warnings) ctx.reporter.warn(warning);
   ctx.reporter.progress(`Checking ${clusterLabel(spec)}`);
   const [extensions, distribution, offered] = await Promise.all([
     listResources(ctx, spec),
@@ -195,12 +196,12 @@ export async function updateExtension(
     );
   }
   const plan = planUpdate(spec, existing);
+  for (const warning of plan.warnings) ctx.reporter.warn(warning);
   const [distribution, offered] = await Promise.all([
     plan.needsDistribution ? connectedClusterDistribution(ctx, spec) : Promise.resolve(undefined),
     trainVersions(ctx, spec, existing.extensionType ?? '', plan.versionLookup),
   ]);
   checkUpdateObserved(spec, plan, { distribution, trainVersions: offered });
-  for (const warning of plan.warnings) ctx.reporter.warn(warning);
   if (!plan.patch) {
     ctx.reporter.warn(`Extension '${spec.name}' already has these values; nothing was changed.`);
     return extensionView(existing);

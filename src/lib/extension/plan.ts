@@ -205,9 +205,9 @@ function matchesExisting(body: Extension, existing: ExtensionResource): boolean 
   );
 }
 
-/** After the preflight: refuse (exit 2), print the existing extension, or PUT. */
+/** After the preflight: refuse (exit 2), print the existing extension, or PUT. Warnings beyond the plan's own. */
 export function decideCreate(spec: ExtensionCreateSpec, plan: CreatePlan, observed: Observed): CreateDecision {
-  const warnings = [...plan.warnings];
+  const warnings: string[] = [];
   checkOpenShiftSettings(observed.distribution, plan.body.configurationSettings, spec.clusterName);
   checkVersionInTrain(plan.versionLookup, observed.trainVersions);
   const extensions = observed.extensions ?? [];

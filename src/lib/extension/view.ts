@@ -52,6 +52,20 @@ export function deriveInstallState(extension: ExtensionResource): InstallState {
   return 'Pending';
 }
 
+/** The SDK turns systemData's timestamps into Dates; print them as ARM sent them (ISO 8601). */
+function plainSystemData(systemData: Extension['systemData']): unknown {
+  if (!systemData) return null;
+  return Object.fromEntries(
+    Object.entries(systemData).map(([key, value]) => [key, value instanceof Date ? value.toISOString() : value]),
+  );
+}
+
+/** az prints both scope kinds, the unused one as null. */
+function plainScope(scope: Extension['scope']): unknown {
+  if (!scope) return null;
+  return { cluster: scope.cluster ?? null, namespace: scope.namespace ?? null };
+}
+
 function resourceGroupOf(id: string | undefined): string | null {
   return id ? (/\/resourceGroups\/([^/]+)/i.exec(id)?.[1] ?? null) : null;
 }
@@ -79,9 +93,9 @@ export function extensionView(extension: ExtensionResource): ExtensionView {
     provisioningState: extension.provisioningState ?? null,
     releaseTrain: extension.releaseTrain ?? null,
     resourceGroup: resourceGroupOf(extension.id),
-    scope: extension.scope ?? null,
+    scope: plainScope(extension.scope),
     statuses: extension.statuses ?? [],
-    systemData: extension.systemData ?? null,
+    systemData: plainSystemData(extension.systemData),
     type: extension.type ?? null,
     version: extension.version ?? null,
   };
