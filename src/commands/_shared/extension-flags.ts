@@ -11,7 +11,12 @@ async function parseClusterType(input: string): Promise<ClusterType> {
 }
 const clusterTypeDescription = `Type of the cluster: ${CLUSTER_TYPES.join(', ')}.`;
 const clusterTypeFlags = {
-  required: Flags.custom<ClusterType>({ char: 't', description: clusterTypeDescription, parse: parseClusterType, required: true })(),
+  required: Flags.custom<ClusterType>({
+    char: 't',
+    description: clusterTypeDescription,
+    parse: parseClusterType,
+    required: true,
+  })(),
   optional: Flags.custom<ClusterType>({ char: 't', description: clusterTypeDescription, parse: parseClusterType })(),
 };
 
@@ -52,7 +57,8 @@ export const releaseTrainFlag = Flags.string({
   description: 'Release train the extension follows, e.g. stable (the default) or pilot.',
 });
 export const versionFlag = Flags.string({
-  description: 'Version to pin; needs --auto-upgrade-minor-version false (implied on the pinned-only pilot and staging trains).',
+  description:
+    'Version to pin; needs --auto-upgrade-minor-version false (implied on the pinned-only pilot and staging trains).',
 });
 export const autoUpgradeFlag = threeStateFlag('Upgrade minor versions automatically (true|false).', ['auto-upgrade']);
 

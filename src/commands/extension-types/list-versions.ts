@@ -6,13 +6,19 @@ import { optionalClusterFlags, optionalClusterRef, releaseTrainFlag } from '../_
 export default class ExtensionTypesListVersions extends ArcmeshCommand<typeof ExtensionTypesListVersions> {
   static override summary =
     'List the versions each release train offers for an extension type, newest first (az k8s-extension extension-types list-versions-by-cluster).';
-  static override hiddenAliases = ['extension-types:list-versions-by-cluster', 'extension-types:list-versions-by-location'];
+  static override hiddenAliases = [
+    'extension-types:list-versions-by-cluster',
+    'extension-types:list-versions-by-location',
+  ];
   static override examples = [
     '<%= config.bin %> extension-types list-versions --extension-type microsoft.openservicemesh -c arc-cluster -g arcmesh-sandbox -t connectedClusters',
     '<%= config.bin %> extension-types list-versions --extension-type microsoft.openservicemesh --release-train pilot -l eastus',
   ];
   static override flags = {
-    'extension-type': Flags.string({ description: 'Type of the extension, e.g. microsoft.openservicemesh.', required: true }),
+    'extension-type': Flags.string({
+      description: 'Type of the extension, e.g. microsoft.openservicemesh.',
+      required: true,
+    }),
     'release-train': releaseTrainFlag,
     ...optionalClusterFlags,
     location: Flags.string({ char: 'l', description: 'Region to ask about when no cluster is given, e.g. eastus.' }),

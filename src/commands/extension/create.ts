@@ -28,12 +28,17 @@ export default class ExtensionCreate extends ArcmeshCommand<typeof ExtensionCrea
   static override flags = {
     ...clusterFlags,
     name: extensionNameFlag,
-    'extension-type': Flags.string({ description: 'Type of the extension, e.g. microsoft.openservicemesh.', required: true }),
+    'extension-type': Flags.string({
+      description: 'Type of the extension, e.g. microsoft.openservicemesh.',
+      required: true,
+    }),
     scope: Flags.option({ options: ['cluster', 'namespace'] as const, description: 'Scope of the installation.' })(),
     'release-train': releaseTrainFlag,
     version: versionFlag,
     'auto-upgrade-minor-version': autoUpgradeFlag,
-    'release-namespace': Flags.string({ description: 'Namespace for a cluster-scoped extension (OSM: arc-osm-system).' }),
+    'release-namespace': Flags.string({
+      description: 'Namespace for a cluster-scoped extension (OSM: arc-osm-system).',
+    }),
     'target-namespace': Flags.string({ description: 'Namespace for a namespace-scoped extension.' }),
     ...settingsFlags,
     'no-wait': extensionNoWaitFlag,

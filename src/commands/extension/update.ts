@@ -39,7 +39,8 @@ export default class ExtensionUpdate extends ArcmeshCommand<typeof ExtensionUpda
     }),
     yes: Flags.boolean({
       char: 'y',
-      description: 'Accepted for az compatibility; arcmesh does not prompt on update, since it keeps existing settings.',
+      description:
+        'Accepted for az compatibility; arcmesh does not prompt on update, since it keeps existing settings.',
     }),
     'no-wait': extensionNoWaitFlag,
   };

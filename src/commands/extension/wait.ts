@@ -22,7 +22,8 @@ export default class ExtensionWait extends ArcmeshCommand<typeof ExtensionWait> 
     deleted: Flags.boolean({ description: 'Wait until it is gone.' }),
     exists: Flags.boolean({ description: 'Wait until it exists.' }),
     custom: Flags.string({
-      description: "Wait until this JMESPath is true on the extension as `show` prints it, e.g. \"installState=='Installed'\".",
+      description:
+        'Wait until this JMESPath is true on the extension as `show` prints it, e.g. "installState==\'Installed\'".',
     }),
     interval: Flags.integer({ description: 'Seconds between looks.', default: 30, min: 1 }),
     timeout: Flags.integer({ description: 'Give up after this many seconds (exit code 4).', default: 3600, min: 1 }),

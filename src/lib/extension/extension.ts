@@ -259,7 +259,11 @@ export async function deleteExtension(ctx: OperationContext, request: ExtensionD
       `Delete ${request.force ? '(force) ' : ''}extension '${request.name}' (${existing.extensionType}) from cluster ` +
       `'${request.clusterName}'?`;
     if (!(await request.confirm(question))) {
-      throw new ArcmeshError('interrupted', 'Cancelled at the prompt; nothing was deleted.', 'Pass --yes to skip the prompt.');
+      throw new ArcmeshError(
+        'interrupted',
+        'Cancelled at the prompt; nothing was deleted.',
+        'Pass --yes to skip the prompt.',
+      );
     }
   }
   if (request.force) {

@@ -186,7 +186,8 @@ export function checkOsmReleaseTrain(train: string): void {
   if ((OSM_RELEASE_TRAINS as readonly string[]).includes(train.toLowerCase())) return;
   const suggestion = closestMatch(train, OSM_RELEASE_TRAINS);
   throw usageError(
-    `'${train}' is not a release train of ${OSM_EXTENSION_TYPE}` + (suggestion ? `; did you mean '${suggestion}'?` : '.'),
+    `'${train}' is not a release train of ${OSM_EXTENSION_TYPE}` +
+      (suggestion ? `; did you mean '${suggestion}'?` : '.'),
     `Use one of: ${OSM_RELEASE_TRAINS.join(', ')} (stable is the default).`,
   );
 }

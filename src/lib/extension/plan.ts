@@ -57,8 +57,7 @@ export interface Observed {
 }
 
 export type CreateDecision =
-  | { action: 'unchanged'; existing: ExtensionResource; warnings: string[] }
-  | { action: 'put'; warnings: string[] };
+  { action: 'unchanged'; existing: ExtensionResource; warnings: string[] } | { action: 'put'; warnings: string[] };
 
 const listVersionsCommand = (train: string) =>
   `arcmesh extension-types list-versions --extension-type ${OSM_EXTENSION_TYPE} --release-train ${train}`;
@@ -93,7 +92,8 @@ function scopeFor(spec: ExtensionCreateSpec, osm: boolean, warnings: string[]): 
     );
   }
   // az rejects --release-namespace without --scope with a misleading message; the intent is plain.
-  const scope = spec.scope ?? (spec.targetNamespace !== undefined ? 'namespace' : spec.releaseNamespace ? 'cluster' : undefined);
+  const scope =
+    spec.scope ?? (spec.targetNamespace !== undefined ? 'namespace' : spec.releaseNamespace ? 'cluster' : undefined);
   if (scope === 'namespace') {
     if (spec.targetNamespace === undefined) {
       throw usageError("'--scope namespace' needs --target-namespace.", 'Add --target-namespace <namespace>.');
@@ -171,7 +171,9 @@ export function planCreate(spec: ExtensionCreateSpec): CreatePlan {
     warnings,
     needsDistribution: osm && spec.clusterType === 'connectedClusters',
     versionLookup:
-      osm && spec.version !== undefined ? { releaseTrain: spec.releaseTrain ?? 'stable', version: spec.version } : undefined,
+      osm && spec.version !== undefined
+        ? { releaseTrain: spec.releaseTrain ?? 'stable', version: spec.version }
+        : undefined,
   };
 }
 
@@ -353,7 +355,9 @@ export function planUpdate(spec: ExtensionUpdateSpec, existing: ExtensionResourc
     patch: Object.keys(patch).length === 0 ? undefined : patch,
     warnings,
     needsDistribution:
-      osm && spec.clusterType === 'connectedClusters' && privilegedInitContainerSetting(settingsAfter)?.toLowerCase() !== 'true',
+      osm &&
+      spec.clusterType === 'connectedClusters' &&
+      privilegedInitContainerSetting(settingsAfter)?.toLowerCase() !== 'true',
     versionLookup: osm && patch.version ? { releaseTrain: trainAfter, version: patch.version } : undefined,
     settingsAfter,
   };
@@ -379,7 +383,11 @@ export type WaitDecision = 'done' | 'pending';
  * one ends the wait with an error instead of running to the timeout), deleted means a 404, exists any 200,
  * custom a truthy JMESPath result on the resource as `show` prints it.
  */
-export function decideWait(condition: WaitCondition, extension: ExtensionResource | undefined, name: string): WaitDecision {
+export function decideWait(
+  condition: WaitCondition,
+  extension: ExtensionResource | undefined,
+  name: string,
+): WaitDecision {
   switch (condition.kind) {
     case 'deleted':
       return extension ? 'pending' : 'done';

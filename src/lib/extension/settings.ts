@@ -44,7 +44,10 @@ export function parseSettingPairs(pairs: readonly string[], isProtected: boolean
 export function parseSettingsFile(text: string, path: string, isProtected: boolean): Settings {
   const what = `${label(isProtected)}s file '${path}'`;
   if (text.trim() === '') {
-    throw usageError(`The ${what} is empty.`, 'Write a flat object such as {"key": "value"} (JSON) or key: value (YAML).');
+    throw usageError(
+      `The ${what} is empty.`,
+      'Write a flat object such as {"key": "value"} (JSON) or key: value (YAML).',
+    );
   }
   let parsed: unknown;
   try {
