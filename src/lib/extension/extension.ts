@@ -173,7 +173,12 @@ export async function createExtension(
   const decision = decideCreate(spec, plan, observed);
   for (const warning of decision.warnings) ctx.reporter.warn(warning);
   if (decision.action === 'unchanged') return extensionView(decision.existing);
-  return runLongOperation(ctx, spec, `create ${extensionLabel(spec)}`, 'Creating', (client) =>
+  const action = `create ${extensionLabel(spec)}`;
+  if (spec.noWait) {
+    await submitOnly(ctx, spec, action, { method: 'PUT', body: extensionBody(plan.body) });
+    return undefined;
+  }
+  return runLongOperation(ctx, spec, action, 'Creating', (client) =>
     client.extensions.beginCreate(...sdkArgs(spec), plan.body, pollOptions(ctx)),
   );
 }
@@ -207,7 +212,12 @@ export async function updateExtension(
     return extensionView(existing);
   }
   const patch = plan.patch;
-  return runLongOperation(ctx, spec, `update ${extensionLabel(spec)}`, 'Updating', (sdk) =>
+  const action = `update ${extensionLabel(spec)}`;
+  if (spec.noWait) {
+    await submitOnly(ctx, spec, action, { method: 'PATCH', body: { properties: patch } });
+    return undefined;
+  }
+  return runLongOperation(ctx, spec, action, 'Updating', (sdk) =>
     sdk.extensions.beginUpdate(...sdkArgs(spec), patch, pollOptions(ctx)),
   );
 }
@@ -217,18 +227,48 @@ interface PollerLike<T> {
   onProgress(callback: (state: { status: string }) => void): unknown;
 }
 
+/**
+ * --no-wait: send the one request and stop, as az does. The SDK's `begin…` methods always poll the
+ * operation once after the initial response, a request az does not make, so the write goes through the
+ * same pipeline (credential, retries, --debug trace) without a poller, at the SDK client's api-version.
+ */
+async function submitOnly(
+  ctx: OperationContext,
+  ref: ExtensionRef,
+  action: string,
+  request: { method: 'PUT' | 'PATCH' | 'DELETE'; body?: unknown; query?: Record<string, string> },
+): Promise<void> {
+  const client = await extensionsClient(ctx.target);
+  try {
+    ctx.reporter.progress(`Sending ${request.method} for extension ${ref.name}`);
+    await armRequest(ctx.target, {
+      ...request,
+      path: `${clusterPath(ctx.target.subscriptionId, ref)}/providers/Microsoft.KubernetesConfiguration/extensions/${ref.name}`,
+      apiVersion: client.apiVersion,
+      signal: ctx.signal,
+    });
+  } catch (error) {
+    throw armError(error, action, ref);
+  }
+}
+
+/** The wire form of an Extension: ARM nests what the SDK model flattens under `properties`. */
+function extensionBody(extension: Extension): unknown {
+  const { identity, ...properties } = extension;
+  return { ...(identity === undefined ? {} : { identity }), properties };
+}
+
 async function runLongOperation(
   ctx: OperationContext,
-  ref: ExtensionRef & NoWait,
+  ref: ExtensionRef,
   action: string,
   verb: string,
   begin: (client: SourceControlConfigurationClient) => Promise<PollerLike<Extension>>,
-): Promise<ExtensionView | undefined> {
+): Promise<ExtensionView> {
   const client = await extensionsClient(ctx.target);
   try {
     ctx.reporter.progress(`${verb} extension ${ref.name}`);
     const poller = await begin(client);
-    if (ref.noWait) return undefined;
     poller.onProgress((state) => ctx.reporter.progress(`${verb} extension ${ref.name}: ${state.status}`));
     return extensionView(await poller.pollUntilDone());
   } catch (error) {
@@ -272,17 +312,24 @@ export async function deleteExtension(ctx: OperationContext, request: ExtensionD
         `(for OSM: the arc-osm-system namespace and the mesh's CRDs).`,
     );
   }
+  const action = `delete ${extensionLabel(request)}`;
+  if (request.noWait) {
+    await submitOnly(ctx, request, action, {
+      method: 'DELETE',
+      ...(request.force ? { query: { forceDelete: 'true' } } : {}),
+    });
+    return;
+  }
   try {
     ctx.reporter.progress(`Deleting extension ${request.name}`);
     const poller = await client.extensions.beginDelete(...sdkArgs(request), {
       ...pollOptions(ctx),
       ...(request.force ? { forceDelete: true } : {}),
     });
-    if (request.noWait) return;
     poller.onProgress((state) => ctx.reporter.progress(`Deleting extension ${request.name}: ${state.status}`));
     await poller.pollUntilDone();
   } catch (error) {
-    throw armError(error, `delete ${extensionLabel(request)}`, request);
+    throw armError(error, action, request);
   }
 }
 
