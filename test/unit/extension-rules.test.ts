@@ -428,6 +428,7 @@ describe('view', () => {
     expect(deriveInstallState(existingOsm({ provisioningState: 'Creating' }))).toBe('Pending');
     expect(deriveInstallState(existingOsm())).toBe('Pending');
     expect(deriveInstallState(existingOsm({ currentVersion: '0.8.4' }))).toBe('Installed');
+    expect(deriveInstallState(existingOsm({ version: '0.9.2', currentVersion: '0.8.4' }))).toBe('Pending');
     expect(deriveInstallState(existingOsm({ provisioningState: 'Failed' }))).toBe('Failed');
     expect(
       deriveInstallState(

@@ -37,8 +37,8 @@ export interface ExtensionView {
 export type ExtensionResource = Extension & { installState?: string };
 
 /**
- * Failed when ARM or the agent reported failure; Installed once the agent reported a running version after
- * a successful operation; Pending otherwise (the Arc docs: "Until this deployment happens, installState
+ * Failed when ARM or the agent reported failure; Installed once the agent reported running the requested
+ * version after a successful operation; Pending otherwise (the Arc docs: "Until this deployment happens, installState
  * remains Pending"). A server-sent installState wins.
  */
 export function deriveInstallState(extension: ExtensionResource): InstallState {
@@ -48,7 +48,11 @@ export function deriveInstallState(extension: ExtensionResource): InstallState {
     (status) => status.level === 'Error' || /fail/i.test(status.code ?? ''),
   );
   if (extension.provisioningState === 'Failed' || errorStatus) return 'Failed';
-  if (extension.provisioningState === 'Succeeded' && extension.currentVersion) return 'Installed';
+  // A pinned version the agent has not reached yet (an upgrade in flight) is still pending.
+  const upgrading = Boolean(
+    extension.version && extension.currentVersion && extension.version !== extension.currentVersion,
+  );
+  if (extension.provisioningState === 'Succeeded' && extension.currentVersion && !upgrading) return 'Installed';
   return 'Pending';
 }
 

@@ -333,6 +333,9 @@ export class ArmStore {
     extension.properties.provisioningState = operation.outcome;
     if (failed && operation.error) {
       extension.properties.errorInfo = operation.error;
+    } else if (!failed) {
+      // A success supersedes an earlier failure's error; the agent reports its own after it acts on the change.
+      extension.properties.errorInfo = null;
     }
   }
 
