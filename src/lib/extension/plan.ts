@@ -354,9 +354,11 @@ export function planUpdate(spec: ExtensionUpdateSpec, existing: ExtensionResourc
   return {
     patch: Object.keys(patch).length === 0 ? undefined : patch,
     warnings,
+    // Only an update that turns the privileged init container off can break OpenShift; az reads no cluster on update.
     needsDistribution:
       osm &&
       spec.clusterType === 'connectedClusters' &&
+      privilegedInitContainerSetting(existingSettings)?.toLowerCase() === 'true' &&
       privilegedInitContainerSetting(settingsAfter)?.toLowerCase() !== 'true',
     versionLookup: osm && patch.version ? { releaseTrain: trainAfter, version: patch.version } : undefined,
     settingsAfter,
