@@ -178,6 +178,26 @@ describe('seed 001: create with pilot/0.8.4, show, delete', () => {
   });
 });
 
+describe('AKS', () => {
+  it('installs on a managed cluster following the stable train, without reading the cluster', async () => {
+    const { env, sandbox: arm } = await sandbox();
+    const aks = ['-c', 'aks-cluster', '-g', RESOURCE_GROUP, '-t', 'managedclusters'];
+    const created = expectOk(
+      await runCli(['extension', 'create', ...aks, '-n', 'osm', '--extension-type', 'microsoft.openservicemesh'], {
+        env,
+      }),
+    );
+    expect(created.json<ExtensionOutput & { identity: unknown }>()).toMatchObject({
+      releaseTrain: 'Stable',
+      autoUpgradeMinorVersion: true,
+      version: null,
+      identity: null,
+      scope: { cluster: { releaseNamespace: 'arc-osm-system' } },
+    });
+    expect(arm.requestLog().some((entry) => /\/managedClusters\/aks-cluster$/i.test(entry.path))).toBe(false);
+  });
+});
+
 describe('local refusals: exit 2 before the first remote call', () => {
   it.each<[string, string[], string]>([
     ['namespace scope', ['--scope', 'namespace'], 'only at cluster scope'],
