@@ -16,6 +16,13 @@ import DeploymentGroupValidate from './deployment/group/validate.js';
 import DeploymentGroupWhatIf from './deployment/group/what-if.js';
 import DeploymentOperationGroupList from './deployment/operation/group/list.js';
 import ExtensionExportTemplate from './extension/export-template.js';
+import ExtensionCreate from './extension/create.js';
+import ExtensionDelete from './extension/delete.js';
+import ExtensionList from './extension/list.js';
+import ExtensionShow from './extension/show.js';
+import ExtensionUpdate from './extension/update.js';
+import ExtensionWait from './extension/wait.js';
+import ExtensionTypesListVersions from './extension-types/list-versions.js';
 import FeatureList from './feature/list.js';
 import FeatureRegister from './feature/register.js';
 import FeatureShow from './feature/show.js';
@@ -54,6 +61,13 @@ export const COMMANDS: Record<string, typeof Command> = {
   'deployment:group:what-if': DeploymentGroupWhatIf,
   'deployment:operation:group:list': DeploymentOperationGroupList,
   'extension:export-template': ExtensionExportTemplate,
+  'extension:create': ExtensionCreate,
+  'extension:delete': ExtensionDelete,
+  'extension:list': ExtensionList,
+  'extension:show': ExtensionShow,
+  'extension:update': ExtensionUpdate,
+  'extension:wait': ExtensionWait,
+  'extension-types:list-versions': ExtensionTypesListVersions,
   'feature:list': FeatureList,
   'feature:register': FeatureRegister,
   'feature:show': FeatureShow,

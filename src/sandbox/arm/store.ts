@@ -351,10 +351,12 @@ export class ArmStore {
       return;
     }
     extension.properties.provisioningState = operation.outcome;
-    if (failed && operation.error) {
-      extension.properties.errorInfo = operation.error;
+    if (failed) {
+      if (operation.error) extension.properties.errorInfo = operation.error;
       return;
     }
+    // A success supersedes an earlier failure's error; the agent reports its own after it acts on the change.
+    extension.properties.errorInfo = null;
     // Agents act on what ARM has accepted, as Arc's extension manager acts once the resource is provisioned.
     this.emitExtension(operation.kind === 'extensionCreate' ? 'created' : 'updated', extension);
   }

@@ -1,0 +1,130 @@
+/**
+ * Configuration settings as az takes them (`key=value` arguments and flat settings files), plus what az
+ * leaves out: YAML files, values kept as the strings ARM stores, and errors that never quote a protected
+ * value.
+ */
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { usageError } from '../errors.js';
+
+export type Settings = Record<string, string>;
+
+export interface SettingsSource {
+  /** `key=value` arguments, in the order given; later ones win. */
+  pairs?: readonly string[] | undefined;
+  /** Path to a flat JSON or YAML object. Its keys come first; `pairs` override them. */
+  file?: string | undefined;
+}
+
+/** Names the kind of settings in messages: protected values must never appear in one. */
+const label = (isProtected: boolean) => (isProtected ? 'protected setting' : 'setting');
+
+/** `key=value` arguments into a map, split on the first `=` as az does. */
+export function parseSettingPairs(pairs: readonly string[], isProtected: boolean): Settings {
+  const settings: Settings = {};
+  pairs.forEach((pair, index) => {
+    const separator = pair.indexOf('=');
+    if (separator <= 0) {
+      const shown = isProtected ? `argument ${index + 1}` : `'${pair}'`;
+      throw usageError(
+        `The ${label(isProtected)} ${shown} is not of the form key=value.`,
+        `Write each ${label(isProtected)} as key=value, e.g. osm.osm.enablePermissiveTrafficPolicy=false.`,
+      );
+    }
+    settings[pair.slice(0, separator)] = pair.slice(separator + 1);
+  });
+  return settings;
+}
+
+/**
+ * A settings file's text into a map. JSON or YAML (JSON first, so JSON files get JSON's error positions);
+ * the top level must be a flat object, as az takes it. Booleans and numbers become the strings ARM stores
+ * (`true` → "true"), which az leaves to the service to reject.
+ */
+export function parseSettingsFile(text: string, path: string, isProtected: boolean): Settings {
+  const what = `${label(isProtected)}s file '${path}'`;
+  if (text.trim() === '') {
+    throw usageError(
+      `The ${what} is empty.`,
+      'Write a flat object such as {"key": "value"} (JSON) or key: value (YAML).',
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = /^\s*[{[]/.test(text) ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    // A parser's message quotes the offending text; for protected settings that may be a secret.
+    const detail = isProtected ? '' : `: ${(error as Error).message.split('\n')[0]}`;
+    throw usageError(
+      `The ${what} is neither valid JSON nor valid YAML${detail}.`,
+      'Write a flat object such as {"key": "value"} (JSON) or key: value (YAML).',
+    );
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw usageError(
+      `The ${what} must hold one flat object of key/value pairs, not ${Array.isArray(parsed) ? 'a list' : typeof parsed}.`,
+      'Write a flat object such as {"key": "value"} (JSON) or key: value (YAML).',
+    );
+  }
+  const settings: Settings = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    if (typeof value === 'string') settings[key] = value;
+    else if (typeof value === 'boolean' || typeof value === 'number') settings[key] = String(value);
+    else {
+      throw usageError(
+        `The ${what} has a ${value === null ? 'null' : 'nested'} value for '${key}'; ARM stores settings as flat strings.`,
+        `Use dotted keys for nested chart values, e.g. "osm.osm.osmController.autoScale.enable": "true".`,
+      );
+    }
+  }
+  return settings;
+}
+
+/** The settings from a file and `key=value` arguments, arguments winning; undefined when neither was given. */
+export async function loadSettings(source: SettingsSource, isProtected: boolean): Promise<Settings | undefined> {
+  if (source.file === undefined && (source.pairs === undefined || source.pairs.length === 0)) return undefined;
+  let fromFile: Settings = {};
+  if (source.file !== undefined) {
+    let text: string;
+    try {
+      text = await readFile(source.file, 'utf8');
+    } catch (error) {
+      throw usageError(
+        `Cannot read the ${label(isProtected)}s file '${source.file}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`,
+        'Check the path (relative paths start from the current directory).',
+      );
+    }
+    fromFile = parseSettingsFile(text, source.file, isProtected);
+  }
+  return { ...fromFile, ...parseSettingPairs(source.pairs ?? [], isProtected) };
+}
+
+export interface SettingsChange {
+  /** Settings given on this command: added or changed. */
+  set: Settings | undefined;
+  /** Keys to drop (`--remove-setting`). */
+  remove: readonly string[];
+}
+
+/**
+ * The complete settings map after an update: every existing setting carried forward, the given ones on
+ * top, removed keys gone. az's update sends only what was typed (and its docs tell users to re-pass the
+ * whole file); arcmesh keeps what is there unless told otherwise.
+ */
+export function carryForwardSettings(existing: Settings | undefined, change: SettingsChange): Settings {
+  const merged: Settings = { ...existing, ...change.set };
+  for (const key of change.remove) delete merged[key];
+  return merged;
+}
+
+/** Keys present before and absent after, e.g. what a replacing PUT would drop. */
+export function droppedKeys(before: Settings | undefined, after: Settings | undefined): string[] {
+  return Object.keys(before ?? {}).filter((key) => !(key in (after ?? {})));
+}
+
+export function sameSettings(a: Settings | undefined, b: Settings | undefined): boolean {
+  const left = a ?? {};
+  const right = b ?? {};
+  const keys = Object.keys(left);
+  return keys.length === Object.keys(right).length && keys.every((key) => right[key] === left[key]);
+}
