@@ -10,6 +10,13 @@ if (major < 22 || (major === 22 && minor < 12)) {
   );
   process.exit(2);
 }
+// The check above is ours; oclif's own (semver plus a package.json lookup) would cost about 7 ms per start.
+process.env.OCLIF_DISABLE_ENGINE_WARNING = '1';
+// A reader that stops early (`| head`) is not an error: stop quietly, as other Unix tools do.
+process.stdout.on('error', (error) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
 // Byte-code caching makes start-up about a third faster on every run after the first.
 module.enableCompileCache?.();
 const { main } = await import('../dist/cli/main.js');

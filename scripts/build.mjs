@@ -9,7 +9,7 @@ $.verbose = false;
 await fs.rm('dist', { recursive: true, force: true });
 await $`tsc -p tsconfig.build.json`;
 await build({
-  entryPoints: { main: 'src/main.ts', commands: 'src/commands/index.ts' },
+  entryPoints: { main: 'src/main.ts', commands: 'src/commands/index.ts', help: 'src/help.ts' },
   outdir: 'dist/cli',
   bundle: true,
   splitting: true,

@@ -1,0 +1,28 @@
+/**
+ * The CLI as a Unix process: help text rendered by our help class, and a reader that closes the pipe early.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { expect, test } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+
+const BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
+
+test('help prints plain text as written and still fills in the <%= config.bin %> examples', async () => {
+  const help = await runCli(['sandbox', 'start', '--help']);
+  expect(help.code).toBe(0);
+  expect(help.stdout).toContain('$ arcmesh sandbox start');
+  expect(help.stdout).toContain('eval "$(arcmesh sandbox env)"');
+  expect(help.stdout).not.toContain('<%');
+});
+
+test('a reader that stops after the first line (| head -1) ends the CLI quietly with exit 0', async () => {
+  const child = spawn(process.execPath, [BIN, 'extension', 'show', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  // Destroying our end after the first chunk is what `head -1` does to the writer: its next write gets EPIPE.
+  child.stdout.once('data', () => child.stdout.destroy());
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  expect(stderr).not.toContain('Warning');
+  expect(code).toBe(0);
+});
