@@ -14,6 +14,7 @@ import { reconcileCustomResourceDefinitions } from './controllers/crd-establishi
 import { collectGarbage } from './controllers/garbage-collector.js';
 import { ControllerLoop } from './controllers/loop.js';
 import { reconcileNamespaces } from './controllers/namespace-lifecycle.js';
+import { reconcileCronJobs } from './controllers/cronjobs.js';
 import { reconcileDeployments } from './controllers/deployments.js';
 import { reconcileEndpoints } from './controllers/endpoints.js';
 import { reconcilePods } from './controllers/kubelet.js';
@@ -47,6 +48,7 @@ import { openApiV2Document, openApiV3Document, openApiV3Index } from './handlers
 import { patchResource } from './handlers/patch.js';
 import { watchResources } from './handlers/watch.js';
 import { acceptsJson, sendError, sendJson } from './http.js';
+import { systemClock, type Clock } from './clock.js';
 import { ResourceRegistry } from './registry.js';
 import { ResourceOperations } from './resources.js';
 import { routeResourcePath } from './routes.js';
@@ -69,8 +71,9 @@ export class KubeApiCluster {
     private readonly token: string,
     private readonly stateFile: string,
     readonly store: ObjectStore,
+    clock: Clock,
   ) {
-    this.operations = new ResourceOperations(store);
+    this.operations = new ResourceOperations(store, clock);
     this.admission = new WebhookAdmission(this.operations, this.registry);
     const context = {
       store,
@@ -78,6 +81,7 @@ export class KubeApiCluster {
       operations: this.operations,
       createAdmitted: (...[type, namespace, body, options]: Parameters<ResourceOperations['create']>) =>
         this.admission.create(type, namespace, body, options ?? {}, CONTROLLER_USER),
+      clock,
     };
     this.controllers = new ControllerLoop(context, [
       reconcileCustomResourceDefinitions,
@@ -86,6 +90,7 @@ export class KubeApiCluster {
       reconcileReplicaSets,
       reconcileStatefulSets,
       reconcileDaemonSets,
+      reconcileCronJobs,
       reconcileJobs,
       reconcilePods,
       reconcileEndpoints,
@@ -96,7 +101,7 @@ export class KubeApiCluster {
     store.subscribe(() => this.scheduleSave());
   }
 
-  static async open(name: string, token: string, stateDir: string): Promise<KubeApiCluster> {
+  static async open(name: string, token: string, stateDir: string, clock = systemClock): Promise<KubeApiCluster> {
     const stateFile = join(stateDir, 'kube', `${name}.json`);
     let snapshot: StoreSnapshot | undefined;
     try {
@@ -104,7 +109,7 @@ export class KubeApiCluster {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
-    return new KubeApiCluster(name, token, stateFile, new ObjectStore(snapshot));
+    return new KubeApiCluster(name, token, stateFile, new ObjectStore(snapshot), clock);
   }
 
   async handle(request: IncomingMessage, response: ServerResponse, serverAddress: string): Promise<void> {

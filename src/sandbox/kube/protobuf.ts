@@ -92,15 +92,20 @@ const CONTAINER: MessageSchema = {
     kind: { message: { 1: { name: 'name', kind: 'string' }, 2: { name: 'value', kind: 'string' } } },
   },
   8: { name: 'resources', kind: { message: {} } },
+  13: { name: 'terminationMessagePath', kind: 'string' },
   14: { name: 'imagePullPolicy', kind: 'string' },
+  20: { name: 'terminationMessagePolicy', kind: 'string' },
 };
 const POD_SPEC: MessageSchema = {
   2: { name: 'containers', kind: { message: CONTAINER }, repeated: true },
   3: { name: 'restartPolicy', kind: 'string' },
+  4: { name: 'terminationGracePeriodSeconds', kind: 'int', keepZero: true },
   6: { name: 'dnsPolicy', kind: 'string' },
   7: { name: 'nodeSelector', kind: { map: 'string' } },
   8: { name: 'serviceAccountName', kind: 'string' },
   10: { name: 'nodeName', kind: 'string' },
+  14: { name: 'securityContext', kind: { message: {} } },
+  19: { name: 'schedulerName', kind: 'string' },
 };
 
 const INT_OR_STRING: MessageSchema = {
@@ -120,6 +125,8 @@ const JOB_SPEC: MessageSchema = {
   8: { name: 'ttlSecondsAfterFinished', kind: 'int', keepZero: true },
   9: { name: 'completionMode', kind: 'string' },
   10: { name: 'suspend', kind: 'bool' },
+  14: { name: 'podReplacementPolicy', kind: 'string' },
+  15: { name: 'managedBy', kind: 'string' },
 };
 const POLICY_RULE: MessageSchema = {
   1: { name: 'verbs', kind: 'string', repeated: true },

@@ -16,6 +16,8 @@ import {
   type FieldError,
 } from './api-errors.js';
 import { applyBuiltinDefaults } from './builtin-defaults.js';
+import { systemClock, type Clock } from './clock.js';
+import { cronJobScheduleErrors } from './cron-schedule.js';
 import { applyDefaults } from './crd/defaulting.js';
 import { validateDefinition } from './crd/definition.js';
 import { pruneCustomResource } from './crd/pruning.js';
@@ -69,7 +71,11 @@ export function asServed(object: KubeObject, type: ResourceType): KubeObject {
 }
 
 export class ResourceOperations {
-  constructor(private readonly store: ObjectStore) {}
+  constructor(
+    private readonly store: ObjectStore,
+    /** Stamps creation and deletion times: the cluster's clock. */
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   get(type: ResourceType, namespace: string | undefined, name: string): KubeObject {
     const found = this.store.get(storageKey(type), this.scope(type, namespace), name);
@@ -120,7 +126,7 @@ export class ResourceOperations {
     if (this.store.get(storageKey(type), metadata.namespace, metadata.name))
       throw alreadyExists(groupResource(type), metadata.name);
 
-    const now = kubeTimestamp();
+    const now = kubeTimestamp(this.clock.now());
     for (const field of ['uid', 'resourceVersion', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'managedFields'])
       delete metadata[field];
     metadata.uid = randomUUID();
@@ -249,7 +255,7 @@ export class ResourceOperations {
     const marked = deepCopy(current);
     marked.metadata.finalizers = finalizers;
     if (!marked.metadata.deletionTimestamp) {
-      marked.metadata.deletionTimestamp = kubeTimestamp();
+      marked.metadata.deletionTimestamp = kubeTimestamp(this.clock.now());
       marked.metadata.deletionGracePeriodSeconds = 0;
       if (type.group === '' && type.plural === 'namespaces')
         marked.status = { ...(marked.status as object), phase: 'Terminating' };
@@ -345,8 +351,12 @@ export class ResourceOperations {
 
   /** Kind-specific validation of built-in kinds whose mistakes users commonly make. */
   private validateBuiltin(type: ResourceType, object: KubeObject): void {
-    if (type.group !== 'apiextensions.k8s.io' || type.plural !== 'customresourcedefinitions') return;
-    const errors = validateDefinition(object);
+    const errors =
+      type.group === 'apiextensions.k8s.io' && type.plural === 'customresourcedefinitions'
+        ? validateDefinition(object)
+        : type.group === 'batch' && type.plural === 'cronjobs'
+          ? cronJobScheduleErrors((object.spec ?? {}) as Record<string, unknown>)
+          : [];
     if (errors.length > 0) throw invalid(type.kind, type.group, object.metadata.name ?? '', errors);
   }
 

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { SANDBOX_CLUSTERS } from '../arm/contract.js';
 import { writeFileAtomically } from '../../lib/durable-file.js';
+import type { Clock } from './clock.js';
 import { KubeApiCluster } from './cluster.js';
 import { loadOrCreatePki } from '../pki.js';
 
@@ -20,6 +21,8 @@ export interface KubeSandboxOptions {
   clusters?: string[];
   /** First port; cluster i listens on port + i. 0 (default) picks free ports. */
   port?: number;
+  /** The time the controllers act on (CronJob schedules); the system clock by default. */
+  clock?: Clock;
 }
 
 export interface KubeClusterEndpoint {
@@ -93,7 +96,7 @@ export async function startKubeSandbox(options: KubeSandboxOptions): Promise<Run
   const endpoints: Record<string, KubeClusterEndpoint> = {};
   try {
     for (const [index, name] of names.entries()) {
-      const cluster = await KubeApiCluster.open(name, tokens[name]!, options.stateDir);
+      const cluster = await KubeApiCluster.open(name, tokens[name]!, options.stateDir, options.clock);
       clusters.push(cluster);
       let address = '';
       const server = createServer({ cert: pki.certChainPem, key: pki.keyPem }, (request, response) => {

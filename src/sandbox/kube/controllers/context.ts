@@ -1,3 +1,4 @@
+import type { Clock } from '../clock.js';
 import type { KubeObject } from '../objects.js';
 import type { ResourceRegistry, ResourceType } from '../registry.js';
 import type { ResourceOperations, WriteOptions } from '../resources.js';
@@ -18,6 +19,10 @@ export interface ControllerContext {
   operations: ResourceOperations;
   /** For objects a client would create (pods): they pass admission, so webhooks see and mutate them. */
   createAdmitted: AdmittedCreate;
+  /** The time controllers act on (schedules, status timestamps they decide). */
+  clock: Clock;
+  /** Asks for another pass at `time` even if nothing changes before then (a level-triggered requeue). */
+  requeueAt(time: Date): void;
 }
 
 /**

@@ -28,6 +28,7 @@ interface WorkloadSpec {
   serviceName?: string;
   completions?: number;
   parallelism?: number;
+  suspend?: boolean;
 }
 
 const phaseOf = (pod: KubeObject): string | undefined => (pod.status as { phase?: string } | undefined)?.phase;
@@ -186,6 +187,13 @@ export async function reconcileJobs(context: ControllerContext): Promise<void> {
       const running = live(pods).filter((pod) => phaseOf(pod) !== 'Succeeded' && phaseOf(pod) !== 'Failed');
       return { succeeded, active: running.length };
     };
+    const previous = (job.status ?? {}) as { startTime?: string; completionTime?: string; conditions?: unknown };
+    const now = kubeTimestamp(context.clock.now());
+    if (spec.suspend && !previous.completionTime) {
+      suspendJob(context, job, previous.conditions);
+      continue;
+    }
+    const resumed = suspensionCondition(previous.conditions, false);
     const before = counts();
     if (
       before.succeeded < completions &&
@@ -194,17 +202,17 @@ export async function reconcileJobs(context: ControllerContext): Promise<void> {
       await createPod(context, job, { generateName: `${job.metadata.name}-` });
     const { succeeded, active } = counts();
     const complete = succeeded >= completions;
-    const previous = (job.status ?? {}) as { startTime?: string; completionTime?: string; conditions?: unknown };
-    const now = kubeTimestamp();
     writeStatus(context.operations, type, job, {
       startTime: previous.startTime ?? now,
       active,
       succeeded,
       ready: 0,
+      ...(resumed ? { conditions: withTransitionTimes(previous.conditions, resumed) } : {}),
       ...(complete
         ? {
             completionTime: previous.completionTime ?? now,
             conditions: withTransitionTimes(previous.conditions, [
+              ...(resumed ?? []),
               {
                 type: 'SuccessCriteriaMet',
                 status: 'True',
@@ -222,4 +230,28 @@ export async function reconcileJobs(context: ControllerContext): Promise<void> {
         : {}),
     });
   }
+}
+
+/** The Suspended condition a job had (resumed: now False), or undefined if it was never suspended. */
+function suspensionCondition(previous: unknown, suspended: boolean): Condition[] | undefined {
+  const wasSuspended =
+    Array.isArray(previous) && previous.some((condition: Condition) => condition.type === 'Suspended');
+  if (!suspended && !wasSuspended) return undefined;
+  return [
+    suspended
+      ? { type: 'Suspended', status: 'True', reason: 'JobSuspended', message: 'Job suspended' }
+      : { type: 'Suspended', status: 'False', reason: 'JobResumed', message: 'Job resumed' },
+  ];
+}
+
+/** A suspended job runs no pods (its active ones are deleted) and has no start time until resumed. */
+function suspendJob(context: ControllerContext, job: KubeObject, previousConditions: unknown): void {
+  for (const pod of live(podsOf(context, job)))
+    if (phaseOf(pod) !== 'Succeeded' && phaseOf(pod) !== 'Failed') deletePod(context, pod);
+  const succeeded = podsOf(context, job).filter((pod) => phaseOf(pod) === 'Succeeded').length;
+  writeStatus(context.operations, builtinType(context.registry, 'batch', 'v1', 'jobs'), job, {
+    ...(succeeded > 0 ? { succeeded } : {}),
+    ready: 0,
+    conditions: withTransitionTimes(previousConditions, suspensionCondition(previousConditions, true)!),
+  });
 }

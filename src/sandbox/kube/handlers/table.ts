@@ -101,6 +101,40 @@ function servicePorts(service: KubeObject): string {
     .join(',');
 }
 
+/** kubectl's duration between two times (`45s`, `3m20s`, `5h`), as the Job printer shows it. */
+function humanDuration(milliseconds: number): string {
+  const seconds = Math.max(0, Math.floor(milliseconds / 1000));
+  if (seconds < 120) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 10) return seconds % 60 === 0 ? `${minutes}m` : `${minutes}m${seconds % 60}s`;
+  if (minutes < 180) return `${minutes}m`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours}h`;
+  return `${Math.floor(hours / 24)}d`;
+}
+
+function jobStatus(job: KubeObject): string {
+  const conditions = field(job, '.status.conditions');
+  const holds = (type: string) =>
+    Array.isArray(conditions) &&
+    conditions.some(
+      (condition: { type?: string; status?: string }) => condition.type === type && condition.status === 'True',
+    );
+  if (holds('Complete')) return 'Complete';
+  if (holds('Failed')) return 'Failed';
+  if (job.metadata.deletionTimestamp) return 'Terminating';
+  if (holds('Suspended')) return 'Suspended';
+  if (holds('FailureTarget')) return 'FailureTarget';
+  return 'Running';
+}
+
+function jobDuration(job: KubeObject): string {
+  const start = field(job, '.status.startTime');
+  if (typeof start !== 'string') return '';
+  const end = field(job, '.status.completionTime');
+  return humanDuration((typeof end === 'string' ? Date.parse(end) : Date.now()) - Date.parse(start));
+}
+
 /** The server-side printer columns of the built-in kinds, between NAME and AGE (or CREATED AT). */
 const BUILTIN_COLUMNS: Record<string, { columns: TableColumn[]; trailing?: TableColumn }> = {
   Namespace: { columns: [{ name: 'Status', type: 'string', cell: (object) => field(object, '.status.phase') ?? '' }] },
@@ -178,6 +212,33 @@ const BUILTIN_COLUMNS: Record<string, { columns: TableColumn[]; trailing?: Table
         name: 'Ready',
         type: 'string',
         cell: (object) => `${numberAt(object, '.status.readyReplicas')}/${numberAt(object, '.spec.replicas')}`,
+      },
+    ],
+  },
+  Job: {
+    columns: [
+      { name: 'Status', type: 'string', cell: jobStatus },
+      {
+        name: 'Completions',
+        type: 'string',
+        cell: (job) => `${numberAt(job, '.status.succeeded')}/${numberAt(job, '.spec.completions')}`,
+      },
+      { name: 'Duration', type: 'string', cell: jobDuration },
+    ],
+  },
+  CronJob: {
+    columns: [
+      { name: 'Schedule', type: 'string', cell: (cronJob) => field(cronJob, '.spec.schedule') ?? '' },
+      { name: 'Timezone', type: 'string', cell: (cronJob) => field(cronJob, '.spec.timeZone') ?? '<none>' },
+      { name: 'Suspend', type: 'boolean', cell: (cronJob) => (field(cronJob, '.spec.suspend') ? 'True' : 'False') },
+      { name: 'Active', type: 'integer', cell: (cronJob) => count(field(cronJob, '.status.active')) },
+      {
+        name: 'Last Schedule',
+        type: 'string',
+        cell: (cronJob) => {
+          const last = field(cronJob, '.status.lastScheduleTime');
+          return typeof last === 'string' ? humanAge(last) : '<none>';
+        },
       },
     ],
   },
