@@ -3,92 +3,43 @@
  * trusted through caBundle) injects a sidecar into the pods a deployment creates, denies a configmap, and the
  * rules, selectors, failurePolicy and dry-run checks decide which requests it sees.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadOrCreatePki } from '../../src/sandbox/pki.js';
 import { kubectlOk, startTestKube, type TestKube } from '../helpers/kube-sandbox.js';
-
-interface ReviewRequest {
-  uid: string;
-  operation: string;
-  kind: { kind: string };
-  namespace?: string;
-  dryRun: boolean;
-  userInfo: { username: string };
-  object: { metadata: { labels?: Record<string, string> }; data?: Record<string, string> } | null;
-}
+import {
+  patchResponse,
+  startWebhookServer,
+  webhookConfiguration,
+  type ReviewRequest,
+  type TestWebhookServer,
+} from '../helpers/webhook-server.js';
 
 let kube: TestKube;
-let webhookServer: Server;
+let webhooks: TestWebhookServer;
 let webhookUrl: string;
 let caBundle: string;
-let pkiDir: string;
-const seen: Array<{ path: string; request: ReviewRequest }> = [];
 
 function answer(path: string, request: ReviewRequest): Record<string, unknown> {
-  if (path === '/inject') {
-    const patch = [{ op: 'add', path: '/spec/containers/-', value: { name: 'sidecar', image: 'example/sidecar:1.0' } }];
-    return {
-      uid: request.uid,
-      allowed: true,
-      patchType: 'JSONPatch',
-      patch: Buffer.from(JSON.stringify(patch)).toString('base64'),
-    };
-  }
+  if (path === '/inject')
+    return patchResponse(request.uid, [
+      { op: 'add', path: '/spec/containers/-', value: { name: 'sidecar', image: 'example/sidecar:1.0' } },
+    ]);
   if (path === '/deny' && request.object?.data?.forbidden !== undefined)
     return { uid: request.uid, allowed: false, status: { code: 403, message: 'the key "forbidden" is not allowed' } };
   return { uid: request.uid, allowed: true };
 }
 
 beforeAll(async () => {
-  // The webhook's own CA, unrelated to the sandbox's.
-  pkiDir = await mkdtemp(join(tmpdir(), 'arcmesh-webhook-pki-'));
-  const pki = await loadOrCreatePki(pkiDir);
-  caBundle = Buffer.from(pki.caPem).toString('base64');
-  webhookServer = createServer({ cert: pki.certChainPem, key: pki.keyPem }, (request, response) => {
-    let body = '';
-    request.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
-    request.on('end', () => {
-      const review = JSON.parse(body) as { request: ReviewRequest };
-      seen.push({ path: request.url!, request: review.request });
-      const text = JSON.stringify({
-        apiVersion: 'admission.k8s.io/v1',
-        kind: 'AdmissionReview',
-        response: answer(request.url!, review.request),
-      });
-      response.writeHead(200, { 'Content-Type': 'application/json' });
-      response.end(text);
-    });
-  });
-  await new Promise<void>((resolve) => webhookServer.listen(0, '127.0.0.1', resolve));
-  webhookUrl = `https://127.0.0.1:${(webhookServer.address() as AddressInfo).port}`;
+  webhooks = await startWebhookServer(answer);
+  ({ url: webhookUrl, caBundle } = webhooks);
   kube = await startTestKube({ clusters: ['arc-cluster'] });
 });
 
 afterAll(async () => {
   await kube?.close();
-  webhookServer?.closeAllConnections();
-  await new Promise((resolve) => webhookServer?.close(resolve));
-  await rm(pkiDir, { recursive: true, force: true });
+  await webhooks?.close();
 });
 
 const ok = (args: string[], input?: string): Promise<string> => kubectlOk(kube, args, input);
-
-const webhookConfiguration = (
-  kind: 'MutatingWebhookConfiguration' | 'ValidatingWebhookConfiguration',
-  name: string,
-  webhook: Record<string, unknown>,
-) =>
-  JSON.stringify({
-    apiVersion: 'admissionregistration.k8s.io/v1',
-    kind,
-    metadata: { name },
-    webhooks: [{ admissionReviewVersions: ['v1'], sideEffects: 'None', failurePolicy: 'Fail', ...webhook }],
-  });
 
 describe('mutating webhooks', () => {
   it('inject a sidecar into the pods a deployment creates in a labelled namespace', async () => {
@@ -115,7 +66,7 @@ describe('mutating webhooks', () => {
       expect(pod.status.containerStatuses).toHaveLength(2);
     }
     expect(await ok(['get', 'pods', '-n', 'meshed', '--no-headers'])).toMatch(/\s2\/2\s+Running\s/);
-    const review = seen.find((entry) => entry.path === '/inject')!.request;
+    const review = webhooks.seen.find((entry) => entry.path === '/inject')!.request;
     expect(review).toMatchObject({
       operation: 'CREATE',
       kind: { kind: 'Pod' },

@@ -79,6 +79,28 @@ describe('strategic merge patch', () => {
       spec: { ports: [{ port: 80, targetPort: 9090 }, { port: 443 }] },
     });
   });
+
+  it('merges admission webhooks by name (what kubectl apply sends when one field of a webhook changes)', () => {
+    const configuration = {
+      webhooks: [{ name: 'a.example', failurePolicy: 'Fail', rules: [{ operations: ['CREATE'] }] }],
+    };
+    expect(
+      applyStrategicMergePatch(
+        configuration,
+        { webhooks: [{ name: 'a.example', reinvocationPolicy: 'IfNeeded' }] },
+        forKind('MutatingWebhookConfiguration'),
+      ),
+    ).toEqual({
+      webhooks: [
+        {
+          name: 'a.example',
+          failurePolicy: 'Fail',
+          rules: [{ operations: ['CREATE'] }],
+          reinvocationPolicy: 'IfNeeded',
+        },
+      ],
+    });
+  });
 });
 
 describe('merge and JSON patches', () => {

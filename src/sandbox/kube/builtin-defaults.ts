@@ -59,6 +59,29 @@ function defaultService(object: KubeObject): void {
   object.spec = spec;
 }
 
+/** admissionregistration/v1 webhook defaults (mutating webhooks also get `reinvocationPolicy: Never`). */
+function defaultWebhooks(object: KubeObject, mutating: boolean): void {
+  if (!Array.isArray(object.webhooks)) return;
+  object.webhooks = object.webhooks.map((item: unknown) => {
+    const webhook = asFields(item);
+    const clientConfig = asFields(webhook.clientConfig);
+    if (isPlainObject(clientConfig.service)) clientConfig.service = { port: 443, ...clientConfig.service };
+    return {
+      failurePolicy: 'Fail',
+      matchPolicy: 'Equivalent',
+      namespaceSelector: {},
+      objectSelector: {},
+      timeoutSeconds: 10,
+      ...(mutating ? { reinvocationPolicy: 'Never' } : {}),
+      ...webhook,
+      clientConfig,
+      ...(Array.isArray(webhook.rules)
+        ? { rules: webhook.rules.map((rule: unknown) => ({ scope: '*', ...asFields(rule) })) }
+        : {}),
+    };
+  });
+}
+
 export function applyBuiltinDefaults(type: ResourceType, object: KubeObject): void {
   if (type.schema) return;
   const key = `${type.group}/${type.plural}`;
@@ -75,6 +98,10 @@ export function applyBuiltinDefaults(type: ResourceType, object: KubeObject): vo
     }
     case '/services':
       return defaultService(object);
+    case 'admissionregistration.k8s.io/mutatingwebhookconfigurations':
+      return defaultWebhooks(object, true);
+    case 'admissionregistration.k8s.io/validatingwebhookconfigurations':
+      return defaultWebhooks(object, false);
     case '/pods':
       object.spec = defaultPodSpec(object.spec);
       if (!isPlainObject(object.status)) object.status = { phase: 'Pending' };

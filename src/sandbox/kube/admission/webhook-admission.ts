@@ -1,6 +1,7 @@
 /**
  * Dynamic admission: every write is offered to the matching mutating webhooks (one after another, each
- * returned JSONPatch applied), then to the matching validating webhooks (together), with AdmissionReview v1.
+ * returned JSONPatch applied, with the reinvocation policy honoured), then to the matching validating webhooks
+ * (together), with AdmissionReview v1.
  * Writes go through here — from clients and from the controllers that create pods — and reach the store only
  * when admitted. With no webhook configured, a write goes straight to the resource operations.
  */
@@ -148,14 +149,34 @@ export class WebhookAdmission {
       .flatMap((configuration) => (configuration.webhooks as WebhookSpec[] | undefined) ?? []);
   }
 
+  /**
+   * Mutating webhooks one after another, then the validating ones on the result. A webhook with
+   * `reinvocationPolicy: IfNeeded` is called once more, after the first round, when a webhook after it changed
+   * the object; there is only that one extra round, as in the apiserver.
+   */
   private async admit(request: Request, options: WriteOptions): Promise<KubeObject> {
     let object = request.object;
-    for (const webhook of this.webhooks('mutatingwebhookconfigurations')) {
+    /** Calls a mutating webhook; whether it was called, and whether its patch changed the object. */
+    const mutate = async (webhook: WebhookSpec): Promise<{ called: boolean; changed: boolean }> => {
       const response = await this.call(webhook, { ...request, ...(object ? { object } : {}) });
-      if (!response) continue;
+      if (!response) return { called: false, changed: false };
       options.warnings?.push(...(response.warnings ?? []));
-      if (response.patch && object) object = applyWebhookPatch(webhook, object, response);
+      if (!response.patch || !object) return { called: true, changed: false };
+      const patched = applyWebhookPatch(webhook, object, response);
+      const changed = patched !== object;
+      object = patched;
+      return { called: true, changed };
+    };
+    const mutating = this.webhooks('mutatingwebhookconfigurations');
+    const reinvocable: WebhookSpec[] = [];
+    const reinvoke = new Set<WebhookSpec>();
+    for (const webhook of mutating) {
+      const { called, changed } = await mutate(webhook);
+      if (changed) reinvocable.forEach((earlier) => reinvoke.add(earlier));
+      if (called && webhook.reinvocationPolicy === 'IfNeeded') reinvocable.push(webhook);
     }
+    for (const webhook of mutating) if (reinvoke.has(webhook)) await mutate(webhook);
+
     const validating = this.webhooks('validatingwebhookconfigurations');
     const responses = await Promise.all(
       validating.map((webhook) => this.call(webhook, { ...request, ...(object ? { object } : {}) })),

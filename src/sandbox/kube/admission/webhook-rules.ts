@@ -29,6 +29,8 @@ export interface WebhookSpec {
   sideEffects?: string;
   timeoutSeconds?: number;
   admissionReviewVersions?: string[];
+  /** Mutating webhooks only: `IfNeeded` asks for another call when a later webhook changes the object. */
+  reinvocationPolicy?: 'Never' | 'IfNeeded';
 }
 
 /** What a request is about, for matching. */

@@ -121,6 +121,7 @@ export function builtinListStrategy(kind: string, path: string[]): ListStrategy 
   const parent = path[path.length - 2];
   if (field === 'finalizers' && parent === 'metadata') return { primitiveMerge: true };
   if (field === 'ownerReferences') return { mergeKey: 'uid' };
+  if (field === 'webhooks' && path.length === 1 && kind.endsWith('WebhookConfiguration')) return { mergeKey: 'name' };
   if (field === 'ports') {
     if (kind === 'Service' && parent === 'spec') return { mergeKey: 'port' };
     if (path.includes('containers') || path.includes('initContainers') || path.includes('ephemeralContainers'))
