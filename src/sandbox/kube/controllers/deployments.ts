@@ -1,11 +1,13 @@
 /**
  * The deployment controller: one ReplicaSet per pod template (named by its pod-template-hash), the current one
- * scaled to the desired replicas and older ones to zero, revisions in annotations, and the deployment's status
+ * scaled up and older ones down step by step as the strategy allows (rollout.ts), revisions in annotations, and
+ * the deployment's status
  * (replicas, updated/ready/available counts, Available and Progressing conditions, observedGeneration) from
  * its ReplicaSets, which is what `kubectl rollout status`, `kubectl wait` and `helm --wait` read.
  */
 import { deepCopy, type KubeObject } from '../objects.js';
 import { builtinType, type ControllerContext } from './context.js';
+import { rolloutStep, type DeploymentStrategy, type ReplicaSetCounts } from './rollout.js';
 import {
   controllerReference,
   isControlledBy,
@@ -24,6 +26,7 @@ interface DeploymentSpec {
   template: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> } };
   paused?: boolean;
   revisionHistoryLimit?: number;
+  strategy?: DeploymentStrategy;
 }
 
 interface ReplicaSetStatus {
@@ -34,6 +37,10 @@ interface ReplicaSetStatus {
 
 const revisionOf = (object: KubeObject): number => Number(object.metadata.annotations?.[REVISION] ?? 0);
 const replicasOf = (replicaSet: KubeObject): number => (replicaSet.spec as { replicas?: number }).replicas ?? 0;
+const countsOf = (replicaSet: KubeObject): ReplicaSetCounts => {
+  const status = (replicaSet.status ?? {}) as ReplicaSetStatus;
+  return { replicas: replicasOf(replicaSet), current: status.replicas ?? 0, available: status.availableReplicas ?? 0 };
+};
 
 export function reconcileDeployments({ registry, operations }: ControllerContext): void {
   const deployments = builtinType(registry, 'apps', 'v1', 'deployments');
@@ -47,6 +54,16 @@ export function reconcileDeployments({ registry, operations }: ControllerContext
     const name = `${deployment.metadata.name}-${hash}`;
     let current = owned.find((rs) => rs.metadata.labels?.[POD_TEMPLATE_HASH] === hash);
     const nextRevision = Math.max(0, ...owned.map(revisionOf)) + 1;
+
+    const old = owned
+      .filter((rs) => rs.metadata.labels?.[POD_TEMPLATE_HASH] !== hash)
+      .sort((a, b) => revisionOf(a) - revisionOf(b));
+    const step = rolloutStep(
+      spec.replicas,
+      spec.strategy ?? {},
+      current ? countsOf(current) : { replicas: 0, current: 0, available: 0 },
+      old.map(countsOf),
+    );
 
     if (!current) {
       const template = deepCopy(spec.template);
@@ -62,12 +79,12 @@ export function reconcileDeployments({ registry, operations }: ControllerContext
           ownerReferences: [controllerReference(deployment)],
         },
         spec: {
-          replicas: spec.replicas,
+          replicas: step.newReplicas,
           selector: { ...spec.selector, matchLabels: { ...spec.selector.matchLabels, [POD_TEMPLATE_HASH]: hash } },
           template,
         },
       });
-    } else if (revisionOf(current) < nextRevision - 1 || replicasOf(current) !== spec.replicas) {
+    } else if (revisionOf(current) < nextRevision - 1 || replicasOf(current) !== step.newReplicas) {
       // A rollback to an older template makes its ReplicaSet the newest revision again.
       const revision = revisionOf(current) === nextRevision - 1 ? revisionOf(current) : nextRevision;
       current = operations.update(replicaSetType, namespace, current.metadata.name!, {
@@ -76,18 +93,20 @@ export function reconcileDeployments({ registry, operations }: ControllerContext
           ...current.metadata,
           annotations: { ...current.metadata.annotations, [REVISION]: String(revision) },
         },
-        spec: { ...(current.spec as object), replicas: spec.replicas },
+        spec: { ...(current.spec as object), replicas: step.newReplicas },
       });
     }
-    const old = owned.filter((rs) => rs.metadata.uid !== current.metadata.uid);
-    for (const replicaSet of old)
-      if (replicasOf(replicaSet) !== 0)
+    old.forEach((replicaSet, index) => {
+      if (replicasOf(replicaSet) !== step.oldReplicas[index])
         operations.update(replicaSetType, namespace, replicaSet.metadata.name!, {
           ...replicaSet,
-          spec: { ...(replicaSet.spec as object), replicas: 0 },
+          spec: { ...(replicaSet.spec as object), replicas: step.oldReplicas[index] },
         });
+    });
     // Scaled-down ReplicaSets beyond the history limit go, oldest revision first.
-    const history = old.filter((rs) => (rs.status as { replicas?: number } | undefined)?.replicas === 0);
+    const history = old.filter(
+      (rs, index) => step.oldReplicas[index] === 0 && (rs.status as { replicas?: number } | undefined)?.replicas === 0,
+    );
     const surplus = history.length - (spec.revisionHistoryLimit ?? 10);
     for (const replicaSet of history.sort((a, b) => revisionOf(a) - revisionOf(b)).slice(0, Math.max(0, surplus)))
       operations.delete(replicaSetType, namespace, replicaSet.metadata.name!);

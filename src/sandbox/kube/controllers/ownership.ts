@@ -1,5 +1,6 @@
 /** What the workload controllers share: controller references, label selectors, pod readiness, stable hashes. */
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../../../lib/crds/objects.js';
 import { kubeTimestamp, type KubeObject, type OwnerReference } from '../objects.js';
 import type { ResourceType } from '../registry.js';
 import type { ResourceOperations } from '../resources.js';
@@ -23,9 +24,12 @@ export const isControlledBy = (object: KubeObject, owner: KubeObject): boolean =
     (reference) => reference.controller === true && reference.uid === owner.metadata.uid,
   );
 
-/** A short stable hash of a value in the safe alphabet, like the pod-template-hash and controller revisions. */
+/**
+ * A short stable hash of a value in the safe alphabet, like the pod-template-hash and controller revisions; key
+ * order does not count (a rollback's patch writes the template's keys in another order).
+ */
 export function stableHash(value: unknown, length = 10): string {
-  const digest = createHash('sha256').update(JSON.stringify(value)).digest();
+  const digest = createHash('sha256').update(canonicalJson(value)).digest();
   let text = '';
   for (let i = 0; i < length; i++) text += SAFE_ALPHABET[digest[i]! % SAFE_ALPHABET.length];
   return text;

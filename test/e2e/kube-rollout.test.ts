@@ -1,0 +1,178 @@
+/**
+ * Deployment rollouts in the Kubernetes API sandbox through the real kubectl: a rolling update stays within
+ * maxSurge and maxUnavailable (seen pod by pod through `kubectl get -w`), Recreate removes the old pods first,
+ * and `rollout status`, `rollout history` and `rollout undo` behave.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kubectlOk, startTestKube, type TestKube } from '../helpers/kube-sandbox.js';
+
+let kube: TestKube;
+
+beforeAll(async () => {
+  kube = await startTestKube({ clusters: ['arc-cluster'] });
+  await ok(['create', 'namespace', 'rollout']);
+});
+
+afterAll(async () => {
+  await kube?.close();
+});
+
+const ok = (args: string[], input?: string): Promise<string> => kubectlOk(kube, args, input);
+
+const deployment = (name: string, replicas: number, strategy: Record<string, unknown>) =>
+  JSON.stringify({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: 'rollout' },
+    spec: {
+      replicas,
+      strategy,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name: 'app', image: 'example/app:1.0' }] },
+      },
+    },
+  });
+
+interface PodTimeline {
+  /** The most pods that existed at once, and the fewest ready ones, from the first change on. */
+  maxPods: number;
+  minReady: number;
+  /** Whether a new pod was added while an old one still existed. */
+  overlapped: boolean;
+}
+
+/**
+ * Changes a deployment's image and follows its pods with `kubectl get pods -w` until only new pods are left and
+ * ready, then reads the timeline off the watch events.
+ */
+async function followRollout(name: string, replicas: number): Promise<PodTimeline> {
+  const watcher = kube.spawnKubectl([
+    'get',
+    'pods',
+    '-n',
+    'rollout',
+    '-l',
+    `app=${name}`,
+    '-w',
+    '--output-watch-events',
+    '-o',
+    'jsonpath={.type} {.object.metadata.name} {.object.status.conditions[?(@.type=="Ready")].status}{"\\n"}',
+  ]);
+  let output = '';
+  watcher.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  const pods = new Map<string, boolean>();
+  const initial = new Set<string>();
+  let seen = 0;
+  const timeline: PodTimeline = { maxPods: 0, minReady: Infinity, overlapped: false };
+  const read = (changed: boolean) => {
+    const lines = output.split('\n').slice(0, -1);
+    for (const line of lines.slice(seen)) {
+      const [type, pod, ready] = line.split(' ');
+      if (type === 'DELETED') pods.delete(pod!);
+      else {
+        if (changed && !pods.has(pod!) && [...pods.keys()].some((existing) => initial.has(existing)))
+          timeline.overlapped = true;
+        pods.set(pod!, ready === 'True');
+      }
+      if (!changed) initial.add(pod!);
+      else {
+        timeline.maxPods = Math.max(timeline.maxPods, pods.size);
+        timeline.minReady = Math.min(timeline.minReady, [...pods.values()].filter(Boolean).length);
+      }
+    }
+    seen = lines.length;
+  };
+  const settled = () =>
+    pods.size === replicas && [...pods.entries()].every(([pod, ready]) => ready && !initial.has(pod));
+  try {
+    for (let attempt = 0; attempt < 100 && initial.size < replicas; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      read(false);
+    }
+    expect(initial.size).toBe(replicas);
+    await ok(['set', 'image', `deployment/${name}`, '-n', 'rollout', 'app=example/app:2.0']);
+    expect(await ok(['rollout', 'status', `deployment/${name}`, '-n', 'rollout', '--timeout=30s'])).toContain(
+      `deployment "${name}" successfully rolled out`,
+    );
+    for (let attempt = 0; attempt < 100 && !settled(); attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      read(true);
+    }
+    expect(settled()).toBe(true);
+    return timeline;
+  } finally {
+    watcher.kill();
+  }
+}
+
+describe('rolling updates', () => {
+  it('surge one pod above the desired count and never go below it with maxSurge 1, maxUnavailable 0', async () => {
+    await ok(['apply', '-f', '-'], deployment('surge', 4, { rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } }));
+    await ok(['rollout', 'status', 'deployment/surge', '-n', 'rollout', '--timeout=30s']);
+    const timeline = await followRollout('surge', 4);
+    expect(timeline).toEqual({ maxPods: 5, minReady: 4, overlapped: true });
+  });
+
+  it('replace pods in place with maxSurge 0, maxUnavailable 1', async () => {
+    await ok(['apply', '-f', '-'], deployment('in-place', 4, { rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } }));
+    await ok(['rollout', 'status', 'deployment/in-place', '-n', 'rollout', '--timeout=30s']);
+    const timeline = await followRollout('in-place', 4);
+    expect(timeline).toEqual({ maxPods: 4, minReady: 3, overlapped: true });
+  });
+
+  it('remove every old pod before the first new one with Recreate', async () => {
+    await ok(['apply', '-f', '-'], deployment('recreate', 3, { type: 'Recreate' }));
+    await ok(['rollout', 'status', 'deployment/recreate', '-n', 'rollout', '--timeout=30s']);
+    const timeline = await followRollout('recreate', 3);
+    expect(timeline).toMatchObject({ maxPods: 3, minReady: 0, overlapped: false });
+  });
+});
+
+describe('rollout history and undo', () => {
+  const image = () =>
+    ok(['get', 'deployment', 'surge', '-n', 'rollout', '-o', 'jsonpath={.spec.template.spec.containers[0].image}']);
+  const replicaSets = async () =>
+    (
+      JSON.parse(await ok(['get', 'rs', '-n', 'rollout', '-l', 'app=surge', '-o', 'json'])) as {
+        items: Array<{
+          metadata: { annotations: Record<string, string> };
+          spec: { replicas: number; template: { spec: { containers: Array<{ image: string }> } } };
+        }>;
+      }
+    ).items.map((rs) => ({
+      revision: rs.metadata.annotations['deployment.kubernetes.io/revision'],
+      image: rs.spec.template.spec.containers[0]!.image,
+      replicas: rs.spec.replicas,
+    }));
+
+  it('lists the revisions, and undo rolls back to the previous template as a new revision', async () => {
+    const history = await ok(['rollout', 'history', 'deployment/surge', '-n', 'rollout']);
+    expect(history).toMatch(/^REVISION\s+CHANGE-CAUSE\n1\s+<none>\n2\s+<none>\n/m);
+    expect(await ok(['rollout', 'history', 'deployment/surge', '-n', 'rollout', '--revision=1'])).toContain(
+      'Image:\texample/app:1.0',
+    );
+
+    expect(await ok(['rollout', 'undo', 'deployment/surge', '-n', 'rollout'])).toBe(
+      'deployment.apps/surge rolled back\n',
+    );
+    await ok(['rollout', 'status', 'deployment/surge', '-n', 'rollout', '--timeout=30s']);
+    expect(await image()).toBe('example/app:1.0');
+    expect((await replicaSets()).sort((a, b) => a.revision!.localeCompare(b.revision!))).toEqual([
+      { revision: '2', image: 'example/app:2.0', replicas: 0 },
+      { revision: '3', image: 'example/app:1.0', replicas: 4 },
+    ]);
+  });
+
+  it('rolls back to a chosen revision, and refuses one that is not in the history', async () => {
+    expect(await ok(['rollout', 'undo', 'deployment/surge', '-n', 'rollout', '--to-revision=2'])).toBe(
+      'deployment.apps/surge rolled back\n',
+    );
+    await ok(['rollout', 'status', 'deployment/surge', '-n', 'rollout', '--timeout=30s']);
+    expect(await image()).toBe('example/app:2.0');
+    const missing = await kube.kubectl(['rollout', 'undo', 'deployment/surge', '-n', 'rollout', '--to-revision=1']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe('error: unable to find specified revision 1 in history\n');
+  });
+});
