@@ -48,7 +48,7 @@ type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
  * of requests that is most of the time spent and a growing heap. Headers (tokens, exec plugins) are still applied
  * per request; only the transport is shared.
  */
-function pooledAuthentication(config: KubeConfig): SecurityAuthentication & { close(): Promise<void> } {
+export function pooledAuthentication(config: KubeConfig): SecurityAuthentication & { close(): Promise<void> } {
   let shared: Dispatcher | undefined;
   return {
     getName: () => 'kubeconfig with a shared connection pool',

@@ -31,4 +31,28 @@ describe('object store', () => {
     expect(restored.list('/configmaps').map((object) => object.metadata.name)).toEqual(['a', 'b']);
     expect(restored.create('/configmaps', configMap('c')).metadata.resourceVersion).toBe('3');
   });
+
+  it('pages a resource as it was at a revision: created since absent, changed or deleted since as they were', () => {
+    const store = new ObjectStore();
+    for (const name of ['a', 'b', 'c']) store.create('/configmaps', configMap(name));
+    store.create('/secrets', configMap('unrelated'));
+    const revision = store.currentRevision();
+    store.update('/configmaps', { ...configMap('a'), data: { changed: 'yes' } });
+    store.remove('/configmaps', 'default', 'b');
+    store.create('/configmaps', configMap('aa'));
+    store.update('/configmaps', { ...configMap('a'), data: { changed: 'twice' } });
+    const page = (options: { revision?: number; after?: string; limit?: number }) =>
+      store.page('/configmaps', { limit: 0, filter: () => true, ...options });
+    const then = page({ revision });
+    expect(then.items.map((object) => [object.metadata.name, object.data ?? {}])).toEqual([
+      ['a', {}],
+      ['b', {}],
+      ['c', {}],
+    ]);
+    expect(page({ revision, after: 'default/a', limit: 1 })).toMatchObject({
+      items: [{ metadata: { name: 'b' } }],
+      remaining: 1,
+    });
+    expect(page({}).items.map((object) => object.metadata.name)).toEqual(['a', 'aa', 'c']);
+  });
 });

@@ -20,7 +20,8 @@ export interface StatusDetails {
 export interface StatusBody {
   kind: 'Status';
   apiVersion: 'v1';
-  metadata: Record<string, never>;
+  /** A list's metadata: an expired continue token's answer carries a token that goes on from the latest state. */
+  metadata: { continue?: string };
   status: 'Failure';
   message: string;
   reason: string;
@@ -34,6 +35,7 @@ export class KubeApiError extends Error {
     readonly reason: string,
     message: string,
     readonly details?: StatusDetails,
+    readonly listMetadata?: { continue?: string },
   ) {
     super(message);
   }
@@ -42,7 +44,7 @@ export class KubeApiError extends Error {
     return {
       kind: 'Status',
       apiVersion: 'v1',
-      metadata: {},
+      metadata: this.listMetadata ?? {},
       status: 'Failure',
       message: this.message,
       reason: this.reason,
@@ -143,8 +145,8 @@ export function unauthorized(): KubeApiError {
   return new KubeApiError(401, 'Unauthorized', 'Unauthorized');
 }
 
-export function gone(message: string): KubeApiError {
-  return new KubeApiError(410, 'Expired', message);
+export function gone(message: string, listMetadata?: { continue?: string }): KubeApiError {
+  return new KubeApiError(410, 'Expired', message, undefined, listMetadata);
 }
 
 export function unsupportedMediaType(contentType: string, accepted: string[]): KubeApiError {

@@ -98,7 +98,7 @@ export class ResourceOperations {
   page(
     type: ResourceType,
     namespace: string | undefined,
-    options: { after?: string; limit: number; filter: (object: KubeObject) => boolean },
+    options: { after?: string; limit: number; filter: (object: KubeObject) => boolean; revision?: number },
   ): { items: KubeObject[]; remaining: number } {
     const { items, remaining } = this.store.page(storageKey(type), {
       ...options,

@@ -71,26 +71,51 @@ export class ObjectStore {
   /**
    * One page of a resource in list order: the objects after position `after` (`namespace/name`) that pass
    * `filter`, at most `limit` (0: all), copied; and how many more pass it. Only the page is copied, so paging
-   * through a large list costs one page at a time.
+   * through a large list costs one page at a time. With `revision`, the page is of the resource as it was then
+   * (objects created since left out, objects changed or deleted since as they were), as etcd serves a list at a
+   * revision; the caller has checked the revision is not older than the history.
    */
   page(
     key: string,
-    options: { namespace?: string; after?: string; limit: number; filter: (object: KubeObject) => boolean },
+    options: {
+      namespace?: string;
+      after?: string;
+      limit: number;
+      filter: (object: KubeObject) => boolean;
+      revision?: number;
+    },
   ): { items: KubeObject[]; remaining: number } {
-    const bucket = this.objects.get(key);
-    if (!bucket) return { items: [], remaining: 0 };
-    const ids = [...bucket.keys()].sort();
+    const bucket = this.objects.get(key) ?? new Map<string, KubeObject>();
+    const then = options.revision === undefined ? undefined : this.stateSince(key, options.revision);
+    const ids = then ? [...new Set([...bucket.keys(), ...then.keys()])].sort() : [...bucket.keys()].sort();
     const items: KubeObject[] = [];
     let remaining = 0;
     for (const id of ids) {
       if (options.after !== undefined && id <= options.after) continue;
-      const object = bucket.get(id)!;
+      const object = then?.has(id) ? then.get(id) : bucket.get(id);
+      if (!object) continue;
       if (options.namespace !== undefined && object.metadata.namespace !== options.namespace) continue;
       if (!options.filter(object)) continue;
       if (options.limit > 0 && items.length >= options.limit) remaining++;
       else items.push(deepCopy(object));
     }
     return { items, remaining };
+  }
+
+  /**
+   * The objects of one resource that changed after `revision`, as they were at it (undefined: not there yet),
+   * worked out by undoing the history's changes from the newest back.
+   */
+  private stateSince(key: string, revision: number): Map<string, KubeObject | undefined> {
+    const then = new Map<string, KubeObject | undefined>();
+    for (let index = this.history.length - 1; index >= 0; index--) {
+      const change = this.history[index]!;
+      if (change.revision <= revision) break;
+      if (change.key !== key) continue;
+      const id = objectKey(change.object.metadata.namespace, change.object.metadata.name!);
+      then.set(id, change.type === 'ADDED' ? undefined : change.previous);
+    }
+    return then;
   }
 
   /**

@@ -6,7 +6,7 @@ import { deepCopy, isPlainObject, type KubeObject } from '../objects.js';
 import { apiVersionOf, type ResourceType, type ScaleSubresource } from '../registry.js';
 import type { PropagationPolicy } from '../resources.js';
 import { dryRunRequested, sendWriteResult, writeOptionsFrom, type ResourceRequestContext } from './context.js';
-import { decodeContinue, encodeContinue, listPosition, selectorFilter } from './list-options.js';
+import { encodeContinue, listPosition, listStart, selectorFilter } from './list-options.js';
 import { acceptsTable, toTable } from './table.js';
 
 export function getResource(context: ResourceRequestContext): void {
@@ -32,11 +32,10 @@ export function listResources(context: ResourceRequestContext): void {
   const { route, query, operations, store } = context;
   const filter = selectorFilter(query, route.type);
   const limit = Number(query.get('limit') ?? 0);
-  const continueText = query.get('continue');
-  const token = continueText ? decodeContinue(continueText, store.oldestResumableRevision()) : undefined;
-  const listRevision = token?.rv ?? store.currentRevision();
+  const start = listStart(query, { current: store.currentRevision(), oldest: store.oldestResumableRevision() });
+  const listRevision = start.revision ?? store.currentRevision();
   const { items, remaining } = operations.page(route.type, route.namespace, {
-    ...(token ? { after: token.start } : {}),
+    ...start,
     limit: limit > 0 ? limit : 0,
     filter,
   });
