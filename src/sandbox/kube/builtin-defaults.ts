@@ -54,6 +54,8 @@ function defaultService(object: KubeObject): void {
     spec.ipFamilyPolicy ??= 'SingleStack';
     spec.internalTrafficPolicy ??= 'Cluster';
   }
+  if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') spec.externalTrafficPolicy ??= 'Cluster';
+  if (spec.type === 'LoadBalancer') spec.allocateLoadBalancerNodePorts ??= true;
   if (Array.isArray(spec.ports))
     spec.ports = spec.ports.map((port: Fields) => ({ protocol: 'TCP', targetPort: port.port, ...port }));
   object.spec = spec;
@@ -98,6 +100,12 @@ export function applyBuiltinDefaults(type: ResourceType, object: KubeObject): vo
     }
     case '/services':
       return defaultService(object);
+    case 'autoscaling/horizontalpodautoscalers': {
+      const spec = asFields(object.spec);
+      spec.minReplicas ??= 1;
+      object.spec = spec;
+      return;
+    }
     case 'admissionregistration.k8s.io/mutatingwebhookconfigurations':
       return defaultWebhooks(object, true);
     case 'admissionregistration.k8s.io/validatingwebhookconfigurations':

@@ -1,7 +1,8 @@
 /**
  * kubectl 1.34 sends the bodies of its typed `create` subcommands (`create namespace`, `create serviceaccount`,
  * `create configmap`, `create secret`, `create deployment`, `create job`, `create cronjob`, `create role`,
- * `create rolebinding`, `create clusterrole`, `create clusterrolebinding`, `create service`) and its
+ * `create rolebinding`, `create clusterrole`, `create clusterrolebinding`, `create service`,
+ * `create poddisruptionbudget`, `autoscale`) and its
  * DeleteOptions as Kubernetes protobuf: the `k8s\0` magic, then a
  * runtime.Unknown envelope whose `raw` bytes are the object. There is no fallback to JSON for protobuf, so the
  * server must read it. This decodes the wire format against field tables for the kinds and fields those
@@ -21,6 +22,8 @@ type FieldKind =
   | 'time'
   /** intstr.IntOrString: a message {type, intVal, strVal} that JSON writes as a number or a string. */
   | 'intOrString'
+  /** resource.Quantity: a message {string} that JSON writes as the string (`500m`). */
+  | 'quantity'
   /** Read and dropped: what the server resets anyway (a Deployment's status on create). */
   | 'ignored'
   | { message: MessageSchema }
@@ -66,7 +69,20 @@ const OBJECT_REFERENCE: MessageSchema = {
   7: { name: 'fieldPath', kind: 'string' },
 };
 const metadata: FieldSpec = { name: 'metadata', kind: { message: OBJECT_META } };
-const LABEL_SELECTOR: MessageSchema = { 1: { name: 'matchLabels', kind: { map: 'string' } } };
+const LABEL_SELECTOR: MessageSchema = {
+  1: { name: 'matchLabels', kind: { map: 'string' } },
+  2: {
+    name: 'matchExpressions',
+    repeated: true,
+    kind: {
+      message: {
+        1: { name: 'key', kind: 'string' },
+        2: { name: 'operator', kind: 'string' },
+        3: { name: 'values', kind: 'string', repeated: true },
+      },
+    },
+  },
+};
 const CONTAINER: MessageSchema = {
   1: { name: 'name', kind: 'string' },
   2: { name: 'image', kind: 'string' },
@@ -246,8 +262,80 @@ const KIND_SCHEMAS: Record<string, MessageSchema> = {
     },
     3: { name: 'status', kind: 'ignored' },
   },
+  'policy/v1/PodDisruptionBudget': {
+    1: metadata,
+    2: {
+      name: 'spec',
+      kind: {
+        message: {
+          1: { name: 'minAvailable', kind: 'intOrString' },
+          2: { name: 'selector', kind: { message: LABEL_SELECTOR } },
+          3: { name: 'maxUnavailable', kind: 'intOrString' },
+          4: { name: 'unhealthyPodEvictionPolicy', kind: 'string' },
+        },
+      },
+    },
+    3: { name: 'status', kind: 'ignored' },
+  },
+  'autoscaling/v2/HorizontalPodAutoscaler': {
+    1: metadata,
+    2: {
+      name: 'spec',
+      kind: {
+        message: {
+          1: {
+            name: 'scaleTargetRef',
+            kind: {
+              message: {
+                1: { name: 'kind', kind: 'string' },
+                2: { name: 'name', kind: 'string' },
+                3: { name: 'apiVersion', kind: 'string' },
+              },
+            },
+          },
+          2: { name: 'minReplicas', kind: 'int', keepZero: true },
+          3: { name: 'maxReplicas', kind: 'int', keepZero: true },
+          4: {
+            name: 'metrics',
+            repeated: true,
+            kind: {
+              message: {
+                1: { name: 'type', kind: 'string' },
+                4: {
+                  name: 'resource',
+                  kind: {
+                    message: {
+                      1: { name: 'name', kind: 'string' },
+                      2: {
+                        name: 'target',
+                        kind: {
+                          message: {
+                            1: { name: 'type', kind: 'string' },
+                            2: { name: 'value', kind: 'quantity' },
+                            3: { name: 'averageValue', kind: 'quantity' },
+                            4: { name: 'averageUtilization', kind: 'int', keepZero: true },
+                          },
+                        },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    3: { name: 'status', kind: 'ignored' },
+  },
   'rbac.authorization.k8s.io/v1/Role': ROLE,
-  'rbac.authorization.k8s.io/v1/ClusterRole': ROLE,
+  'rbac.authorization.k8s.io/v1/ClusterRole': {
+    ...ROLE,
+    3: {
+      name: 'aggregationRule',
+      kind: { message: { 1: { name: 'clusterRoleSelectors', kind: { message: LABEL_SELECTOR }, repeated: true } } },
+    },
+  },
   'rbac.authorization.k8s.io/v1/RoleBinding': ROLE_BINDING,
   'rbac.authorization.k8s.io/v1/ClusterRoleBinding': ROLE_BINDING,
   'v1/Service': {
@@ -358,6 +446,9 @@ function decodeMessage(buffer: Buffer, schema: MessageSchema): Record<string, un
     else if (kind === 'intOrString') {
       const union = decodeMessage(reader.bytes(), INT_OR_STRING) as { type?: number; intVal?: number; strVal?: string };
       value = union.type === 1 ? (union.strVal ?? '') : (union.intVal ?? 0);
+    } else if (kind === 'quantity') {
+      value =
+        (decodeMessage(reader.bytes(), { 1: { name: 'string', kind: 'string' } }) as { string?: string }).string ?? '0';
     } else if (kind === 'time') {
       const time = decodeMessage(reader.bytes(), TIME) as { seconds?: number };
       value = new Date((time.seconds ?? 0) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');

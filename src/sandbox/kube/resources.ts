@@ -60,6 +60,7 @@ export type DeleteOutcome = { deleted: true; object: KubeObject } | { deleted: f
 const CONTROLLER_MANAGER = 'kube-controller-manager';
 const NAMESPACES = { group: '', plural: 'namespaces' };
 const SERVICES = { group: '', plural: 'services' };
+const NODE_PORT_RANGE = { first: 30000, last: 32767 };
 const GENERATE_NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
@@ -134,7 +135,10 @@ export class ResourceOperations {
     if (type.tracksGeneration) metadata.generation = 1;
     if (type.schema && type.subresources.status) delete object.status;
     applyBuiltinDefaults(type, object);
-    if (type.group === '' && type.plural === 'services') this.allocateClusterIp(object);
+    if (type.group === '' && type.plural === 'services') {
+      this.allocateClusterIp(object);
+      this.allocateNodePorts(object);
+    }
     this.validateBuiltin(type, object);
     const admitted = this.admitCustomResource(type, object, options);
     admitted.metadata.managedFields =
@@ -278,6 +282,26 @@ export class ResourceOperations {
         spec.clusterIPs = [candidate];
         return;
       }
+    }
+  }
+
+  /** NodePort and LoadBalancer services get a free node port (30000-32767) for each port that has none. */
+  private allocateNodePorts(service: KubeObject): void {
+    const spec = service.spec as { type?: string; ports?: Array<{ nodePort?: number }> };
+    if (spec.type !== 'NodePort' && spec.type !== 'LoadBalancer') return;
+    const used = new Set(
+      this.store
+        .list(storageKey(SERVICES))
+        .flatMap((existing) => ((existing.spec as typeof spec).ports ?? []).map((port) => port.nodePort)),
+    );
+    for (const port of spec.ports ?? []) used.add(port.nodePort);
+    let candidate = NODE_PORT_RANGE.first;
+    for (const port of spec.ports ?? []) {
+      if (port.nodePort) continue;
+      while (used.has(candidate) && candidate <= NODE_PORT_RANGE.last) candidate++;
+      if (candidate > NODE_PORT_RANGE.last) return;
+      port.nodePort = candidate;
+      used.add(candidate);
     }
   }
 

@@ -89,6 +89,20 @@ function podStatus(pod: KubeObject): string {
   return status;
 }
 
+/** As kubectl's printer: the load balancer's addresses (or `<pending>`), external IPs, or the external name. */
+function serviceExternalIp(service: KubeObject): string {
+  const spec = (service.spec ?? {}) as { type?: string; externalIPs?: string[]; externalName?: string };
+  const externalIps = spec.externalIPs ?? [];
+  if (spec.type === 'ExternalName') return spec.externalName ?? '';
+  if (spec.type !== 'LoadBalancer') return externalIps.length > 0 ? externalIps.join(',') : '<none>';
+  const ingress = field(service, '.status.loadBalancer.ingress');
+  const addresses = (Array.isArray(ingress) ? ingress : [])
+    .map((entry: { ip?: string; hostname?: string }) => entry.ip ?? entry.hostname ?? '')
+    .filter(Boolean);
+  const all = [...addresses, ...externalIps];
+  return all.length > 0 ? all.join(',') : '<pending>';
+}
+
 function servicePorts(service: KubeObject): string {
   const ports = field(service, '.spec.ports');
   if (!Array.isArray(ports) || ports.length === 0) return '<none>';
@@ -152,11 +166,7 @@ const BUILTIN_COLUMNS: Record<string, { columns: TableColumn[]; trailing?: Table
     columns: [
       { name: 'Type', type: 'string', cell: (object) => field(object, '.spec.type') ?? 'ClusterIP' },
       { name: 'Cluster-IP', type: 'string', cell: (object) => field(object, '.spec.clusterIP') ?? '<none>' },
-      {
-        name: 'External-IP',
-        type: 'string',
-        cell: (object) => (count(field(object, '.status.loadBalancer.ingress')) > 0 ? 'pending' : '<none>'),
-      },
+      { name: 'External-IP', type: 'string', cell: serviceExternalIp },
       { name: 'Port(s)', type: 'string', cell: servicePorts },
     ],
   },
