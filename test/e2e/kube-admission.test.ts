@@ -18,7 +18,10 @@ let webhooks: TestWebhookServer;
 let webhookUrl: string;
 let caBundle: string;
 
-function answer(path: string, request: ReviewRequest): Record<string, unknown> {
+const SLOW_WEBHOOK_MS = 3000;
+
+async function answer(path: string, request: ReviewRequest): Promise<Record<string, unknown>> {
+  if (path === '/slow') await new Promise((resolve) => setTimeout(resolve, SLOW_WEBHOOK_MS));
   if (path === '/inject')
     return patchResponse(request.uid, [
       { op: 'add', path: '/spec/containers/-', value: { name: 'sidecar', image: 'example/sidecar:1.0' } },
@@ -150,8 +153,27 @@ describe('failure policy', () => {
     const result = await kube.kubectl(['create', 'secret', 'generic', 's1', '-n', 'plain', '--from-literal=a=b']);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(
-      'Internal error occurred: failed calling webhook "unreachable.example.arcmesh.dev": failed to call webhook: Post "https://127.0.0.1:1/validate":',
+      'Internal error occurred: failed calling webhook "unreachable.example.arcmesh.dev": failed to call webhook: Post "https://127.0.0.1:1/validate?timeout=2s":',
     );
+  });
+
+  it('gives up on a webhook that answers after its timeoutSeconds, with the apiserver’s message', async () => {
+    await ok(
+      ['apply', '-f', '-'],
+      webhookConfiguration('ValidatingWebhookConfiguration', 'slow', {
+        name: 'slow.example.arcmesh.dev',
+        timeoutSeconds: 1,
+        clientConfig: { url: `${webhookUrl}/slow`, caBundle },
+        rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['serviceaccounts'] }],
+      }),
+    );
+    const started = Date.now();
+    const result = await kube.kubectl(['create', 'serviceaccount', 'late', '-n', 'plain']);
+    expect(Date.now() - started).toBeLessThan(SLOW_WEBHOOK_MS);
+    expect(result.stderr).toBe(
+      `error: failed to create serviceaccount: Internal error occurred: failed calling webhook "slow.example.arcmesh.dev": failed to call webhook: Post "${webhookUrl}/slow?timeout=1s": context deadline exceeded\n`,
+    );
+    await ok(['delete', 'validatingwebhookconfiguration', 'slow']);
   });
 
   it('lets the request through when the policy is Ignore', async () => {

@@ -28,12 +28,13 @@ export interface TestWebhookServer {
   /** `https://127.0.0.1:<port>`; a webhook's path says which answer it wants. */
   url: string;
   caBundle: string;
+  /** Every review received, by the path it was sent to (the apiserver's `?timeout=` left out). */
   seen: Array<{ path: string; request: ReviewRequest }>;
   close(): Promise<void>;
 }
 
 export async function startWebhookServer(
-  answer: (path: string, request: ReviewRequest) => Record<string, unknown>,
+  answer: (path: string, request: ReviewRequest) => Record<string, unknown> | Promise<Record<string, unknown>>,
 ): Promise<TestWebhookServer> {
   const pkiDir = await mkdtemp(join(tmpdir(), 'arcmesh-webhook-pki-'));
   const pki = await loadOrCreatePki(pkiDir);
@@ -43,14 +44,15 @@ export async function startWebhookServer(
     request.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
     request.on('end', () => {
       const review = JSON.parse(body) as { request: ReviewRequest };
-      seen.push({ path: request.url!, request: review.request });
-      const text = JSON.stringify({
-        apiVersion: 'admission.k8s.io/v1',
-        kind: 'AdmissionReview',
-        response: answer(request.url!, review.request),
+      const path = new URL(request.url!, 'https://webhook').pathname;
+      seen.push({ path, request: review.request });
+      void Promise.resolve(answer(path, review.request)).then((reviewResponse) => {
+        if (response.destroyed) return;
+        response.writeHead(200, { 'Content-Type': 'application/json' });
+        response.end(
+          JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: reviewResponse }),
+        );
       });
-      response.writeHead(200, { 'Content-Type': 'application/json' });
-      response.end(text);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -37,6 +37,8 @@ export function callWebhook(webhook: WebhookSpec, review: unknown): Promise<Admi
   const url = webhookUrl(webhook);
   const body = JSON.stringify(review);
   const timeoutSeconds = webhook.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+  // The apiserver tells the webhook its deadline in the URL, and names that URL in its errors.
+  url.searchParams.set('timeout', `${timeoutSeconds}s`);
   const ca = webhook.clientConfig.caBundle ? Buffer.from(webhook.clientConfig.caBundle, 'base64') : undefined;
   const describe = (why: string) => `failed to call webhook: Post "${url.href}": ${why}`;
   return new Promise((resolve, reject) => {
@@ -50,7 +52,6 @@ export function callWebhook(webhook: WebhookSpec, review: unknown): Promise<Admi
           'Content-Length': Buffer.byteLength(body),
         },
         ...(ca ? { ca } : {}),
-        timeout: timeoutSeconds * 1000,
       },
       (response) => {
         const chunks: Buffer[] = [];
@@ -71,7 +72,9 @@ export function callWebhook(webhook: WebhookSpec, review: unknown): Promise<Admi
         });
       },
     );
-    request.on('timeout', () => request.destroy(new Error(`context deadline exceeded (timeout ${timeoutSeconds}s)`)));
+    // A deadline for the whole call, as the apiserver's context has, not only for a silent connection.
+    const deadline = setTimeout(() => request.destroy(new Error('context deadline exceeded')), timeoutSeconds * 1000);
+    request.on('close', () => clearTimeout(deadline));
     request.on('error', (error) => reject(new WebhookCallError(describe(error.message))));
     request.end(body);
   });
