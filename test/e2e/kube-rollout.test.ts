@@ -176,3 +176,60 @@ describe('rollout history and undo', () => {
     expect(missing.stderr).toBe('error: unable to find specified revision 1 in history\n');
   });
 });
+
+describe('replica sets of the same template', () => {
+  it('keep the older one current, without raising the revision, when another has the same template', async () => {
+    await ok(['apply', '-f', '-'], deployment('twin', 2, {}));
+    await ok(['rollout', 'status', 'deployment/twin', '-n', 'rollout', '--timeout=30s']);
+    const owner = JSON.parse(await ok(['get', 'deployment', 'twin', '-n', 'rollout', '-o', 'json'])) as {
+      apiVersion: string;
+      kind: string;
+      metadata: { name: string; uid: string };
+    };
+    const [original] = (
+      JSON.parse(await ok(['get', 'rs', '-n', 'rollout', '-l', 'app=twin', '-o', 'json'])) as {
+        items: Array<{
+          metadata: { name: string };
+          spec: { template: { metadata: { labels: Record<string, string> } } };
+        }>;
+      }
+    ).items;
+    // A second ReplicaSet of the deployment with the same template under another hash (as an older sandbox made).
+    const twin = structuredClone(original!.spec.template);
+    twin.metadata.labels['pod-template-hash'] = 'twin0000';
+    await ok(
+      ['create', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'apps/v1',
+        kind: 'ReplicaSet',
+        metadata: {
+          name: 'twin-twin0000',
+          namespace: 'rollout',
+          labels: twin.metadata.labels,
+          annotations: { 'deployment.kubernetes.io/revision': '7' },
+          ownerReferences: [
+            { apiVersion: owner.apiVersion, kind: owner.kind, name: 'twin', uid: owner.metadata.uid, controller: true },
+          ],
+        },
+        spec: { replicas: 0, selector: { matchLabels: twin.metadata.labels }, template: twin },
+      }),
+    );
+    await ok(['rollout', 'status', 'deployment/twin', '-n', 'rollout', '--timeout=30s']);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const revisions = async () =>
+      ok([
+        'get',
+        'rs',
+        '-n',
+        'rollout',
+        '-l',
+        'app=twin',
+        '-o',
+        'jsonpath={range .items[*]}{.metadata.name}={.spec.replicas}@{.metadata.annotations.deployment\\.kubernetes\\.io/revision} {end}',
+      ]);
+    const settled = await revisions();
+    expect(settled).toBe(`${original!.metadata.name}=2@8 twin-twin0000=0@7 `);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await revisions()).toBe(settled);
+  });
+});

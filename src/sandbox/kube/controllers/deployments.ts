@@ -5,7 +5,7 @@
  * (replicas, updated/ready/available counts, Available and Progressing conditions, observedGeneration) from
  * its ReplicaSets, which is what `kubectl rollout status`, `kubectl wait` and `helm --wait` read.
  */
-import { deepCopy, type KubeObject } from '../objects.js';
+import { deepCopy, deepEqual, type KubeObject } from '../objects.js';
 import { builtinType, type ControllerContext } from './context.js';
 import { rolloutStep, type DeploymentStrategy, type ReplicaSetCounts } from './rollout.js';
 import {
@@ -42,6 +42,21 @@ const countsOf = (replicaSet: KubeObject): ReplicaSetCounts => {
   return { replicas: replicasOf(replicaSet), current: status.replicas ?? 0, available: status.availableReplicas ?? 0 };
 };
 
+const oldestFirst = (a: KubeObject, b: KubeObject): number =>
+  (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') ||
+  a.metadata.name!.localeCompare(b.metadata.name!);
+
+function sameTemplateIgnoringHash(replicaSet: KubeObject, template: DeploymentSpec['template']): boolean {
+  const own = deepCopy((replicaSet.spec as { template: DeploymentSpec['template'] }).template);
+  if (own.metadata?.labels) {
+    delete own.metadata.labels[POD_TEMPLATE_HASH];
+    if (Object.keys(own.metadata.labels).length === 0) delete own.metadata.labels;
+  }
+  const wanted = deepCopy(template);
+  if (wanted.metadata?.labels && Object.keys(wanted.metadata.labels).length === 0) delete wanted.metadata.labels;
+  return deepEqual(own, wanted);
+}
+
 export function reconcileDeployments({ registry, operations }: ControllerContext): void {
   const deployments = builtinType(registry, 'apps', 'v1', 'deployments');
   const replicaSetType = builtinType(registry, 'apps', 'v1', 'replicasets');
@@ -52,12 +67,12 @@ export function reconcileDeployments({ registry, operations }: ControllerContext
     const owned = operations.list(replicaSetType, namespace).filter((rs) => isControlledBy(rs, deployment));
     const hash = stableHash(spec.template);
     const name = `${deployment.metadata.name}-${hash}`;
-    let current = owned.find((rs) => rs.metadata.labels?.[POD_TEMPLATE_HASH] === hash);
+    // As the real controller: the ReplicaSet whose template is the deployment's (the oldest, if several — by
+    // creation, which never changes, so the choice is stable while revisions move).
+    let current = owned.sort((a, b) => oldestFirst(a, b)).find((rs) => sameTemplateIgnoringHash(rs, spec.template));
     const nextRevision = Math.max(0, ...owned.map(revisionOf)) + 1;
 
-    const old = owned
-      .filter((rs) => rs.metadata.labels?.[POD_TEMPLATE_HASH] !== hash)
-      .sort((a, b) => revisionOf(a) - revisionOf(b));
+    const old = owned.filter((rs) => rs !== current).sort((a, b) => revisionOf(a) - revisionOf(b));
     const step = rolloutStep(
       spec.replicas,
       spec.strategy ?? {},
