@@ -233,3 +233,43 @@ describe('replica sets of the same template', () => {
     expect(await revisions()).toBe(settled);
   });
 });
+
+describe('pause, resume and describe', () => {
+  it('holds a changed template while paused, still scaling, and rolls it out on resume', async () => {
+    await ok(['apply', '-f', '-'], deployment('held', 2, {}));
+    await ok(['rollout', 'status', 'deployment/held', '-n', 'rollout', '--timeout=30s']);
+    expect(await ok(['rollout', 'pause', 'deployment/held', '-n', 'rollout'])).toBe('deployment.apps/held paused\n');
+    await ok(['set', 'image', 'deployment/held', '-n', 'rollout', 'app=example/app:2.0']);
+    await ok(['scale', 'deployment/held', '-n', 'rollout', '--replicas=3']);
+    await ok(['wait', 'deployment/held', '-n', 'rollout', '--for=jsonpath={.status.readyReplicas}=3', '--timeout=30s']);
+    const images = () =>
+      ok(['get', 'pods', '-n', 'rollout', '-l', 'app=held', '-o', 'jsonpath={.items[*].spec.containers[0].image}']);
+    expect((await images()).split(' ')).toEqual(Array(3).fill('example/app:1.0'));
+    expect(
+      await ok([
+        'get',
+        'deployment',
+        'held',
+        '-n',
+        'rollout',
+        '-o',
+        'jsonpath={.status.conditions[?(@.type=="Progressing")].reason}',
+      ]),
+    ).toBe('DeploymentPaused');
+
+    expect(await ok(['rollout', 'resume', 'deployment/held', '-n', 'rollout'])).toBe('deployment.apps/held resumed\n');
+    await ok(['rollout', 'status', 'deployment/held', '-n', 'rollout', '--timeout=30s']);
+    await expect.poll(async () => (await images()).split(' ')).toEqual(Array(3).fill('example/app:2.0'));
+  });
+
+  it('describes a deployment with its strategy and ReplicaSets, and a pod with its owner', async () => {
+    const described = await ok(['describe', 'deployment', 'held', '-n', 'rollout']);
+    expect(described).toMatch(/^Replicas:\s+3 desired \| 3 updated \| 3 total \| 3 available \| 0 unavailable$/m);
+    expect(described).toMatch(/^RollingUpdateStrategy:\s+25% max unavailable, 25% max surge$/m);
+    expect(described).toMatch(/^NewReplicaSet:\s+held-[a-z0-9]{10} \(3\/3 replicas created\)$/m);
+    const pod = (await ok(['get', 'pods', '-n', 'rollout', '-l', 'app=held', '-o', 'name'])).split('\n')[0]!;
+    const podDescription = await ok(['describe', pod, '-n', 'rollout']);
+    expect(podDescription).toMatch(/^Status:\s+Running$/m);
+    expect(podDescription).toMatch(/^Controlled By:\s+ReplicaSet\/held-[a-z0-9]{10}$/m);
+  });
+});

@@ -73,6 +73,18 @@ export function reconcileDeployments({ registry, operations }: ControllerContext
     const nextRevision = Math.max(0, ...owned.map(revisionOf)) + 1;
 
     const old = owned.filter((rs) => rs !== current).sort((a, b) => revisionOf(a) - revisionOf(b));
+    if (spec.paused) {
+      // A paused deployment rolls nothing out (a changed template waits) but still scales what runs.
+      const active = current ?? old.filter((rs) => replicasOf(rs) > 0).pop();
+      const alone = owned.every((rs) => rs === active || replicasOf(rs) === 0);
+      if (active && alone && replicasOf(active) !== spec.replicas)
+        operations.update(replicaSetType, namespace, active.metadata.name!, {
+          ...active,
+          spec: { ...(active.spec as object), replicas: spec.replicas },
+        });
+      writeStatus(operations, deployments, deployment, deploymentStatus(deployment, current, old));
+      continue;
+    }
     const step = rolloutStep(
       spec.replicas,
       spec.strategy ?? {},
@@ -140,17 +152,29 @@ export function reconcileDeployments({ registry, operations }: ControllerContext
   }
 }
 
-function deploymentStatus(deployment: KubeObject, current: KubeObject, old: KubeObject[]): Record<string, unknown> {
+const PAUSED: Condition = {
+  type: 'Progressing',
+  status: 'Unknown',
+  reason: 'DeploymentPaused',
+  message: 'Deployment is paused',
+};
+
+function deploymentStatus(
+  deployment: KubeObject,
+  current: KubeObject | undefined,
+  old: KubeObject[],
+): Record<string, unknown> {
   const desired = (deployment.spec as DeploymentSpec).replicas;
-  const statusOf = (rs: KubeObject) => (rs.status ?? {}) as ReplicaSetStatus;
-  const all = [current, ...old];
+  const statusOf = (rs: KubeObject | undefined) => (rs?.status ?? {}) as ReplicaSetStatus;
+  const all = current ? [current, ...old] : old;
   const sum = (field: keyof ReplicaSetStatus) => all.reduce((total, rs) => total + (statusOf(rs)[field] ?? 0), 0);
   const replicas = sum('replicas');
   const available = sum('availableReplicas');
   const updated = statusOf(current).replicas ?? 0;
   const updatedAvailable = statusOf(current).availableReplicas ?? 0;
   const complete = updated === desired && updatedAvailable === desired && replicas === desired;
-  const previous = deployment.status as { conditions?: unknown } | undefined;
+  const previous = deployment.status as { conditions?: Condition[] } | undefined;
+  const name = current?.metadata.name ?? '';
   const conditions: Condition[] = [
     available >= desired
       ? {
@@ -165,19 +189,21 @@ function deploymentStatus(deployment: KubeObject, current: KubeObject, old: Kube
           reason: 'MinimumReplicasUnavailable',
           message: 'Deployment does not have minimum availability.',
         },
-    complete
-      ? {
-          type: 'Progressing',
-          status: 'True',
-          reason: 'NewReplicaSetAvailable',
-          message: `ReplicaSet "${current.metadata.name}" has successfully progressed.`,
-        }
-      : {
-          type: 'Progressing',
-          status: 'True',
-          reason: 'ReplicaSetUpdated',
-          message: `ReplicaSet "${current.metadata.name}" is progressing.`,
-        },
+    (deployment.spec as DeploymentSpec).paused
+      ? PAUSED
+      : complete
+        ? {
+            type: 'Progressing',
+            status: 'True',
+            reason: 'NewReplicaSetAvailable',
+            message: `ReplicaSet "${name}" has successfully progressed.`,
+          }
+        : {
+            type: 'Progressing',
+            status: 'True',
+            reason: 'ReplicaSetUpdated',
+            message: `ReplicaSet "${name}" is progressing.`,
+          },
   ];
   return {
     observedGeneration: deployment.metadata.generation,

@@ -51,7 +51,7 @@ export function isPodReady(pod: KubeObject): boolean {
 
 export interface Condition {
   type: string;
-  status: 'True' | 'False';
+  status: 'True' | 'False' | 'Unknown';
   reason: string;
   message: string;
   lastTransitionTime?: string;
