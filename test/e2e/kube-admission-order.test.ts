@@ -49,34 +49,25 @@ const podRules = [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1']
 const callsFor = (pod: string): string[] =>
   webhooks.seen.filter((entry) => entry.request.name === pod).map((entry) => entry.path);
 
+/** A webhook configuration for pods, served at `path` by the test's webhook server. */
+const podWebhook = (
+  kind: 'MutatingWebhookConfiguration' | 'ValidatingWebhookConfiguration',
+  name: string,
+  path: string,
+  reinvocationPolicy?: 'Never' | 'IfNeeded',
+) =>
+  webhookConfiguration(kind, name, {
+    name: `${path.slice(1)}.example.arcmesh.dev`,
+    ...(reinvocationPolicy ? { reinvocationPolicy } : {}),
+    clientConfig: { url: `${webhooks.url}${path}`, caBundle: webhooks.caBundle },
+    rules: podRules,
+  });
+
 async function configure(countPolicy: 'Never' | 'IfNeeded'): Promise<void> {
   // Configurations run in name order: the counter before the injector.
-  await ok(
-    ['apply', '-f', '-'],
-    webhookConfiguration('MutatingWebhookConfiguration', 'a-counter', {
-      name: 'count.example.arcmesh.dev',
-      reinvocationPolicy: countPolicy,
-      clientConfig: { url: `${webhooks.url}/count`, caBundle: webhooks.caBundle },
-      rules: podRules,
-    }),
-  );
-  await ok(
-    ['apply', '-f', '-'],
-    webhookConfiguration('MutatingWebhookConfiguration', 'b-injector', {
-      name: 'inject.example.arcmesh.dev',
-      reinvocationPolicy: 'IfNeeded',
-      clientConfig: { url: `${webhooks.url}/inject`, caBundle: webhooks.caBundle },
-      rules: podRules,
-    }),
-  );
-  await ok(
-    ['apply', '-f', '-'],
-    webhookConfiguration('ValidatingWebhookConfiguration', 'a-validator', {
-      name: 'validate.example.arcmesh.dev',
-      clientConfig: { url: `${webhooks.url}/validate`, caBundle: webhooks.caBundle },
-      rules: podRules,
-    }),
-  );
+  await ok(['apply', '-f', '-'], podWebhook('MutatingWebhookConfiguration', 'a-counter', '/count', countPolicy));
+  await ok(['apply', '-f', '-'], podWebhook('MutatingWebhookConfiguration', 'b-injector', '/inject', 'IfNeeded'));
+  await ok(['apply', '-f', '-'], podWebhook('ValidatingWebhookConfiguration', 'a-validator', '/validate'));
 }
 
 it('calls a Never webhook once: it does not see what a later webhook adds', async () => {
