@@ -1,6 +1,7 @@
 /**
- * kubectl's typed create commands send protobuf bodies; these are the ones for the policy and autoscaling kinds
- * charts and users create (`create poddisruptionbudget`, `autoscale`), read back as the apiserver stores them.
+ * kubectl's typed create commands send protobuf bodies; these are the ones for the policy, autoscaling, rbac and
+ * service kinds charts and users create (`create poddisruptionbudget`, `autoscale`, …), read back as the
+ * apiserver stores them, with the status its controllers give them and the columns `kubectl get` prints.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { kubectlOk, startTestKube, type TestKube } from '../helpers/kube-sandbox.js';
@@ -31,6 +32,28 @@ it('creates pod disruption budgets with label and set-based selectors', async ()
     maxUnavailable: '20%',
     selector: { matchExpressions: [{ key: 'app', operator: 'In', values: ['api'] }] },
   });
+});
+
+it('reports how many pods each budget lets go, from the ready pods and the deployment’s replicas', async () => {
+  await ok(['rollout', 'status', 'deployment/api', '-n', 'typed', '--timeout=30s']);
+  await ok(['create', 'pdb', 'api-strict', '-n', 'typed', '--selector=app=api', '--min-available=100%']);
+  await ok(['wait', 'pdb/api-strict', '-n', 'typed', '--for=jsonpath={.status.expectedPods}=2', '--timeout=30s']);
+  const rows = (await ok(['get', 'pdb', '-n', 'typed', '--no-headers']))
+    .trim()
+    .split('\n')
+    .map((row) => row.split(/\s+/).slice(0, 4));
+  expect(rows).toEqual([
+    ['api', '1', 'N/A', '1'],
+    ['api-percent', 'N/A', '20%', '1'],
+    ['api-strict', '100%', 'N/A', '0'],
+  ]);
+  const status = JSON.parse(
+    await ok(['get', 'pdb', 'api-strict', '-n', 'typed', '-o', 'jsonpath={.status}']),
+  ) as Record<string, unknown>;
+  expect(status).toMatchObject({ currentHealthy: 2, desiredHealthy: 2, disruptionsAllowed: 0, expectedPods: 2 });
+  expect(status.conditions).toEqual([
+    expect.objectContaining({ type: 'DisruptionAllowed', status: 'False', reason: 'InsufficientPods' }),
+  ]);
 });
 
 it('creates autoscaling/v2 horizontal pod autoscalers with utilization and quantity targets', async () => {
@@ -64,6 +87,35 @@ it('creates aggregated cluster roles', async () => {
   await ok(['create', 'clusterrole', 'monitoring', '--aggregation-rule=rbac.example.com/aggregate-to-monitoring=true']);
   expect(await ok(['get', 'clusterrole', 'monitoring', '-o', 'jsonpath={.aggregationRule}'])).toBe(
     '{"clusterRoleSelectors":[{"matchLabels":{"rbac.example.com/aggregate-to-monitoring":"true"}}]}',
+  );
+});
+
+it('prints the apiserver’s columns for budgets, autoscalers, bindings, endpoints and leases', async () => {
+  await ok(['create', 'rolebinding', 'reader', '-n', 'typed', '--clusterrole=view', '--user=alice']);
+  expect(await ok(['get', 'rolebinding', 'reader', '-n', 'typed'])).toMatch(
+    /^NAME\s+ROLE\s+AGE\nreader\s+ClusterRole\/view\s+\d+s\n$/,
+  );
+  expect(await ok(['get', 'hpa', 'api', '-n', 'typed'])).toMatch(
+    /^NAME\s+REFERENCE\s+TARGETS\s+MINPODS\s+MAXPODS\s+REPLICAS\s+AGE\napi\s+Deployment\/api\s+cpu: <unknown>\/80%\s+1\s+5\s+0\s+\d+s\n$/,
+  );
+  await ok(['expose', 'deployment', 'api', '-n', 'typed', '--port=80', '--target-port=8080']);
+  await expect
+    .poll(async () => ok(['get', 'endpoints', 'api', '-n', 'typed', '--no-headers']))
+    .toMatch(/^api\s+10\.244\.\d+\.\d+:8080,10\.244\.\d+\.\d+:8080\s+\d+s\n$/);
+  expect(
+    await ok(['get', 'endpointslices', '-n', 'typed', '-l', 'kubernetes.io/service-name=api', '--no-headers']),
+  ).toMatch(/^api-[a-z0-9]{5}\s+IPv4\s+8080\s+10\.244\.\d+\.\d+,10\.244\.\d+\.\d+\s+\d+s\n$/);
+  await ok(
+    ['apply', '-f', '-'],
+    JSON.stringify({
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'leader', namespace: 'typed' },
+      spec: { holderIdentity: 'osm-controller-0', leaseDurationSeconds: 15 },
+    }),
+  );
+  expect(await ok(['get', 'lease', 'leader', '-n', 'typed', '--no-headers'])).toMatch(
+    /^leader\s+osm-controller-0\s+\d+s\n$/,
   );
 });
 

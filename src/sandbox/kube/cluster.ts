@@ -16,6 +16,7 @@ import { ControllerLoop } from './controllers/loop.js';
 import { reconcileNamespaces } from './controllers/namespace-lifecycle.js';
 import { reconcileCronJobs } from './controllers/cronjobs.js';
 import { reconcileDeployments } from './controllers/deployments.js';
+import { reconcileDisruptionBudgets } from './controllers/disruption.js';
 import { reconcileEndpoints } from './controllers/endpoints.js';
 import { reconcilePods } from './controllers/kubelet.js';
 import {
@@ -94,6 +95,7 @@ export class KubeApiCluster {
       reconcileJobs,
       reconcilePods,
       reconcileEndpoints,
+      reconcileDisruptionBudgets,
       collectGarbage,
     ]);
     this.bootstrap();

@@ -1,6 +1,7 @@
 /**
- * The endpoints and endpointslice controllers: every Service with a selector gets an Endpoints object and one
- * EndpointSlice listing the ready pods it selects, with target ports resolved by name from the pods' containers.
+ * The endpoints and endpointslice controllers: every Service with a selector (but an ExternalName one) gets an
+ * Endpoints object and one EndpointSlice listing the ready pods it selects, with target ports resolved by name
+ * from the pods' containers.
  */
 import type { KubeObject } from '../objects.js';
 import { builtinType, type ControllerContext } from './context.js';
@@ -54,8 +55,15 @@ export function reconcileEndpoints({ registry, operations }: ControllerContext):
     )
       operations.delete(endpointsType, endpoints.metadata.namespace, endpoints.metadata.name!);
   for (const service of services) {
-    const selector = (service.spec as { selector?: Record<string, string> }).selector;
-    if (!selector || Object.keys(selector).length === 0 || service.metadata.deletionTimestamp) continue;
+    const { selector, type } = service.spec as { selector?: Record<string, string>; type?: string };
+    // An ExternalName service is a DNS alias: the controllers give it no endpoints.
+    if (
+      !selector ||
+      Object.keys(selector).length === 0 ||
+      type === 'ExternalName' ||
+      service.metadata.deletionTimestamp
+    )
+      continue;
     const namespace = service.metadata.namespace!;
     const name = service.metadata.name!;
     const selected = operations

@@ -20,13 +20,15 @@ export interface DeploymentStrategy {
   rollingUpdate?: { maxSurge?: number | string; maxUnavailable?: number | string };
 }
 
-/** An int-or-percent of the desired replicas; percentages round up for surge, down for unavailability. */
-function scaledValue(value: number | string | undefined, fallback: string, desired: number, roundUp: boolean): number {
-  const text = value ?? fallback;
-  if (typeof text === 'number') return text;
-  const percent = /^(\d+)%$/.exec(text);
-  if (!percent) return Number(text) || 0;
-  const exact = (Number(percent[1]) * desired) / 100;
+/**
+ * An int-or-percent (`2`, `"25%"`) as a count of `total`, a percentage rounded up or down, as apimachinery's
+ * GetScaledValueFromIntOrPercent does.
+ */
+export function scaledIntOrPercent(value: number | string, total: number, roundUp: boolean): number {
+  if (typeof value === 'number') return value;
+  const percent = /^(\d+)%$/.exec(value);
+  if (!percent) return Number(value) || 0;
+  const exact = (Number(percent[1]) * total) / 100;
   return roundUp ? Math.ceil(exact) : Math.floor(exact);
 }
 
@@ -35,8 +37,8 @@ export function resolveFenceposts(
   rollingUpdate: DeploymentStrategy['rollingUpdate'],
   desired: number,
 ): { maxSurge: number; maxUnavailable: number } {
-  const maxSurge = scaledValue(rollingUpdate?.maxSurge, '25%', desired, true);
-  const maxUnavailable = scaledValue(rollingUpdate?.maxUnavailable, '25%', desired, false);
+  const maxSurge = scaledIntOrPercent(rollingUpdate?.maxSurge ?? '25%', desired, true);
+  const maxUnavailable = scaledIntOrPercent(rollingUpdate?.maxUnavailable ?? '25%', desired, false);
   return maxSurge === 0 && maxUnavailable === 0 ? { maxSurge, maxUnavailable: 1 } : { maxSurge, maxUnavailable };
 }
 

@@ -149,6 +149,60 @@ function jobDuration(job: KubeObject): string {
   return humanDuration((typeof end === 'string' ? Date.parse(end) : Date.now()) - Date.parse(start));
 }
 
+/** At most three entries, then ` + N more...`, as kubectl's printers shorten lists. */
+function firstThree(entries: string[], total = entries.length): string {
+  const shown = entries.slice(0, 3).join(',');
+  return total > 3 ? `${shown} + ${total - 3} more...` : shown;
+}
+
+function endpointAddresses(endpoints: KubeObject): string {
+  const subsets = (endpoints.subsets ?? []) as Array<{
+    addresses?: Array<{ ip: string }>;
+    ports?: Array<{ port: number }>;
+  }>;
+  if (subsets.length === 0) return '<none>';
+  const entries = subsets.flatMap(({ addresses = [], ports = [] }) =>
+    ports.length === 0
+      ? addresses.map((address) => address.ip)
+      : ports.flatMap((port) => addresses.map((address) => `${address.ip}:${port.port}`)),
+  );
+  return firstThree(entries);
+}
+
+function sliceColumn(slice: KubeObject, listField: 'ports' | 'endpoints'): string {
+  const list = (slice[listField] ?? []) as Array<{ port?: number; addresses?: string[] }>;
+  if (list.length === 0) return '<unset>';
+  const entries =
+    listField === 'ports'
+      ? list.map((port) => (port.port === undefined ? '<unset>' : String(port.port)))
+      : list.flatMap((endpoint) => endpoint.addresses ?? []);
+  return firstThree(entries);
+}
+
+const roleReference = (binding: KubeObject): string => {
+  const roleRef = (binding.roleRef ?? {}) as { kind?: string; name?: string };
+  return `${roleRef.kind ?? ''}/${roleRef.name ?? ''}`;
+};
+
+function autoscalerTargets(autoscaler: KubeObject): string {
+  const metrics = field(autoscaler, '.spec.metrics');
+  if (!Array.isArray(metrics) || metrics.length === 0) return '<none>';
+  const entries = metrics.map(
+    (metric: {
+      type?: string;
+      resource?: { name?: string; target?: { averageValue?: string; averageUtilization?: number } };
+    }) => {
+      if (metric.type !== 'Resource' || !metric.resource) return '<unknown>/<unknown>';
+      const { name = '', target = {} } = metric.resource;
+      if (target.averageValue !== undefined) return `${name}: <unknown>/${target.averageValue}`;
+      return `${name}: <unknown>/${target.averageUtilization === undefined ? '<auto>' : `${target.averageUtilization}%`}`;
+    },
+  );
+  return firstThree(entries);
+}
+
+const orNotApplicable = (value: unknown): unknown => value ?? 'N/A';
+
 /** The server-side printer columns of the built-in kinds, between NAME and AGE (or CREATED AT). */
 const BUILTIN_COLUMNS: Record<string, { columns: TableColumn[]; trailing?: TableColumn }> = {
   Namespace: { columns: [{ name: 'Status', type: 'string', cell: (object) => field(object, '.status.phase') ?? '' }] },
@@ -251,6 +305,64 @@ const BUILTIN_COLUMNS: Record<string, { columns: TableColumn[]; trailing?: Table
         },
       },
     ],
+  },
+  DaemonSet: {
+    columns: [
+      { name: 'Desired', type: 'integer', cell: (object) => numberAt(object, '.status.desiredNumberScheduled') },
+      { name: 'Current', type: 'integer', cell: (object) => numberAt(object, '.status.currentNumberScheduled') },
+      { name: 'Ready', type: 'integer', cell: (object) => numberAt(object, '.status.numberReady') },
+      { name: 'Up-to-date', type: 'integer', cell: (object) => numberAt(object, '.status.updatedNumberScheduled') },
+      { name: 'Available', type: 'integer', cell: (object) => numberAt(object, '.status.numberAvailable') },
+      {
+        name: 'Node Selector',
+        type: 'string',
+        cell: (object) => {
+          const selector = field(object, '.spec.template.spec.nodeSelector');
+          const pairs = isPlainObject(selector)
+            ? Object.entries(selector).map(([key, value]) => `${key}=${String(value)}`)
+            : [];
+          return pairs.length > 0 ? pairs.sort().join(',') : '<none>';
+        },
+      },
+    ],
+  },
+  Endpoints: { columns: [{ name: 'Endpoints', type: 'string', cell: endpointAddresses }] },
+  EndpointSlice: {
+    columns: [
+      { name: 'AddressType', type: 'string', cell: (slice) => slice.addressType ?? '' },
+      { name: 'Ports', type: 'string', cell: (slice) => sliceColumn(slice, 'ports') },
+      { name: 'Endpoints', type: 'string', cell: (slice) => sliceColumn(slice, 'endpoints') },
+    ],
+  },
+  Lease: { columns: [{ name: 'Holder', type: 'string', cell: (lease) => field(lease, '.spec.holderIdentity') ?? '' }] },
+  RoleBinding: { columns: [{ name: 'Role', type: 'string', cell: roleReference }] },
+  ClusterRoleBinding: { columns: [{ name: 'Role', type: 'string', cell: roleReference }] },
+  PodDisruptionBudget: {
+    columns: [
+      { name: 'Min Available', type: 'string', cell: (pdb) => orNotApplicable(field(pdb, '.spec.minAvailable')) },
+      { name: 'Max Unavailable', type: 'string', cell: (pdb) => orNotApplicable(field(pdb, '.spec.maxUnavailable')) },
+      { name: 'Allowed Disruptions', type: 'integer', cell: (pdb) => numberAt(pdb, '.status.disruptionsAllowed') },
+    ],
+  },
+  HorizontalPodAutoscaler: {
+    columns: [
+      {
+        name: 'Reference',
+        type: 'string',
+        cell: (hpa) =>
+          `${String(field(hpa, '.spec.scaleTargetRef.kind') ?? '')}/${String(field(hpa, '.spec.scaleTargetRef.name') ?? '')}`,
+      },
+      { name: 'Targets', type: 'string', cell: autoscalerTargets },
+      { name: 'MinPods', type: 'string', cell: (hpa) => field(hpa, '.spec.minReplicas') ?? '<unset>' },
+      { name: 'MaxPods', type: 'integer', cell: (hpa) => numberAt(hpa, '.spec.maxReplicas') },
+      { name: 'Replicas', type: 'integer', cell: (hpa) => numberAt(hpa, '.status.currentReplicas') },
+    ],
+  },
+  MutatingWebhookConfiguration: {
+    columns: [{ name: 'Webhooks', type: 'integer', cell: (object) => count(object.webhooks) }],
+  },
+  ValidatingWebhookConfiguration: {
+    columns: [{ name: 'Webhooks', type: 'integer', cell: (object) => count(object.webhooks) }],
   },
   CustomResourceDefinition: { columns: [], trailing: CREATED_AT },
   ClusterRole: { columns: [], trailing: CREATED_AT },
