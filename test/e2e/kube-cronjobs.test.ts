@@ -137,6 +137,26 @@ describe('cronjobs', () => {
     expect(job.spec.template.spec.containers[0]!.image).toBe('example/report:1.0');
   });
 
+  it('records what the controllers did as events, and lets them expire after an hour', async () => {
+    const described = await ok(['describe', 'cronjob', 'report', '-n', 'batch']);
+    expect(described).toMatch(/^\s+Normal\s+SuccessfulCreate\s+\S+\s+cronjob-controller\s+Created job report-\d+$/m);
+    expect(described).toMatch(
+      /^\s+Normal\s+SawCompletedJob\s+\S+\s+cronjob-controller\s+Saw completed job: report-\d+, condition: Complete$/m,
+    );
+    expect(described).toMatch(/^\s+Normal\s+SuccessfulDelete\s+\S+\s+cronjob-controller\s+Deleted job report-\d+$/m);
+    const jobEvents = await ok(['events', '-n', 'batch', '--for', 'job/report-by-hand']);
+    expect(jobEvents).toMatch(/\sSuccessfulCreate\s+Job\/report-by-hand\s+Created pod: report-by-hand-[a-z0-9]{5}\n/);
+    expect(jobEvents).toMatch(/\sCompleted\s+Job\/report-by-hand\s+Job completed\n/);
+
+    const names = async () =>
+      new Set((await ok(['get', 'events', '-n', 'batch', '-o', 'name'])).split('\n').filter(Boolean));
+    const before = await names();
+    clock.advance(61 * MINUTE);
+    await expect
+      .poll(async () => [...(await names())].filter((name) => before.has(name)), { timeout: 10_000 })
+      .toEqual([]);
+  });
+
   describe('concurrency policy', () => {
     // Jobs of a suspended template stay active, so the next run finds the previous one still running.
     const cronJob = (name: string, concurrencyPolicy: string) =>

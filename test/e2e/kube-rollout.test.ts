@@ -262,14 +262,28 @@ describe('pause, resume and describe', () => {
     await expect.poll(async () => (await images()).split(' ')).toEqual(Array(3).fill('example/app:2.0'));
   });
 
-  it('describes a deployment with its strategy and ReplicaSets, and a pod with its owner', async () => {
+  it('describes a deployment with its strategy, ReplicaSets and events, and a pod with its owner and events', async () => {
     const described = await ok(['describe', 'deployment', 'held', '-n', 'rollout']);
     expect(described).toMatch(/^Replicas:\s+3 desired \| 3 updated \| 3 total \| 3 available \| 0 unavailable$/m);
     expect(described).toMatch(/^RollingUpdateStrategy:\s+25% max unavailable, 25% max surge$/m);
     expect(described).toMatch(/^NewReplicaSet:\s+held-[a-z0-9]{10} \(3\/3 replicas created\)$/m);
+    // The deployment controller's events: the scale while paused, then the rollout step by step.
+    expect(described).toMatch(
+      /^\s+Normal\s+ScalingReplicaSet\s+\S+\s+deployment-controller\s+Scaled up replica set held-[a-z0-9]{10} from 2 to 3$/m,
+    );
+    expect(described).toMatch(
+      /^\s+Normal\s+ScalingReplicaSet\s+\S+\s+deployment-controller\s+Scaled down replica set held-[a-z0-9]{10} from 3 to 2$/m,
+    );
     const pod = (await ok(['get', 'pods', '-n', 'rollout', '-l', 'app=held', '-o', 'name'])).split('\n')[0]!;
     const podDescription = await ok(['describe', pod, '-n', 'rollout']);
     expect(podDescription).toMatch(/^Status:\s+Running$/m);
     expect(podDescription).toMatch(/^Controlled By:\s+ReplicaSet\/held-[a-z0-9]{10}$/m);
+    const reasons = [...podDescription.matchAll(/^\s+Normal\s+(\w+)\s+\S+\s+(\S+)/gm)].map(
+      ([, reason, from]) => `${reason} ${from}`,
+    );
+    expect(reasons).toEqual(['Scheduled default-scheduler', 'Pulled kubelet', 'Created kubelet', 'Started kubelet']);
+    expect(await ok(['events', '-n', 'rollout', '--for', pod])).toMatch(
+      /^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE\n\S+\s+Normal\s+Scheduled\s+Pod\/held-/,
+    );
   });
 });

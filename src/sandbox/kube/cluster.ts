@@ -17,6 +17,7 @@ import { reconcileNamespaces } from './controllers/namespace-lifecycle.js';
 import { reconcileCronJobs } from './controllers/cronjobs.js';
 import { reconcileDeployments } from './controllers/deployments.js';
 import { reconcileDisruptionBudgets } from './controllers/disruption.js';
+import { expireEvents } from './controllers/events.js';
 import { reconcileEndpoints } from './controllers/endpoints.js';
 import { reconcilePods } from './controllers/kubelet.js';
 import {
@@ -96,6 +97,7 @@ export class KubeApiCluster {
       reconcilePods,
       reconcileEndpoints,
       reconcileDisruptionBudgets,
+      expireEvents,
       collectGarbage,
     ]);
     this.bootstrap();

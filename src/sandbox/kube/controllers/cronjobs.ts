@@ -8,6 +8,7 @@
 import { deepCopy, kubeTimestamp, type KubeObject } from '../objects.js';
 import { builtinType, type ControllerContext } from './context.js';
 import { CronSyntaxError, mostRecentScheduleTime, parseCronSchedule } from '../cron-schedule.js';
+import { recordEvent } from './events.js';
 import { controllerReference, isControlledBy, writeStatus } from './ownership.js';
 
 const SCHEDULED_TIMESTAMP = 'batch.kubernetes.io/cronjob-scheduled-timestamp';
@@ -76,6 +77,19 @@ export async function reconcileCronJobs(context: ControllerContext): Promise<voi
       operations.list(jobs, namespace).filter((job) => isControlledBy(job, cronJob) && !job.metadata.deletionTimestamp);
     const now = clock.now();
 
+    const wasActive = new Set(
+      ((cronJob.status as { active?: Array<{ uid?: string }> } | undefined)?.active ?? []).map(
+        (reference) => reference.uid,
+      ),
+    );
+    for (const job of children()) {
+      const outcome = outcomeOf(job);
+      if (outcome && wasActive.has(job.metadata.uid))
+        recordEvent(context, cronJob, 'cronjob-controller', {
+          reason: 'SawCompletedJob',
+          message: `Saw completed job: ${job.metadata.name}, condition: ${outcome}`,
+        });
+    }
     const lastSuccess = children()
       .filter((job) => outcomeOf(job) === 'Complete')
       .map(completionTimeOf)
@@ -104,15 +118,20 @@ export async function reconcileCronJobs(context: ControllerContext): Promise<voi
         if (spec.concurrencyPolicy === 'Replace')
           for (const job of running)
             operations.delete(jobs, namespace, job.metadata.name!, { propagationPolicy: 'Background' });
-        await createScheduledJob(context, cronJob, scheduled);
+        const created = await createScheduledJob(context, cronJob, scheduled);
+        if (created)
+          recordEvent(context, cronJob, 'cronjob-controller', {
+            reason: 'SuccessfulCreate',
+            message: `Created job ${created}`,
+          });
         status.lastScheduleTime = kubeTimestamp(scheduled);
       } else if (scheduled && tooLate) status.lastScheduleTime = kubeTimestamp(scheduled);
       const next = schedule.next(now);
       if (next) context.requeueAt(next);
     }
 
-    removeFinishedBeyondHistory(context, children(), 'Complete', spec.successfulJobsHistoryLimit ?? 3);
-    removeFinishedBeyondHistory(context, children(), 'Failed', spec.failedJobsHistoryLimit ?? 1);
+    removeFinishedBeyondHistory(context, cronJob, children(), 'Complete', spec.successfulJobsHistoryLimit ?? 3);
+    removeFinishedBeyondHistory(context, cronJob, children(), 'Failed', spec.failedJobsHistoryLimit ?? 1);
 
     const active = children()
       .filter((job) => outcomeOf(job) === undefined)
@@ -128,12 +147,17 @@ export async function reconcileCronJobs(context: ControllerContext): Promise<voi
   }
 }
 
-async function createScheduledJob(context: ControllerContext, cronJob: KubeObject, scheduled: Date): Promise<void> {
+/** Creates the Job of a scheduled time; its name, or undefined when it existed already. */
+async function createScheduledJob(
+  context: ControllerContext,
+  cronJob: KubeObject,
+  scheduled: Date,
+): Promise<string | undefined> {
   const jobs = builtinType(context.registry, 'batch', 'v1', 'jobs');
   const template = deepCopy((cronJob.spec as CronJobSpec).jobTemplate);
   const name = scheduledJobName(cronJob.metadata.name!, scheduled);
   // A Job for this time exists already: the controller made it before a restart.
-  if (context.operations.find(jobs, cronJob.metadata.namespace, name)) return;
+  if (context.operations.find(jobs, cronJob.metadata.namespace, name)) return undefined;
   await context.createAdmitted(jobs, cronJob.metadata.namespace, {
     metadata: {
       name,
@@ -143,19 +167,27 @@ async function createScheduledJob(context: ControllerContext, cronJob: KubeObjec
     },
     spec: template.spec,
   });
+  return name;
 }
 
 /** Deletes the oldest finished Jobs of one outcome beyond the limit, with their pods. */
 function removeFinishedBeyondHistory(
-  { registry, operations }: ControllerContext,
+  context: ControllerContext,
+  cronJob: KubeObject,
   children: KubeObject[],
   outcome: JobOutcome,
   limit: number,
 ): void {
+  const { registry, operations } = context;
   const jobs = builtinType(registry, 'batch', 'v1', 'jobs');
   const finished = children
     .filter((job) => outcomeOf(job) === outcome)
     .sort((a, b) => startOf(a).localeCompare(startOf(b)));
-  for (const job of finished.slice(0, Math.max(0, finished.length - limit)))
+  for (const job of finished.slice(0, Math.max(0, finished.length - limit))) {
     operations.delete(jobs, job.metadata.namespace, job.metadata.name!, { propagationPolicy: 'Background' });
+    recordEvent(context, cronJob, 'cronjob-controller', {
+      reason: 'SuccessfulDelete',
+      message: `Deleted job ${job.metadata.name}`,
+    });
+  }
 }

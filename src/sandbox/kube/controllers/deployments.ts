@@ -7,6 +7,7 @@
  */
 import { deepCopy, deepEqual, type KubeObject } from '../objects.js';
 import { builtinType, type ControllerContext } from './context.js';
+import { recordEvent } from './events.js';
 import { rolloutStep, type DeploymentStrategy, type ReplicaSetCounts } from './rollout.js';
 import {
   controllerReference,
@@ -57,7 +58,23 @@ function sameTemplateIgnoringHash(replicaSet: KubeObject, template: DeploymentSp
   return deepEqual(own, wanted);
 }
 
-export function reconcileDeployments({ registry, operations }: ControllerContext): void {
+/** The deployment controller's event for a ReplicaSet it scaled. */
+function recordScaling(
+  context: ControllerContext,
+  deployment: KubeObject,
+  replicaSet: string,
+  from: number,
+  to: number,
+) {
+  if (from === to) return;
+  recordEvent(context, deployment, 'deployment-controller', {
+    reason: 'ScalingReplicaSet',
+    message: `Scaled ${to > from ? 'up' : 'down'} replica set ${replicaSet} from ${from} to ${to}`,
+  });
+}
+
+export function reconcileDeployments(context: ControllerContext): void {
+  const { registry, operations } = context;
   const deployments = builtinType(registry, 'apps', 'v1', 'deployments');
   const replicaSetType = builtinType(registry, 'apps', 'v1', 'replicasets');
   for (const deployment of operations.list(deployments)) {
@@ -77,11 +94,13 @@ export function reconcileDeployments({ registry, operations }: ControllerContext
       // A paused deployment rolls nothing out (a changed template waits) but still scales what runs.
       const active = current ?? old.filter((rs) => replicasOf(rs) > 0).pop();
       const alone = owned.every((rs) => rs === active || replicasOf(rs) === 0);
-      if (active && alone && replicasOf(active) !== spec.replicas)
+      if (active && alone && replicasOf(active) !== spec.replicas) {
         operations.update(replicaSetType, namespace, active.metadata.name!, {
           ...active,
           spec: { ...(active.spec as object), replicas: spec.replicas },
         });
+        recordScaling(context, deployment, active.metadata.name!, replicasOf(active), spec.replicas);
+      }
       writeStatus(operations, deployments, deployment, deploymentStatus(deployment, current, old));
       continue;
     }
@@ -111,9 +130,11 @@ export function reconcileDeployments({ registry, operations }: ControllerContext
           template,
         },
       });
+      recordScaling(context, deployment, name, 0, step.newReplicas);
     } else if (revisionOf(current) < nextRevision - 1 || replicasOf(current) !== step.newReplicas) {
       // A rollback to an older template makes its ReplicaSet the newest revision again.
       const revision = revisionOf(current) === nextRevision - 1 ? revisionOf(current) : nextRevision;
+      recordScaling(context, deployment, current.metadata.name!, replicasOf(current), step.newReplicas);
       current = operations.update(replicaSetType, namespace, current.metadata.name!, {
         ...current,
         metadata: {
@@ -124,11 +145,13 @@ export function reconcileDeployments({ registry, operations }: ControllerContext
       });
     }
     old.forEach((replicaSet, index) => {
-      if (replicasOf(replicaSet) !== step.oldReplicas[index])
-        operations.update(replicaSetType, namespace, replicaSet.metadata.name!, {
-          ...replicaSet,
-          spec: { ...(replicaSet.spec as object), replicas: step.oldReplicas[index] },
-        });
+      const replicas = step.oldReplicas[index]!;
+      if (replicasOf(replicaSet) === replicas) return;
+      operations.update(replicaSetType, namespace, replicaSet.metadata.name!, {
+        ...replicaSet,
+        spec: { ...(replicaSet.spec as object), replicas },
+      });
+      recordScaling(context, deployment, replicaSet.metadata.name!, replicasOf(replicaSet), replicas);
     });
     // Scaled-down ReplicaSets beyond the history limit go, oldest revision first.
     const history = old.filter(

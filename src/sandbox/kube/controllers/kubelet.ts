@@ -5,6 +5,7 @@
 import type { KubeObject } from '../objects.js';
 import { kubeTimestamp } from '../objects.js';
 import { builtinType, type ControllerContext } from './context.js';
+import { recordEvent } from './events.js';
 import { withTransitionTimes, writeStatus, type Condition } from './ownership.js';
 
 export const SANDBOX_NODE = 'sandbox-node';
@@ -48,7 +49,8 @@ function containerStatus(pod: KubeObject, container: Container, startedAt: strin
   };
 }
 
-export function reconcilePods({ registry, operations }: ControllerContext): void {
+export function reconcilePods(context: ControllerContext): void {
+  const { registry, operations } = context;
   const podType = builtinType(registry, '', 'v1', 'pods');
   const pods = operations.list(podType);
   const usedIps = new Set(pods.map((pod) => (pod.status as { podIP?: string } | undefined)?.podIP));
@@ -61,8 +63,19 @@ export function reconcilePods({ registry, operations }: ControllerContext): void
         ...pod,
         spec: { ...spec, nodeName: SANDBOX_NODE },
       });
+      recordEvent(context, pod, 'default-scheduler', {
+        reason: 'Scheduled',
+        message: `Successfully assigned ${pod.metadata.namespace}/${pod.metadata.name} to ${SANDBOX_NODE}`,
+      });
       continue;
     }
+    for (const container of [...containersOf(pod, 'initContainers'), ...containersOf(pod, 'containers')])
+      for (const [reason, message] of [
+        ['Pulled', `Container image "${container.image ?? ''}" already present on machine`],
+        ['Created', `Created container: ${container.name}`],
+        ['Started', `Started container ${container.name}`],
+      ] as const)
+        recordEvent(context, pod, 'kubelet', { reason, message });
     const completes = runsToCompletion(pod);
     const startTime = status.startTime ?? kubeTimestamp();
     const podIP = status.podIP ?? allocatePodIp(usedIps);

@@ -7,6 +7,7 @@ import { KubeApiError } from '../api-errors.js';
 import { deepCopy, kubeTimestamp, type KubeObject } from '../objects.js';
 import type { ResourceType } from '../registry.js';
 import { builtinType, type ControllerContext } from './context.js';
+import { recordEvent, type EventSource } from './events.js';
 import {
   controllerReference,
   isControlledBy,
@@ -43,7 +44,7 @@ async function createPod(
   const template = deepCopy((owner.spec as WorkloadSpec).template);
   const podType = builtinType(context.registry, '', 'v1', 'pods');
   try {
-    await context.createAdmitted(podType, owner.metadata.namespace, {
+    const created = await context.createAdmitted(podType, owner.metadata.namespace, {
       metadata: {
         ...(pod.name ? { name: pod.name } : { generateName: pod.generateName }),
         labels: { ...template.metadata?.labels, ...pod.labels },
@@ -52,21 +53,48 @@ async function createPod(
       },
       spec: template.spec,
     });
+    recordEvent(context, owner, sourceOf(owner), {
+      reason: 'SuccessfulCreate',
+      message:
+        owner.kind === 'StatefulSet'
+          ? `create Pod ${created.metadata.name} in StatefulSet ${owner.metadata.name} successful`
+          : `Created pod: ${created.metadata.name}`,
+    });
     return undefined;
   } catch (error) {
-    if (error instanceof KubeApiError) return error.message;
-    throw error;
+    if (!(error instanceof KubeApiError)) throw error;
+    recordEvent(context, owner, sourceOf(owner), {
+      type: 'Warning',
+      reason: 'FailedCreate',
+      message: `Error creating: ${error.message}`,
+    });
+    return error.message;
   }
 }
+
+const SOURCES: Record<string, EventSource> = {
+  ReplicaSet: 'replicaset-controller',
+  StatefulSet: 'statefulset-controller',
+  DaemonSet: 'daemonset-controller',
+  Job: 'job-controller',
+};
+const sourceOf = (owner: KubeObject): EventSource => SOURCES[owner.kind] ?? 'replicaset-controller';
 
 function podsOf(context: ControllerContext, owner: KubeObject): KubeObject[] {
   const podType = builtinType(context.registry, '', 'v1', 'pods');
   return context.operations.list(podType, owner.metadata.namespace).filter((pod) => isControlledBy(pod, owner));
 }
 
-function deletePod(context: ControllerContext, pod: KubeObject): void {
+function deletePod(context: ControllerContext, owner: KubeObject, pod: KubeObject): void {
   const podType = builtinType(context.registry, '', 'v1', 'pods');
   context.operations.delete(podType, pod.metadata.namespace, pod.metadata.name!);
+  recordEvent(context, owner, sourceOf(owner), {
+    reason: 'SuccessfulDelete',
+    message:
+      owner.kind === 'StatefulSet'
+        ? `delete Pod ${pod.metadata.name} in StatefulSet ${owner.metadata.name} successful`
+        : `Deleted pod: ${pod.metadata.name}`,
+  });
 }
 
 const failureCondition = (message: string | undefined): Condition[] =>
@@ -89,7 +117,7 @@ export async function reconcileReplicaSets(context: ControllerContext): Promise<
     let failure: string | undefined;
     for (let missing = desired - pods.length; missing > 0 && !failure; missing--)
       failure = await createPod(context, replicaSet, { generateName: `${replicaSet.metadata.name}-` });
-    for (const extra of pods.slice(desired)) deletePod(context, extra);
+    for (const extra of pods.slice(desired)) deletePod(context, replicaSet, extra);
 
     const current = context.operations.find(type, replicaSet.metadata.namespace, replicaSet.metadata.name!);
     if (!current) continue;
@@ -120,7 +148,8 @@ export async function reconcileStatefulSets(context: ControllerContext): Promise
     const revision = `${statefulSet.metadata.name}-${stableHash((statefulSet.spec as WorkloadSpec).template)}`;
     const pods = live(podsOf(context, statefulSet));
     // Ordered: pod i is created once pods 0…i-1 exist; a pod of an older revision is replaced.
-    for (const pod of pods) if (pod.metadata.labels?.['controller-revision-hash'] !== revision) deletePod(context, pod);
+    for (const pod of pods)
+      if (pod.metadata.labels?.['controller-revision-hash'] !== revision) deletePod(context, statefulSet, pod);
     for (let ordinal = 0; ordinal < desired; ordinal++) {
       const name = `${statefulSet.metadata.name}-${ordinal}`;
       if (pods.some((pod) => pod.metadata.name === name)) continue;
@@ -132,7 +161,7 @@ export async function reconcileStatefulSets(context: ControllerContext): Promise
     }
     for (const extra of pods)
       if (Number(extra.metadata.name!.slice(statefulSet.metadata.name!.length + 1)) >= desired)
-        deletePod(context, extra);
+        deletePod(context, statefulSet, extra);
 
     const now = live(podsOf(context, statefulSet));
     const ready = now.filter(isPodReady).length;
@@ -155,7 +184,8 @@ export async function reconcileDaemonSets(context: ControllerContext): Promise<v
   for (const daemonSet of owners) {
     const revision = stableHash((daemonSet.spec as WorkloadSpec).template);
     const pods = live(podsOf(context, daemonSet));
-    for (const pod of pods) if (pod.metadata.labels?.['controller-revision-hash'] !== revision) deletePod(context, pod);
+    for (const pod of pods)
+      if (pod.metadata.labels?.['controller-revision-hash'] !== revision) deletePod(context, daemonSet, pod);
     if (!pods.some((pod) => pod.metadata.labels?.['controller-revision-hash'] === revision))
       await createPod(context, daemonSet, {
         generateName: `${daemonSet.metadata.name}-`,
@@ -202,6 +232,8 @@ export async function reconcileJobs(context: ControllerContext): Promise<void> {
       await createPod(context, job, { generateName: `${job.metadata.name}-` });
     const { succeeded, active } = counts();
     const complete = succeeded >= completions;
+    if (complete && !previous.completionTime)
+      recordEvent(context, job, 'job-controller', { reason: 'Completed', message: 'Job completed' });
     writeStatus(context.operations, type, job, {
       startTime: previous.startTime ?? now,
       active,
@@ -247,7 +279,7 @@ function suspensionCondition(previous: unknown, suspended: boolean): Condition[]
 /** A suspended job runs no pods (its active ones are deleted) and has no start time until resumed. */
 function suspendJob(context: ControllerContext, job: KubeObject, previousConditions: unknown): void {
   for (const pod of live(podsOf(context, job)))
-    if (phaseOf(pod) !== 'Succeeded' && phaseOf(pod) !== 'Failed') deletePod(context, pod);
+    if (phaseOf(pod) !== 'Succeeded' && phaseOf(pod) !== 'Failed') deletePod(context, job, pod);
   const succeeded = podsOf(context, job).filter((pod) => phaseOf(pod) === 'Succeeded').length;
   writeStatus(context.operations, builtinType(context.registry, 'batch', 'v1', 'jobs'), job, {
     ...(succeeded > 0 ? { succeeded } : {}),

@@ -203,6 +203,36 @@ function autoscalerTargets(autoscaler: KubeObject): string {
 
 const orNotApplicable = (value: unknown): unknown => value ?? 'N/A';
 
+const eventAge = (event: KubeObject, field: 'lastTimestamp' | 'firstTimestamp'): string =>
+  humanAge(
+    (event[field] as string | undefined) ?? (event.eventTime as string | undefined) ?? event.metadata.creationTimestamp,
+  );
+
+/** Events are printed without NAME first: what happened, to what, and when (the name only with -o wide). */
+const EVENT_COLUMNS: TableColumn[] = [
+  { name: 'Last Seen', type: 'string', cell: (event) => eventAge(event, 'lastTimestamp') },
+  { name: 'Type', type: 'string', cell: (event) => event.type ?? '' },
+  { name: 'Reason', type: 'string', cell: (event) => event.reason ?? '' },
+  {
+    name: 'Object',
+    type: 'string',
+    cell: (event) =>
+      `${String(field(event, '.involvedObject.kind') ?? '').toLowerCase()}/${String(field(event, '.involvedObject.name') ?? '')}`,
+  },
+  { name: 'Subobject', type: 'string', priority: 1, cell: (event) => field(event, '.involvedObject.fieldPath') ?? '' },
+  {
+    name: 'Source',
+    type: 'string',
+    priority: 1,
+    cell: (event) =>
+      [field(event, '.source.component'), field(event, '.source.host')].filter((part) => part).join(', '),
+  },
+  { name: 'Message', type: 'string', cell: (event) => event.message ?? '' },
+  { name: 'First Seen', type: 'string', priority: 1, cell: (event) => eventAge(event, 'firstTimestamp') },
+  { name: 'Count', type: 'string', priority: 1, cell: (event) => String(event.count ?? 1) },
+  { ...NAME, priority: 1 },
+];
+
 /** The server-side printer columns of the built-in kinds, between NAME and AGE (or CREATED AT). */
 const BUILTIN_COLUMNS: Record<string, { columns: TableColumn[]; trailing?: TableColumn }> = {
   Namespace: { columns: [{ name: 'Status', type: 'string', cell: (object) => field(object, '.status.phase') ?? '' }] },
@@ -389,6 +419,7 @@ function columnsFor(type: ResourceType): TableColumn[] {
   // A CRD that declares printer columns gets exactly those (plus NAME); one that declares none gets AGE.
   if (type.schema)
     return type.printerColumns.length > 0 ? [NAME, ...type.printerColumns.map(customColumn)] : [NAME, AGE];
+  if (type.group === '' && type.kind === 'Event') return EVENT_COLUMNS;
   const builtin = BUILTIN_COLUMNS[type.kind];
   return [NAME, ...(builtin?.columns ?? []), builtin?.trailing ?? AGE];
 }
