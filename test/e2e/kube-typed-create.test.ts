@@ -90,13 +90,57 @@ it('creates aggregated cluster roles', async () => {
   );
 });
 
+it('keeps an autoscaler’s target within its bounds, and reports that there are no metrics', async () => {
+  await ok(['create', 'deployment', 'scaled', '-n', 'typed', '--image=example/api:1.0', '--replicas=1']);
+  await ok(['autoscale', 'deployment', 'scaled', '-n', 'typed', '--min=3', '--max=4', '--cpu=50%']);
+  await ok(['wait', 'deployment/scaled', '-n', 'typed', '--for=jsonpath={.status.readyReplicas}=3', '--timeout=30s']);
+  await ok(['scale', 'deployment/scaled', '-n', 'typed', '--replicas=9']);
+  await ok(['wait', 'deployment/scaled', '-n', 'typed', '--for=jsonpath={.spec.replicas}=4', '--timeout=30s']);
+  const described = await ok(['describe', 'hpa', 'scaled', '-n', 'typed']);
+  expect(described).toMatch(
+    /^\s+ScalingActive\s+False\s+FailedGetResourceMetric\s+the HPA was unable to compute the replica count: failed to get cpu utilization: /m,
+  );
+  expect(described).toMatch(
+    /SuccessfulRescale\s+\S+\s+horizontal-pod-autoscaler\s+New size: 3; reason: Current number of replicas below Spec.MinReplicas/,
+  );
+  expect(described).toMatch(
+    /SuccessfulRescale\s+\S+\s+horizontal-pod-autoscaler\s+New size: 4; reason: Current number of replicas above Spec.MaxReplicas/,
+  );
+});
+
+it('scales nothing when two autoscalers share a target', async () => {
+  // `api` has two autoscalers (api and api-millicores), with different bounds.
+  await ok(['scale', 'deployment/api', '-n', 'typed', '--replicas=9']);
+  await ok([
+    'wait',
+    'hpa/api-millicores',
+    '-n',
+    'typed',
+    '--for=jsonpath={.status.conditions[?(@.type=="ScalingActive")].reason}=AmbiguousSelector',
+    '--timeout=30s',
+  ]);
+  expect(await ok(['get', 'deployment', 'api', '-n', 'typed', '-o', 'jsonpath={.spec.replicas}'])).toBe('9');
+  expect(
+    await ok([
+      'get',
+      'hpa',
+      'api',
+      '-n',
+      'typed',
+      '-o',
+      'jsonpath={.status.conditions[?(@.type=="ScalingActive")].message}',
+    ]),
+  ).toBe('pods by selector app=api are controlled by multiple HPAs: [typed/api typed/api-millicores]');
+  await ok(['scale', 'deployment/api', '-n', 'typed', '--replicas=2']);
+});
+
 it('prints the apiserver’s columns for budgets, autoscalers, bindings, endpoints and leases', async () => {
   await ok(['create', 'rolebinding', 'reader', '-n', 'typed', '--clusterrole=view', '--user=alice']);
   expect(await ok(['get', 'rolebinding', 'reader', '-n', 'typed'])).toMatch(
     /^NAME\s+ROLE\s+AGE\nreader\s+ClusterRole\/view\s+\d+s\n$/,
   );
   expect(await ok(['get', 'hpa', 'api', '-n', 'typed'])).toMatch(
-    /^NAME\s+REFERENCE\s+TARGETS\s+MINPODS\s+MAXPODS\s+REPLICAS\s+AGE\napi\s+Deployment\/api\s+cpu: <unknown>\/80%\s+1\s+5\s+0\s+\d+s\n$/,
+    /^NAME\s+REFERENCE\s+TARGETS\s+MINPODS\s+MAXPODS\s+REPLICAS\s+AGE\napi\s+Deployment\/api\s+cpu: <unknown>\/80%\s+1\s+5\s+\d+\s+\d+s\n$/,
   );
   await ok(['expose', 'deployment', 'api', '-n', 'typed', '--port=80', '--target-port=8080']);
   await expect

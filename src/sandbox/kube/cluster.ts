@@ -14,6 +14,7 @@ import { reconcileCustomResourceDefinitions } from './controllers/crd-establishi
 import { collectGarbage } from './controllers/garbage-collector.js';
 import { ControllerLoop } from './controllers/loop.js';
 import { reconcileNamespaces } from './controllers/namespace-lifecycle.js';
+import { reconcileAutoscalers } from './controllers/autoscaler.js';
 import { reconcileCronJobs } from './controllers/cronjobs.js';
 import { reconcileDeployments } from './controllers/deployments.js';
 import { reconcileDisruptionBudgets } from './controllers/disruption.js';
@@ -88,6 +89,7 @@ export class KubeApiCluster {
     this.controllers = new ControllerLoop(context, [
       reconcileCustomResourceDefinitions,
       reconcileNamespaces,
+      reconcileAutoscalers,
       reconcileDeployments,
       reconcileReplicaSets,
       reconcileStatefulSets,

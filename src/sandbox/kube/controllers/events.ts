@@ -16,6 +16,7 @@ export type EventSource =
   | 'daemonset-controller'
   | 'job-controller'
   | 'cronjob-controller'
+  | 'horizontal-pod-autoscaler'
   | 'default-scheduler'
   | 'kubelet';
 
