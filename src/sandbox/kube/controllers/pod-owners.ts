@@ -53,13 +53,7 @@ async function createPod(
       },
       spec: template.spec,
     });
-    recordEvent(context, owner, sourceOf(owner), {
-      reason: 'SuccessfulCreate',
-      message:
-        owner.kind === 'StatefulSet'
-          ? `create Pod ${created.metadata.name} in StatefulSet ${owner.metadata.name} successful`
-          : `Created pod: ${created.metadata.name}`,
-    });
+    recordPodChange(context, owner, 'create', created.metadata.name!);
     return undefined;
   } catch (error) {
     if (!(error instanceof KubeApiError)) throw error;
@@ -80,6 +74,17 @@ const SOURCES: Record<string, EventSource> = {
 };
 const sourceOf = (owner: KubeObject): EventSource => SOURCES[owner.kind] ?? 'replicaset-controller';
 
+/** The owner's event for a pod it created or deleted, in its controller's words. */
+function recordPodChange(context: ControllerContext, owner: KubeObject, verb: 'create' | 'delete', pod: string): void {
+  recordEvent(context, owner, sourceOf(owner), {
+    reason: verb === 'create' ? 'SuccessfulCreate' : 'SuccessfulDelete',
+    message:
+      owner.kind === 'StatefulSet'
+        ? `${verb} Pod ${pod} in StatefulSet ${owner.metadata.name} successful`
+        : `${verb === 'create' ? 'Created' : 'Deleted'} pod: ${pod}`,
+  });
+}
+
 function podsOf(context: ControllerContext, owner: KubeObject): KubeObject[] {
   const podType = builtinType(context.registry, '', 'v1', 'pods');
   return context.operations.list(podType, owner.metadata.namespace).filter((pod) => isControlledBy(pod, owner));
@@ -88,13 +93,7 @@ function podsOf(context: ControllerContext, owner: KubeObject): KubeObject[] {
 function deletePod(context: ControllerContext, owner: KubeObject, pod: KubeObject): void {
   const podType = builtinType(context.registry, '', 'v1', 'pods');
   context.operations.delete(podType, pod.metadata.namespace, pod.metadata.name!);
-  recordEvent(context, owner, sourceOf(owner), {
-    reason: 'SuccessfulDelete',
-    message:
-      owner.kind === 'StatefulSet'
-        ? `delete Pod ${pod.metadata.name} in StatefulSet ${owner.metadata.name} successful`
-        : `Deleted pod: ${pod.metadata.name}`,
-  });
+  recordPodChange(context, owner, 'delete', pod.metadata.name!);
 }
 
 const failureCondition = (message: string | undefined): Condition[] =>
