@@ -86,7 +86,9 @@ export class ObjectStore {
     },
   ): { items: KubeObject[]; remaining: number } {
     const bucket = this.objects.get(key) ?? new Map<string, KubeObject>();
-    const then = options.revision === undefined ? undefined : this.stateSince(key, options.revision);
+    const changed = options.revision === undefined ? undefined : this.stateSince(key, options.revision);
+    // Nothing changed since the revision (the usual case while paging): the current objects are the snapshot.
+    const then = changed && changed.size > 0 ? changed : undefined;
     const ids = then ? [...new Set([...bucket.keys(), ...then.keys()])].sort() : [...bucket.keys()].sort();
     const items: KubeObject[] = [];
     let remaining = 0;
