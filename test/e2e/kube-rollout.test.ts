@@ -287,3 +287,72 @@ describe('pause, resume and describe', () => {
     );
   });
 });
+
+describe('statefulset and daemonset history', () => {
+  const statefulSet = JSON.stringify({
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: { name: 'db', namespace: 'rollout' },
+    spec: {
+      replicas: 2,
+      serviceName: 'db',
+      selector: { matchLabels: { app: 'db' } },
+      template: {
+        metadata: { labels: { app: 'db' } },
+        spec: { containers: [{ name: 'db', image: 'example/db:1.0' }] },
+      },
+    },
+  });
+  const images = () =>
+    ok(['get', 'pods', '-n', 'rollout', '-l', 'app=db', '-o', 'jsonpath={.items[*].spec.containers[0].image}']);
+
+  it('keeps ControllerRevisions that rollout history lists and rollout undo restores', async () => {
+    await ok(['apply', '-f', '-'], statefulSet);
+    await ok(['rollout', 'status', 'statefulset/db', '-n', 'rollout', '--timeout=30s']);
+    await ok(['set', 'image', 'statefulset/db', '-n', 'rollout', 'db=example/db:2.0']);
+    await ok(['rollout', 'status', 'statefulset/db', '-n', 'rollout', '--timeout=30s']);
+    await expect.poll(images).toBe('example/db:2.0 example/db:2.0');
+    expect(await ok(['rollout', 'history', 'statefulset/db', '-n', 'rollout'])).toMatch(
+      /^REVISION\s+CHANGE-CAUSE\n1\s+<none>\n2\s+<none>\n/m,
+    );
+    expect(await ok(['rollout', 'history', 'statefulset/db', '-n', 'rollout', '--revision=1'])).toContain(
+      'Image:\texample/db:1.0',
+    );
+    const revisions = (await ok(['get', 'controllerrevisions', '-n', 'rollout', '--no-headers']))
+      .trim()
+      .split('\n')
+      .map((row) => row.split(/\s+/).slice(1, 3).join(' '))
+      .sort();
+    expect(revisions).toEqual(['statefulset.apps/db 1', 'statefulset.apps/db 2']);
+
+    expect(await ok(['rollout', 'undo', 'statefulset/db', '-n', 'rollout'])).toBe('statefulset.apps/db rolled back\n');
+    await ok(['rollout', 'status', 'statefulset/db', '-n', 'rollout', '--timeout=30s']);
+    await expect.poll(images).toBe('example/db:1.0 example/db:1.0');
+    expect(await ok(['rollout', 'history', 'statefulset/db', '-n', 'rollout'])).toMatch(
+      /^REVISION\s+CHANGE-CAUSE\n2\s+<none>\n3\s+<none>\n/m,
+    );
+  });
+
+  it('lists a daemonset’s revisions', async () => {
+    await ok(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'apps/v1',
+        kind: 'DaemonSet',
+        metadata: { name: 'agent', namespace: 'rollout' },
+        spec: {
+          selector: { matchLabels: { app: 'agent' } },
+          template: {
+            metadata: { labels: { app: 'agent' } },
+            spec: { containers: [{ name: 'agent', image: 'example/agent:1.0' }] },
+          },
+        },
+      }),
+    );
+    await ok(['rollout', 'restart', 'daemonset/agent', '-n', 'rollout']);
+    await ok(['rollout', 'status', 'daemonset/agent', '-n', 'rollout', '--timeout=30s']);
+    expect(await ok(['rollout', 'history', 'daemonset/agent', '-n', 'rollout'])).toMatch(
+      /^REVISION\s+CHANGE-CAUSE\n1\s+<none>\n2\s+<none>\n/m,
+    );
+  });
+});

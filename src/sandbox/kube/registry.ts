@@ -119,6 +119,7 @@ const BUILTIN_GROUPS: Array<{ group: string; version: string; resources: Builtin
         categories: ['all'],
         generation: true,
       },
+      { kind: 'ControllerRevision', plural: 'controllerrevisions', namespaced: true },
       {
         kind: 'StatefulSet',
         plural: 'statefulsets',

@@ -1,5 +1,6 @@
 /**
- * The controllers that own pods: ReplicaSets, StatefulSets, DaemonSets (one node: one pod each) and Jobs.
+ * The controllers that own pods: ReplicaSets, StatefulSets, DaemonSets (one node: one pod each) and Jobs;
+ * StatefulSets and DaemonSets keep their template history as ControllerRevisions (revisions.ts).
  * Each keeps its pods at the desired count, creating them through admission as the real controllers do (so a
  * webhook's injected sidecar shows up), and reports status from them.
  */
@@ -8,6 +9,7 @@ import { deepCopy, kubeTimestamp, type KubeObject } from '../objects.js';
 import type { ResourceType } from '../registry.js';
 import { builtinType, type ControllerContext } from './context.js';
 import { recordEvent, type EventSource } from './events.js';
+import { recordRevision } from './revisions.js';
 import {
   controllerReference,
   isControlledBy,
@@ -144,7 +146,9 @@ export async function reconcileStatefulSets(context: ControllerContext): Promise
   const { type, owners } = ownersOf(context, 'apps', 'statefulsets');
   for (const statefulSet of owners) {
     const desired = (statefulSet.spec as WorkloadSpec).replicas ?? 1;
-    const revision = `${statefulSet.metadata.name}-${stableHash((statefulSet.spec as WorkloadSpec).template)}`;
+    const hash = stableHash((statefulSet.spec as WorkloadSpec).template);
+    const revision = `${statefulSet.metadata.name}-${hash}`;
+    recordRevision(context, statefulSet, revision, hash);
     const pods = live(podsOf(context, statefulSet));
     // Ordered: pod i is created once pods 0…i-1 exist; a pod of an older revision is replaced.
     for (const pod of pods)
@@ -182,6 +186,7 @@ export async function reconcileDaemonSets(context: ControllerContext): Promise<v
   const { type, owners } = ownersOf(context, 'apps', 'daemonsets');
   for (const daemonSet of owners) {
     const revision = stableHash((daemonSet.spec as WorkloadSpec).template);
+    recordRevision(context, daemonSet, `${daemonSet.metadata.name}-${revision}`, revision);
     const pods = live(podsOf(context, daemonSet));
     for (const pod of pods)
       if (pod.metadata.labels?.['controller-revision-hash'] !== revision) deletePod(context, daemonSet, pod);

@@ -356,6 +356,21 @@ const BUILTIN_COLUMNS: Record<string, { columns: TableColumn[]; trailing?: Table
       },
     ],
   },
+  ControllerRevision: {
+    columns: [
+      {
+        name: 'Controller',
+        type: 'string',
+        cell: (revision) => {
+          const owner = revision.metadata.ownerReferences?.find((reference) => reference.controller);
+          if (!owner) return '<none>';
+          const group = owner.apiVersion.includes('/') ? owner.apiVersion.split('/')[0] : '';
+          return `${owner.kind.toLowerCase()}${group ? `.${group}` : ''}/${owner.name}`;
+        },
+      },
+      { name: 'Revision', type: 'integer', cell: (revision) => revision.revision ?? 0 },
+    ],
+  },
   Endpoints: { columns: [{ name: 'Endpoints', type: 'string', cell: endpointAddresses }] },
   EndpointSlice: {
     columns: [
