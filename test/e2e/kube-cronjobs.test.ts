@@ -157,6 +157,34 @@ describe('cronjobs', () => {
       .toEqual([]);
   });
 
+  it('does not start a run missed by more than startingDeadlineSeconds, and starts the next one on time', async () => {
+    await ok(['create', 'cronjob', 'hourly', '-n', 'batch', '--image=example/report:1.0', '--schedule=0 * * * *']);
+    await ok([
+      'patch',
+      'cronjob',
+      'hourly',
+      '-n',
+      'batch',
+      '--type=merge',
+      '-p',
+      '{"spec":{"startingDeadlineSeconds":60,"suspend":true}}',
+    ]);
+    const schedule = parseCronSchedule('0 * * * *');
+    // While suspended, let an hour's run pass until it is 5 to 55 minutes late.
+    const lateness = () => {
+      const { time } = mostRecentScheduleTime(schedule, new Date(clock.now().getTime() - 60 * MINUTE), clock.now());
+      return time ? clock.now().getTime() - time.getTime() : 0;
+    };
+    while (lateness() < 5 * MINUTE || lateness() > 55 * MINUTE) clock.advance(5 * MINUTE);
+    await ok(['patch', 'cronjob', 'hourly', '-n', 'batch', '--type=merge', '-p', '{"spec":{"suspend":false}}']);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await jobsOf('hourly')).toEqual([]);
+
+    const next = schedule.next(clock.now())!;
+    clock.set(new Date(next.getTime() + 30_000));
+    await waitFor(['--for=create', `job/${scheduledJobName('hourly', next)}`]);
+  });
+
   describe('concurrency policy', () => {
     // Jobs of a suspended template stay active, so the next run finds the previous one still running.
     const cronJob = (name: string, concurrencyPolicy: string) =>

@@ -108,13 +108,16 @@ export async function reconcileCronJobs(context: ControllerContext): Promise<voi
       throw error;
     }
     if (!spec.suspend) {
-      const since = new Date(status.lastScheduleTime ?? cronJob.metadata.creationTimestamp!);
-      const { time: scheduled } = mostRecentScheduleTime(schedule, since, now);
+      // Runs missed by more than startingDeadlineSeconds are not started late: the window starts no earlier.
       const deadline = spec.startingDeadlineSeconds;
-      const tooLate = scheduled && deadline !== undefined && now.getTime() - scheduled.getTime() > deadline * 1000;
+      const since = Math.max(
+        Date.parse(status.lastScheduleTime ?? cronJob.metadata.creationTimestamp!),
+        deadline === undefined ? -Infinity : now.getTime() - deadline * 1000,
+      );
+      const { time: scheduled } = mostRecentScheduleTime(schedule, new Date(since), now);
       const running = children().filter((job) => outcomeOf(job) === undefined);
       const blocked = spec.concurrencyPolicy === 'Forbid' && running.length > 0;
-      if (scheduled && !tooLate && !blocked) {
+      if (scheduled && !blocked) {
         if (spec.concurrencyPolicy === 'Replace')
           for (const job of running)
             operations.delete(jobs, namespace, job.metadata.name!, { propagationPolicy: 'Background' });
@@ -125,7 +128,7 @@ export async function reconcileCronJobs(context: ControllerContext): Promise<voi
             message: `Created job ${created}`,
           });
         status.lastScheduleTime = kubeTimestamp(scheduled);
-      } else if (scheduled && tooLate) status.lastScheduleTime = kubeTimestamp(scheduled);
+      }
       const next = schedule.next(now);
       if (next) context.requeueAt(next);
     }
