@@ -26,6 +26,8 @@ async function answer(path: string, request: ReviewRequest): Promise<Record<stri
     return patchResponse(request.uid, [
       { op: 'add', path: '/spec/containers/-', value: { name: 'sidecar', image: 'example/sidecar:1.0' } },
     ]);
+  if (path === '/deny-pods')
+    return { uid: request.uid, allowed: false, status: { code: 403, message: 'pods are not allowed here' } };
   if (path === '/deny' && request.object?.data?.forbidden !== undefined)
     return { uid: request.uid, allowed: false, status: { code: 403, message: 'the key "forbidden" is not allowed' } };
   return { uid: request.uid, allowed: true };
@@ -119,6 +121,46 @@ describe('validating webhooks', () => {
     expect(update.stderr).toBe(
       'Error from server: admission webhook "deny.example.arcmesh.dev" denied the request: the key "forbidden" is not allowed\n',
     );
+  });
+
+  it('deny the pods of a deployment: its ReplicaSet reports FailedCreate once, without retrying in a loop', async () => {
+    await ok(['create', 'namespace', 'denied']);
+    await ok(
+      ['apply', '-f', '-'],
+      webhookConfiguration('ValidatingWebhookConfiguration', 'pod-policy', {
+        name: 'pods.example.arcmesh.dev',
+        clientConfig: { url: `${webhookUrl}/deny-pods`, caBundle },
+        rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }],
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'denied' } },
+      }),
+    );
+    await ok(['create', 'deployment', 'blocked', '-n', 'denied', '--image=example/blocked:1.0']);
+    await ok([
+      'wait',
+      'rs',
+      '-n',
+      'denied',
+      '-l',
+      'app=blocked',
+      '--for=jsonpath={.status.conditions[0].reason}=FailedCreate',
+      '--timeout=30s',
+    ]);
+    const calls = () => webhooks.seen.filter((entry) => entry.path === '/deny-pods').length;
+    const settled = calls();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(calls()).toBe(settled);
+    expect(settled).toBeLessThan(5);
+    const events = await ok(['get', 'events', '-n', 'denied', '--field-selector', 'reason=FailedCreate', '-o', 'json']);
+    const items = (JSON.parse(events) as { items: Array<{ message: string; count: number; type: string }> }).items;
+    expect(items).toEqual([
+      expect.objectContaining({
+        type: 'Warning',
+        count: 1,
+        message:
+          'Error creating: admission webhook "pods.example.arcmesh.dev" denied the request: pods are not allowed here',
+      }),
+    ]);
+    await ok(['delete', 'validatingwebhookconfiguration', 'pod-policy']);
   });
 
   it('refuse a dry run when the webhook has side effects', async () => {
