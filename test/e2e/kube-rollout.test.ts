@@ -333,6 +333,66 @@ describe('statefulset and daemonset history', () => {
     );
   });
 
+  it('update pods one at a time from the highest ordinal, and only down to the partition', async () => {
+    await ok(['apply', '-f', '-'], statefulSet.replaceAll('"db"', '"ordered"').replace('"replicas":2', '"replicas":3'));
+    await ok(['rollout', 'status', 'statefulset/ordered', '-n', 'rollout', '--timeout=30s']);
+    const watcher = kube.spawnKubectl([
+      'get',
+      'pods',
+      '-n',
+      'rollout',
+      '-l',
+      'app=ordered',
+      '-w',
+      '--watch-only',
+      '--output-watch-events',
+      '-o',
+      'jsonpath={.type} {.object.metadata.name}{"\\n"}',
+    ]);
+    let output = '';
+    watcher.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    try {
+      await ok(['set', 'image', 'statefulset/ordered', '-n', 'rollout', 'ordered=example/db:2.0']);
+      await ok(['rollout', 'status', 'statefulset/ordered', '-n', 'rollout', '--timeout=30s']);
+      await expect.poll(() => output.match(/^DELETED \S+$/gm)?.length ?? 0).toBe(3);
+    } finally {
+      watcher.kill();
+    }
+    expect(output.match(/^DELETED \S+$/gm)).toEqual(['DELETED ordered-2', 'DELETED ordered-1', 'DELETED ordered-0']);
+    // Each pod is back before the next goes.
+    const lines = output.trim().split('\n');
+    const deletions = lines.flatMap((line, index) => (line.startsWith('DELETED') ? [index] : []));
+    for (const [turn, index] of deletions.slice(1).entries())
+      expect(lines.slice(deletions[turn], index).some((line) => line.startsWith('ADDED'))).toBe(true);
+
+    await ok([
+      'patch',
+      'statefulset',
+      'ordered',
+      '-n',
+      'rollout',
+      '--type=merge',
+      '-p',
+      '{"spec":{"updateStrategy":{"rollingUpdate":{"partition":2}}}}',
+    ]);
+    await ok(['set', 'image', 'statefulset/ordered', '-n', 'rollout', 'ordered=example/db:3.0']);
+    expect(await ok(['rollout', 'status', 'statefulset/ordered', '-n', 'rollout', '--timeout=30s'])).toBe(
+      'partitioned roll out complete: 1 new pods have been updated...\n',
+    );
+    const images = await ok([
+      'get',
+      'pods',
+      '-n',
+      'rollout',
+      '-l',
+      'app=ordered',
+      '-o',
+      'jsonpath={range .items[*]}{.metadata.name}={.spec.containers[0].image} {end}',
+    ]);
+    expect(images).toBe('ordered-0=example/db:2.0 ordered-1=example/db:2.0 ordered-2=example/db:3.0 ');
+  });
+
   it('lists a daemonset’s revisions', async () => {
     await ok(
       ['apply', '-f', '-'],

@@ -25,6 +25,11 @@ interface PodTemplate {
   spec?: Record<string, unknown>;
 }
 
+interface StatefulSetUpdateStrategy {
+  type?: 'RollingUpdate' | 'OnDelete';
+  rollingUpdate?: { partition?: number };
+}
+
 interface WorkloadSpec {
   replicas?: number;
   template: PodTemplate;
@@ -150,32 +155,44 @@ export async function reconcileStatefulSets(context: ControllerContext): Promise
     const revision = `${statefulSet.metadata.name}-${hash}`;
     recordRevision(context, statefulSet, revision, hash);
     const pods = live(podsOf(context, statefulSet));
-    // Ordered: pod i is created once pods 0…i-1 exist; a pod of an older revision is replaced.
-    for (const pod of pods)
-      if (pod.metadata.labels?.['controller-revision-hash'] !== revision) deletePod(context, statefulSet, pod);
-    for (let ordinal = 0; ordinal < desired; ordinal++) {
-      const name = `${statefulSet.metadata.name}-${ordinal}`;
-      if (pods.some((pod) => pod.metadata.name === name)) continue;
+    const prefix = `${statefulSet.metadata.name}-`;
+    const ordinalOf = (pod: KubeObject) => Number(pod.metadata.name!.slice(prefix.length));
+    const revisionOfPod = (pod: KubeObject) => pod.metadata.labels?.['controller-revision-hash'];
+    for (const extra of pods.filter((pod) => ordinalOf(pod) >= desired)) deletePod(context, statefulSet, extra);
+    const kept = pods.filter((pod) => ordinalOf(pod) < desired).sort((a, b) => ordinalOf(a) - ordinalOf(b));
+
+    // Ordered: pod i is created once pods 0…i-1 exist, at the update revision.
+    const missing = Array.from({ length: desired }, (_, ordinal) => `${prefix}${ordinal}`).find(
+      (name) => !kept.some((pod) => pod.metadata.name === name),
+    );
+    if (missing)
       await createPod(context, statefulSet, {
-        name,
-        labels: { 'controller-revision-hash': revision, 'statefulset.kubernetes.io/pod-name': name },
+        name: missing,
+        labels: { 'controller-revision-hash': revision, 'statefulset.kubernetes.io/pod-name': missing },
       });
-      break;
+    else if (kept.every(isPodReady)) {
+      // RollingUpdate: one pod at a time from the highest ordinal down to the partition, each once all are ready.
+      const strategy = (statefulSet.spec as { updateStrategy?: StatefulSetUpdateStrategy }).updateStrategy;
+      const partition = strategy?.rollingUpdate?.partition ?? 0;
+      const outdated = kept.filter((pod) => ordinalOf(pod) >= partition && revisionOfPod(pod) !== revision).pop();
+      if (outdated && strategy?.type !== 'OnDelete') deletePod(context, statefulSet, outdated);
     }
-    for (const extra of pods)
-      if (Number(extra.metadata.name!.slice(statefulSet.metadata.name!.length + 1)) >= desired)
-        deletePod(context, statefulSet, extra);
 
     const now = live(podsOf(context, statefulSet));
     const ready = now.filter(isPodReady).length;
+    const updated = now.filter((pod) => revisionOfPod(pod) === revision).length;
+    const previous = (statefulSet.status ?? {}) as { currentRevision?: string };
+    // The current revision moves to the update revision once every pod runs it.
+    const currentRevision =
+      updated === desired && now.length === desired ? revision : (previous.currentRevision ?? revision);
     writeStatus(context.operations, type, statefulSet, {
       observedGeneration: statefulSet.metadata.generation,
       replicas: now.length,
       readyReplicas: ready,
-      currentReplicas: now.length,
-      updatedReplicas: now.length,
+      currentReplicas: now.filter((pod) => revisionOfPod(pod) === currentRevision).length,
+      updatedReplicas: updated,
       availableReplicas: ready,
-      currentRevision: revision,
+      currentRevision,
       updateRevision: revision,
       collisionCount: 0,
     });
