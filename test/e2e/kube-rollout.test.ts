@@ -43,31 +43,39 @@ interface PodTimeline {
   overlapped: boolean;
 }
 
-/**
- * Changes a deployment's image and follows its pods with `kubectl get pods -w` until only new pods are left and
- * ready, then reads the timeline off the watch events.
- */
-async function followRollout(name: string, replicas: number): Promise<PodTimeline> {
+/** `kubectl get pods -w` of an app: one line per watch event, `<type> <pod> <Ready status>`. */
+function watchPods(app: string, extraArgs: string[] = []): { output: () => string; stop: () => void } {
   const watcher = kube.spawnKubectl([
     'get',
     'pods',
     '-n',
     'rollout',
     '-l',
-    `app=${name}`,
+    `app=${app}`,
     '-w',
+    ...extraArgs,
     '--output-watch-events',
     '-o',
     'jsonpath={.type} {.object.metadata.name} {.object.status.conditions[?(@.type=="Ready")].status}{"\\n"}',
   ]);
   let output = '';
   watcher.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  return { output: () => output, stop: () => watcher.kill() };
+}
+
+/**
+ * Changes a deployment's image and follows its pods with `kubectl get pods -w` until only new pods are left and
+ * ready, then reads the timeline off the watch events.
+ */
+async function followRollout(name: string, replicas: number): Promise<PodTimeline> {
+  const watcher = watchPods(name);
+  const output = () => watcher.output();
   const pods = new Map<string, boolean>();
   const initial = new Set<string>();
   let seen = 0;
   const timeline: PodTimeline = { maxPods: 0, minReady: Infinity, overlapped: false };
   const read = (changed: boolean) => {
-    const lines = output.split('\n').slice(0, -1);
+    const lines = output().split('\n').slice(0, -1);
     for (const line of lines.slice(seen)) {
       const [type, pod, ready] = line.split(' ');
       if (type === 'DELETED') pods.delete(pod!);
@@ -103,7 +111,7 @@ async function followRollout(name: string, replicas: number): Promise<PodTimelin
     expect(settled()).toBe(true);
     return timeline;
   } finally {
-    watcher.kill();
+    watcher.stop();
   }
 }
 
@@ -336,32 +344,19 @@ describe('statefulset and daemonset history', () => {
   it('update pods one at a time from the highest ordinal, and only down to the partition', async () => {
     await ok(['apply', '-f', '-'], statefulSet.replaceAll('"db"', '"ordered"').replace('"replicas":2', '"replicas":3'));
     await ok(['rollout', 'status', 'statefulset/ordered', '-n', 'rollout', '--timeout=30s']);
-    const watcher = kube.spawnKubectl([
-      'get',
-      'pods',
-      '-n',
-      'rollout',
-      '-l',
-      'app=ordered',
-      '-w',
-      '--watch-only',
-      '--output-watch-events',
-      '-o',
-      'jsonpath={.type} {.object.metadata.name}{"\\n"}',
-    ]);
-    let output = '';
-    watcher.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    const watcher = watchPods('ordered', ['--watch-only']);
+    const deleted = () => watcher.output().match(/^DELETED \S+/gm) ?? [];
     await new Promise((resolve) => setTimeout(resolve, 300));
     try {
       await ok(['set', 'image', 'statefulset/ordered', '-n', 'rollout', 'ordered=example/db:2.0']);
       await ok(['rollout', 'status', 'statefulset/ordered', '-n', 'rollout', '--timeout=30s']);
-      await expect.poll(() => output.match(/^DELETED \S+$/gm)?.length ?? 0).toBe(3);
+      await expect.poll(() => deleted().length).toBe(3);
     } finally {
-      watcher.kill();
+      watcher.stop();
     }
-    expect(output.match(/^DELETED \S+$/gm)).toEqual(['DELETED ordered-2', 'DELETED ordered-1', 'DELETED ordered-0']);
+    expect(deleted()).toEqual(['DELETED ordered-2', 'DELETED ordered-1', 'DELETED ordered-0']);
     // Each pod is back before the next goes.
-    const lines = output.trim().split('\n');
+    const lines = watcher.output().trim().split('\n');
     const deletions = lines.flatMap((line, index) => (line.startsWith('DELETED') ? [index] : []));
     for (const [turn, index] of deletions.slice(1).entries())
       expect(lines.slice(deletions[turn], index).some((line) => line.startsWith('ADDED'))).toBe(true);
