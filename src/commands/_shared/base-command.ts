@@ -126,15 +126,18 @@ export abstract class ArcmeshCommand<T extends typeof Command> extends Command {
     });
   }
 
-  /** The cluster of a command that declares `kubeFlags` (src/commands/_shared/kube-flags.ts). */
-  protected async kubeTarget(): Promise<KubeTarget> {
+  /**
+   * The cluster of a command that declares `kubeFlags` (src/commands/_shared/kube-flags.ts); `defaultContext`
+   * applies when --kube-context is absent.
+   */
+  protected async kubeTarget(defaultContext?: string): Promise<KubeTarget> {
     const { resolveKubeTarget } = await import('../../kube/connection.js');
     const flags = this.flags as { kubeconfig?: string; 'kube-context'?: string };
     return resolveKubeTarget({
       sandbox: this.useSandbox,
       sandboxStateDir: this.sandboxStateDir,
       kubeconfig: flags.kubeconfig,
-      context: flags['kube-context'],
+      context: flags['kube-context'] ?? defaultContext,
     });
   }
 

@@ -3,15 +3,14 @@
  * `osm install` does, for clusters without the Arc extension. helm does the release work; the Kubernetes API is
  * asked only what helm cannot say (other meshes, Deployment readiness, deleting the namespace).
  */
-import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import type { KubeTarget } from '../../kube/connection.js';
 import { toKubeError } from '../../kube/errors.js';
 import type { Reporter } from '../context.js';
 import { ArcmeshError, notFoundError, usageError } from '../errors.js';
 import { HelmFailure, helmMessage, runHelm, type HelmTarget } from '../helm/helm.js';
 import { bundledChartDir } from '../package.js';
+import { chartVersion, readCrdDocuments } from '../upgrade/target-crds.js';
 import {
   componentStatuses,
   chooseInstalledMesh,
@@ -187,9 +186,9 @@ export async function installMesh(
   }
 
   const existing = await findRelease(ctx, request.meshName, request.osmNamespace);
-  const chartVersion = (await readFile(join(chartDir, 'Chart.yaml'), 'utf8')).match(/^version:\s*(\S+)/m)?.[1];
+  const shippedVersion = await chartVersion(chartDir);
   if (existing) {
-    if (existing.status === 'deployed' && existing.chartVersion === chartVersion) {
+    if (existing.status === 'deployed' && existing.chartVersion === shippedVersion) {
       ctx.reporter.warn(
         `Mesh [${request.meshName}] is already installed in namespace [${request.osmNamespace}] (revision ${existing.revision}); nothing was changed. Change its settings with \`arcmesh meshconfig set\`.`,
       );
@@ -249,15 +248,7 @@ export interface MeshUninstallResult {
 
 /** The CRDs the chart ships, by name (helm installs them but never deletes them). */
 async function chartCrdNames(chartDir: string): Promise<string[]> {
-  const crdDir = join(chartDir, 'crds');
-  const names: string[] = [];
-  for (const file of (await readdir(crdDir)).filter((name) => /\.ya?ml$/.test(name)).sort()) {
-    for (const document of parseAllDocuments(await readFile(join(crdDir, file), 'utf8'))) {
-      const name = (document.toJS() as { metadata?: { name?: string } } | null)?.metadata?.name;
-      if (name) names.push(name);
-    }
-  }
-  return names;
+  return (await readCrdDocuments(join(chartDir, 'crds'))).flatMap((document) => document.metadata?.name ?? []);
 }
 
 async function deleteCrds(ctx: ClusterOperationContext, names: readonly string[]): Promise<string[]> {

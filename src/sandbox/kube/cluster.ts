@@ -52,11 +52,15 @@ import { ResourceOperations } from './resources.js';
 import { routeResourcePath } from './routes.js';
 import { ObjectStore, type StoreSnapshot } from './storage.js';
 import { encodeOpenApiV2Skeleton, OPENAPI_V2_PROTOBUF } from './protobuf.js';
+import { FaultList } from '../arm/faults.js';
+import { kubeFaultError } from './faults.js';
 
 const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 const SAVE_DELAY_MS = 50;
 
 export class KubeApiCluster {
+  /** Faults injected by tests, answered before a request reaches its handler. */
+  readonly faults = new FaultList();
   readonly registry = new ResourceRegistry();
   private readonly operations: ResourceOperations;
   private readonly admission: WebhookAdmission;
@@ -111,6 +115,13 @@ export class KubeApiCluster {
     try {
       if (request.headers.authorization !== `Bearer ${this.token}`) throw unauthorized();
       const url = new URL(request.url ?? '/', 'https://sandbox');
+      const fault = this.faults.take(request.method ?? 'GET', url.pathname);
+      if (fault?.status !== undefined) {
+        const error = kubeFaultError({ ...fault, status: fault.status });
+        const retryAfter = error.details?.retryAfterSeconds;
+        if (retryAfter !== undefined) response.setHeader('Retry-After', String(retryAfter));
+        throw error;
+      }
       const segments = url.pathname
         .split('/')
         .filter((segment) => segment.length > 0)
