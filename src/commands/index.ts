@@ -30,6 +30,7 @@ import FeatureUnregister from './feature/unregister.js';
 import MeshInstall from './mesh/install.js';
 import MeshStatus from './mesh/status.js';
 import MeshUninstall from './mesh/uninstall.js';
+import MeshUpgrade from './mesh/upgrade.js';
 import MeshconfigPatch from './meshconfig/patch.js';
 import MeshconfigSet from './meshconfig/set.js';
 import MeshconfigShow from './meshconfig/show.js';
@@ -76,6 +77,7 @@ export const COMMANDS: Record<string, typeof Command> = {
   'mesh:install': MeshInstall,
   'mesh:status': MeshStatus,
   'mesh:uninstall': MeshUninstall,
+  'mesh:upgrade': MeshUpgrade,
   'meshconfig:patch': MeshconfigPatch,
   'meshconfig:set': MeshconfigSet,
   'meshconfig:show': MeshconfigShow,

@@ -176,6 +176,9 @@ interface HelmListEntry {
   app_version: string;
 }
 
+/** The chart version in helm's `<name>-<version>` chart column. */
+export const chartVersionOf = (chart: string): string => chart.replace(/^.*-(?=\d+\.\d+\.\d+)/, '');
+
 /** The release named after the mesh, from `helm list -o json`; undefined when there is none. */
 export function parseHelmList(stdout: string, meshName: string): MeshRelease | undefined {
   const entries = JSON.parse(stdout || '[]') as HelmListEntry[];
@@ -184,7 +187,7 @@ export function parseHelmList(stdout: string, meshName: string): MeshRelease | u
   return {
     revision: Number(entry.revision),
     status: entry.status,
-    chartVersion: entry.chart.replace(/^.*-(?=\d+\.\d+\.\d+)/, ''),
+    chartVersion: chartVersionOf(entry.chart),
     appVersion: entry.app_version,
     updated: entry.updated,
   };

@@ -1,0 +1,78 @@
+import { Flags } from '@oclif/core';
+import { parseSettingPairs } from '../../lib/extension/settings.js';
+import { kubeClusterPort } from '../../lib/upgrade/cluster-port.js';
+import { helmReleasePort } from '../../lib/upgrade/helm-port.js';
+import { upgrade, upgradeQuestion, upgradeResultTable } from '../../lib/upgrade/upgrade.js';
+import { ArcmeshCommand } from '../_shared/base-command.js';
+import { kubeFlags } from '../_shared/kube-flags.js';
+import { installedMeshFlags, timeoutFlag } from '../_shared/mesh-install-flags.js';
+import { canPrompt, confirmOnTerminal } from '../_shared/prompt.js';
+import { upgradeFlags } from '../_shared/upgrade-flags.js';
+
+export default class MeshUpgrade extends ArcmeshCommand<typeof MeshUpgrade> {
+  static override summary =
+    'Upgrade a control plane installed with helm (`mesh install`) without losing a custom resource, as `arcmesh upgrade` does for the extension.';
+  static override description =
+    "The same engine as `arcmesh upgrade`: the path rules against the charts this arcmesh ships, backup of the CRDs that change, old CRDs deleted and new ones applied, `helm upgrade` with the release's values kept and --set on top, restore with conversion, verify; journaled, with --resume and --rollback (helm rollback to the revision that ran the old chart).";
+  static override examples = [
+    '<%= config.bin %> mesh upgrade --version 1.2.5 --dry-run -o table',
+    '<%= config.bin %> mesh upgrade --version 1.2.5 --yes',
+    '<%= config.bin %> mesh upgrade --to latest-patch --yes -o json',
+    '<%= config.bin %> mesh upgrade --resume',
+  ];
+  static override flags = {
+    ...installedMeshFlags,
+    ...upgradeFlags,
+    set: Flags.string({
+      description: 'Set a chart value for the new version (key=value; repeatable); the release keeps its other values.',
+      multiple: true,
+    }),
+    timeout: timeoutFlag,
+    ...kubeFlags,
+  };
+
+  async run(): Promise<void> {
+    const { flags } = this;
+    const overrides = parseSettingPairs(flags.set ?? [], false);
+    const kube = await this.kubeTarget();
+    const cluster = await kubeClusterPort({
+      kube,
+      reporter: this.reporter,
+      signal: this.signal,
+      meshName: flags['mesh-name'],
+      osmNamespace: flags['osm-namespace'],
+    });
+    try {
+      const result = await upgrade(
+        {
+          release: helmReleasePort(
+            { kube, reporter: this.reporter, signal: this.signal },
+            {
+              meshName: flags['mesh-name'],
+              osmNamespace: flags['osm-namespace'],
+              crdsDir: flags.crds,
+              timeout: flags.timeout,
+            },
+          ),
+          cluster,
+          reporter: this.reporter,
+          signal: this.signal,
+        },
+        {
+          version: flags.version,
+          to: flags.to,
+          overrides,
+          backupDir: flags['backup-dir'],
+          dryRun: flags['dry-run'],
+          resume: flags.resume,
+          rollback: flags.rollback,
+          cluster: kube.context,
+          confirm: flags.yes || !canPrompt() ? undefined : (plan) => confirmOnTerminal(upgradeQuestion(plan)),
+        },
+      );
+      this.print(result, upgradeResultTable);
+    } finally {
+      await cluster.close();
+    }
+  }
+}
