@@ -101,7 +101,8 @@ export interface UpgradeResult {
   status: 'planned' | 'upToDate' | 'upgraded' | 'rolledBack';
   from: string;
   to: string;
-  directory: string;
+  /** Where the backup and the journal are (absent when there was nothing to do). */
+  directory?: string;
   plan?: UpgradePlan;
   /** Checks failing before the upgrade (reported, not refused). */
   failingBefore?: string[];
