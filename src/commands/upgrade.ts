@@ -2,12 +2,17 @@ import { Flags } from '@oclif/core';
 import { loadSettings } from '../lib/extension/settings.js';
 import { kubeClusterPort } from '../lib/upgrade/cluster-port.js';
 import { extensionReleasePort } from '../lib/upgrade/extension-port.js';
-import { upgrade, upgradeQuestion, upgradeResultTable } from '../lib/upgrade/upgrade.js';
+import { upgrade, upgradeResultTable } from '../lib/upgrade/upgrade.js';
 import { ArcmeshCommand } from './_shared/base-command.js';
-import { clusterFlags, clusterRef, extensionNameFlag, releaseTrainFlag } from './_shared/extension-flags.js';
+import {
+  clusterFlags,
+  clusterRef,
+  extensionNameFlag,
+  releaseTrainFlag,
+  settingsFlags,
+} from './_shared/extension-flags.js';
 import { kubeFlags } from './_shared/kube-flags.js';
-import { canPrompt, confirmOnTerminal } from './_shared/prompt.js';
-import { upgradeFlags } from './_shared/upgrade-flags.js';
+import { upgradeFlags, upgradeOptions } from './_shared/upgrade-flags.js';
 
 export default class Upgrade extends ArcmeshCommand<typeof Upgrade> {
   static override summary =
@@ -26,15 +31,8 @@ export default class Upgrade extends ArcmeshCommand<typeof Upgrade> {
     name: extensionNameFlag,
     ...upgradeFlags,
     'release-train': releaseTrainFlag,
-    'configuration-settings': Flags.string({
-      aliases: ['config', 'config-settings'],
-      multiple: true,
-      description: 'Settings for the new version as key=value (repeatable); every existing setting is kept.',
-    }),
-    'config-settings-file': Flags.string({
-      aliases: ['config-file', 'configuration-settings-file'],
-      description: 'JSON or YAML file with a flat object of settings for the new version.',
-    }),
+    'configuration-settings': settingsFlags['configuration-settings'],
+    'config-settings-file': settingsFlags['config-settings-file'],
     timeout: Flags.integer({
       description: 'Seconds to wait for the new version to be Installed (exit 4 after).',
       default: 1800,
@@ -66,17 +64,7 @@ export default class Upgrade extends ArcmeshCommand<typeof Upgrade> {
           reporter: this.reporter,
           signal: this.signal,
         },
-        {
-          version: flags.version,
-          to: flags.to,
-          overrides,
-          backupDir: flags['backup-dir'],
-          dryRun: flags['dry-run'],
-          resume: flags.resume,
-          rollback: flags.rollback,
-          cluster: ref.clusterName,
-          confirm: flags.yes || !canPrompt() ? undefined : (plan) => confirmOnTerminal(upgradeQuestion(plan)),
-        },
+        upgradeOptions(flags, overrides, ref.clusterName),
       );
       this.print(result, upgradeResultTable);
     } finally {

@@ -1,6 +1,8 @@
 /** Flags shared by `arcmesh upgrade` (the extension) and `arcmesh mesh upgrade` (helm). */
 import { Flags } from '@oclif/core';
 import { UPGRADE_TARGET_SELECTORS } from '../../lib/upgrade/path.js';
+import { upgradeQuestion, type UpgradeOptions } from '../../lib/upgrade/upgrade.js';
+import { canPrompt, confirmOnTerminal } from './prompt.js';
 
 export const upgradeFlags = {
   version: Flags.string({
@@ -25,3 +27,32 @@ export const upgradeFlags = {
   }),
   yes: Flags.boolean({ char: 'y', description: 'Do not ask for confirmation.' }),
 };
+
+interface UpgradeFlagValues {
+  version?: string | undefined;
+  to?: string | undefined;
+  'backup-dir'?: string | undefined;
+  'dry-run': boolean;
+  resume: boolean;
+  rollback: boolean;
+  yes: boolean;
+}
+
+/** The engine's options from the shared flags; a terminal without --yes is asked before the first write. */
+export function upgradeOptions(
+  flags: UpgradeFlagValues,
+  overrides: Record<string, string>,
+  cluster: string,
+): UpgradeOptions {
+  return {
+    version: flags.version,
+    to: flags.to,
+    overrides,
+    backupDir: flags['backup-dir'],
+    dryRun: flags['dry-run'],
+    resume: flags.resume,
+    rollback: flags.rollback,
+    cluster,
+    confirm: flags.yes || !canPrompt() ? undefined : (plan) => confirmOnTerminal(upgradeQuestion(plan)),
+  };
+}

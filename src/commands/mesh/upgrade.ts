@@ -2,12 +2,11 @@ import { Flags } from '@oclif/core';
 import { parseSettingPairs } from '../../lib/extension/settings.js';
 import { kubeClusterPort } from '../../lib/upgrade/cluster-port.js';
 import { helmReleasePort } from '../../lib/upgrade/helm-port.js';
-import { upgrade, upgradeQuestion, upgradeResultTable } from '../../lib/upgrade/upgrade.js';
+import { upgrade, upgradeResultTable } from '../../lib/upgrade/upgrade.js';
 import { ArcmeshCommand } from '../_shared/base-command.js';
 import { kubeFlags } from '../_shared/kube-flags.js';
 import { installedMeshFlags, timeoutFlag } from '../_shared/mesh-install-flags.js';
-import { canPrompt, confirmOnTerminal } from '../_shared/prompt.js';
-import { upgradeFlags } from '../_shared/upgrade-flags.js';
+import { upgradeFlags, upgradeOptions } from '../_shared/upgrade-flags.js';
 
 export default class MeshUpgrade extends ArcmeshCommand<typeof MeshUpgrade> {
   static override summary =
@@ -58,17 +57,7 @@ export default class MeshUpgrade extends ArcmeshCommand<typeof MeshUpgrade> {
           reporter: this.reporter,
           signal: this.signal,
         },
-        {
-          version: flags.version,
-          to: flags.to,
-          overrides,
-          backupDir: flags['backup-dir'],
-          dryRun: flags['dry-run'],
-          resume: flags.resume,
-          rollback: flags.rollback,
-          cluster: kube.context,
-          confirm: flags.yes || !canPrompt() ? undefined : (plan) => confirmOnTerminal(upgradeQuestion(plan)),
-        },
+        upgradeOptions(flags, overrides, kube.context),
       );
       this.print(result, upgradeResultTable);
     } finally {
