@@ -7,7 +7,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -311,6 +311,41 @@ describe('arcmesh upgrade', () => {
       await expectAllObjects(count, NEW_VERSIONS);
     }, 300_000);
   }
+
+  test('Ctrl-C during the restore exits 130 with the way to resume, and --resume finishes with nothing lost', async () => {
+    const count = 300;
+    await installWithObjects(FROM, 'stable', count);
+    // The default directory, ~/.arcmesh/backups/<cluster>/<timestamp>/, which --resume finds by itself.
+    const parent = join(home, '.arcmesh', 'backups', SANDBOX_CLUSTERS.arc);
+    const child = spawn(process.execPath, [BIN, 'upgrade', '--version', TO, '--yes', ...CLUSTER_ARGS], {
+      env: { ...process.env, NO_COLOR: '1', ...env() },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const restoring = (text: string) =>
+      text.split('\n').some((line) => line.includes('"type":"started"') && line.includes('"step":"restore"'));
+    let backupDir = '';
+    while (child.exitCode === null) {
+      const [timestamp] = existsSync(parent) ? await readdir(parent) : [];
+      backupDir = timestamp ? join(parent, timestamp) : '';
+      const journal = join(backupDir, 'journal.jsonl');
+      if (backupDir && existsSync(journal) && restoring(await readFile(journal, 'utf8'))) {
+        child.kill('SIGINT');
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(await exited).toBe(130);
+    expect(stderr).toMatch(/was interrupted during step (restore|verify)/);
+    expect(stderr).toContain(`--resume --backup-dir ${backupDir}`);
+
+    const resumed = await arcmesh(['upgrade', '--resume', '--yes', '-o', 'json']);
+    expect(resumed.code, resumed.stderr + resumed.stdout).toBe(0);
+    expect(resumed.json<UpgradeJson>()).toMatchObject({ status: 'upgraded', directory: backupDir });
+    await expectAllObjects(count, NEW_VERSIONS);
+  }, 300_000);
 
   test('an extension update ending Failed exits 1 and --rollback puts the old CRDs, objects and version back', async () => {
     const count = 60;

@@ -246,6 +246,26 @@ describe('the upgrade engine', () => {
     await expect(resumeUpgrade(ports(w), { directory, version: '1.2.0-1' })).rejects.toMatchObject({ kind: 'usage' });
   });
 
+  it('does not record a step finished when Ctrl-C stopped it early, and says how to resume', async () => {
+    const w = world();
+    withManifestOnBackup(w);
+    const controller = new AbortController();
+    const restore = w.cluster.restore;
+    w.cluster.restore = async (from) => {
+      controller.abort();
+      return restore(from);
+    };
+    const error = (await runUpgrade({ ...ports(w), signal: controller.signal }, request()).catch(
+      (e: unknown) => e,
+    )) as ArcmeshError;
+    expect(error.kind).toBe('interrupted');
+    expect(error.message).toBe('The upgrade from 1.1.1-1 to 1.2.5-1 was interrupted during step restore.');
+    expect(error.hint).toContain(`--resume --backup-dir ${directory}`);
+    const entries = await journal();
+    expect(entries.some((entry) => entry.type === 'finished' && entry.step === 'restore')).toBe(false);
+    expect(entries.at(-1)).toMatchObject({ type: 'started', step: 'restore' });
+  });
+
   it('rolls back a failed update: old CRDs and objects from the backup, the old version, then no resume', async () => {
     const w = world();
     withManifestOnBackup(w);

@@ -14,7 +14,7 @@ import type { CheckResult } from '../check/checks.js';
 import type { BackupResult } from '../crds/backup.js';
 import { readBackupManifest, type RestoreResult, type VerifyResult } from '../crds/restore.js';
 import type { Reporter } from '../context.js';
-import { ArcmeshError } from '../errors.js';
+import { ArcmeshError, interruptedError } from '../errors.js';
 import { assessPreflight, compareHealth, type HealthAfter } from './health.js';
 import {
   appendJournal,
@@ -436,8 +436,10 @@ async function runSteps(
     let detail: Record<string, unknown> | undefined;
     try {
       detail = await perform(step);
+      // A step whose calls stopped at Ctrl-C may return early; only one that ran to its end is finished.
+      if (ports.signal?.aborted) throw interruptedError();
     } catch (error) {
-      const failure = stepFailure(error, step, from, to, directory);
+      const failure = stepFailure(error, step, from, to, directory, ports.signal?.aborted ?? false);
       if (failure.kind !== 'interrupted') {
         await appendJournal(file, { type: 'failed', at: now(), step, message: failure.message });
       }
@@ -490,12 +492,20 @@ async function verify(ports: UpgradePorts, backup: string, run: JournalRun): Pro
 }
 
 /** A step's error, saying which step failed and how to go on from there. */
-function stepFailure(error: unknown, step: UpgradeStep, from: string, to: string, directory: string): ArcmeshError {
+function stepFailure(
+  error: unknown,
+  step: UpgradeStep,
+  from: string,
+  to: string,
+  directory: string,
+  aborted: boolean,
+): ArcmeshError {
   const failure =
     error instanceof ArcmeshError
       ? error
       : new ArcmeshError('failed', (error as Error).message ?? String(error), undefined, { cause: error });
-  if (failure.kind === 'interrupted') {
+  // Ctrl-C surfaces as whatever the call in flight threw when its signal aborted.
+  if (aborted || failure.kind === 'interrupted') {
     return new ArcmeshError(
       'interrupted',
       `The upgrade from ${from} to ${to} was interrupted during step ${step}.`,
