@@ -55,6 +55,29 @@ afterAll(async () => {
   await kube?.close();
 });
 
+/** Every seeded object is there with its content, in the given version per kind after conversion. */
+async function expectObjects(versions: Record<string, string>): Promise<void> {
+  const config = new KubeConfig();
+  config.loadFromFile(kube.kubeconfig);
+  const client = await customObjectsClient(config);
+  try {
+    const wrong: string[] = [];
+    for (let index = 0; index < COUNT; index++) {
+      const seeded = oldSmiObject(index);
+      const apiVersion = versions[seeded.kind]!;
+      const live = await client.get(
+        { ...refOf(seeded), version: apiVersion.split('/')[1]! },
+        seeded.metadata.namespace,
+        seeded.metadata.name!,
+      );
+      if (!live || !containsContent(live, convert(seeded, apiVersion))) wrong.push(seeded.metadata.name!);
+    }
+    expect(wrong).toEqual([]);
+  } finally {
+    await client.close();
+  }
+}
+
 describe('mesh upgrade', () => {
   it('refuses a version this arcmesh does not ship, touching nothing', async () => {
     const refused = await cli(['mesh', 'upgrade', '--version', '1.1.0', '--yes']);
@@ -65,6 +88,53 @@ describe('mesh upgrade', () => {
       revision: '1',
     });
   });
+
+  it('a helm upgrade that fails exits 1, and --rollback puts the old CRDs, objects and chart back', async () => {
+    const backupDir = `${kube.stateDir}/rollback-upgrade`;
+    // Every write to the control plane's Deployments fails: helm cannot move the release.
+    for (const method of ['PATCH', 'PUT', 'POST']) {
+      kube.sandbox.injectFault(CONTEXT, { method, path: '/namespaces/osm-system/deployments', status: 500 });
+    }
+    const failed = await cli([
+      'mesh',
+      'upgrade',
+      '--version',
+      '1.2.5',
+      '--backup-dir',
+      backupDir,
+      '--timeout',
+      '30s',
+      '--yes',
+    ]);
+    kube.sandbox.clearFaults();
+    expect(failed.code, failed.stderr).toBe(1);
+    expect(failed.stderr).toContain('Step upgrade-extension of the upgrade from 1.1.1 to 1.2.5 failed');
+    expect(failed.stderr).toContain(`--rollback --backup-dir ${backupDir}`);
+
+    const rolledBack = await cli([
+      'mesh',
+      'upgrade',
+      '--rollback',
+      '--backup-dir',
+      backupDir,
+      '--timeout',
+      '2m',
+      '-o',
+      'json',
+    ]);
+    expect(rolledBack.code, rolledBack.stderr).toBe(0);
+    expect(rolledBack.json()).toMatchObject({ status: 'rolledBack', from: '1.1.1', to: '1.2.5' });
+    const [release] = JSON.parse(await helm('list', '-n', 'osm-system', '-o', 'json')) as Array<{
+      chart: string;
+      status: string;
+    }>;
+    expect(release).toMatchObject({ chart: 'arcmesh-1.1.1', status: 'deployed' });
+    await expectObjects({
+      HTTPRouteGroup: 'specs.smi-spec.io/v1alpha3',
+      TrafficSplit: 'split.smi-spec.io/v1alpha1',
+      TrafficTarget: 'access.smi-spec.io/v1alpha2',
+    });
+  }, 300_000);
 
   it('upgrades the helm release from 1.1.1 to 1.2.5 with every object converted and its values kept', async () => {
     const result = await cli([
@@ -103,29 +173,10 @@ describe('mesh upgrade', () => {
       osm: { osm: { enableEgress: true, enablePermissiveTrafficPolicy: false } },
     });
 
-    const config = new KubeConfig();
-    config.loadFromFile(kube.kubeconfig);
-    const client = await customObjectsClient(config);
-    const versions: Record<string, string> = {
+    await expectObjects({
       HTTPRouteGroup: 'specs.smi-spec.io/v1alpha4',
       TrafficSplit: 'split.smi-spec.io/v1alpha2',
       TrafficTarget: 'access.smi-spec.io/v1alpha3',
-    };
-    try {
-      const wrong: string[] = [];
-      for (let index = 0; index < COUNT; index++) {
-        const seeded = oldSmiObject(index);
-        const apiVersion = versions[seeded.kind]!;
-        const live = await client.get(
-          { ...refOf(seeded), version: apiVersion.split('/')[1]! },
-          seeded.metadata.namespace,
-          seeded.metadata.name!,
-        );
-        if (!live || !containsContent(live, convert(seeded, apiVersion))) wrong.push(seeded.metadata.name!);
-      }
-      expect(wrong).toEqual([]);
-    } finally {
-      await client.close();
-    }
+    });
   }, 300_000);
 });

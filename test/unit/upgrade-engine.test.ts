@@ -275,7 +275,7 @@ describe('the upgrade engine', () => {
     w.calls = [];
     const result = await rollbackUpgrade(ports(w), { directory });
     expect(result.status).toBe('rolledBack');
-    expect(w.calls).toEqual([`deleteCrds ${HRG}`, 'restore', 'moveTo 1.1.1-1 {}']);
+    expect(w.calls).toEqual(['moveTo 1.1.1-1 {}', `deleteCrds ${HRG}`, 'restore']);
     await expect(resumeUpgrade(ports(w), { directory })).rejects.toThrow(/was rolled back/);
   });
 

@@ -305,9 +305,9 @@ export async function resumeUpgrade(
 }
 
 /**
- * Puts the old CRDs and objects back after the release could not be moved: deletes the CRDs the upgrade
- * replaced, re-creates them from the backup's definitions with every object as it was backed up, and moves
- * the release back to the version it came from. Refused once the new version is installed (its CRDs are what
+ * Puts the old version, CRDs and objects back after the release could not be moved: moves the release back to
+ * the version it came from, deletes the CRDs the upgrade replaced, and re-creates them from the backup's
+ * definitions with every object as it was backed up. Refused once the new version is installed (its CRDs are what
  * it needs) or before the backup finished (nothing was changed yet).
  */
 export async function rollbackUpgrade(ports: UpgradePorts, request: { directory: string }): Promise<UpgradeResult> {
@@ -329,13 +329,15 @@ export async function rollbackUpgrade(ports: UpgradePorts, request: { directory:
     );
   }
   const { cluster, release, reporter } = ports;
+  // The release first, while the new CRDs still serve what its failed revision created: helm reads those objects
+  // to roll back, and cannot once their API versions are gone.
+  reporter.progress(`Moving ${release.label} back to ${plan.from}`);
+  await release.moveTo(plan.from, {});
   reporter.progress(`Deleting the ${plan.to} CRDs`);
   await cluster.deleteCrds(run.replaced);
   reporter.progress('Restoring the CRDs and objects from the backup');
   const restored = await cluster.restore(backupDirectory(request.directory));
   requireRestored(restored, request.directory);
-  reporter.progress(`Moving ${release.label} back to ${plan.from}`);
-  await release.moveTo(plan.from, {});
   await appendJournal(journalFile(request.directory), {
     type: 'rolledBack',
     at: (ports.now ?? (() => new Date()))().toISOString(),
