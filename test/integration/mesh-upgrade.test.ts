@@ -79,10 +79,32 @@ async function expectObjects(versions: Record<string, string>): Promise<void> {
 }
 
 describe('mesh upgrade', () => {
-  it('refuses a version this arcmesh does not ship, touching nothing', async () => {
+  it('refuses a version this arcmesh does not ship and values the new chart refuses, touching nothing', async () => {
     const refused = await cli(['mesh', 'upgrade', '--version', '1.1.0', '--yes']);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('Version 1.1.0 is not offered in the arcmesh release train.');
+    const badValue = await cli([
+      'mesh',
+      'upgrade',
+      '--version',
+      '1.2.5',
+      '--set',
+      'osm.enablePermissiveTrafficPolicy=maybe',
+      '--yes',
+    ]);
+    expect(badValue.code).toBe(2);
+    expect(badValue.stderr).toContain(
+      "ERROR: The chart refuses these values: values don't meet the specifications of the schema(s)",
+    );
+    expect(
+      await kube.kubectl([
+        'get',
+        'crd',
+        'httproutegroups.specs.smi-spec.io',
+        '-o',
+        'jsonpath={.spec.versions[*].name}',
+      ]),
+    ).toMatchObject({ stdout: 'v1alpha3 v1alpha2 v1alpha1' });
     expect(JSON.parse(await helm('list', '-n', 'osm-system', '-o', 'json'))[0]).toMatchObject({
       chart: 'arcmesh-1.1.1',
       revision: '1',

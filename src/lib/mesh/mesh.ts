@@ -153,20 +153,13 @@ export async function meshStatus(ctx: ClusterOperationContext, wanted: MeshWante
   };
 }
 
-export interface MeshInstallResult extends MeshStatus {
-  /** False when the same chart version was already installed and nothing was done. */
-  changed: boolean;
-}
-
-export async function installMesh(
-  ctx: ClusterOperationContext,
-  request: MeshInstallRequest,
-): Promise<MeshInstallResult> {
-  validateInstallRequest(request);
-  const chartDir = ctx.chartDir ?? bundledChartDir();
-  ctx.reporter.progress('Checking the values against the chart');
+/**
+ * `helm template` with the values a command is about to send: the chart's schema and templates refuse bad values
+ * (a usage error, exit 2) before anything reaches the cluster.
+ */
+export async function renderLocally(ctx: ClusterOperationContext, argv: string[], chartDir: string): Promise<void> {
   try {
-    await helm(ctx, helmTemplateArgv(request, chartDir));
+    await helm(ctx, argv);
   } catch (error) {
     // Only the values can make the shipped chart fail to render; anything else is helm's or the package's fault.
     if (
@@ -184,6 +177,21 @@ export async function installMesh(
       'Reinstall arcmesh, or set ARCMESH_HELM to a helm 4 binary.',
     );
   }
+}
+
+export interface MeshInstallResult extends MeshStatus {
+  /** False when the same chart version was already installed and nothing was done. */
+  changed: boolean;
+}
+
+export async function installMesh(
+  ctx: ClusterOperationContext,
+  request: MeshInstallRequest,
+): Promise<MeshInstallResult> {
+  validateInstallRequest(request);
+  const chartDir = ctx.chartDir ?? bundledChartDir();
+  ctx.reporter.progress('Checking the values against the chart');
+  await renderLocally(ctx, helmTemplateArgv(request, chartDir), chartDir);
 
   const existing = await findRelease(ctx, request.meshName, request.osmNamespace);
   const shippedVersion = await chartVersion(chartDir);

@@ -46,6 +46,8 @@ export interface ReleasePort {
   describe(): Promise<InstalledRelease>;
   /** The CRDs of the chart a version installs; refuses (usage) when arcmesh does not have them. */
   targetCrds(version: string): Promise<CrdDocument[]>;
+  /** Refuses (usage) overrides the target version would not take; read-only. */
+  checkOverrides?(version: string, overrides: Record<string, string>): Promise<void>;
   /** Moves to the version, carrying the settings with the overrides on top, and waits until it is installed. */
   moveTo(version: string, overrides: Record<string, string>): Promise<void>;
 }
@@ -165,6 +167,7 @@ async function planRun(ports: UpgradePorts, request: UpgradeRequest): Promise<Pl
     overrides: request.overrides,
   });
   if (plan.upgrade === 'none') return { upToDate: installed.version };
+  await release.checkOverrides?.(plan.to, request.overrides);
   reporter.progress('Checking the cluster');
   const health = assessPreflight(await cluster.check());
   for (const warning of plan.warnings) reporter.warn(warning);

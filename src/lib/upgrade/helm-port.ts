@@ -5,8 +5,10 @@
  * adds get its defaults) and `--set` on top, waiting until the workloads are ready. Moving back (a rollback)
  * is `helm rollback` to the newest revision that ran that version, since arcmesh ships only the newest chart.
  */
-import type { ClusterOperationContext } from '../mesh/mesh.js';
-import { locateInstalledMesh } from '../mesh/mesh.js';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { locateInstalledMesh, renderLocally, type ClusterOperationContext } from '../mesh/mesh.js';
 import { chartVersionOf, helmListArgv, parseHelmList, type MeshWanted } from '../mesh/plan.js';
 import { ArcmeshError, notFoundError } from '../errors.js';
 import { HelmFailure, helmMessage, runHelm } from '../helm/helm.js';
@@ -35,6 +37,20 @@ export function flattenValues(values: unknown, prefix = ''): Record<string, stri
   );
 }
 
+const setArgs = (overrides: Record<string, string>) =>
+  Object.entries(overrides).flatMap(([key, value]) => ['--set', `${key}=${value}`]);
+
+/** `helm template` with the release's values and the overrides: what the upgrade would render. */
+export function helmTemplateArgv(
+  release: string,
+  namespace: string,
+  chartDir: string,
+  valuesFile: string,
+  overrides: Record<string, string>,
+): string[] {
+  return ['template', release, chartDir, '--namespace', namespace, '--values', valuesFile, ...setArgs(overrides)];
+}
+
 export function helmUpgradeArgv(
   release: string,
   namespace: string,
@@ -49,7 +65,7 @@ export function helmUpgradeArgv(
     '--namespace',
     namespace,
     '--reset-then-reuse-values',
-    ...Object.entries(overrides).flatMap(([key, value]) => ['--set', `${key}=${value}`]),
+    ...setArgs(overrides),
     '--wait=watcher',
     '--timeout',
     timeout,
@@ -116,6 +132,21 @@ export function helmReleasePort(ctx: ClusterOperationContext, options: HelmPortO
     },
 
     targetCrds: (version) => targetCrds(version, options.crdsDir),
+
+    async checkOverrides(version, overrides) {
+      const { meshName, namespace } = await release();
+      const values = (await helm(['get', 'values', meshName, '--namespace', namespace, '--output', 'yaml'])).stdout;
+      // The release's values may hold secrets: readable by this user only, and gone once helm has read them.
+      const directory = await mkdtemp(join(tmpdir(), 'arcmesh-values-'));
+      const file = join(directory, 'values.yaml');
+      try {
+        await writeFile(file, values, { mode: 0o600 });
+        ctx.reporter.progress(`Checking the values against chart ${version}`);
+        await renderLocally(ctx, helmTemplateArgv(meshName, namespace, chartDir, file, overrides), chartDir);
+      } finally {
+        await rm(directory, { recursive: true, force: true });
+      }
+    },
 
     async moveTo(version, overrides) {
       const { meshName, namespace, found } = await release();
