@@ -347,6 +347,25 @@ describe('arcmesh upgrade', () => {
     await expectAllObjects(count, NEW_VERSIONS);
   }, 300_000);
 
+  test('an extension update ending Failed, then --resume: the extension is applied again and the upgrade finishes', async () => {
+    const count = 60;
+    await installWithObjects(FROM, 'stable', count);
+    const backupDir = join(home, 'failed-then-resumed');
+    world.sandbox.injectFault({ method: 'PATCH', path: '/extensions/osm', operationOutcome: 'Failed', times: 1 });
+    const failed = await arcmesh(['upgrade', '--version', TO, '--backup-dir', backupDir, '--yes']);
+    expect(failed.code).toBe(1);
+    const resumed = await arcmesh(['upgrade', '--resume', '--backup-dir', backupDir, '--yes', '-o', 'json']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toContain("WARNING: Extension 'osm' ended Failed at 1.2.5-1; applying it again.");
+    const installed = await extension();
+    expect({ current: installed.currentVersion, state: installed.provisioningState }).toEqual({
+      current: TO,
+      state: 'Succeeded',
+    });
+    expect(installed.configurationSettings).toEqual({ 'osm.osm.enablePermissiveTrafficPolicy': 'true' });
+    await expectAllObjects(count, NEW_VERSIONS);
+  }, 300_000);
+
   test('an extension update ending Failed exits 1 and --rollback puts the old CRDs, objects and version back', async () => {
     const count = 60;
     await installWithObjects(FROM, 'stable', count);

@@ -7,7 +7,8 @@
 import type { OperationContext } from '../context.js';
 import { ArcmeshError, failedError, timeoutError } from '../errors.js';
 import type { ExtensionRef } from '../extension/cluster.js';
-import { showExtension, updateExtension } from '../extension/extension.js';
+import { createExtension, showExtension, updateExtension } from '../extension/extension.js';
+import type { ExtensionView } from '../extension/view.js';
 import { listExtensionTypeVersions } from '../extension/extension-types.js';
 import { OSM_EXTENSION_TYPE } from '../extension/osm.js';
 import { deadlineAfter, nextPollDelayMs, sleep } from '../polling.js';
@@ -26,6 +27,33 @@ export interface ExtensionPortOptions {
 
 export function extensionReleasePort(ctx: OperationContext, options: ExtensionPortOptions): ReleasePort {
   const { ref } = options;
+
+  /**
+   * An update that ended Failed already records the new version, so a PATCH would change nothing and start no
+   * operation. Arc's way to retry is to apply the extension again (seed 001 re-runs `create`): a PUT of what it
+   * holds. A PUT replaces protected settings, which cannot be read back, so then the user must re-send them.
+   */
+  const retryFailed = async (current: ExtensionView, overrides: Record<string, string>) => {
+    if (Object.keys(current.configurationProtectedSettings).length > 0) {
+      throw failedError(
+        `Extension '${ref.name}' ended Failed at ${current.version}, and applying it again would drop its protected settings, which cannot be read back.`,
+        `Put the old version back with --rollback, or apply it yourself with \`arcmesh extension create\` and its --config-protected-settings, then --resume.`,
+      );
+    }
+    ctx.reporter.warn(`Extension '${ref.name}' ended Failed at ${current.version}; applying it again.`);
+    const scope = current.scope as { cluster?: { releaseNamespace?: string } } | null;
+    await createExtension(ctx, {
+      ...ref,
+      extensionType: current.extensionType ?? OSM_EXTENSION_TYPE,
+      releaseTrain: current.releaseTrain ?? undefined,
+      version: current.version ?? undefined,
+      autoUpgradeMinorVersion: false,
+      releaseNamespace: scope?.cluster?.releaseNamespace,
+      configurationSettings: { ...current.configurationSettings, ...overrides },
+      noWait: false,
+    });
+  };
+
   return {
     label: `extension '${ref.name}' on ${ref.clusterType}/${ref.clusterName}`,
 
@@ -58,14 +86,18 @@ export function extensionReleasePort(ctx: OperationContext, options: ExtensionPo
     targetCrds: (version) => targetCrds(version, options.crdsDir),
 
     async moveTo(version, overrides) {
-      await updateExtension(ctx, {
-        ...ref,
-        version,
-        releaseTrain: options.releaseTrain,
-        autoUpgradeMinorVersion: false,
-        configurationSettings: Object.keys(overrides).length > 0 ? overrides : undefined,
-        noWait: false,
-      });
+      const current = await showExtension(ctx, ref);
+      if (current.provisioningState === 'Failed' && current.version === version) await retryFailed(current, overrides);
+      else {
+        await updateExtension(ctx, {
+          ...ref,
+          version,
+          releaseTrain: options.releaseTrain,
+          autoUpgradeMinorVersion: false,
+          configurationSettings: Object.keys(overrides).length > 0 ? overrides : undefined,
+          noWait: false,
+        });
+      }
       const deadline = deadlineAfter(options.installTimeoutSeconds);
       for (let attempt = 0; ; attempt++) {
         const extension = await showExtension(ctx, ref);
