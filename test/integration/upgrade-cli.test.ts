@@ -227,9 +227,12 @@ describe('arcmesh upgrade', () => {
       '-o',
       'json',
     ]);
+    // Every injected Kubernetes fault fired (a rule is gone once its `times` are used up).
+    const unfired = world.kube!.pendingFaults();
     world.kube!.clearFaults();
     world.sandbox.clearFaults();
     expect(upgraded.code, upgraded.stderr).toBe(0);
+    expect(unfired).toEqual([]);
     const result = upgraded.json<UpgradeJson>();
     expect(result).toMatchObject({ status: 'upgraded', from: FROM, to: TO, directory: backupDir });
     expect(result.steps.map((step) => [step.step, step.state])).toEqual([

@@ -33,6 +33,8 @@ export interface RunningKubeSandbox {
   clusters: Record<string, KubeClusterEndpoint>;
   /** Answers matching requests to one cluster's API with an error (see ./faults.ts). */
   injectFault(cluster: string, rule: FaultRule): void;
+  /** The injected rules that have not fired their `times` yet, every cluster's. */
+  pendingFaults(): readonly FaultRule[];
   clearFaults(): void;
   close(): Promise<void>;
 }
@@ -124,6 +126,7 @@ export async function startKubeSandbox(options: KubeSandboxOptions): Promise<Run
       if (!cluster) throw new Error(`The sandbox has no cluster ${name}; it has ${names.join(', ')}.`);
       cluster.faults.add(rule);
     },
+    pendingFaults: () => clusters.flatMap((cluster) => cluster.faults.list()),
     clearFaults() {
       for (const cluster of clusters) cluster.faults.clear();
     },
