@@ -165,6 +165,20 @@ describe('arcmesh upgrade', () => {
       expect(refused.stderr).toContain(message);
       expect(existsSync(backupDir)).toBe(false);
     }
+    // A kubeconfig context on another cluster (no mesh in the extension's namespace) is refused too (exit 1).
+    const otherCluster = await arcmesh([
+      'upgrade',
+      '--version',
+      TO,
+      '--yes',
+      '--kube-context',
+      SANDBOX_CLUSTERS.openshift,
+    ]);
+    expect(otherCluster.code).toBe(1);
+    expect(otherCluster.stderr).toContain(
+      'The cluster is not ready for an upgrade: control plane namespace exists. Nothing was changed.',
+    );
+    expect(otherCluster.stderr).toContain('No Open Service Mesh found in namespace arc-osm-system');
     expect(world.sandbox.requestLog().filter((entry) => ['PUT', 'PATCH', 'DELETE'].includes(entry.method)).length).toBe(
       writesBefore,
     );

@@ -45,6 +45,7 @@ interface World {
   calls: string[];
   installed: InstalledRelease;
   checks: CheckResult[][];
+  checkedIn: Array<string | undefined>;
   failOn?: string;
   release: ReleasePort;
   cluster: ClusterPort;
@@ -58,8 +59,10 @@ function world(): World {
       train: 'stable',
       catalogue: { train: 'stable', versions: ['1.1.0-1', '1.1.1-1', '1.2.5-1'] },
       settings: { 'osm.osm.enableEgress': 'false' },
+      namespace: 'arc-osm-system',
     },
     checks: [[ok('osm-controller is ready')]],
+    checkedIn: [],
     release: undefined as unknown as ReleasePort,
     cluster: undefined as unknown as ClusterPort,
   };
@@ -76,7 +79,10 @@ function world(): World {
   w.cluster = {
     meshCrds: async () => OLD_CRDS,
     countObjects: async (names) => Object.fromEntries(names.map((name) => [name, name === HRG ? 3 : 0])),
-    check: async () => w.checks.shift() ?? [ok('osm-controller is ready')],
+    check: async (namespace) => {
+      w.checkedIn.push(namespace);
+      return w.checks.shift() ?? [ok('osm-controller is ready')];
+    },
     backup: async (directory, names) => {
       await record(`backup ${names.join()}`);
       return { directory, context: 'c', objects: 3, counts: { [HRG]: 3 } };
@@ -182,6 +188,8 @@ describe('the upgrade engine', () => {
       },
     });
     expect(entries.filter((entry) => entry.type === 'finished')).toHaveLength(6);
+    // Both checks look at the release's own namespace, so another cluster's mesh cannot stand in for it.
+    expect(w.checkedIn).toEqual(['arc-osm-system', 'arc-osm-system']);
     expect(result.plan!.settings).toEqual({
       carried: { 'osm.osm.enableEgress': 'true' },
       overridden: ['osm.osm.enableEgress'],

@@ -118,11 +118,11 @@ export async function kubeClusterPort(
       }
       return counts;
     },
-    async check() {
+    async check(namespace) {
       const snapshot = await gatherSnapshot(await kubeClients(options.kube.config), {
         pre: false,
         meshName: options.meshName,
-        osmNamespace: options.osmNamespace,
+        osmNamespace: options.osmNamespace ?? namespace,
       });
       return runChecks(snapshot);
     },

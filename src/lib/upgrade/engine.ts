@@ -37,6 +37,11 @@ export interface InstalledRelease {
   catalogue: TrainVersions | undefined;
   /** Configuration settings carried to the new version (never protected ones). */
   settings: Record<string, string>;
+  /**
+   * Where the control plane runs (the extension's release namespace): the checks look there, so a kubeconfig
+   * context pointing at another cluster fails the preflight instead of having its CRDs replaced.
+   */
+  namespace?: string | undefined;
 }
 
 /** Where the control plane comes from: the Arc extension (ARM) or a helm release. */
@@ -58,7 +63,8 @@ export interface ClusterPort {
   meshCrds(): Promise<CrdDocument[]>;
   /** Objects per CRD name. */
   countObjects(crdNames: string[]): Promise<Record<string, number>>;
-  check(): Promise<CheckResult[]>;
+  /** `arcmesh check`, on the mesh in `namespace` when given. */
+  check(namespace?: string): Promise<CheckResult[]>;
   /** A `crds backup` of these CRDs into an empty directory. */
   backup(directory: string, crdNames: string[]): Promise<BackupResult>;
   /** Deletes the CRDs (absent ones are fine) and waits until they are gone. */
@@ -129,6 +135,7 @@ interface PlannedRun {
   targetCrds: CrdDocument[];
   passingChecks: string[];
   failingChecks: string[];
+  namespace: string | undefined;
 }
 
 /** Plan and preflight: reads only. Refusals are usage errors (exit 2), an unhealthy cluster a failure (exit 1). */
@@ -169,9 +176,15 @@ async function planRun(ports: UpgradePorts, request: UpgradeRequest): Promise<Pl
   if (plan.upgrade === 'none') return { upToDate: installed.version };
   await release.checkOverrides?.(plan.to, request.overrides);
   reporter.progress('Checking the cluster');
-  const health = assessPreflight(await cluster.check());
+  const health = assessPreflight(await cluster.check(installed.namespace));
   for (const warning of plan.warnings) reporter.warn(warning);
-  return { plan, targetCrds, passingChecks: health.passing, failingChecks: health.failing };
+  return {
+    plan,
+    targetCrds,
+    passingChecks: health.passing,
+    failingChecks: health.failing,
+    namespace: installed.namespace,
+  };
 }
 
 async function refuseUsedDirectory(directory: string): Promise<void> {
@@ -238,6 +251,7 @@ export async function runUpgrade(ports: UpgradePorts, request: UpgradeRequest): 
     added: plan.crds.filter((change) => change.change === 'added').map((change) => change.name),
     overrides: request.overrides,
     passingChecks: planned.passingChecks,
+    ...(planned.namespace ? { namespace: planned.namespace } : {}),
   };
   const at = (ports.now ?? (() => new Date()))().toISOString();
   await appendJournal(journalFile(request.directory), {
@@ -479,7 +493,7 @@ async function verify(ports: UpgradePorts, backup: string, run: JournalRun): Pro
       problems.push(`${definition.name} holds ${live[definition.name] ?? 0} objects, the backup ${definition.count}`);
     }
   }
-  const health = compareHealth(run.passingChecks, await cluster.check());
+  const health = compareHealth(run.passingChecks, await cluster.check(run.namespace));
   for (const failing of health.failing)
     ports.reporter.warn(`Check failing after the upgrade (it did not pass before): ${failing}`);
   if (health.regressions.length > 0) {

@@ -25,6 +25,9 @@ export interface ExtensionPortOptions {
   installTimeoutSeconds: number;
 }
 
+const releaseNamespaceOf = (extension: ExtensionView) =>
+  (extension.scope as { cluster?: { releaseNamespace?: string } } | null)?.cluster?.releaseNamespace;
+
 export function extensionReleasePort(ctx: OperationContext, options: ExtensionPortOptions): ReleasePort {
   const { ref } = options;
 
@@ -41,14 +44,13 @@ export function extensionReleasePort(ctx: OperationContext, options: ExtensionPo
       );
     }
     ctx.reporter.warn(`Extension '${ref.name}' ended Failed at ${current.version}; applying it again.`);
-    const scope = current.scope as { cluster?: { releaseNamespace?: string } } | null;
     await createExtension(ctx, {
       ...ref,
       extensionType: current.extensionType ?? OSM_EXTENSION_TYPE,
       releaseTrain: current.releaseTrain ?? undefined,
       version: current.version ?? undefined,
       autoUpgradeMinorVersion: false,
-      releaseNamespace: scope?.cluster?.releaseNamespace,
+      releaseNamespace: releaseNamespaceOf(current),
       configurationSettings: { ...current.configurationSettings, ...overrides },
       noWait: false,
     });
@@ -80,7 +82,13 @@ export function extensionReleasePort(ctx: OperationContext, options: ExtensionPo
           'Wait until it is Installed (`arcmesh extension wait --updated`), then upgrade.',
         );
       }
-      return { version, train, catalogue, settings: extension.configurationSettings };
+      return {
+        version,
+        train,
+        catalogue,
+        settings: extension.configurationSettings,
+        namespace: releaseNamespaceOf(extension),
+      };
     },
 
     targetCrds: (version) => targetCrds(version, options.crdsDir),

@@ -22,6 +22,8 @@ export interface JournalRun {
   overrides: Record<string, string>;
   /** Checks that passed before anything was touched: verify fails if one of them fails afterwards. */
   passingChecks: string[];
+  /** The control plane's namespace the checks looked at, when the release names one. */
+  namespace?: string;
 }
 
 export type JournalEntry =
