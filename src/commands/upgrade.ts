@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { loadSettings } from '../lib/extension/settings.js';
 import { kubeClusterPort } from '../lib/upgrade/cluster-port.js';
 import { extensionReleasePort } from '../lib/upgrade/extension-port.js';
+import type { UpgradeResult } from '../lib/upgrade/engine.js';
 import { upgrade, upgradeResultTable } from '../lib/upgrade/upgrade.js';
 import { ArcmeshCommand } from './_shared/base-command.js';
 import {
@@ -12,6 +13,7 @@ import {
   settingsFlags,
 } from './_shared/extension-flags.js';
 import { kubeFlags } from './_shared/kube-flags.js';
+import { StepList } from './_shared/step-list.js';
 import { upgradeFlags, upgradeOptions } from './_shared/upgrade-flags.js';
 
 export default class Upgrade extends ArcmeshCommand<typeof Upgrade> {
@@ -47,12 +49,15 @@ export default class Upgrade extends ArcmeshCommand<typeof Upgrade> {
       (await loadSettings({ pairs: flags['configuration-settings'], file: flags['config-settings-file'] }, false)) ??
       {};
     const ref = { ...clusterRef(flags), name: flags.name };
-    const ctx = await this.operationContext();
+    const steps = this.showProgress ? new StepList(this.reporter, () => this.stopProgress()) : undefined;
+    const reporter = steps?.reporter ?? this.reporter;
+    const ctx = { ...(await this.operationContext()), reporter };
     // The sandbox names each cluster's kubeconfig context after the cluster.
     const kube = await this.kubeTarget(this.useSandbox ? ref.clusterName : undefined);
-    const cluster = await kubeClusterPort({ kube, reporter: this.reporter, signal: this.signal });
+    const cluster = await kubeClusterPort({ kube, reporter, signal: this.signal });
+    let result: UpgradeResult;
     try {
-      const result = await upgrade(
+      result = await upgrade(
         {
           release: extensionReleasePort(ctx, {
             ref,
@@ -61,14 +66,16 @@ export default class Upgrade extends ArcmeshCommand<typeof Upgrade> {
             installTimeoutSeconds: flags.timeout,
           }),
           cluster,
-          reporter: this.reporter,
+          reporter,
           signal: this.signal,
+          steps,
         },
-        upgradeOptions(flags, overrides, ref.clusterName),
+        upgradeOptions(flags, overrides, ref.clusterName, () => this.stopProgress('')),
       );
-      this.print(result, upgradeResultTable);
     } finally {
+      await steps?.done();
       await cluster.close();
     }
+    this.print(result, upgradeResultTable);
   }
 }

@@ -282,6 +282,7 @@ describe('arcmesh upgrade', () => {
   }, 600_000);
 
   test('--to latest-patch has nothing to do on the newest patch and says so with exit 0', async () => {
+    await installWithObjects(TO, 'stable', 0);
     const job = await arcmesh(['upgrade', '--to', 'latest-patch', '--yes', '-o', 'json']);
     expect(job.code, job.stderr).toBe(0);
     expect(job.json<UpgradeJson>()).toMatchObject({ status: 'upToDate', from: TO, to: TO, steps: [] });

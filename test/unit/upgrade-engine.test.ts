@@ -274,6 +274,31 @@ describe('the upgrade engine', () => {
     expect(entries.at(-1)).toMatchObject({ type: 'started', step: 'restore' });
   });
 
+  it('tells an observer the steps of a resumed run, those done before included, and each one as it goes', async () => {
+    const w = world();
+    withManifestOnBackup(w);
+    w.failOn = 'restore';
+    const seen: string[] = [];
+    const steps = {
+      begin: (all: string[], finished: string[]) => seen.push(`begin ${all.length} after ${finished.join(',') || '-'}`),
+      started: (step: string) => seen.push(`started ${step}`),
+      finished: (step: string) => seen.push(`finished ${step}`),
+      failed: (step: string) => seen.push(`failed ${step}`),
+    };
+    await runUpgrade({ ...ports(w), steps }, request()).catch(() => undefined);
+    expect(seen.slice(-3)).toEqual(['finished upgrade-extension', 'started restore', 'failed restore']);
+    seen.length = 0;
+    w.failOn = undefined;
+    await resumeUpgrade({ ...ports(w), steps }, { directory });
+    expect(seen).toEqual([
+      'begin 6 after backup,delete-crds,apply-crds,upgrade-extension',
+      'started restore',
+      'finished restore',
+      'started verify',
+      'finished verify',
+    ]);
+  });
+
   it('rolls back a failed update: old CRDs and objects from the backup, the old version, then no resume', async () => {
     const w = world();
     withManifestOnBackup(w);

@@ -81,7 +81,7 @@ export abstract class ArcmeshCommand<T extends typeof Command> extends Command {
   }
 
   /** Progress shows on a terminal unless output was asked for in a machine format. */
-  private get showProgress(): boolean {
+  protected get showProgress(): boolean {
     const explicitMachine = this.flags.output !== undefined && MACHINE_FORMATS.has(this.flags.output);
     return Boolean(process.stderr.isTTY) && !explicitMachine && !this.flags['only-show-errors'];
   }

@@ -38,11 +38,15 @@ interface UpgradeFlagValues {
   yes: boolean;
 }
 
-/** The engine's options from the shared flags; a terminal without --yes is asked before the first write. */
+/**
+ * The engine's options from the shared flags; a terminal without --yes is asked before the first write, once
+ * `beforePrompt` has cleared the progress shown so far.
+ */
 export function upgradeOptions(
   flags: UpgradeFlagValues,
   overrides: Record<string, string>,
   cluster: string,
+  beforePrompt: () => void,
 ): UpgradeOptions {
   return {
     version: flags.version,
@@ -53,6 +57,12 @@ export function upgradeOptions(
     resume: flags.resume,
     rollback: flags.rollback,
     cluster,
-    confirm: flags.yes || !canPrompt() ? undefined : (plan) => confirmOnTerminal(upgradeQuestion(plan)),
+    confirm:
+      flags.yes || !canPrompt()
+        ? undefined
+        : (plan) => {
+            beforePrompt();
+            return confirmOnTerminal(upgradeQuestion(plan));
+          },
   };
 }

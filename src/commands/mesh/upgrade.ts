@@ -2,10 +2,12 @@ import { Flags } from '@oclif/core';
 import { parseSettingPairs } from '../../lib/extension/settings.js';
 import { kubeClusterPort } from '../../lib/upgrade/cluster-port.js';
 import { helmReleasePort } from '../../lib/upgrade/helm-port.js';
+import type { UpgradeResult } from '../../lib/upgrade/engine.js';
 import { upgrade, upgradeResultTable } from '../../lib/upgrade/upgrade.js';
 import { ArcmeshCommand } from '../_shared/base-command.js';
 import { kubeFlags } from '../_shared/kube-flags.js';
 import { installedMeshFlags, timeoutFlag } from '../_shared/mesh-install-flags.js';
+import { StepList } from '../_shared/step-list.js';
 import { upgradeFlags, upgradeOptions } from '../_shared/upgrade-flags.js';
 
 export default class MeshUpgrade extends ArcmeshCommand<typeof MeshUpgrade> {
@@ -33,19 +35,22 @@ export default class MeshUpgrade extends ArcmeshCommand<typeof MeshUpgrade> {
   async run(): Promise<void> {
     const { flags } = this;
     const overrides = parseSettingPairs(flags.set ?? [], false);
+    const steps = this.showProgress ? new StepList(this.reporter, () => this.stopProgress()) : undefined;
+    const reporter = steps?.reporter ?? this.reporter;
     const kube = await this.kubeTarget();
     const cluster = await kubeClusterPort({
       kube,
-      reporter: this.reporter,
+      reporter,
       signal: this.signal,
       meshName: flags['mesh-name'],
       osmNamespace: flags['osm-namespace'],
     });
+    let result: UpgradeResult;
     try {
-      const result = await upgrade(
+      result = await upgrade(
         {
           release: helmReleasePort(
-            { kube, reporter: this.reporter, signal: this.signal },
+            { kube, reporter, signal: this.signal },
             {
               meshName: flags['mesh-name'],
               osmNamespace: flags['osm-namespace'],
@@ -54,14 +59,16 @@ export default class MeshUpgrade extends ArcmeshCommand<typeof MeshUpgrade> {
             },
           ),
           cluster,
-          reporter: this.reporter,
+          reporter,
           signal: this.signal,
+          steps,
         },
-        upgradeOptions(flags, overrides, kube.context),
+        upgradeOptions(flags, overrides, kube.context, () => this.stopProgress('')),
       );
-      this.print(result, upgradeResultTable);
     } finally {
+      await steps?.done();
       await cluster.close();
     }
+    this.print(result, upgradeResultTable);
   }
 }

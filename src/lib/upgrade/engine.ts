@@ -76,12 +76,22 @@ export interface ClusterPort {
   verify(directory: string): Promise<VerifyResult>;
 }
 
+/** Hears the steps go by, for a view of them (the terminal's step list). */
+export interface StepObserver {
+  /** The steps of the run, those an earlier run finished included, before the first one starts. */
+  begin(steps: UpgradeStep[], finished: UpgradeStep[]): void;
+  started(step: UpgradeStep): void;
+  finished(step: UpgradeStep): void;
+  failed(step: UpgradeStep, error: ArcmeshError): void;
+}
+
 export interface UpgradePorts {
   release: ReleasePort;
   cluster: ClusterPort;
   reporter: Reporter;
   signal?: AbortSignal | undefined;
   now?: () => Date;
+  steps?: StepObserver | undefined;
 }
 
 export type UpgradeTarget = { version: string } | { selector: UpgradeTargetSelector };
@@ -446,12 +456,14 @@ async function runSteps(
     }
   };
 
+  ports.steps?.begin(steps, alreadyFinished);
   for (const step of steps) {
     if (alreadyFinished.includes(step)) {
       outcomes.push({ step, state: 'skipped' });
       continue;
     }
     await appendJournal(file, { type: 'started', at: now(), step });
+    ports.steps?.started(step);
     let detail: Record<string, unknown> | undefined;
     try {
       detail = await perform(step);
@@ -462,10 +474,12 @@ async function runSteps(
       if (failure.kind !== 'interrupted') {
         await appendJournal(file, { type: 'failed', at: now(), step, message: failure.message });
       }
+      ports.steps?.failed(step, failure);
       throw failure;
     }
     const entry: JournalEntry = { type: 'finished', at: now(), step, ...(detail ? { detail } : {}) };
     await appendJournal(file, entry);
+    ports.steps?.finished(step);
     outcomes.push({ step, state: 'done', ...(detail ? { detail } : {}) });
   }
   return { outcomes, health };

@@ -14,6 +14,7 @@ import {
   runUpgrade,
   type ClusterPort,
   type ReleasePort,
+  type StepObserver,
   type UpgradeResult,
   type UpgradeTarget,
 } from './engine.js';
@@ -108,6 +109,7 @@ export interface UpgradeContext {
   cluster: ClusterPort;
   reporter: Reporter;
   signal?: AbortSignal | undefined;
+  steps?: StepObserver | undefined;
 }
 
 export async function upgrade(context: UpgradeContext, options: UpgradeOptions): Promise<UpgradeResult> {
