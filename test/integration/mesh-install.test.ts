@@ -258,8 +258,8 @@ describe('mesh uninstall --delete-cluster-wide-resources', () => {
     const ambiguous = await cli(['mesh', 'status']);
     expect(ambiguous.code).toBe(2);
     expect(ambiguous.stderr).toBe(
-      'ERROR: Several meshes match: [osm] in namespace [osm-system], [other] in namespace [other-system].\n' +
-        'Pass --mesh-name and --osm-namespace to choose one.\n',
+      'ERROR: More than one Open Service Mesh is on this cluster (namespaces osm-system, other-system).\n' +
+        'Say which with --osm-namespace (or --mesh-name).\n',
     );
     const byNamespace = await cli(['mesh', 'status', '--osm-namespace', 'other-system']);
     expect(byNamespace.json<StatusJson>()).toMatchObject({ meshName: 'other', namespace: 'other-system', ready: true });

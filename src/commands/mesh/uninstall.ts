@@ -3,7 +3,8 @@ import { Flags } from '@oclif/core';
 import { locateInstalledMesh, uninstallMesh } from '../../lib/mesh/mesh.js';
 import { ArcmeshCommand } from '../_shared/base-command.js';
 import { kubeFlags } from '../_shared/kube-flags.js';
-import { installedMeshFlags, timeoutFlag } from '../_shared/mesh-install-flags.js';
+import { meshNameFlag, osmNamespaceFlag } from '../_shared/mesh-flags.js';
+import { timeoutFlag } from '../_shared/mesh-install-flags.js';
 
 export default class MeshUninstall extends ArcmeshCommand<typeof MeshUninstall> {
   static override summary =
@@ -16,7 +17,8 @@ export default class MeshUninstall extends ArcmeshCommand<typeof MeshUninstall> 
     '<%= config.bin %> mesh uninstall --delete-cluster-wide-resources --delete-namespace -f',
   ];
   static override flags = {
-    ...installedMeshFlags,
+    'mesh-name': meshNameFlag,
+    'osm-namespace': osmNamespaceFlag,
     'delete-namespace': Flags.boolean({ description: 'Also delete the control plane namespace.', default: false }),
     'delete-cluster-wide-resources': Flags.boolean({
       char: 'a',

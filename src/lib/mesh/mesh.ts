@@ -6,6 +6,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { kubeClients } from '../../kube/clients.js';
 import type { KubeTarget } from '../../kube/connection.js';
 import { toKubeError } from '../../kube/errors.js';
 import type { Reporter } from '../context.js';
@@ -13,8 +14,15 @@ import { ArcmeshError, notFoundError, usageError } from '../errors.js';
 import { HelmFailure, helmMessage, runHelm, type HelmTarget } from '../helm/helm.js';
 import { bundledChartDir } from '../package.js';
 import {
+  chooseMeshOrDefaults,
+  controllerLocations,
+  gatherMeshCandidates,
+  type MeshLocation,
+  type MeshWanted,
+} from './installed-mesh.js';
+import { CONTROLLER_NAME, INJECTOR_NAME } from './osm-constants.js';
+import {
   componentStatuses,
-  chooseInstalledMesh,
   conflictingMesh,
   helmInstallArgv,
   helmListArgv,
@@ -28,8 +36,6 @@ import {
   type ComponentStatus,
   type MeshInstallRequest,
   type MeshRelease,
-  type MeshLocation,
-  type MeshWanted,
 } from './plan.js';
 
 export interface ClusterOperationContext {
@@ -92,17 +98,8 @@ async function appsApi(ctx: ClusterOperationContext) {
   return ctx.kube.config.makeApiClient(AppsV1Api);
 }
 
-/** Every osm-controller in the cluster, by the labels the chart (and OSM's) puts on it. */
-async function meshesInCluster(ctx: ClusterOperationContext): Promise<MeshLocation[]> {
-  try {
-    const list = await (await appsApi(ctx)).listDeploymentForAllNamespaces({ labelSelector: 'app=osm-controller' });
-    return list.items.map((deployment) => ({
-      meshName: deployment.metadata?.labels?.meshName ?? '',
-      namespace: deployment.metadata?.namespace ?? '',
-    }));
-  } catch (error) {
-    throw toKubeError(error, 'looking for meshes already in the cluster');
-  }
+async function meshCandidates(ctx: ClusterOperationContext) {
+  return gatherMeshCandidates(await kubeClients(ctx.kube.config));
 }
 
 async function components(ctx: ClusterOperationContext, namespace: string): Promise<ComponentStatus[]> {
@@ -111,7 +108,7 @@ async function components(ctx: ClusterOperationContext, namespace: string): Prom
       await appsApi(ctx)
     ).listNamespacedDeployment({
       namespace,
-      labelSelector: 'app in (osm-controller,osm-injector)',
+      labelSelector: `app in (${CONTROLLER_NAME},${INJECTOR_NAME})`,
     });
     return componentStatuses(
       list.items.map((deployment) => ({
@@ -125,14 +122,14 @@ async function components(ctx: ClusterOperationContext, namespace: string): Prom
   }
 }
 
-/** The mesh a command names with its flags, completed from what is installed (see chooseInstalledMesh). */
+/** The mesh a command names with its flags, completed from what is installed (see chooseMeshOrDefaults). */
 export async function locateInstalledMesh(ctx: ClusterOperationContext, wanted: MeshWanted): Promise<MeshLocation> {
   if (wanted.meshName !== undefined) validateMeshName(wanted.meshName);
   if (wanted.osmNamespace !== undefined) validateNamespace(wanted.osmNamespace);
   if (wanted.meshName !== undefined && wanted.osmNamespace !== undefined) {
     return { meshName: wanted.meshName, namespace: wanted.osmNamespace };
   }
-  return chooseInstalledMesh(wanted, await meshesInCluster(ctx));
+  return chooseMeshOrDefaults(await meshCandidates(ctx), wanted);
 }
 
 export async function meshStatus(ctx: ClusterOperationContext, wanted: MeshWanted): Promise<MeshStatus> {
@@ -202,7 +199,7 @@ export async function installMesh(
         : 'Remove the broken release with `arcmesh mesh uninstall`, then install again.',
     );
   }
-  const conflict = conflictingMesh(request, await meshesInCluster(ctx));
+  const conflict = conflictingMesh(request, controllerLocations(await meshCandidates(ctx)));
   if (conflict) {
     throw usageError(
       `Mesh [${conflict.meshName}] already exists in namespace [${conflict.namespace}]; only one mesh may run in this cluster.`,
@@ -284,7 +281,7 @@ export async function uninstallMesh(
   validateTimeout(request.timeout);
   const { meshName, namespace } = await locateInstalledMesh(ctx, request);
   if (request.deleteClusterWideResources) {
-    const others = (await meshesInCluster(ctx)).filter(
+    const others = controllerLocations(await meshCandidates(ctx)).filter(
       (mesh) => mesh.meshName !== meshName || mesh.namespace !== namespace,
     );
     if (others.length) {

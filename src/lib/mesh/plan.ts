@@ -3,12 +3,12 @@
  * cluster), the helm argv and values `osm install` would use, and the reading of what helm and the API answer.
  */
 import { usageError } from '../errors.js';
+import type { MeshLocation } from './installed-mesh.js';
+import { CONTROLLER_NAME, INJECTOR_NAME } from './osm-constants.js';
 
-export const DEFAULT_MESH_NAME = 'osm';
-export const DEFAULT_OSM_NAMESPACE = 'osm-system';
 /** osm install's default wait for the control plane to become ready. */
 export const DEFAULT_TIMEOUT = '5m0s';
-export const CONTROL_PLANE_DEPLOYMENTS = ['osm-controller', 'osm-injector'] as const;
+export const CONTROL_PLANE_DEPLOYMENTS = [CONTROLLER_NAME, INJECTOR_NAME] as const;
 
 export interface MeshInstallRequest {
   meshName: string;
@@ -213,11 +213,6 @@ export function componentStatuses(deployments: readonly DeploymentSummary[]): Co
   });
 }
 
-export interface MeshLocation {
-  meshName: string;
-  namespace: string;
-}
-
 /** Another mesh that makes this install break --enforce-single-mesh, if any. */
 export function conflictingMesh(
   request: MeshInstallRequest,
@@ -225,34 +220,4 @@ export function conflictingMesh(
 ): MeshLocation | undefined {
   if (!request.enforceSingleMesh) return undefined;
   return controllers.find((mesh) => mesh.meshName !== request.meshName || mesh.namespace !== request.osmNamespace);
-}
-
-export interface MeshWanted {
-  meshName?: string | undefined;
-  osmNamespace?: string | undefined;
-}
-
-/**
- * Which mesh status and uninstall act on: the one installed mesh that matches the flags given, so that an Arc
- * install in arc-osm-system is found without flags; osm's defaults when none matches (the caller then reports
- * it missing); a refusal when several match.
- */
-export function chooseInstalledMesh(wanted: MeshWanted, controllers: readonly MeshLocation[]): MeshLocation {
-  const matches = controllers.filter(
-    (mesh) =>
-      (wanted.meshName === undefined || mesh.meshName === wanted.meshName) &&
-      (wanted.osmNamespace === undefined || mesh.namespace === wanted.osmNamespace),
-  );
-  if (matches.length > 1) {
-    throw usageError(
-      `Several meshes match: ${matches.map((mesh) => `[${mesh.meshName}] in namespace [${mesh.namespace}]`).join(', ')}.`,
-      'Pass --mesh-name and --osm-namespace to choose one.',
-    );
-  }
-  return (
-    matches[0] ?? {
-      meshName: wanted.meshName ?? DEFAULT_MESH_NAME,
-      namespace: wanted.osmNamespace ?? DEFAULT_OSM_NAMESPACE,
-    }
-  );
 }
