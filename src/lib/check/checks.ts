@@ -113,7 +113,7 @@ export const kubernetesVersion: Check = (s) => {
 
 export const installAccess: Check = (s) => {
   if (s.access && !s.access.ok) {
-    // Not a failure of the cluster: some API servers (and the sandbox) do not serve the review API.
+    // Not a failure of the cluster: some API servers do not serve the review API.
     return [
       warning(
         'pre-install',

@@ -6,8 +6,11 @@
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { CONTROLLER_USER, WebhookAdmission } from './admission/webhook-admission.js';
-import { methodNotAllowed, notAcceptable, pageNotFound, unauthorized } from './api-errors.js';
+import { CONTROLLER_USER, WebhookAdmission, type UserInfo } from './admission/webhook-admission.js';
+import { forbidden, methodNotAllowed, notAcceptable, pageNotFound } from './api-errors.js';
+import { createAccessReview, isAccessReview } from './auth/access-review.js';
+import { authenticate } from './auth/authentication.js';
+import { authorize, forbiddenReason, requestVerb, type RequestAttributes } from './auth/rbac.js';
 import { writeFileAtomically } from '../../lib/durable-file.js';
 import { builtinType } from './controllers/context.js';
 import { reconcileCustomResourceDefinitions } from './controllers/crd-establishing.js';
@@ -17,6 +20,7 @@ import { reconcileNamespaces } from './controllers/namespace-lifecycle.js';
 import { reconcileDeployments } from './controllers/deployments.js';
 import { reconcileEndpoints } from './controllers/endpoints.js';
 import { reconcilePods } from './controllers/kubelet.js';
+import { reconcileServiceAccountTokens } from './controllers/service-account-tokens.js';
 import {
   reconcileDaemonSets,
   reconcileJobs,
@@ -82,6 +86,7 @@ export class KubeApiCluster {
     this.controllers = new ControllerLoop(context, [
       reconcileCustomResourceDefinitions,
       reconcileNamespaces,
+      reconcileServiceAccountTokens,
       reconcileDeployments,
       reconcileReplicaSets,
       reconcileStatefulSets,
@@ -109,15 +114,17 @@ export class KubeApiCluster {
 
   async handle(request: IncomingMessage, response: ServerResponse, serverAddress: string): Promise<void> {
     try {
-      if (request.headers.authorization !== `Bearer ${this.token}`) throw unauthorized();
+      const user = authenticate(request.headers.authorization, this.token, this.store);
       const url = new URL(request.url ?? '/', 'https://sandbox');
       const segments = url.pathname
         .split('/')
         .filter((segment) => segment.length > 0)
         .map(decodeURIComponent);
+      // Every non-resource path served is discovery, OpenAPI, version or health: readable by any authenticated user.
       if (await this.handleNonResource(url, segments, request, response, serverAddress)) return;
       const route = routeResourcePath(segments, this.registry, url.pathname);
       if (!route) throw pageNotFound(url.pathname);
+      if (route.kind === 'resource') this.authorizeResourceRequest(user, request.method ?? 'GET', route.route, url);
       if (route.kind === 'groupVersionDiscovery')
         return sendJson(response, 200, apiResourceList(this.registry, route.group, route.version));
       const context: ResourceRequestContext = {
@@ -130,6 +137,7 @@ export class KubeApiCluster {
         store: this.store,
         registry: this.registry,
       };
+      if (isAccessReview(route.route.type)) return await createAccessReview(context, user);
       await this.dispatch(context);
     } catch (error) {
       sendError(response, error);
@@ -142,6 +150,32 @@ export class KubeApiCluster {
     clearTimeout(this.saveTimer);
     await this.saving;
     await this.save();
+  }
+
+  private authorizeResourceRequest(
+    user: UserInfo,
+    method: string,
+    route: ResourceRequestContext['route'],
+    url: URL,
+  ): void {
+    const watch = route.watchPrefix || ['true', '1'].includes(url.searchParams.get('watch') ?? '');
+    const attributes: RequestAttributes = {
+      verb: requestVerb(method, route.name !== undefined, watch),
+      resource: {
+        group: route.type.group,
+        resource: route.type.plural,
+        ...(route.subresource !== undefined ? { subresource: route.subresource } : {}),
+        ...(route.namespace !== undefined ? { namespace: route.namespace } : {}),
+        ...(route.name !== undefined ? { name: route.name } : {}),
+      },
+    };
+    if (!authorize(this.store, user, attributes).allowed) {
+      throw forbidden(
+        { group: route.type.group, resource: route.type.plural },
+        route.name ?? '',
+        forbiddenReason(user, attributes),
+      );
+    }
   }
 
   private async dispatch(context: ResourceRequestContext): Promise<void> {

@@ -1,0 +1,108 @@
+/**
+ * RBAC in the Kubernetes sandbox with the real kubectl: `kubectl auth can-i` (SelfSubjectAccessReview) and
+ * `--list` (SelfSubjectRulesReview) for the admin and for a ServiceAccount token, Roles and ClusterRoles bound
+ * to it, the apiserver's Forbidden message for a request RBAC refuses, and 401 for an unknown token.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestKube, type TestKube } from '../helpers/kube-sandbox.js';
+import { serviceAccountKubeconfig } from '../helpers/service-account-kubeconfig.js';
+
+let kube: TestKube;
+let limited: string;
+const SA_USER = 'system:serviceaccount:default:installer';
+
+beforeAll(async () => {
+  kube = await startTestKube({ clusters: ['arc-cluster'] });
+  limited = await serviceAccountKubeconfig(kube, 'default', 'installer');
+});
+afterAll(async () => {
+  await kube?.close();
+});
+
+const asInstaller = (args: string[], input?: string) => kube.kubectl(['--kubeconfig', limited, ...args], input);
+const apply = async (yaml: string) => {
+  const result = await kube.kubectl(['apply', '-f', '-'], yaml);
+  expect(result.stderr).toBe('');
+};
+
+describe('kubectl auth can-i against the sandbox', () => {
+  it('answers yes to the admin, who is in system:masters', async () => {
+    const result = await kube.kubectl(['auth', 'can-i', 'create', 'customresourcedefinitions']);
+    expect(result).toMatchObject({ code: 0, stdout: 'yes\n' });
+  });
+
+  it('answers no to a ServiceAccount without bindings, and yes once a Role or ClusterRole is bound', async () => {
+    const before = await asInstaller(['auth', 'can-i', 'create', 'deployments.apps']);
+    expect(before).toMatchObject({ code: 1, stdout: 'no\n' });
+
+    await apply(`apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: { name: deployer, namespace: default }
+rules:
+  - { apiGroups: [apps], resources: [deployments], verbs: [create, get, list] }
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: { name: installer-deployer, namespace: default }
+subjects: [{ kind: ServiceAccount, name: installer }]
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: deployer }
+`);
+    expect(await asInstaller(['auth', 'can-i', 'create', 'deployments.apps'])).toMatchObject({ stdout: 'yes\n' });
+    expect(await asInstaller(['auth', 'can-i', 'delete', 'deployments.apps'])).toMatchObject({ stdout: 'no\n' });
+    expect(await asInstaller(['auth', 'can-i', 'create', 'deployments.apps', '-n', 'kube-system'])).toMatchObject({
+      stdout: 'no\n',
+    });
+    expect(await asInstaller(['auth', 'can-i', 'create', 'customresourcedefinitions'])).toMatchObject({
+      stdout: 'no\n',
+    });
+
+    await apply(`apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: { name: crd-installer }
+rules:
+  - { apiGroups: [apiextensions.k8s.io], resources: [customresourcedefinitions], verbs: ["*"] }
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: { name: installer-crds }
+subjects: [{ kind: ServiceAccount, name: installer, namespace: default }]
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: crd-installer }
+`);
+    expect(await asInstaller(['auth', 'can-i', 'create', 'customresourcedefinitions'])).toMatchObject({
+      code: 0,
+      stdout: 'yes\n',
+    });
+  });
+
+  it('lists the rules a ServiceAccount holds in a namespace (--list)', async () => {
+    const result = await asInstaller(['auth', 'can-i', '--list', '-n', 'default']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^deployments\.apps\s+\[\]\s+\[\]\s+\[create get list\]$/m);
+    expect(result.stdout).toMatch(/^selfsubjectaccessreviews\.authorization\.k8s\.io\s+\[\]\s+\[\]\s+\[create\]$/m);
+  });
+
+  it('enforces RBAC on requests, with the apiserver’s Forbidden message', async () => {
+    const listed = await asInstaller(['get', 'deployments', '-n', 'default']);
+    expect(listed).toMatchObject({ code: 0, stdout: '', stderr: 'No resources found in default namespace.\n' });
+    const refused = await asInstaller(['get', 'pods', '-n', 'kube-system']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      `Error from server (Forbidden): pods is forbidden: User "${SA_USER}" cannot list resource "pods" in API group "" in the namespace "kube-system"\n`,
+    );
+    const namespace = await asInstaller(['create', 'namespace', 'bookstore']);
+    expect(namespace.stderr).toBe(
+      `Error from server (Forbidden): namespaces is forbidden: User "${SA_USER}" cannot create resource "namespaces" in API group "" at the cluster scope\n`,
+    );
+  });
+
+  it('refuses a token it did not issue (401)', async () => {
+    const forged = join(kube.stateDir, 'forged.kubeconfig');
+    const text = (await import('node:fs')).readFileSync(limited, 'utf8').replace(/token: .*/, 'token: not-a-token');
+    await writeFile(forged, text);
+    const result = await kube.kubectl(['--kubeconfig', forged, 'get', 'namespaces']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('error: You must be logged in to the server (Unauthorized)');
+  });
+});
