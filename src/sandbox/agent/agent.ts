@@ -104,6 +104,9 @@ export function startExtensionAgent(options: ExtensionAgentOptions): RunningExte
         action.cluster,
         '--values',
         valuesFile,
+        // The release's values are exactly the extension's: helm would otherwise reuse the previous release's
+        // values whenever the new ones are empty (an extension whose last setting was removed, a 0.8 → 0.9 upgrade).
+        '--reset-values',
         // Arc's extension manager is built on Helm 3, which applies client-side; helm 4 would default to
         // server-side apply, so the sandbox asks for what Arc does.
         '--server-side=false',
