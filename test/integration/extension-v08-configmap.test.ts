@@ -30,6 +30,9 @@ const kubectl = async (...args: string[]) =>
     ])
   ).stdout;
 
+const osmConfigValue = (key: string) =>
+  kubectl('get', 'configmap', 'osm-config', '-n', 'arc-osm-system', '-o', `jsonpath={.data.${key}}`);
+
 const arcmesh = (args: string[]) => runCli(args, { env: { ...world.env, ARCMESH_HELM: helmPath() } });
 
 test('extension 0.8.4 installs the osm-config ConfigMap, meshconfig set changes it; 0.9.2 has the MeshConfig', async () => {
@@ -50,17 +53,7 @@ test('extension 0.8.4 installs the osm-config ConfigMap, meshconfig set changes 
   expect(shown.json()).toMatchObject({ version: '0.8.4', installState: 'Installed' });
 
   expect(await kubectl('get', 'meshconfigs', '-A', '-o', 'name')).toBe('');
-  expect(
-    await kubectl(
-      'get',
-      'configmap',
-      'osm-config',
-      '-n',
-      'arc-osm-system',
-      '-o',
-      'jsonpath={.data.permissive_traffic_policy_mode}',
-    ),
-  ).toBe('true');
+  expect(await osmConfigValue('permissive_traffic_policy_mode')).toBe('true');
 
   const before = await arcmesh(['meshconfig', 'show', '--sandbox', '--query', 'data.permissive_traffic_policy_mode']);
   expect(before.json()).toBe('true');
@@ -70,23 +63,11 @@ test('extension 0.8.4 installs the osm-config ConfigMap, meshconfig set changes 
     metadata: { name: 'osm-config', namespace: 'arc-osm-system' },
     data: { permissive_traffic_policy_mode: 'false' },
   });
-  expect(
-    await kubectl(
-      'get',
-      'configmap',
-      'osm-config',
-      '-n',
-      'arc-osm-system',
-      '-o',
-      'jsonpath={.data.permissive_traffic_policy_mode}',
-    ),
-  ).toBe('false');
+  expect(await osmConfigValue('permissive_traffic_policy_mode')).toBe('false');
 
   const refused = await arcmesh(['meshconfig', 'set', '--sandbox', 'traffic.enableEgress=no']);
   expect(refused.code).toBe(2);
-  expect(await kubectl('get', 'configmap', 'osm-config', '-n', 'arc-osm-system', '-o', 'jsonpath={.data.egress}')).toBe(
-    'false',
-  );
+  expect(await osmConfigValue('egress')).toBe('false');
 
   // The next minor has the MeshConfig instead: helm must not carry the 0.8 values over to it.
   const updated = await arcmesh([
