@@ -149,25 +149,21 @@ export async function gatherSnapshot(
       try {
         return await Promise.all(
           INSTALL_ACCESS.map(async (access) => {
-            const review = await clients.authorization.createSelfSubjectAccessReview({
-              body: {
-                apiVersion: 'authorization.k8s.io/v1',
-                kind: 'SelfSubjectAccessReview',
-                spec: {
-                  resourceAttributes: {
-                    verb: access.verb,
-                    group: access.group,
-                    resource: access.resource,
-                    ...(access.namespaced ? { namespace } : {}),
-                  },
-                },
-              },
-            });
-            return {
+            const attributes = {
               verb: access.verb,
               group: access.group,
               resource: access.resource,
               ...(access.namespaced ? { namespace } : {}),
+            };
+            const review = await clients.authorization.createSelfSubjectAccessReview({
+              body: {
+                apiVersion: 'authorization.k8s.io/v1',
+                kind: 'SelfSubjectAccessReview',
+                spec: { resourceAttributes: attributes },
+              },
+            });
+            return {
+              ...attributes,
               allowed: review.status?.allowed ?? false,
               ...(review.status?.reason ? { reason: review.status.reason } : {}),
             };
