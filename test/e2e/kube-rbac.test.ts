@@ -97,6 +97,52 @@ roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: crd-ins
     );
   });
 
+  it('says who a token authenticates as (kubectl auth whoami)', async () => {
+    const result = await asInstaller(['auth', 'whoami', '-o', 'json']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      kind: 'SelfSubjectReview',
+      status: {
+        userInfo: {
+          username: SA_USER,
+          groups: ['system:serviceaccounts', 'system:serviceaccounts:default', 'system:authenticated'],
+        },
+      },
+    });
+    const admin = await kube.kubectl(['auth', 'whoami']);
+    expect(admin.stdout).toMatch(/^Groups\s+\[system:masters system:authenticated\]$/m);
+  });
+
+  it('issues ServiceAccount tokens with kubectl create token, which then authenticate as the account', async () => {
+    const created = await kube.kubectl(['create', 'token', 'installer', '--duration', '15m']);
+    expect(created.code).toBe(0);
+    const token = created.stdout.trim();
+    const whoami = await kube.kubectl([
+      '--token',
+      token,
+      'auth',
+      'whoami',
+      '-o',
+      'jsonpath={.status.userInfo.username}',
+    ]);
+    expect(whoami.stdout).toBe(SA_USER);
+    const canI = await kube.kubectl(['--token', token, 'auth', 'can-i', 'create', 'deployments.apps']);
+    expect(canI.stdout).toBe('yes\n');
+
+    const short = await kube.kubectl(['create', 'token', 'installer', '--duration', '5m']);
+    expect(short.stderr).toContain('may not specify a duration less than 10 minutes');
+    const nobody = await kube.kubectl(['create', 'token', 'nobody']);
+    expect(nobody.stderr).toBe('error: failed to create token: serviceaccounts "nobody" not found\n');
+
+    // A deleted and re-created account has a new uid: the old token no longer authenticates.
+    await kube.kubectl(['create', 'serviceaccount', 'short-lived']);
+    const old = (await kube.kubectl(['create', 'token', 'short-lived'])).stdout.trim();
+    await kube.kubectl(['delete', 'serviceaccount', 'short-lived']);
+    await kube.kubectl(['create', 'serviceaccount', 'short-lived']);
+    const refused = await kube.kubectl(['--token', old, 'get', 'pods']);
+    expect(refused.stderr).toContain('error: You must be logged in to the server (Unauthorized)');
+  });
+
   it('refuses a token it did not issue (401)', async () => {
     const forged = join(kube.stateDir, 'forged.kubeconfig');
     const text = (await import('node:fs')).readFileSync(limited, 'utf8').replace(/token: .*/, 'token: not-a-token');

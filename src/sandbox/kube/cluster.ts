@@ -8,9 +8,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { CONTROLLER_USER, WebhookAdmission, type UserInfo } from './admission/webhook-admission.js';
 import { forbidden, methodNotAllowed, notAcceptable, pageNotFound } from './api-errors.js';
-import { createAccessReview, isAccessReview } from './auth/access-review.js';
+import { createSelfReview, isSelfReview } from './auth/access-review.js';
 import { authenticate } from './auth/authentication.js';
 import { authorize, forbiddenReason, requestVerb, type RequestAttributes } from './auth/rbac.js';
+import { createServiceAccountToken } from './auth/token-request.js';
 import { writeFileAtomically } from '../../lib/durable-file.js';
 import { builtinType } from './controllers/context.js';
 import { reconcileCustomResourceDefinitions } from './controllers/crd-establishing.js';
@@ -137,7 +138,8 @@ export class KubeApiCluster {
         store: this.store,
         registry: this.registry,
       };
-      if (isAccessReview(route.route.type)) return await createAccessReview(context, user);
+      if (isSelfReview(route.route.type)) return await createSelfReview(context, user);
+      if (route.route.subresource === 'token') return await createServiceAccountToken(context, this.token);
       await this.dispatch(context);
     } catch (error) {
       sendError(response, error);

@@ -194,6 +194,30 @@ const KIND_SCHEMAS: Record<string, MessageSchema> = {
       },
     },
   },
+  'authentication.k8s.io/v1/SelfSubjectReview': { 1: metadata },
+  'authentication.k8s.io/v1/TokenRequest': {
+    1: metadata,
+    2: {
+      name: 'spec',
+      kind: {
+        message: {
+          1: { name: 'audiences', kind: 'string', repeated: true },
+          3: {
+            name: 'boundObjectRef',
+            kind: {
+              message: {
+                1: { name: 'kind', kind: 'string' },
+                2: { name: 'apiVersion', kind: 'string' },
+                3: { name: 'name', kind: 'string' },
+                4: { name: 'uid', kind: 'string' },
+              },
+            },
+          },
+          4: { name: 'expirationSeconds', kind: 'int', keepZero: true },
+        },
+      },
+    },
+  },
   'authorization.k8s.io/v1/SelfSubjectRulesReview': {
     1: metadata,
     2: { name: 'spec', kind: { message: { 1: { name: 'namespace', kind: 'string' } } } },

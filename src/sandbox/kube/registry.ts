@@ -193,7 +193,12 @@ const BUILTIN_GROUPS: Array<{ group: string; version: string; resources: Builtin
     ],
   },
   {
-    // Create-only and never stored: served by auth/access-review.ts.
+    // Create-only and never stored, as the reviews below: served by auth/access-review.ts.
+    group: 'authentication.k8s.io',
+    version: 'v1',
+    resources: [{ kind: 'SelfSubjectReview', plural: 'selfsubjectreviews', namespaced: false, verbs: ['create'] }],
+  },
+  {
     group: 'authorization.k8s.io',
     version: 'v1',
     resources: [

@@ -1,7 +1,8 @@
 /**
- * authorization.k8s.io/v1: SelfSubjectAccessReview (`kubectl auth can-i`, `arcmesh check --pre`) and
- * SelfSubjectRulesReview (`kubectl auth can-i --list`). Both are create-only and never stored: the answer is the
- * RBAC decision for the requesting user, returned as the created object's status (201).
+ * The reviews a user asks about itself: authorization.k8s.io/v1 SelfSubjectAccessReview (`kubectl auth can-i`,
+ * `arcmesh check --pre`) and SelfSubjectRulesReview (`kubectl auth can-i --list`), and authentication.k8s.io/v1
+ * SelfSubjectReview (`kubectl auth whoami`). All are create-only and never stored: the answer is returned as the
+ * created object's status (201).
  */
 import type { UserInfo } from '../admission/webhook-admission.js';
 import { invalid, methodNotAllowed } from '../api-errors.js';
@@ -11,9 +12,9 @@ import { isPlainObject } from '../objects.js';
 import type { ResourceType } from '../registry.js';
 import { authorize, rulesInNamespace, type RequestAttributes } from './rbac.js';
 
-export const AUTHORIZATION_GROUP = 'authorization.k8s.io';
+const REVIEW_GROUPS = ['authorization.k8s.io', 'authentication.k8s.io'];
 
-export const isAccessReview = (type: ResourceType): boolean => type.group === AUTHORIZATION_GROUP;
+export const isSelfReview = (type: ResourceType): boolean => REVIEW_GROUPS.includes(type.group);
 
 interface ResourceAttributes {
   namespace?: string;
@@ -59,14 +60,16 @@ function reviewAttributes(type: ResourceType, spec: Record<string, unknown>): Re
   };
 }
 
-export async function createAccessReview(context: ResourceRequestContext, user: UserInfo): Promise<void> {
+export async function createSelfReview(context: ResourceRequestContext, user: UserInfo): Promise<void> {
   const { request, response, route, store } = context;
   if (request.method !== 'POST' || route.name !== undefined) throw methodNotAllowed(request.method ?? '');
   const body = await readObjectBody(request);
   const review = isPlainObject(body) ? body : {};
   const spec = isPlainObject(review.spec) ? review.spec : {};
   let status: Record<string, unknown>;
-  if (route.type.kind === 'SelfSubjectRulesReview') {
+  if (route.type.kind === 'SelfSubjectReview') {
+    status = { userInfo: { username: user.username, groups: user.groups } };
+  } else if (route.type.kind === 'SelfSubjectRulesReview') {
     const namespace = text(spec.namespace);
     if (!namespace) {
       throw invalid(route.type.kind, route.type.group, '', [
@@ -82,7 +85,7 @@ export async function createAccessReview(context: ResourceRequestContext, user: 
     kind: route.type.kind,
     apiVersion: `${route.type.group}/${route.type.version}`,
     metadata: { creationTimestamp: null },
-    spec,
+    ...(route.type.kind === 'SelfSubjectReview' ? {} : { spec }),
     status,
   });
 }
