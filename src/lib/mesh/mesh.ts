@@ -93,20 +93,16 @@ async function findRelease(ctx: ClusterOperationContext, meshName: string, names
   }
 }
 
-async function appsApi(ctx: ClusterOperationContext) {
-  const { AppsV1Api } = await import('@kubernetes/client-node');
-  return ctx.kube.config.makeApiClient(AppsV1Api);
-}
+const clientsOf = (ctx: ClusterOperationContext) => kubeClients(ctx.kube.config);
 
 async function meshCandidates(ctx: ClusterOperationContext) {
-  return gatherMeshCandidates(await kubeClients(ctx.kube.config));
+  return gatherMeshCandidates(await clientsOf(ctx));
 }
 
 async function components(ctx: ClusterOperationContext, namespace: string): Promise<ComponentStatus[]> {
   try {
-    const list = await (
-      await appsApi(ctx)
-    ).listNamespacedDeployment({
+    const { apps } = await clientsOf(ctx);
+    const list = await apps.listNamespacedDeployment({
       namespace,
       labelSelector: `app in (${CONTROLLER_NAME},${INJECTOR_NAME})`,
     });
@@ -258,12 +254,11 @@ async function chartCrdNames(chartDir: string): Promise<string[]> {
 }
 
 async function deleteCrds(ctx: ClusterOperationContext, names: readonly string[]): Promise<string[]> {
-  const { ApiextensionsV1Api } = await import('@kubernetes/client-node');
-  const api = ctx.kube.config.makeApiClient(ApiextensionsV1Api);
+  const { crds } = await clientsOf(ctx);
   const deleted: string[] = [];
   for (const name of names) {
     try {
-      await api.deleteCustomResourceDefinition({ name });
+      await crds.deleteCustomResourceDefinition({ name });
       deleted.push(name);
     } catch (error) {
       const kubeError = toKubeError(error, `deleting the CRD ${name}`);
@@ -308,9 +303,8 @@ export async function uninstallMesh(
   }
   let namespaceDeleted = false;
   if (request.deleteNamespace) {
-    const { CoreV1Api } = await import('@kubernetes/client-node');
     try {
-      await ctx.kube.config.makeApiClient(CoreV1Api).deleteNamespace({ name: namespace });
+      await (await clientsOf(ctx)).core.deleteNamespace({ name: namespace });
       namespaceDeleted = true;
     } catch (error) {
       const kubeError = toKubeError(error, `deleting namespace [${namespace}]`);
