@@ -106,6 +106,20 @@ describe('mesh install', () => {
     expect(webhook.stdout).toBe('Ignore');
   });
 
+  it('gives the controller’s ServiceAccount least privilege, as RBAC in the API enforces it', async () => {
+    const token = (await kube.kubectl(['create', 'token', 'osm-controller', '-n', 'osm-system'])).stdout.trim();
+    expect(token).not.toBe('');
+    const canI = async (...args: string[]) =>
+      (await kube.kubectl(['--token', token, 'auth', 'can-i', ...args])).stdout.trim();
+    expect(await canI('watch', 'traffictargets.access.smi-spec.io', '-A')).toBe('yes');
+    expect(await canI('list', 'meshconfigs.config.openservicemesh.io', '-A')).toBe('yes');
+    expect(await canI('create', 'secrets', '-n', 'osm-system')).toBe('yes');
+    expect(await canI('create', 'secrets', '-n', 'default')).toBe('no');
+    expect(await canI('patch', 'meshconfigs.config.openservicemesh.io', '-n', 'osm-system')).toBe('no');
+    expect(await canI('update', 'validatingwebhookconfigurations/osm-validator-mesh-osm')).toBe('yes');
+    expect(await canI('update', 'validatingwebhookconfigurations/someone-elses')).toBe('no');
+  });
+
   it('leaves the MeshConfig to the API’s validation, as seed 001 shows', async () => {
     const refused = await kube.kubectl([
       'patch',
