@@ -192,6 +192,11 @@ export const DEMO_STORY: DemoStep[] = [
     ],
   },
   {
+    title: 'Seed 001: wait until the extension agent has installed it again',
+    program: 'arcmesh',
+    args: ['extension', 'wait', ...ARC, '--name', 'osm', '--custom', "installState=='Installed'", '--timeout', '120'],
+  },
+  {
     title: 'Seed 001: the extension the template created',
     program: 'arcmesh',
     args: ['extension', 'show', ...ARC, '--name', 'osm', '-o', 'table'],
