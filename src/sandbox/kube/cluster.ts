@@ -6,11 +6,11 @@
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { CONTROLLER_USER, WebhookAdmission, type UserInfo } from './admission/webhook-admission.js';
-import { forbidden, methodNotAllowed, notAcceptable, pageNotFound } from './api-errors.js';
+import { CONTROLLER_USER, WebhookAdmission } from './admission/webhook-admission.js';
+import { methodNotAllowed, notAcceptable, pageNotFound } from './api-errors.js';
 import { createSelfReview, isSelfReview } from './auth/access-review.js';
 import { authenticate } from './auth/authentication.js';
-import { authorize, forbiddenReason, requestVerb, type RequestAttributes } from './auth/rbac.js';
+import { authorizeRequest } from './auth/rbac.js';
 import { createServiceAccountToken } from './auth/token-request.js';
 import { writeFileAtomically } from '../../lib/durable-file.js';
 import { builtinType } from './controllers/context.js';
@@ -125,7 +125,7 @@ export class KubeApiCluster {
       if (await this.handleNonResource(url, segments, request, response, serverAddress)) return;
       const route = routeResourcePath(segments, this.registry, url.pathname);
       if (!route) throw pageNotFound(url.pathname);
-      if (route.kind === 'resource') this.authorizeResourceRequest(user, request.method ?? 'GET', route.route, url);
+      if (route.kind === 'resource') authorizeRequest(this.store, user, request.method ?? 'GET', route.route, url);
       if (route.kind === 'groupVersionDiscovery')
         return sendJson(response, 200, apiResourceList(this.registry, route.group, route.version));
       const context: ResourceRequestContext = {
@@ -152,32 +152,6 @@ export class KubeApiCluster {
     clearTimeout(this.saveTimer);
     await this.saving;
     await this.save();
-  }
-
-  private authorizeResourceRequest(
-    user: UserInfo,
-    method: string,
-    route: ResourceRequestContext['route'],
-    url: URL,
-  ): void {
-    const watch = route.watchPrefix || ['true', '1'].includes(url.searchParams.get('watch') ?? '');
-    const attributes: RequestAttributes = {
-      verb: requestVerb(method, route.name !== undefined, watch),
-      resource: {
-        group: route.type.group,
-        resource: route.type.plural,
-        ...(route.subresource !== undefined ? { subresource: route.subresource } : {}),
-        ...(route.namespace !== undefined ? { namespace: route.namespace } : {}),
-        ...(route.name !== undefined ? { name: route.name } : {}),
-      },
-    };
-    if (!authorize(this.store, user, attributes).allowed) {
-      throw forbidden(
-        { group: route.type.group, resource: route.type.plural },
-        route.name ?? '',
-        forbiddenReason(user, attributes),
-      );
-    }
   }
 
   private async dispatch(context: ResourceRequestContext): Promise<void> {

@@ -7,7 +7,9 @@
  * than stored so `kubectl get clusterroles` shows what users created. Aggregated ClusterRoles are not aggregated.
  */
 import type { UserInfo } from '../admission/webhook-admission.js';
+import { forbidden } from '../api-errors.js';
 import type { KubeObject } from '../objects.js';
+import type { ResourceRoute } from '../routes.js';
 import type { ObjectStore } from '../storage.js';
 
 export const MASTERS_GROUP = 'system:masters';
@@ -211,4 +213,32 @@ export function forbiddenReason(user: UserInfo, attributes: RequestAttributes): 
   const resource = target.subresource ? `${target.resource}/${target.subresource}` : target.resource;
   const scope = target.namespace === undefined ? 'at the cluster scope' : `in the namespace "${target.namespace}"`;
   return `User "${user.username}" cannot ${attributes.verb} resource "${resource}" in API group "${target.group}" ${scope}`;
+}
+
+/** Refuses a resource request RBAC does not allow, with the apiserver's 403. */
+export function authorizeRequest(
+  store: ObjectStore,
+  user: UserInfo,
+  method: string,
+  route: ResourceRoute,
+  url: URL,
+): void {
+  const watch = route.watchPrefix || ['true', '1'].includes(url.searchParams.get('watch') ?? '');
+  const attributes: RequestAttributes = {
+    verb: requestVerb(method, route.name !== undefined, watch),
+    resource: {
+      group: route.type.group,
+      resource: route.type.plural,
+      ...(route.subresource !== undefined ? { subresource: route.subresource } : {}),
+      ...(route.namespace !== undefined ? { namespace: route.namespace } : {}),
+      ...(route.name !== undefined ? { name: route.name } : {}),
+    },
+  };
+  if (!authorize(store, user, attributes).allowed) {
+    throw forbidden(
+      { group: route.type.group, resource: route.type.plural },
+      route.name ?? '',
+      forbiddenReason(user, attributes),
+    );
+  }
 }
