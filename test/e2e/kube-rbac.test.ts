@@ -76,6 +76,22 @@ roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: crd-ins
     });
   });
 
+  it('serves the bootstrap cluster-admin ClusterRole, so binding it grants everything', async () => {
+    await kube.kubectl(['create', 'serviceaccount', 'platform']);
+    const platform = ['--token', (await kube.kubectl(['create', 'token', 'platform'])).stdout.trim()];
+    expect((await kube.kubectl([...platform, 'auth', 'can-i', 'create', 'clusterroles'])).stdout).toBe('no\n');
+    const bound = await kube.kubectl([
+      'create',
+      'clusterrolebinding',
+      'platform-admin',
+      '--clusterrole=cluster-admin',
+      '--serviceaccount=default:platform',
+    ]);
+    expect(bound.stdout).toBe('clusterrolebinding.rbac.authorization.k8s.io/platform-admin created\n');
+    expect((await kube.kubectl([...platform, 'auth', 'can-i', '*', '*'])).stdout).toBe('yes\n');
+    expect((await kube.kubectl([...platform, 'auth', 'can-i', 'get', '/metrics'])).stdout).toBe('yes\n');
+  });
+
   it('lists the rules a ServiceAccount holds in a namespace (--list)', async () => {
     const result = await asInstaller(['auth', 'can-i', '--list', '-n', 'default']);
     expect(result.code).toBe(0);

@@ -10,6 +10,7 @@ import { CONTROLLER_USER, WebhookAdmission } from './admission/webhook-admission
 import { methodNotAllowed, notAcceptable, pageNotFound } from './api-errors.js';
 import { createSelfReview, isSelfReview } from './auth/access-review.js';
 import { authenticate } from './auth/authentication.js';
+import { createBootstrapPolicy } from './auth/bootstrap-policy.js';
 import { authorizeRequest } from './auth/rbac.js';
 import { createServiceAccountToken } from './auth/token-request.js';
 import { writeFileAtomically } from '../../lib/durable-file.js';
@@ -227,6 +228,7 @@ export class KubeApiCluster {
     for (const name of SYSTEM_NAMESPACES)
       if (!this.operations.find(namespaces, undefined, name))
         this.operations.create(namespaces, undefined, { metadata: { name } });
+    createBootstrapPolicy(this.registry, this.operations);
   }
 
   private scheduleSave(): void {
