@@ -3,9 +3,9 @@
  * `osm install` does, for clusters without the Arc extension. helm does the release work; the Kubernetes API is
  * asked only what helm cannot say (other meshes, Deployment readiness, deleting the namespace).
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { kubeClients } from '../../kube/clients.js';
 import type { KubeTarget } from '../../kube/connection.js';
 import { toKubeError } from '../../kube/errors.js';
 import type { Reporter } from '../context.js';
@@ -16,6 +16,7 @@ import {
   componentStatuses,
   chooseInstalledMesh,
   conflictingMesh,
+  durationSeconds,
   helmInstallArgv,
   helmListArgv,
   helmTemplateArgv,
@@ -24,13 +25,21 @@ import {
   validateInstallRequest,
   validateMeshName,
   validateNamespace,
-  validateTimeout,
   type ComponentStatus,
   type MeshInstallRequest,
   type MeshRelease,
   type MeshLocation,
   type MeshWanted,
 } from './plan.js';
+import { cleanUpAfterRelease, preflightCleanup, type CleanupOptions } from '../uninstall/cleanup.js';
+import { isEmptyPlan } from '../uninstall/plan.js';
+import {
+  confirmationQuestion,
+  confirmOrStop,
+  validateUninstallChoices,
+  type UninstallChoices,
+  type UninstallResult,
+} from '../uninstall/uninstall.js';
 
 export interface ClusterOperationContext {
   kube: KubeTarget;
@@ -41,6 +50,8 @@ export interface ClusterOperationContext {
   /** See HelmApplyMode in plan.ts; true (helm 4's default) unless the cluster cannot take server-side apply. */
   serverSideApply?: boolean | undefined;
   env?: NodeJS.ProcessEnv | undefined;
+  /** Where the default CRD backup directory goes (~/.arcmesh/backups/…); the user's home unless a caller says. */
+  home?: string | undefined;
 }
 
 export interface MeshStatus {
@@ -227,77 +238,48 @@ export async function installMesh(
   return { ...(await meshStatus(ctx, request)), changed: true };
 }
 
-export interface MeshUninstallRequest extends MeshWanted {
+export interface MeshUninstallRequest extends MeshWanted, UninstallChoices {
   timeout: string;
-  /** Also delete the namespace (osm uninstall mesh --delete-namespace). */
-  deleteNamespace: boolean;
-  /**
-   * Also delete the chart's CRDs, and with them every MeshConfig, policy and SMI object in the cluster
-   * (osm uninstall mesh --delete-cluster-wide-resources). Refused while another mesh runs in the cluster.
-   */
-  deleteClusterWideResources: boolean;
 }
 
-export interface MeshUninstallResult {
-  meshName: string;
-  namespace: string;
-  uninstalled: boolean;
-  namespaceDeleted: boolean;
-  /** The CRDs deleted by --delete-cluster-wide-resources. */
-  deletedCrds: string[];
-}
-
-/** The CRDs the chart ships, by name (helm installs them but never deletes them). */
-async function chartCrdNames(chartDir: string): Promise<string[]> {
-  const crdDir = join(chartDir, 'crds');
-  const names: string[] = [];
-  for (const file of (await readdir(crdDir)).filter((name) => /\.ya?ml$/.test(name)).sort()) {
-    for (const document of parseAllDocuments(await readFile(join(crdDir, file), 'utf8'))) {
-      const name = (document.toJS() as { metadata?: { name?: string } } | null)?.metadata?.name;
-      if (name) names.push(name);
-    }
-  }
-  return names;
-}
-
-async function deleteCrds(ctx: ClusterOperationContext, names: readonly string[]): Promise<string[]> {
-  const { ApiextensionsV1Api } = await import('@kubernetes/client-node');
-  const api = ctx.kube.config.makeApiClient(ApiextensionsV1Api);
-  const deleted: string[] = [];
-  for (const name of names) {
-    try {
-      await api.deleteCustomResourceDefinition({ name });
-      deleted.push(name);
-    } catch (error) {
-      const kubeError = toKubeError(error, `deleting the CRD ${name}`);
-      if (kubeError.kind !== 'notFound') throw kubeError;
-      ctx.reporter.info(`Ignoring - did not find OSM CRD: ${name}`);
-    }
-  }
-  return deleted;
-}
-
+/**
+ * helm uninstall, then the shared clean-up (../uninstall/cleanup.ts): webhook configurations, the mesh's namespace
+ * labels and annotations, the Secrets it issued, and with deleteCrds the CRDs after a backup; then verified.
+ */
 export async function uninstallMesh(
   ctx: ClusterOperationContext,
   request: MeshUninstallRequest,
-): Promise<MeshUninstallResult> {
-  validateTimeout(request.timeout);
+): Promise<UninstallResult> {
+  const timeoutSeconds = durationSeconds(request.timeout);
+  await validateUninstallChoices(request);
   const { meshName, namespace } = await locateInstalledMesh(ctx, request);
-  if (request.deleteClusterWideResources) {
-    const others = (await meshesInCluster(ctx)).filter(
-      (mesh) => mesh.meshName !== meshName || mesh.namespace !== namespace,
-    );
-    if (others.length) {
-      throw usageError(
-        `Deleting cluster-wide resources would break ${others.map((mesh) => `mesh [${mesh.meshName}] in namespace [${mesh.namespace}]`).join(', ')}.`,
-        'Uninstall without --delete-cluster-wide-resources, or uninstall the other meshes first.',
-      );
-    }
-  }
+  const clients = await kubeClients(ctx.kube.config);
+  const options: CleanupOptions = {
+    meshName,
+    namespace,
+    deleteCrds: request.deleteCrds,
+    deleteNamespace: request.deleteNamespace,
+    backupDir: request.backupDir,
+    timeoutSeconds,
+  };
+  const cleanupContext = { kube: ctx.kube, clients, reporter: ctx.reporter, signal: ctx.signal, home: ctx.home };
+  const plan = await preflightCleanup(cleanupContext, options);
   const existing = await findRelease(ctx, meshName, namespace);
-  if (!existing) {
+  if (!existing && isEmptyPlan(plan)) {
     ctx.reporter.warn(`Did not find mesh [${meshName}] in namespace [${namespace}]; nothing to uninstall.`);
   } else {
+    await confirmOrStop(
+      request,
+      confirmationQuestion(
+        existing
+          ? `OSM [mesh name: ${meshName}] in namespace [${namespace}]`
+          : `what is left of mesh [${meshName}] (its release is already gone)`,
+        plan,
+        namespace,
+      ),
+    );
+  }
+  if (existing) {
     ctx.reporter.progress(`Uninstalling mesh [${meshName}] from namespace [${namespace}]`);
     try {
       await helm(ctx, helmUninstallArgv(meshName, namespace, request.timeout));
@@ -309,26 +291,6 @@ export async function uninstallMesh(
       );
     }
   }
-  let namespaceDeleted = false;
-  if (request.deleteNamespace) {
-    const { CoreV1Api } = await import('@kubernetes/client-node');
-    try {
-      await ctx.kube.config.makeApiClient(CoreV1Api).deleteNamespace({ name: namespace });
-      namespaceDeleted = true;
-    } catch (error) {
-      const kubeError = toKubeError(error, `deleting namespace [${namespace}]`);
-      if (kubeError.kind !== 'notFound') throw kubeError;
-      ctx.reporter.warn(`OSM namespace [${namespace}] not found.`);
-    }
-  }
-  const deletedCrds = request.deleteClusterWideResources
-    ? await deleteCrds(ctx, await chartCrdNames(ctx.chartDir ?? bundledChartDir()))
-    : [];
-  return {
-    meshName,
-    namespace,
-    uninstalled: existing !== undefined,
-    namespaceDeleted,
-    deletedCrds,
-  };
+  const report = await cleanUpAfterRelease(cleanupContext, options);
+  return { meshName, namespace, uninstalled: existing !== undefined, ...report };
 }
