@@ -3,7 +3,8 @@
  * Kubernetes sandbox: refusals before anything reaches the cluster, install and readiness, the seed's MeshConfig
  * checks, an idempotent second install, settings kept across uninstall, and what happens to a missing mesh.
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -346,6 +347,55 @@ describe('mesh uninstall --delete-crds (osm: --delete-cluster-wide-resources)', 
     const restored = await cli(['crds', 'restore', '--from', backupDir]);
     expect(restored.stderr).toBe('');
     expect(restored.json()).toMatchObject({ created: 2, failed: 0 });
+  });
+});
+
+describe('mesh uninstall after a partial failure', () => {
+  it('reuses the backup an interrupted run completed and finishes deleting the CRDs and the rest', async () => {
+    expect((await cli(['mesh', 'install', '--timeout', '2m'])).code).toBe(0);
+    await kube.kubectl(['label', 'namespace', 'bookstore', 'openservicemesh.io/monitored-by=osm']);
+    await kube.kubectl(
+      ['apply', '-f', '-'],
+      `apiVersion: v1
+kind: Secret
+metadata: { name: osm-ca-bundle, namespace: osm-system }
+stringData: { ca.crt: not-a-real-ca }
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata:
+  name: osm-runtime-validator
+  labels: { app.kubernetes.io/name: openservicemesh.io, app.kubernetes.io/instance: osm }
+webhooks: []
+`,
+    );
+    // Where a run killed in the middle of deleting the CRDs stops: release gone, backup complete, one CRD deleted.
+    const helmEnv = { ...process.env, KUBECONFIG: kube.kubeconfig };
+    await promisify(execFile)(helmPath(), ['uninstall', 'osm', '-n', 'osm-system', '--wait'], { env: helmEnv });
+    const backupDir = `${kube.stateDir}/interrupted-backup`;
+    expect((await cli(['crds', 'backup', '--out', backupDir])).code).toBe(0);
+    await kube.kubectl(['delete', 'crd', 'trafficsplits.split.smi-spec.io']);
+
+    const rerun = await cli(['mesh', 'uninstall', '--delete-crds', '--backup-dir', backupDir, '--yes']);
+    expect(rerun.code).toBe(0);
+    expect(rerun.stderr).toMatch(
+      new RegExp(`^WARNING: Using the CRD backup an earlier run completed in ${backupDir} \\(taken .+\\)\\.\\n$`),
+    );
+    const result = rerun.json<UninstallJson>();
+    expect(result).toMatchObject({
+      uninstalled: false,
+      removed: {
+        webhookConfigurations: ['ValidatingWebhookConfiguration/osm-runtime-validator'],
+        namespaceLabels: [{ namespace: 'bookstore', labels: ['openservicemesh.io/monitored-by'], annotations: [] }],
+        secrets: ['osm-ca-bundle'],
+        crds: CHART_CRDS.filter((crd) => crd !== 'trafficsplits.split.smi-spec.io'),
+      },
+      backup: { directory: backupDir, reused: true },
+      kept: { crds: [], namespace: 'osm-system' },
+      leftovers: [],
+    });
+    expect((await kube.kubectl(['get', 'crd', '-o', 'name'])).stdout).toBe('');
+    expect((await kube.kubectl(['get', 'validatingwebhookconfigurations', '-o', 'name'])).stdout).toBe('');
   });
 });
 
