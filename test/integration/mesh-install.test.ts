@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { UninstallResult } from '../../src/lib/uninstall/uninstall.js';
 import { runCli } from '../helpers/cli.js';
 import { startTestKube, type TestKube } from '../helpers/kube-sandbox.js';
 import { helmPath } from '../helpers/tools.js';
@@ -180,22 +181,6 @@ describe('mesh status', () => {
   });
 });
 
-interface UninstallJson {
-  meshName: string;
-  namespace: string;
-  uninstalled: boolean;
-  removed: {
-    webhookConfigurations: string[];
-    namespaceLabels: { namespace: string; labels: string[]; annotations: string[] }[];
-    secrets: string[];
-    crds: string[];
-    namespace: boolean;
-  };
-  backup: { directory: string; objects: number; counts: Record<string, number>; reused: boolean } | null;
-  kept: { crds: string[]; namespace: string | null };
-  leftovers: string[];
-}
-
 const CHART_CRDS = [
   'egresses.policy.openservicemesh.io',
   'httproutegroups.specs.smi-spec.io',
@@ -214,7 +199,7 @@ describe('mesh uninstall', () => {
     const result = await cli(['mesh', 'uninstall', '--yes']);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.json<UninstallJson>()).toEqual({
+    expect(result.json<UninstallResult>()).toEqual({
       meshName: 'osm',
       namespace: 'osm-system',
       uninstalled: true,
@@ -269,7 +254,7 @@ describe('mesh uninstall', () => {
   it('deletes the namespace when asked (-f as osm spells --yes), and a second uninstall only warns', async () => {
     const first = await cli(['mesh', 'uninstall', '-f', '--delete-namespace']);
     expect(first.stderr).toBe('');
-    expect(first.json<UninstallJson>()).toMatchObject({
+    expect(first.json<UninstallResult>()).toMatchObject({
       uninstalled: true,
       removed: { namespace: true },
       kept: { namespace: null },
@@ -278,7 +263,7 @@ describe('mesh uninstall', () => {
     const second = await cli(['mesh', 'uninstall', '--yes']);
     expect(second.code).toBe(0);
     expect(second.stderr).toBe('WARNING: Did not find mesh [osm] in namespace [osm-system]; nothing to uninstall.\n');
-    expect(second.json<UninstallJson>()).toMatchObject({
+    expect(second.json<UninstallResult>()).toMatchObject({
       uninstalled: false,
       removed: { webhookConfigurations: [], namespaceLabels: [], secrets: [], crds: [], namespace: false },
       leftovers: [],
@@ -329,7 +314,7 @@ describe('mesh uninstall --delete-crds (osm: --delete-cluster-wide-resources)', 
       '--yes',
     ]);
     expect(last.stderr).toBe('');
-    const result = last.json<UninstallJson>();
+    const result = last.json<UninstallResult>();
     expect(result.removed.crds).toEqual(CHART_CRDS);
     expect(result.backup).toMatchObject({
       directory: backupDir,
@@ -379,9 +364,12 @@ webhooks: []
     const rerun = await cli(['mesh', 'uninstall', '--delete-crds', '--backup-dir', backupDir, '--yes']);
     expect(rerun.code).toBe(0);
     expect(rerun.stderr).toMatch(
-      new RegExp(`^WARNING: Using the CRD backup an earlier run completed in ${backupDir} \\(taken .+\\)\\.\\n$`),
+      new RegExp(
+        '^WARNING: Did not find mesh \\[osm\\] in namespace \\[osm-system\\]; removing what it left in the cluster\\.\\n' +
+          `WARNING: Using the CRD backup an earlier run completed in ${backupDir} \\(taken .+\\)\\.\\n$`,
+      ),
     );
-    const result = rerun.json<UninstallJson>();
+    const result = rerun.json<UninstallResult>();
     expect(result).toMatchObject({
       uninstalled: false,
       removed: {

@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { UninstallResult } from '../../src/lib/uninstall/uninstall.js';
 import { SANDBOX_CLUSTERS, SANDBOX_RESOURCE_GROUP } from '../../src/sandbox/arm/contract.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { FIXTURES } from '../helpers/mesh-cluster.js';
@@ -65,6 +66,22 @@ metadata:
 webhooks: []
 `;
 
+/** `extension create` with the stable train's defaults, then waits for the agent to install the chart. */
+async function createOsmExtension(cluster: string): Promise<void> {
+  ok(
+    await cli([
+      'extension',
+      'create',
+      ...clusterArgs(cluster),
+      '-n',
+      'osm',
+      '--extension-type',
+      'microsoft.openservicemesh',
+    ]),
+  );
+  await world.agent!.idle();
+}
+
 /** Seed 001's install, onboarding and policies on one sandbox cluster. */
 async function installMeshWithPolicies(cluster: string): Promise<void> {
   ok(
@@ -113,22 +130,6 @@ async function meshKeysOnNamespaces(cluster: string): Promise<string[]> {
   );
 }
 const crds = (cluster: string) => kubectl(cluster, ['get', 'crds', '-o', 'name']);
-
-interface UninstallJson {
-  meshName: string;
-  namespace: string;
-  uninstalled: boolean;
-  removed: {
-    webhookConfigurations: string[];
-    namespaceLabels: { namespace: string; labels: string[]; annotations: string[] }[];
-    secrets: string[];
-    crds: string[];
-    namespace: boolean;
-  };
-  backup: { directory: string; objects: number; counts: Record<string, number>; reused: boolean } | null;
-  kept: { crds: string[]; namespace: string | null };
-  leftovers: string[];
-}
 
 describe('arcmesh uninstall --delete-crds', () => {
   const cluster = SANDBOX_CLUSTERS.arc;
@@ -180,7 +181,7 @@ describe('arcmesh uninstall --delete-crds', () => {
     ]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    const uninstalled = result.json<UninstallJson>();
+    const uninstalled = result.json<UninstallResult>();
     expect(uninstalled).toMatchObject({
       meshName: 'osm',
       namespace: 'arc-osm-system',
@@ -249,7 +250,7 @@ describe('arcmesh uninstall --delete-crds', () => {
     expect(again.stderr).toBe(
       `WARNING: No extension named 'osm' on connectedClusters/${cluster} in resource group '${SANDBOX_RESOURCE_GROUP}', and nothing of mesh [osm] is left in the cluster; nothing to uninstall.\n`,
     );
-    expect(again.json<UninstallJson>()).toMatchObject({ uninstalled: false, leftovers: [] });
+    expect(again.json<UninstallResult>()).toMatchObject({ uninstalled: false, leftovers: [] });
   });
 
   it('exits 3 when the cluster itself does not exist', async () => {
@@ -265,7 +266,7 @@ describe('arcmesh uninstall without --delete-crds', () => {
   it('keeps the CRDs and their objects; --delete-namespace deletes the release namespace', async () => {
     const result = await cli(['uninstall', ...clusterArgs(cluster), '-n', 'osm', '--delete-namespace', '--yes']);
     expect(result.stderr).toBe('');
-    const uninstalled = result.json<UninstallJson>();
+    const uninstalled = result.json<UninstallResult>();
     expect(uninstalled).toMatchObject({
       uninstalled: true,
       removed: { crds: [], namespace: true },
@@ -287,18 +288,7 @@ describe('arcmesh uninstall after a partial failure', () => {
   const cluster = SANDBOX_CLUSTERS.arc;
   beforeAll(async () => {
     await world.agent!.idle();
-    ok(
-      await cli([
-        'extension',
-        'create',
-        ...clusterArgs(cluster),
-        '-n',
-        'osm',
-        '--extension-type',
-        'microsoft.openservicemesh',
-      ]),
-    );
-    await world.agent!.idle();
+    await createOsmExtension(cluster);
     ok(await cli(['namespace', 'add', 'bookstore', 'bookbuyer', '--kube-context', cluster]));
     await kubectl(cluster, ['apply', '-f', '-'], RUNTIME_OBJECTS);
   });
@@ -318,24 +308,13 @@ describe('arcmesh uninstall after a partial failure', () => {
 
     const rerun = await cli(['uninstall', ...clusterArgs(cluster), '-n', 'osm', '--yes']);
     expect(rerun.stderr).toBe('');
-    expect(rerun.json<UninstallJson>()).toMatchObject({ uninstalled: true, leftovers: [] });
+    expect(rerun.json<UninstallResult>()).toMatchObject({ uninstalled: true, leftovers: [] });
     expect(await meshKeysOnNamespaces(cluster)).toEqual([]);
     expect(await meshWebhooks(cluster)).toBe('');
   });
 
   it('finishes the clean-up when an earlier run stopped after the extension was deleted', async () => {
-    ok(
-      await cli([
-        'extension',
-        'create',
-        ...clusterArgs(cluster),
-        '-n',
-        'osm',
-        '--extension-type',
-        'microsoft.openservicemesh',
-      ]),
-    );
-    await world.agent!.idle();
+    await createOsmExtension(cluster);
     ok(await cli(['namespace', 'add', 'bookstore', '--kube-context', cluster]));
     await kubectl(cluster, ['apply', '-f', '-'], RUNTIME_OBJECTS);
     // The state a run killed right after the ARM delete leaves: extension and release gone, nothing cleaned.
@@ -347,7 +326,7 @@ describe('arcmesh uninstall after a partial failure', () => {
     expect(rerun.stderr).toBe(
       `WARNING: Extension 'osm' is already deleted from connectedClusters/${cluster} in resource group '${SANDBOX_RESOURCE_GROUP}'; removing what it left in the cluster.\n`,
     );
-    expect(rerun.json<UninstallJson>()).toMatchObject({
+    expect(rerun.json<UninstallResult>()).toMatchObject({
       uninstalled: false,
       removed: {
         webhookConfigurations: ['MutatingWebhookConfiguration/arc-osm-webhook-runtime'],

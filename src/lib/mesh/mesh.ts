@@ -31,11 +31,9 @@ import {
   type MeshLocation,
   type MeshWanted,
 } from './plan.js';
-import { cleanUpAfterRelease, preflightCleanup, type CleanupOptions } from '../uninstall/cleanup.js';
-import { isEmptyPlan } from '../uninstall/plan.js';
+import type { CleanupOptions } from '../uninstall/cleanup.js';
 import {
-  confirmationQuestion,
-  confirmOrStop,
+  uninstallWithCleanup,
   validateUninstallChoices,
   type UninstallChoices,
   type UninstallResult,
@@ -263,34 +261,26 @@ export async function uninstallMesh(
     timeoutSeconds,
   };
   const cleanupContext = { kube: ctx.kube, clients, reporter: ctx.reporter, signal: ctx.signal, home: ctx.home };
-  const plan = await preflightCleanup(cleanupContext, options);
   const existing = await findRelease(ctx, meshName, namespace);
-  if (!existing && isEmptyPlan(plan)) {
-    ctx.reporter.warn(`Did not find mesh [${meshName}] in namespace [${namespace}]; nothing to uninstall.`);
-  } else {
-    await confirmOrStop(
-      request,
-      confirmationQuestion(
-        existing
-          ? `OSM [mesh name: ${meshName}] in namespace [${namespace}]`
-          : `what is left of mesh [${meshName}] (its release is already gone)`,
-        plan,
-        namespace,
-      ),
-    );
-  }
-  if (existing) {
-    ctx.reporter.progress(`Uninstalling mesh [${meshName}] from namespace [${namespace}]`);
-    try {
-      await helm(ctx, helmUninstallArgv(meshName, namespace, request.timeout));
-    } catch (error) {
-      throw helmError(
-        error,
-        `uninstalling mesh [${meshName}]`,
-        'Run the command again; helm resumes an interrupted uninstall.',
-      );
-    }
-  }
-  const report = await cleanUpAfterRelease(cleanupContext, options);
-  return { meshName, namespace, uninstalled: existing !== undefined, ...report };
+  return uninstallWithCleanup(cleanupContext, options, request, {
+    present: existing !== undefined,
+    subject: existing
+      ? `OSM [mesh name: ${meshName}] in namespace [${namespace}]`
+      : `what is left of mesh [${meshName}] (its release is already gone)`,
+    nothingToDo: `Did not find mesh [${meshName}] in namespace [${namespace}]; nothing to uninstall.`,
+    onlyLeftovers: `Did not find mesh [${meshName}] in namespace [${namespace}]; removing what it left in the cluster.`,
+    remove: async () => {
+      if (!existing) return;
+      ctx.reporter.progress(`Uninstalling mesh [${meshName}] from namespace [${namespace}]`);
+      try {
+        await helm(ctx, helmUninstallArgv(meshName, namespace, request.timeout));
+      } catch (error) {
+        throw helmError(
+          error,
+          `uninstalling mesh [${meshName}]`,
+          'Run the command again; helm resumes an interrupted uninstall.',
+        );
+      }
+    },
+  });
 }

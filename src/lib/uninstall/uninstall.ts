@@ -22,6 +22,7 @@ import {
   waitUntil,
   type CleanupOptions,
   type CleanupReport,
+  type ClusterCleanupContext,
 } from './cleanup.js';
 import { describePlan, isEmptyPlan, meshNameIn, type CleanupPlan } from './plan.js';
 
@@ -52,7 +53,7 @@ export async function validateUninstallChoices(choices: UninstallChoices): Promi
 }
 
 /** The confirmation question: what goes, in words, including what only helm would have removed. */
-export function confirmationQuestion(subject: string, plan: CleanupPlan, namespace: string): string {
+function confirmationQuestion(subject: string, plan: CleanupPlan, namespace: string): string {
   const removed = describePlan(plan, namespace);
   const crdNote = plan.crds.length
     ? ' Every object of the CRDs is deleted with them, after a backup.'
@@ -60,7 +61,7 @@ export function confirmationQuestion(subject: string, plan: CleanupPlan, namespa
   return `Uninstall ${subject}${removed.length ? ` and remove ${removed.join(', ')}` : ''}?${crdNote}`;
 }
 
-export async function confirmOrStop(choices: UninstallChoices, question: string): Promise<void> {
+async function confirmOrStop(choices: UninstallChoices, question: string): Promise<void> {
   if (choices.confirm && !(await choices.confirm(question))) {
     throw new ArcmeshError(
       'interrupted',
@@ -68,6 +69,42 @@ export async function confirmOrStop(choices: UninstallChoices, question: string)
       'Pass --yes to skip the prompt.',
     );
   }
+}
+
+/** How one kind of install removes its release; everything around it is shared (uninstallWithCleanup). */
+export interface ReleaseRemoval {
+  /** Whether the release (or the extension that owns it) is there. */
+  present: boolean;
+  /** What the confirmation question says goes first. */
+  subject: string;
+  /** Said when the release is absent and nothing of the mesh is left. */
+  nothingToDo: string;
+  /** Said when the release is absent but something of the mesh is. */
+  onlyLeftovers: string;
+  /** Removes the release if present, and returns once it is gone from the cluster. */
+  remove(): Promise<void>;
+}
+
+/**
+ * Plans and confirms before anything changes (refusals exit 2 here), removes the release, then removes what it
+ * left and verifies.
+ */
+export async function uninstallWithCleanup(
+  ctx: ClusterCleanupContext,
+  options: CleanupOptions,
+  choices: UninstallChoices,
+  release: ReleaseRemoval,
+): Promise<UninstallResult> {
+  const plan = await preflightCleanup(ctx, options);
+  if (!release.present && isEmptyPlan(plan)) {
+    ctx.reporter.warn(release.nothingToDo);
+  } else {
+    await confirmOrStop(choices, confirmationQuestion(release.subject, plan, options.namespace));
+    if (!release.present) ctx.reporter.warn(release.onlyLeftovers);
+  }
+  await release.remove();
+  const report = await cleanUpAfterRelease(ctx, options);
+  return { meshName: options.meshName, namespace: options.namespace, uninstalled: release.present, ...report };
 }
 
 /**
@@ -138,32 +175,17 @@ export async function uninstallExtensionMesh(
     timeoutSeconds: request.timeoutSeconds,
   };
   const cleanupContext = { kube: ctx.kube, clients, reporter: ctx.reporter, signal: ctx.signal, home: ctx.home };
-  const plan = await preflightCleanup(cleanupContext, options);
-  if (!extension && isEmptyPlan(plan)) {
-    ctx.reporter.warn(
-      `No extension named '${request.name}' on ${clusterLabel(request)}, and nothing of mesh [${meshName}] is left in the cluster; nothing to uninstall.`,
-    );
-  } else {
-    await confirmOrStop(
-      request,
-      confirmationQuestion(
-        extension
-          ? `extension '${request.name}' (mesh [${meshName}] in namespace [${namespace}]) from cluster '${request.clusterName}'`
-          : `what is left of mesh [${meshName}] (extension '${request.name}' is already deleted)`,
-        plan,
-        namespace,
-      ),
-    );
-  }
-  if (extension) {
-    await deleteExtension(ctx, { ...request, force: false, noWait: false, confirm: undefined });
-  } else if (!isEmptyPlan(plan)) {
-    ctx.reporter.warn(
-      `Extension '${request.name}' is already deleted from ${clusterLabel(request)}; removing what it left in the cluster.`,
-    );
-  }
-  // Azure reports the delete done before the extension manager on the cluster has run helm uninstall.
-  await waitForReleaseGone(ctx, clients, request, namespace);
-  const report = await cleanUpAfterRelease(cleanupContext, options);
-  return { meshName, namespace, uninstalled: extension !== undefined, ...report };
+  return uninstallWithCleanup(cleanupContext, options, request, {
+    present: extension !== undefined,
+    subject: extension
+      ? `extension '${request.name}' (mesh [${meshName}] in namespace [${namespace}]) from cluster '${request.clusterName}'`
+      : `what is left of mesh [${meshName}] (extension '${request.name}' is already deleted)`,
+    nothingToDo: `No extension named '${request.name}' on ${clusterLabel(request)}, and nothing of mesh [${meshName}] is left in the cluster; nothing to uninstall.`,
+    onlyLeftovers: `Extension '${request.name}' is already deleted from ${clusterLabel(request)}; removing what it left in the cluster.`,
+    remove: async () => {
+      if (extension) await deleteExtension(ctx, { ...request, force: false, noWait: false, confirm: undefined });
+      // Azure reports the delete done before the extension manager on the cluster has run helm uninstall.
+      await waitForReleaseGone(ctx, clients, request, namespace);
+    },
+  });
 }
