@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { uninstallTable } from '../../src/commands/_shared/uninstall-flags.js';
 import { durationSeconds } from '../../src/lib/mesh/plan.js';
 import {
   describePlan,
@@ -6,6 +7,7 @@ import {
   meshNameIn,
   namespacePatch,
   planCleanup,
+  summarizePlan,
   type CleanupRequest,
   type MeshFootprint,
 } from '../../src/lib/uninstall/plan.js';
@@ -149,6 +151,19 @@ describe('planCleanup', () => {
   });
 });
 
+describe('summarizePlan', () => {
+  it('says what goes in a few words per kind, for the confirmation question', () => {
+    const plan = planCleanup(footprint(), request({ deleteCrds: true, deleteNamespace: true }));
+    expect(summarizePlan(plan, 'arc-osm-system')).toEqual([
+      'webhook configurations arc-osm-injector, osm-webhook-osm, osm-validator-mesh-osm',
+      "the mesh's labels and annotations on namespaces bookbuyer, bookstore, bookthief",
+      'Secrets osm-ca-bundle, osm-injector-serving-cert in arc-osm-system',
+      '2 OSM and SMI CRDs with every object of them (backed up first)',
+      'namespace arc-osm-system',
+    ]);
+  });
+});
+
 describe('namespacePatch', () => {
   it('nulls exactly the keys to remove, so the namespace keeps its other labels and annotations', () => {
     expect(
@@ -196,5 +211,44 @@ describe('durationSeconds', () => {
   });
   it('refuses what is not a duration', () => {
     expect(() => durationSeconds('soon')).toThrow('Invalid --timeout "soon"');
+  });
+});
+
+describe('the uninstall table (-o table)', () => {
+  it('has a row per resource removed, the backup, what was kept and what was left behind', () => {
+    expect(
+      uninstallTable({
+        meshName: 'osm',
+        namespace: 'arc-osm-system',
+        uninstalled: true,
+        removed: {
+          webhookConfigurations: ['MutatingWebhookConfiguration/arc-osm-injector'],
+          namespaceLabels: [
+            {
+              namespace: 'bookstore',
+              labels: ['openservicemesh.io/monitored-by'],
+              annotations: ['openservicemesh.io/metrics'],
+            },
+          ],
+          secrets: ['osm-ca-bundle'],
+          crds: ['trafficsplits.split.smi-spec.io'],
+          namespace: false,
+        },
+        backup: { directory: '/backups/1', objects: 12, counts: {}, reused: true },
+        kept: { crds: [], namespace: 'arc-osm-system' },
+        leftovers: ['Secret arc-osm-system/osm-ca-bundle'],
+      }),
+    ).toEqual([
+      { Resource: 'MutatingWebhookConfiguration/arc-osm-injector', Result: 'deleted' },
+      {
+        Resource: 'namespace/bookstore',
+        Result: 'removed openservicemesh.io/monitored-by, openservicemesh.io/metrics',
+      },
+      { Resource: 'secret/osm-ca-bundle', Result: 'deleted' },
+      { Resource: 'backup /backups/1', Result: "12 objects (an earlier run's)" },
+      { Resource: 'crd/trafficsplits.split.smi-spec.io', Result: 'deleted after backup' },
+      { Resource: 'namespace/arc-osm-system', Result: 'kept' },
+      { Resource: 'Secret arc-osm-system/osm-ca-bundle', Result: 'LEFT BEHIND' },
+    ]);
   });
 });

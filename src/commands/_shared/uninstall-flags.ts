@@ -40,6 +40,14 @@ export function uninstallTable(value: unknown): unknown {
       Result: `removed ${[...step.labels, ...step.annotations].join(', ')}`,
     })),
     ...result.removed.secrets.map((name) => ({ Resource: `secret/${name}`, Result: 'deleted' })),
+    ...(result.backup
+      ? [
+          {
+            Resource: `backup ${result.backup.directory}`,
+            Result: `${result.backup.objects} objects${result.backup.reused ? " (an earlier run's)" : ''}`,
+          },
+        ]
+      : []),
     ...result.removed.crds.map((name) => ({ Resource: `crd/${name}`, Result: 'deleted after backup' })),
     ...(result.removed.namespace ? [{ Resource: `namespace/${result.namespace}`, Result: 'deleted' }] : []),
     ...result.kept.crds.map((name) => ({ Resource: `crd/${name}`, Result: 'kept' })),

@@ -191,6 +191,20 @@ export function describePlan(plan: CleanupPlan, namespace: string): string[] {
   ];
 }
 
+/** A plan in a few words per kind of resource, for the confirmation question. */
+export function summarizePlan(plan: CleanupPlan, namespace: string): string[] {
+  const list = (names: string[]) => names.join(', ');
+  return [
+    ...(plan.webhooks.length ? [`webhook configurations ${list(plan.webhooks.map((webhook) => webhook.name))}`] : []),
+    ...(plan.namespaces.length
+      ? [`the mesh's labels and annotations on namespaces ${list(plan.namespaces.map((step) => step.namespace))}`]
+      : []),
+    ...(plan.secrets.length ? [`Secrets ${list(plan.secrets)} in ${namespace}`] : []),
+    ...(plan.crds.length ? [`${plan.crds.length} OSM and SMI CRDs with every object of them (backed up first)`] : []),
+    ...(plan.deleteNamespace ? [`namespace ${namespace}`] : []),
+  ];
+}
+
 /** The mesh a namespace's controller runs, else the one the caller named, else OSM's default. */
 export function meshNameIn(
   controllers: readonly { namespace: string; meshName: string | undefined }[],

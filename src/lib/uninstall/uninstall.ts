@@ -24,7 +24,7 @@ import {
   type CleanupReport,
   type ClusterCleanupContext,
 } from './cleanup.js';
-import { describePlan, isEmptyPlan, meshNameIn, type CleanupPlan } from './plan.js';
+import { isEmptyPlan, meshNameIn, summarizePlan, type CleanupPlan } from './plan.js';
 
 export interface UninstallResult extends CleanupReport {
   meshName: string;
@@ -52,13 +52,11 @@ export async function validateUninstallChoices(choices: UninstallChoices): Promi
   await checkBackupDirectory(choices.backupDir);
 }
 
-/** The confirmation question: what goes, in words, including what only helm would have removed. */
+/** The confirmation question: what goes, including what only helm would have removed. */
 function confirmationQuestion(subject: string, plan: CleanupPlan, namespace: string): string {
-  const removed = describePlan(plan, namespace);
-  const crdNote = plan.crds.length
-    ? ' Every object of the CRDs is deleted with them, after a backup.'
-    : ' The CRDs and their objects stay.';
-  return `Uninstall ${subject}${removed.length ? ` and remove ${removed.join(', ')}` : ''}?${crdNote}`;
+  const removed = summarizePlan(plan, namespace);
+  const crdNote = plan.crds.length ? '' : ' The CRDs and their objects stay.';
+  return `Uninstall ${subject}${removed.length ? ` and remove ${removed.join('; ')}` : ''}?${crdNote}`;
 }
 
 async function confirmOrStop(choices: UninstallChoices, question: string): Promise<void> {
