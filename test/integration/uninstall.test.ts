@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UninstallResult } from '../../src/lib/uninstall/uninstall.js';
 import { SANDBOX_CLUSTERS, SANDBOX_RESOURCE_GROUP } from '../../src/sandbox/arm/contract.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
-import { FIXTURES } from '../helpers/mesh-cluster.js';
+import { FIXTURES, startMeshCluster } from '../helpers/mesh-cluster.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 import { helmPath, kubectlPath } from '../helpers/tools.js';
 import { execFile } from 'node:child_process';
@@ -343,5 +343,34 @@ describe('arcmesh uninstall after a partial failure', () => {
     });
     expect(await meshKeysOnNamespaces(cluster)).toEqual([]);
     expect(await meshWebhooks(cluster)).toBe('');
+  });
+});
+
+describe('mesh uninstall of a mesh it did not install', () => {
+  it('refuses (exit 2) and changes nothing when the controller runs without a Helm release, as with the AKS add-on', async () => {
+    const cluster = await startMeshCluster();
+    try {
+      await cluster.kubectlOk(['create', 'namespace', 'bookstore']);
+      expect((await cluster.arcmesh(['namespace', 'add', 'bookstore'])).code).toBe(0);
+      const refused = await runCli(['mesh', 'uninstall', '--yes', '--kubeconfig', cluster.kube.kubeconfig], {
+        env: { ARCMESH_HELM: helmPath(), HOME: cluster.kube.stateDir, ARCMESH_SANDBOX: '' },
+      });
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toBe(
+        'ERROR: Mesh [osm] runs in namespace [arc-osm-system] (its osm-controller is there), but not from the release this command removes.\n' +
+          'It is the AKS add-on (`arcmesh addon disable`) or an Arc extension (`arcmesh uninstall -c -g -t -n`); uninstall it that way.\n',
+      );
+      expect(
+        await cluster.kubectlOk([
+          'get',
+          'namespace',
+          'bookstore',
+          '-o',
+          'jsonpath={.metadata.labels.openservicemesh\\.io/monitored-by}',
+        ]),
+      ).toBe('osm');
+    } finally {
+      await cluster.close();
+    }
   });
 });

@@ -7,6 +7,7 @@ import {
   meshNameIn,
   namespacePatch,
   planCleanup,
+  refuseLiveMeshWithoutRelease,
   summarizePlan,
   type CleanupRequest,
   type MeshFootprint,
@@ -48,6 +49,7 @@ function footprint(overrides: Partial<MeshFootprint> = {}): MeshFootprint {
     ],
     crds: ['trafficsplits.split.smi-spec.io', 'meshconfigs.config.openservicemesh.io'],
     otherMeshes: [],
+    meshControllerRunning: false,
     meshNamespaceExists: true,
     ...overrides,
   };
@@ -148,6 +150,32 @@ describe('planCleanup', () => {
       'CustomResourceDefinition trafficsplits.split.smi-spec.io',
       'Namespace arc-osm-system',
     ]);
+  });
+});
+
+describe('refusals before anything changes', () => {
+  it('never deletes a namespace Kubernetes owns (the AKS add-on runs in kube-system)', () => {
+    expect(() => planCleanup(footprint(), request({ namespace: 'kube-system', deleteNamespace: true }))).toThrow(
+      expect.objectContaining({
+        kind: 'usage',
+        message: 'Namespace kube-system belongs to Kubernetes and is never deleted.',
+      }),
+    );
+  });
+
+  it('refuses to clean up around a running mesh that the command has no release of', () => {
+    const live = footprint({ meshControllerRunning: true });
+    const hint = 'Use arcmesh addon disable.';
+    expect(() => refuseLiveMeshWithoutRelease(live, request(), { present: false, hint })).toThrow(
+      expect.objectContaining({
+        kind: 'usage',
+        message:
+          'Mesh [osm] runs in namespace [arc-osm-system] (its osm-controller is there), but not from the release this command removes.',
+        hint,
+      }),
+    );
+    expect(() => refuseLiveMeshWithoutRelease(live, request(), { present: true, hint })).not.toThrow();
+    expect(() => refuseLiveMeshWithoutRelease(footprint(), request(), { present: false, hint })).not.toThrow();
   });
 });
 

@@ -269,6 +269,8 @@ export async function uninstallMesh(
       : `what is left of mesh [${meshName}] (its release is already gone)`,
     nothingToDo: `Did not find mesh [${meshName}] in namespace [${namespace}]; nothing to uninstall.`,
     onlyLeftovers: `Did not find mesh [${meshName}] in namespace [${namespace}]; removing what it left in the cluster.`,
+    otherwise:
+      'It is the AKS add-on (`arcmesh addon disable`) or an Arc extension (`arcmesh uninstall -c -g -t -n`); uninstall it that way.',
     remove: async () => {
       if (!existing) return;
       ctx.reporter.progress(`Uninstalling mesh [${meshName}] from namespace [${namespace}]`);

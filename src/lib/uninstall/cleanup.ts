@@ -136,6 +136,7 @@ export async function gatherFootprint(
     otherMeshes: controllers
       .filter((controller) => controller.namespace !== mesh.namespace)
       .map((controller) => ({ meshName: controller.meshName ?? '', namespace: controller.namespace })),
+    meshControllerRunning: controllers.some((controller) => controller.namespace === mesh.namespace),
     meshNamespaceExists,
   };
 }
@@ -207,10 +208,14 @@ async function reusableBackup(directory: string | undefined, crds: readonly stri
 }
 
 /** Read-only: the footprint and plan, with every refusal (CRDs of other meshes, an unusable backup) made now. */
-export async function preflightCleanup(ctx: ClusterCleanupContext, options: CleanupOptions): Promise<CleanupPlan> {
-  const plan = planCleanup(await gatherFootprint(ctx.clients, options), options);
+export async function preflightCleanup(
+  ctx: ClusterCleanupContext,
+  options: CleanupOptions,
+): Promise<{ footprint: MeshFootprint; plan: CleanupPlan }> {
+  const footprint = await gatherFootprint(ctx.clients, options);
+  const plan = planCleanup(footprint, options);
   await reusableBackup(options.backupDir, plan.crds);
-  return plan;
+  return { footprint, plan };
 }
 
 async function backUpCrds(

@@ -30,6 +30,9 @@ export const OSM_ISSUED_SECRETS = [
   'crd-converter-cert-secret',
 ] as const;
 
+/** Namespaces Kubernetes itself owns: never deleted, whatever mesh runs in them (the AKS add-on uses kube-system). */
+const KUBERNETES_SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
 /** The namespace annotations that mean something only to a mesh. */
 const MESH_NAMESPACE_ANNOTATIONS = [SIDECAR_INJECTION_ANNOTATION, METRICS_ANNOTATION] as const;
 
@@ -64,6 +67,8 @@ export interface MeshFootprint {
   crds: string[];
   /** osm-controllers of other meshes still running in the cluster. */
   otherMeshes: OtherMesh[];
+  /** An osm-controller Deployment still runs in the mesh namespace. */
+  meshControllerRunning: boolean;
   meshNamespaceExists: boolean;
 }
 
@@ -132,6 +137,12 @@ export function planCleanup(footprint: MeshFootprint, request: CleanupRequest): 
       'Uninstall without --delete-crds, or uninstall the other meshes first.',
     );
   }
+  if (request.deleteNamespace && KUBERNETES_SYSTEM_NAMESPACES.includes(request.namespace)) {
+    throw usageError(
+      `Namespace ${request.namespace} belongs to Kubernetes and is never deleted.`,
+      'Uninstall without --delete-namespace.',
+    );
+  }
   const names = meshWebhookNames(request.meshName);
   return {
     webhooks: footprint.webhooks
@@ -154,6 +165,23 @@ export function planCleanup(footprint: MeshFootprint, request: CleanupRequest): 
     crds: request.deleteCrds ? [...footprint.crds].sort() : [],
     deleteNamespace: request.deleteNamespace && footprint.meshNamespaceExists,
   };
+}
+
+/**
+ * A mesh whose controller runs but which has no release to remove was installed some other way (the AKS add-on, an
+ * Arc extension, `osm install` with another release name): cleaning up around it would strip a live mesh, whose
+ * controller would re-create its webhooks at once. Refused before anything changes.
+ */
+export function refuseLiveMeshWithoutRelease(
+  footprint: MeshFootprint,
+  request: CleanupRequest,
+  release: { present: boolean; hint: string },
+): void {
+  if (release.present || !footprint.meshControllerRunning) return;
+  throw usageError(
+    `Mesh [${request.meshName}] runs in namespace [${request.namespace}] (its osm-controller is there), but not from the release this command removes.`,
+    release.hint,
+  );
 }
 
 export function isEmptyPlan(plan: CleanupPlan): boolean {

@@ -24,7 +24,7 @@ import {
   type CleanupReport,
   type ClusterCleanupContext,
 } from './cleanup.js';
-import { isEmptyPlan, meshNameIn, summarizePlan, type CleanupPlan } from './plan.js';
+import { isEmptyPlan, meshNameIn, refuseLiveMeshWithoutRelease, summarizePlan, type CleanupPlan } from './plan.js';
 
 export interface UninstallResult extends CleanupReport {
   meshName: string;
@@ -79,6 +79,8 @@ export interface ReleaseRemoval {
   nothingToDo: string;
   /** Said when the release is absent but something of the mesh is. */
   onlyLeftovers: string;
+  /** What to do instead when the mesh runs but not from this release (see refuseLiveMeshWithoutRelease). */
+  otherwise: string;
   /** Removes the release if present, and returns once it is gone from the cluster. */
   remove(): Promise<void>;
 }
@@ -93,7 +95,8 @@ export async function uninstallWithCleanup(
   choices: UninstallChoices,
   release: ReleaseRemoval,
 ): Promise<UninstallResult> {
-  const plan = await preflightCleanup(ctx, options);
+  const { footprint, plan } = await preflightCleanup(ctx, options);
+  refuseLiveMeshWithoutRelease(footprint, options, { present: release.present, hint: release.otherwise });
   if (!release.present && isEmptyPlan(plan)) {
     ctx.reporter.warn(release.nothingToDo);
   } else {
@@ -180,6 +183,7 @@ export async function uninstallExtensionMesh(
       : `what is left of mesh [${meshName}] (extension '${request.name}' is already deleted)`,
     nothingToDo: `No extension named '${request.name}' on ${clusterLabel(request)}, and nothing of mesh [${meshName}] is left in the cluster; nothing to uninstall.`,
     onlyLeftovers: `Extension '${request.name}' is already deleted from ${clusterLabel(request)}; removing what it left in the cluster.`,
+    otherwise: `Check -n (the extension's name) and --release-namespace; a mesh installed with \`arcmesh mesh install\` is removed with \`arcmesh mesh uninstall\`.`,
     remove: async () => {
       if (extension) await deleteExtension(ctx, { ...request, force: false, noWait: false, confirm: undefined });
       // Azure reports the delete done before the extension manager on the cluster has run helm uninstall.
