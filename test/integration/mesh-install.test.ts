@@ -4,7 +4,9 @@
  * checks, an idempotent second install, settings kept across uninstall, and what happens to a missing mesh.
  */
 import { execFile, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
+import { parseAllDocuments } from 'yaml';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -181,18 +183,15 @@ describe('mesh status', () => {
   });
 });
 
-const CHART_CRDS = [
-  'egresses.policy.openservicemesh.io',
-  'httproutegroups.specs.smi-spec.io',
-  'ingressbackends.policy.openservicemesh.io',
-  'meshconfigs.config.openservicemesh.io',
-  'meshrootcertificates.config.openservicemesh.io',
-  'retries.policy.openservicemesh.io',
-  'tcproutes.specs.smi-spec.io',
-  'trafficsplits.split.smi-spec.io',
-  'traffictargets.access.smi-spec.io',
-  'upstreamtrafficsettings.policy.openservicemesh.io',
-];
+/** The CRDs the chart ships, by name, sorted: what helm installs and keeps, and what --delete-crds deletes. */
+const CHART_CRDS = readdirSync(fileURLToPath(new URL('../../charts/arcmesh/crds/', import.meta.url)))
+  .flatMap((file) =>
+    parseAllDocuments(
+      readFileSync(fileURLToPath(new URL(`../../charts/arcmesh/crds/${file}`, import.meta.url)), 'utf8'),
+    ),
+  )
+  .map((document) => (document.toJS() as { metadata: { name: string } }).metadata.name)
+  .sort();
 
 describe('mesh uninstall', () => {
   it('removes the release and the mesh label of bookstore, and keeps the CRDs and the MeshConfig with the user’s changes', async () => {

@@ -66,8 +66,8 @@ metadata:
 webhooks: []
 `;
 
-/** `extension create` with the stable train's defaults, then waits for the agent to install the chart. */
-async function createOsmExtension(cluster: string): Promise<void> {
+/** `extension create` (the stable train's defaults unless `flags` say more), then waits for the agent's helm install. */
+async function createOsmExtension(cluster: string, flags: string[] = []): Promise<void> {
   ok(
     await cli([
       'extension',
@@ -77,6 +77,7 @@ async function createOsmExtension(cluster: string): Promise<void> {
       'osm',
       '--extension-type',
       'microsoft.openservicemesh',
+      ...flags,
     ]),
   );
   await world.agent!.idle();
@@ -84,27 +85,17 @@ async function createOsmExtension(cluster: string): Promise<void> {
 
 /** Seed 001's install, onboarding and policies on one sandbox cluster. */
 async function installMeshWithPolicies(cluster: string): Promise<void> {
-  ok(
-    await cli([
-      'extension',
-      'create',
-      ...clusterArgs(cluster),
-      '-n',
-      'osm',
-      '--extension-type',
-      'microsoft.openservicemesh',
-      '--release-train',
-      'stable',
-      '--version',
-      '1.2.5-1',
-      '--auto-upgrade-minor-version',
-      'false',
-      ...(cluster === SANDBOX_CLUSTERS.openshift
-        ? ['--configuration-settings', 'osm.osm.enablePrivilegedInitContainer=true']
-        : []),
-    ]),
-  );
-  await world.agent!.idle();
+  await createOsmExtension(cluster, [
+    '--release-train',
+    'stable',
+    '--version',
+    '1.2.5-1',
+    '--auto-upgrade-minor-version',
+    'false',
+    ...(cluster === SANDBOX_CLUSTERS.openshift
+      ? ['--configuration-settings', 'osm.osm.enablePrivilegedInitContainer=true']
+      : []),
+  ]);
   for (const namespace of ['bookstore', 'bookbuyer', 'bookthief'])
     await kubectl(cluster, ['create', 'namespace', namespace]);
   const kube = ['--kube-context', cluster];

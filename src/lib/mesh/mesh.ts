@@ -31,7 +31,6 @@ import {
   type MeshLocation,
   type MeshWanted,
 } from './plan.js';
-import type { CleanupOptions } from '../uninstall/cleanup.js';
 import {
   uninstallWithCleanup,
   validateUninstallChoices,
@@ -252,17 +251,9 @@ export async function uninstallMesh(
   await validateUninstallChoices(request);
   const { meshName, namespace } = await locateInstalledMesh(ctx, request);
   const clients = await kubeClients(ctx.kube.config);
-  const options: CleanupOptions = {
-    meshName,
-    namespace,
-    deleteCrds: request.deleteCrds,
-    deleteNamespace: request.deleteNamespace,
-    backupDir: request.backupDir,
-    timeoutSeconds,
-  };
   const cleanupContext = { kube: ctx.kube, clients, reporter: ctx.reporter, signal: ctx.signal, home: ctx.home };
   const existing = await findRelease(ctx, meshName, namespace);
-  return uninstallWithCleanup(cleanupContext, options, request, {
+  return uninstallWithCleanup(cleanupContext, { meshName, namespace, timeoutSeconds }, request, {
     present: existing !== undefined,
     subject: existing
       ? `OSM [mesh name: ${meshName}] in namespace [${namespace}]`

@@ -91,10 +91,16 @@ export interface ReleaseRemoval {
  */
 export async function uninstallWithCleanup(
   ctx: ClusterCleanupContext,
-  options: CleanupOptions,
+  mesh: { meshName: string; namespace: string; timeoutSeconds: number },
   choices: UninstallChoices,
   release: ReleaseRemoval,
 ): Promise<UninstallResult> {
+  const options: CleanupOptions = {
+    ...mesh,
+    deleteCrds: choices.deleteCrds,
+    deleteNamespace: choices.deleteNamespace,
+    backupDir: choices.backupDir,
+  };
   const { footprint, plan } = await preflightCleanup(ctx, options);
   refuseLiveMeshWithoutRelease(footprint, options, { present: release.present, hint: release.otherwise });
   if (!release.present && isEmptyPlan(plan)) {
@@ -167,16 +173,9 @@ export async function uninstallExtensionMesh(
   const namespace = request.releaseNamespace ?? extension?.scope?.cluster?.releaseNamespace ?? OSM_RELEASE_NAMESPACE;
   const clients = await kubeClients(ctx.kube.config);
   const meshName = meshNameIn(await meshControllers(clients), namespace, request.meshName);
-  const options: CleanupOptions = {
-    meshName,
-    namespace,
-    deleteCrds: request.deleteCrds,
-    deleteNamespace: request.deleteNamespace,
-    backupDir: request.backupDir,
-    timeoutSeconds: request.timeoutSeconds,
-  };
   const cleanupContext = { kube: ctx.kube, clients, reporter: ctx.reporter, signal: ctx.signal, home: ctx.home };
-  return uninstallWithCleanup(cleanupContext, options, request, {
+  const mesh = { meshName, namespace, timeoutSeconds: request.timeoutSeconds };
+  return uninstallWithCleanup(cleanupContext, mesh, request, {
     present: extension !== undefined,
     subject: extension
       ? `extension '${request.name}' (mesh [${meshName}] in namespace [${namespace}]) from cluster '${request.clusterName}'`
