@@ -17,7 +17,7 @@ import { backupCrds } from '../crds/crds.js';
 import { readBackupManifest } from '../crds/restore.js';
 import { ArcmeshError, timeoutError, usageError } from '../errors.js';
 import { CONTROLLER_NAME, MESH_NAME_LABEL } from '../mesh/osm-constants.js';
-import { deadlineAfter, sleep, type Deadline } from '../polling.js';
+import { deadlineAfter, nextPollDelayMs, sleep, type Deadline } from '../polling.js';
 import {
   describePlan,
   isEmptyPlan,
@@ -104,10 +104,8 @@ export async function meshControllers(clients: KubeClients): Promise<ControllerL
   }));
 }
 
-export async function gatherFootprint(
-  clients: KubeClients,
-  mesh: { meshName: string; namespace: string },
-): Promise<MeshFootprint> {
+/** Everything of any mesh that can outlive a release, read once; `namespace` is the mesh's (release) namespace. */
+export async function gatherFootprint(clients: KubeClients, namespace: string): Promise<MeshFootprint> {
   const [mutating, validating, namespaces, crds, controllers] = await Promise.all([
     kube('listing mutating webhook configurations', () => clients.admission.listMutatingWebhookConfiguration()),
     kube('listing validating webhook configurations', () => clients.admission.listValidatingWebhookConfiguration()),
@@ -115,10 +113,10 @@ export async function gatherFootprint(
     kube('listing custom resource definitions', () => clients.crds.listCustomResourceDefinition()),
     meshControllers(clients),
   ]);
-  const meshNamespaceExists = namespaces.items.some((namespace) => namespace.metadata?.name === mesh.namespace);
+  const meshNamespaceExists = namespaces.items.some((item) => item.metadata?.name === namespace);
   const secrets = meshNamespaceExists
-    ? await kube(`listing the Secrets in namespace ${mesh.namespace}`, () =>
-        clients.core.listNamespacedSecret({ namespace: mesh.namespace }),
+    ? await kube(`listing the Secrets in namespace ${namespace}`, () =>
+        clients.core.listNamespacedSecret({ namespace }),
       )
     : { items: [] };
   const labelled = (item: { metadata?: { name?: string; labels?: Record<string, string> } }) => ({
@@ -134,9 +132,9 @@ export async function gatherFootprint(
     secrets: secrets.items.map(labelled),
     crds: crds.items.filter((crd) => isMeshGroup(crd.spec.group)).map((crd) => crd.metadata?.name ?? ''),
     otherMeshes: controllers
-      .filter((controller) => controller.namespace !== mesh.namespace)
+      .filter((controller) => controller.namespace !== namespace)
       .map((controller) => ({ meshName: controller.meshName ?? '', namespace: controller.namespace })),
-    meshControllerRunning: controllers.some((controller) => controller.namespace === mesh.namespace),
+    meshControllerRunning: controllers.some((controller) => controller.namespace === namespace),
     meshNamespaceExists,
   };
 }
@@ -161,7 +159,8 @@ export async function waitUntil(
     if (await done()) return;
     if (deadline.expired()) throw timeoutError(`Timed out waiting for ${what}.`, hint);
     ctx.reporter.progress(`Waiting for ${what}`);
-    await sleep(Math.min(200 * 2 ** Math.min(attempt, 4), 2_000, Math.max(deadline.remainingMs(), 1)), ctx.signal);
+    const delay = nextPollDelayMs(attempt, { initialDelayMs: 200, maxDelayMs: 2_000 });
+    await sleep(Math.min(delay, Math.max(deadline.remainingMs(), 1)), ctx.signal);
   }
 }
 
@@ -212,7 +211,7 @@ export async function preflightCleanup(
   ctx: ClusterCleanupContext,
   options: CleanupOptions,
 ): Promise<{ footprint: MeshFootprint; plan: CleanupPlan }> {
-  const footprint = await gatherFootprint(ctx.clients, options);
+  const footprint = await gatherFootprint(ctx.clients, options.namespace);
   const plan = planCleanup(footprint, options);
   await reusableBackup(options.backupDir, plan.crds);
   return { footprint, plan };
@@ -284,7 +283,7 @@ async function carryOut(
       `the deleted CRDs to be gone`,
       'Run the same command again with a longer --timeout; it picks up where this run stopped.',
       async () => {
-        const left = (await gatherFootprint(clients, options)).crds;
+        const left = (await gatherFootprint(clients, options.namespace)).crds;
         return !plan.crds.some((crd) => left.includes(crd));
       },
     );
@@ -299,7 +298,7 @@ async function carryOut(
       deadline,
       `namespace ${options.namespace} to be deleted`,
       `See what holds it with \`kubectl get namespace ${options.namespace} -o yaml\`, then run the same command again.`,
-      async () => !(await gatherFootprint(clients, options)).meshNamespaceExists,
+      async () => !(await gatherFootprint(clients, options.namespace)).meshNamespaceExists,
     );
   }
   return backup;
@@ -311,9 +310,9 @@ async function carryOut(
  */
 export async function cleanUpAfterRelease(ctx: ClusterCleanupContext, options: CleanupOptions): Promise<CleanupReport> {
   const deadline = deadlineAfter(options.timeoutSeconds);
-  const plan = planCleanup(await gatherFootprint(ctx.clients, options), options);
+  const plan = planCleanup(await gatherFootprint(ctx.clients, options.namespace), options);
   const backup = isEmptyPlan(plan) ? undefined : await carryOut(ctx, plan, options, deadline);
-  const after = await gatherFootprint(ctx.clients, options);
+  const after = await gatherFootprint(ctx.clients, options.namespace);
   const leftovers = describePlan(planCleanup(after, options), options.namespace);
   return {
     removed: {
