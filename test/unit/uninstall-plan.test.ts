@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { uninstallTable } from '../../src/commands/_shared/uninstall-flags.js';
 import { durationSeconds } from '../../src/lib/mesh/plan.js';
+import { leftoverFailure } from '../../src/lib/uninstall/cleanup.js';
 import {
   describePlan,
   isEmptyPlan,
@@ -278,5 +279,25 @@ describe('the uninstall table (-o table)', () => {
       { Resource: 'namespace/arc-osm-system', Result: 'kept' },
       { Resource: 'Secret arc-osm-system/osm-ca-bundle', Result: 'LEFT BEHIND' },
     ]);
+  });
+});
+
+describe('leftoverFailure', () => {
+  const report = (leftovers: string[]) => ({
+    removed: { webhookConfigurations: [], namespaceLabels: [], secrets: [], crds: [], namespace: false },
+    backup: null,
+    kept: { crds: [], namespace: null },
+    leftovers,
+  });
+  it('is exit 1 naming what is still there, after the result was printed; nothing when all is gone', () => {
+    const failure = leftoverFailure(report(['MutatingWebhookConfiguration osm-webhook-osm']));
+    expect(failure).toMatchObject({
+      kind: 'failed',
+      exitCode: 1,
+      message:
+        'The mesh is uninstalled, but 1 of its resources are still there: MutatingWebhookConfiguration osm-webhook-osm.',
+      details: ['MutatingWebhookConfiguration osm-webhook-osm'],
+    });
+    expect(leftoverFailure(report([]))).toBeUndefined();
   });
 });
