@@ -46,6 +46,7 @@ import SandboxEnv from './sandbox/env.js';
 import SandboxStart from './sandbox/start.js';
 import SandboxStatus from './sandbox/status.js';
 import SandboxStop from './sandbox/stop.js';
+import Uninstall from './uninstall.js';
 
 export const COMMANDS: Record<string, typeof Command> = {
   'addon:disable': AddonDisable,
@@ -91,4 +92,5 @@ export const COMMANDS: Record<string, typeof Command> = {
   'sandbox:stop': SandboxStop,
   'sandbox:status': SandboxStatus,
   'sandbox:env': SandboxEnv,
+  uninstall: Uninstall,
 };

@@ -145,6 +145,9 @@ describe('chooseMeshOrDefaults (mesh status and uninstall)', () => {
     };
     expect(chooseMeshOrDefaults(none, {})).toEqual({ meshName: 'osm', namespace: 'osm-system' });
     expect(chooseMeshOrDefaults(arc, { meshName: 'gone' })).toEqual({ meshName: 'gone', namespace: 'osm-system' });
+    // Two MeshConfigs kept by earlier uninstalls, no controller: no mesh runs, so osm's defaults.
+    const leftovers = { ...none, meshConfigNamespaces: ['osm-system', 'other-system'], meshConfigVersion: 'v1alpha2' };
+    expect(chooseMeshOrDefaults(leftovers, {})).toEqual({ meshName: 'osm', namespace: 'osm-system' });
   });
 
   it('refuses to guess between several', () => {

@@ -8,7 +8,7 @@
  */
 import type { KubeClients } from '../../kube/clients.js';
 import { readOptional } from '../../kube/clients.js';
-import { toKubeError } from '../../kube/errors.js';
+import { kubeCall, toKubeError } from '../../kube/errors.js';
 import { ArcmeshError, notFoundError, usageError } from '../errors.js';
 import {
   CONTROLLER_NAME,
@@ -121,12 +121,15 @@ export function chooseMesh(candidates: MeshCandidates, wanted: MeshWanted): Inst
 }
 
 /**
- * For the commands that must also work when the mesh is gone (`mesh status` reports it missing, `mesh uninstall`
- * has nothing to do): the mesh `chooseMesh` picks, else the flags completed with osm's defaults.
+ * For the commands that act on a control plane's release and must also work when it is gone (`mesh status`
+ * reports it missing, `mesh uninstall` cleans up what is left): the running mesh `chooseMesh` picks among the
+ * osm-controllers — settings an uninstall left behind are no mesh here — else the flags completed with osm's
+ * defaults.
  */
 export function chooseMeshOrDefaults(candidates: MeshCandidates, wanted: MeshWanted): MeshLocation {
   try {
-    const { meshName, namespace } = chooseMesh(candidates, wanted);
+    const running = { ...candidates, meshConfigNamespaces: [], legacyConfigNamespaces: [] };
+    const { meshName, namespace } = chooseMesh(running, wanted);
     return { meshName, namespace };
   } catch (error) {
     if (!(error instanceof ArcmeshError && error.kind === 'notFound')) throw error;
@@ -152,10 +155,21 @@ export function preferredVersion(versions: { name: string; served: boolean; stor
   return (versions.find((v) => v.storage && v.served) ?? versions.find((v) => v.served))?.name;
 }
 
+/** The osm-controller Deployments of every mesh in the cluster, with the mesh name on their label. */
+export async function listMeshControllers(clients: KubeClients): Promise<MeshCandidates['controllers']> {
+  const deployments = await kubeCall('looking for osm-controller Deployments', () =>
+    clients.apps.listDeploymentForAllNamespaces({ labelSelector: `app=${CONTROLLER_NAME}` }),
+  );
+  return deployments.items.map((d) => ({
+    namespace: d.metadata!.namespace!,
+    meshName: d.metadata?.labels?.[MESH_NAME_LABEL],
+  }));
+}
+
 export async function gatherMeshCandidates(clients: KubeClients): Promise<MeshCandidates> {
   try {
-    const [deployments, crd, configMaps] = await Promise.all([
-      clients.apps.listDeploymentForAllNamespaces({ labelSelector: `app=${CONTROLLER_NAME}` }),
+    const [controllers, crd, configMaps] = await Promise.all([
+      listMeshControllers(clients),
       readOptional(() => clients.crds.readCustomResourceDefinition({ name: MESH_CONFIG_CRD })),
       clients.core.listConfigMapForAllNamespaces({ fieldSelector: `metadata.name=${LEGACY_CONFIGMAP_NAME}` }),
     ]);
@@ -172,10 +186,7 @@ export async function gatherMeshCandidates(clients: KubeClients): Promise<MeshCa
         .map((item) => item.metadata.namespace);
     }
     return {
-      controllers: deployments.items.map((d) => ({
-        namespace: d.metadata!.namespace!,
-        meshName: d.metadata?.labels?.[MESH_NAME_LABEL],
-      })),
+      controllers,
       meshConfigNamespaces,
       legacyConfigNamespaces: configMaps.items
         .filter((cm) => cm.metadata?.name === LEGACY_CONFIGMAP_NAME)

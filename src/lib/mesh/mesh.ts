@@ -3,9 +3,8 @@
  * `osm install` does, for clusters without the Arc extension. helm does the release work; the Kubernetes API is
  * asked only what helm cannot say (other meshes, Deployment readiness, deleting the namespace).
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import { kubeClients } from '../../kube/clients.js';
 import type { KubeTarget } from '../../kube/connection.js';
 import { toKubeError } from '../../kube/errors.js';
@@ -24,6 +23,7 @@ import { CONTROLLER_NAME, INJECTOR_NAME } from './osm-constants.js';
 import {
   componentStatuses,
   conflictingMesh,
+  durationSeconds,
   helmInstallArgv,
   helmListArgv,
   helmTemplateArgv,
@@ -32,11 +32,16 @@ import {
   validateInstallRequest,
   validateMeshName,
   validateNamespace,
-  validateTimeout,
   type ComponentStatus,
   type MeshInstallRequest,
   type MeshRelease,
 } from './plan.js';
+import {
+  uninstallWithCleanup,
+  validateUninstallChoices,
+  type UninstallChoices,
+  type UninstallResult,
+} from '../uninstall/uninstall.js';
 
 export interface ClusterOperationContext {
   kube: KubeTarget;
@@ -47,6 +52,8 @@ export interface ClusterOperationContext {
   /** See HelmApplyMode in plan.ts; true (helm 4's default) unless the cluster cannot take server-side apply. */
   serverSideApply?: boolean | undefined;
   env?: NodeJS.ProcessEnv | undefined;
+  /** Where the default CRD backup directory goes (~/.arcmesh/backups/…); the user's home unless a caller says. */
+  home?: string | undefined;
 }
 
 export interface MeshStatus {
@@ -220,106 +227,45 @@ export async function installMesh(
   return { ...(await meshStatus(ctx, request)), changed: true };
 }
 
-export interface MeshUninstallRequest extends MeshWanted {
+export interface MeshUninstallRequest extends MeshWanted, UninstallChoices {
   timeout: string;
-  /** Also delete the namespace (osm uninstall mesh --delete-namespace). */
-  deleteNamespace: boolean;
-  /**
-   * Also delete the chart's CRDs, and with them every MeshConfig, policy and SMI object in the cluster
-   * (osm uninstall mesh --delete-cluster-wide-resources). Refused while another mesh runs in the cluster.
-   */
-  deleteClusterWideResources: boolean;
 }
 
-export interface MeshUninstallResult {
-  meshName: string;
-  namespace: string;
-  uninstalled: boolean;
-  namespaceDeleted: boolean;
-  /** The CRDs deleted by --delete-cluster-wide-resources. */
-  deletedCrds: string[];
-}
-
-/** The CRDs the chart ships, by name (helm installs them but never deletes them). */
-async function chartCrdNames(chartDir: string): Promise<string[]> {
-  const crdDir = join(chartDir, 'crds');
-  const names: string[] = [];
-  for (const file of (await readdir(crdDir)).filter((name) => /\.ya?ml$/.test(name)).sort()) {
-    for (const document of parseAllDocuments(await readFile(join(crdDir, file), 'utf8'))) {
-      const name = (document.toJS() as { metadata?: { name?: string } } | null)?.metadata?.name;
-      if (name) names.push(name);
-    }
-  }
-  return names;
-}
-
-async function deleteCrds(ctx: ClusterOperationContext, names: readonly string[]): Promise<string[]> {
-  const { crds } = await clientsOf(ctx);
-  const deleted: string[] = [];
-  for (const name of names) {
-    try {
-      await crds.deleteCustomResourceDefinition({ name });
-      deleted.push(name);
-    } catch (error) {
-      const kubeError = toKubeError(error, `deleting the CRD ${name}`);
-      if (kubeError.kind !== 'notFound') throw kubeError;
-      ctx.reporter.info(`Ignoring - did not find OSM CRD: ${name}`);
-    }
-  }
-  return deleted;
-}
-
+/**
+ * helm uninstall, then the shared clean-up (../uninstall/cleanup.ts): webhook configurations, the mesh's namespace
+ * labels and annotations, the Secrets it issued, and with deleteCrds the CRDs after a backup; then verified.
+ */
 export async function uninstallMesh(
   ctx: ClusterOperationContext,
   request: MeshUninstallRequest,
-): Promise<MeshUninstallResult> {
-  validateTimeout(request.timeout);
+): Promise<UninstallResult> {
+  const timeoutSeconds = durationSeconds(request.timeout);
+  await validateUninstallChoices(request);
   const { meshName, namespace } = await locateInstalledMesh(ctx, request);
-  if (request.deleteClusterWideResources) {
-    const others = controllerLocations(await meshCandidates(ctx)).filter(
-      (mesh) => mesh.meshName !== meshName || mesh.namespace !== namespace,
-    );
-    if (others.length) {
-      throw usageError(
-        `Deleting cluster-wide resources would break ${others.map((mesh) => `mesh [${mesh.meshName}] in namespace [${mesh.namespace}]`).join(', ')}.`,
-        'Uninstall without --delete-cluster-wide-resources, or uninstall the other meshes first.',
-      );
-    }
-  }
+  const clients = await clientsOf(ctx);
+  const cleanupContext = { kube: ctx.kube, clients, reporter: ctx.reporter, signal: ctx.signal, home: ctx.home };
   const existing = await findRelease(ctx, meshName, namespace);
-  if (!existing) {
-    ctx.reporter.warn(`Did not find mesh [${meshName}] in namespace [${namespace}]; nothing to uninstall.`);
-  } else {
-    ctx.reporter.progress(`Uninstalling mesh [${meshName}] from namespace [${namespace}]`);
-    try {
-      await helm(ctx, helmUninstallArgv(meshName, namespace, request.timeout));
-    } catch (error) {
-      throw helmError(
-        error,
-        `uninstalling mesh [${meshName}]`,
-        'Run the command again; helm resumes an interrupted uninstall.',
-      );
-    }
-  }
-  let namespaceDeleted = false;
-  if (request.deleteNamespace) {
-    try {
-      await (await clientsOf(ctx)).core.deleteNamespace({ name: namespace });
-      namespaceDeleted = true;
-    } catch (error) {
-      const kubeError = toKubeError(error, `deleting namespace [${namespace}]`);
-      if (kubeError.kind !== 'notFound') throw kubeError;
-      ctx.reporter.warn(`OSM namespace [${namespace}] not found.`);
-    }
-  }
-  const deletedCrds = request.deleteClusterWideResources
-    ? await deleteCrds(ctx, await chartCrdNames(ctx.chartDir ?? bundledChartDir()))
-    : [];
-  return {
-    meshName,
-    namespace,
-    uninstalled: existing !== undefined,
-    namespaceDeleted,
-    deletedCrds,
-  };
+  return uninstallWithCleanup(cleanupContext, { meshName, namespace, timeoutSeconds }, request, {
+    present: existing !== undefined,
+    subject: existing
+      ? `OSM [mesh name: ${meshName}] in namespace [${namespace}]`
+      : `what is left of mesh [${meshName}] (its release is already gone)`,
+    nothingToDo: `Did not find mesh [${meshName}] in namespace [${namespace}]; nothing to uninstall.`,
+    onlyLeftovers: `Did not find mesh [${meshName}] in namespace [${namespace}]; removing what it left in the cluster.`,
+    otherwise:
+      'It is the AKS add-on (`arcmesh addon disable`) or an Arc extension (`arcmesh uninstall -c -g -t -n`); uninstall it that way.',
+    remove: async () => {
+      if (!existing) return;
+      ctx.reporter.progress(`Uninstalling mesh [${meshName}] from namespace [${namespace}]`);
+      try {
+        await helm(ctx, helmUninstallArgv(meshName, namespace, request.timeout));
+      } catch (error) {
+        throw helmError(
+          error,
+          `uninstalling mesh [${meshName}]`,
+          'Run the command again; helm resumes an interrupted uninstall.',
+        );
+      }
+    },
+  });
 }

@@ -54,6 +54,26 @@ export function validateTimeout(timeout: string): void {
   }
 }
 
+const DURATION_UNIT_SECONDS: Readonly<Record<string, number>> = {
+  ns: 1e-9,
+  us: 1e-6,
+  µs: 1e-6,
+  ms: 1e-3,
+  s: 1,
+  m: 60,
+  h: 3600,
+};
+
+/** A Go duration (validated by validateTimeout) in seconds, for the waits arcmesh does itself. */
+export function durationSeconds(timeout: string): number {
+  validateTimeout(timeout);
+  let seconds = 0;
+  for (const [, amount, unit] of timeout.matchAll(/([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)/g)) {
+    seconds += Number(amount) * DURATION_UNIT_SECONDS[unit!]!;
+  }
+  return seconds;
+}
+
 /** The values `--set` may not change, because a flag of its own sets them. */
 const FLAG_OWNED_VALUES: Readonly<Record<string, string>> = {
   'osm.meshName': '--mesh-name',
