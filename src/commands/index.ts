@@ -47,6 +47,7 @@ import SandboxEnv from './sandbox/env.js';
 import SandboxStart from './sandbox/start.js';
 import SandboxStatus from './sandbox/status.js';
 import SandboxStop from './sandbox/stop.js';
+import Uninstall from './uninstall.js';
 import Upgrade from './upgrade.js';
 
 export const COMMANDS: Record<string, typeof Command> = {
@@ -94,5 +95,6 @@ export const COMMANDS: Record<string, typeof Command> = {
   'sandbox:stop': SandboxStop,
   'sandbox:status': SandboxStatus,
   'sandbox:env': SandboxEnv,
+  uninstall: Uninstall,
   upgrade: Upgrade,
 };

@@ -4,6 +4,7 @@
  */
 import { Command, Flags, ux, type Interfaces } from '@oclif/core';
 import type { AzureTarget } from '../../azure/target.js';
+import type { KubeClients } from '../../kube/clients.js';
 import type { KubeTarget } from '../../kube/connection.js';
 import type { OperationContext, Reporter } from '../../lib/context.js';
 import { ArcmeshError, EXIT_CODES, isArcmeshError } from '../../lib/errors.js';
@@ -139,6 +140,12 @@ export abstract class ArcmeshCommand<T extends typeof Command> extends Command {
       kubeconfig: flags.kubeconfig,
       context: flags['kube-context'] ?? defaultContext,
     });
+  }
+
+  /** The typed Kubernetes clients for the cluster of a command that declares `kubeFlags`. */
+  protected async kubeClients(): Promise<KubeClients> {
+    const { kubeClients } = await import('../../kube/clients.js');
+    return kubeClients((await this.kubeTarget()).config);
   }
 
   /** Aborted by Ctrl-C: hand it to long-running work (helm, waits) so that it stops. */

@@ -6,7 +6,8 @@ import type { UpgradeResult } from '../../lib/upgrade/engine.js';
 import { upgrade, upgradeResultTable } from '../../lib/upgrade/upgrade.js';
 import { ArcmeshCommand } from '../_shared/base-command.js';
 import { kubeFlags } from '../_shared/kube-flags.js';
-import { installedMeshFlags, timeoutFlag } from '../_shared/mesh-install-flags.js';
+import { meshNameFlag, osmNamespaceFlag } from '../_shared/mesh-flags.js';
+import { timeoutFlag } from '../_shared/mesh-install-flags.js';
 import { StepList } from '../_shared/step-list.js';
 import { upgradeFlags, upgradeOptions } from '../_shared/upgrade-flags.js';
 
@@ -22,7 +23,8 @@ export default class MeshUpgrade extends ArcmeshCommand<typeof MeshUpgrade> {
     '<%= config.bin %> mesh upgrade --resume',
   ];
   static override flags = {
-    ...installedMeshFlags,
+    'mesh-name': meshNameFlag,
+    'osm-namespace': osmNamespaceFlag,
     ...upgradeFlags,
     set: Flags.string({
       description: 'Set a chart value for the new version (key=value; repeatable); the release keeps its other values.',

@@ -7,7 +7,12 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { CONTROLLER_USER, WebhookAdmission } from './admission/webhook-admission.js';
-import { methodNotAllowed, notAcceptable, pageNotFound, unauthorized } from './api-errors.js';
+import { methodNotAllowed, notAcceptable, pageNotFound } from './api-errors.js';
+import { createSelfReview, isSelfReview } from './auth/access-review.js';
+import { authenticate } from './auth/authentication.js';
+import { createBootstrapPolicy } from './auth/bootstrap-policy.js';
+import { authorizeRequest } from './auth/rbac.js';
+import { createServiceAccountToken } from './auth/token-request.js';
 import { writeFileAtomically } from '../../lib/durable-file.js';
 import { builtinType } from './controllers/context.js';
 import { reconcileCustomResourceDefinitions } from './controllers/crd-establishing.js';
@@ -17,6 +22,7 @@ import { reconcileNamespaces } from './controllers/namespace-lifecycle.js';
 import { reconcileDeployments } from './controllers/deployments.js';
 import { reconcileEndpoints } from './controllers/endpoints.js';
 import { reconcilePods } from './controllers/kubelet.js';
+import { reconcileServiceAccountTokens } from './controllers/service-account-tokens.js';
 import {
   reconcileDaemonSets,
   reconcileJobs,
@@ -86,6 +92,7 @@ export class KubeApiCluster {
     this.controllers = new ControllerLoop(context, [
       reconcileCustomResourceDefinitions,
       reconcileNamespaces,
+      reconcileServiceAccountTokens,
       reconcileDeployments,
       reconcileReplicaSets,
       reconcileStatefulSets,
@@ -113,7 +120,7 @@ export class KubeApiCluster {
 
   async handle(request: IncomingMessage, response: ServerResponse, serverAddress: string): Promise<void> {
     try {
-      if (request.headers.authorization !== `Bearer ${this.token}`) throw unauthorized();
+      const user = authenticate(request.headers.authorization, this.token, this.store);
       const url = new URL(request.url ?? '/', 'https://sandbox');
       const fault = this.faults.take(request.method ?? 'GET', url.pathname);
       if (fault?.status !== undefined) {
@@ -126,9 +133,11 @@ export class KubeApiCluster {
         .split('/')
         .filter((segment) => segment.length > 0)
         .map(decodeURIComponent);
+      // Every non-resource path served is discovery, OpenAPI, version or health: readable by any authenticated user.
       if (await this.handleNonResource(url, segments, request, response, serverAddress)) return;
       const route = routeResourcePath(segments, this.registry, url.pathname);
       if (!route) throw pageNotFound(url.pathname);
+      if (route.kind === 'resource') authorizeRequest(this.store, user, request.method ?? 'GET', route.route, url);
       if (route.kind === 'groupVersionDiscovery')
         return sendJson(response, 200, apiResourceList(this.registry, route.group, route.version));
       const context: ResourceRequestContext = {
@@ -141,6 +150,8 @@ export class KubeApiCluster {
         store: this.store,
         registry: this.registry,
       };
+      if (isSelfReview(route.route.type)) return await createSelfReview(context, user);
+      if (route.route.subresource === 'token') return await createServiceAccountToken(context, this.token);
       await this.dispatch(context);
     } catch (error) {
       sendError(response, error);
@@ -228,6 +239,7 @@ export class KubeApiCluster {
     for (const name of SYSTEM_NAMESPACES)
       if (!this.operations.find(namespaces, undefined, name))
         this.operations.create(namespaces, undefined, { metadata: { name } });
+    createBootstrapPolicy(this.registry, this.operations);
   }
 
   private scheduleSave(): void {
