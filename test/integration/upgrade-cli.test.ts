@@ -359,6 +359,12 @@ describe('arcmesh upgrade', () => {
     expect(stderr).toMatch(/was interrupted during step (restore|verify)/);
     expect(stderr).toContain(`--resume --backup-dir ${backupDir}`);
 
+    // The same command again (a retried scheduled job) must not start over: the objects are in this backup only.
+    const again = await arcmesh(['upgrade', '--version', TO, '--yes']);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain(`did not finish (next step: `);
+    expect(again.stderr).toContain(`--resume --backup-dir ${backupDir}`);
+
     const resumed = await arcmesh(['upgrade', '--resume', '--yes', '-o', 'json']);
     expect(resumed.code, resumed.stderr + resumed.stdout).toBe(0);
     expect(resumed.json<UpgradeJson>()).toMatchObject({ status: 'upgraded', directory: backupDir });

@@ -1,7 +1,10 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { assessPreflight } from '../../src/lib/upgrade/health.js';
 import { isBuildOf } from '../../src/lib/upgrade/target-crds.js';
-import { upgradeMode, upgradeQuestion, type UpgradeOptions } from '../../src/lib/upgrade/upgrade.js';
+import { upgrade, upgradeMode, upgradeQuestion, type UpgradeOptions } from '../../src/lib/upgrade/upgrade.js';
 
 const options = (overrides: Partial<UpgradeOptions>): UpgradeOptions => ({
   overrides: {},
@@ -66,5 +69,38 @@ describe('upgrade helpers', () => {
     expect(upgradeQuestion({ from: '1.1.1-1', to: '1.2.5-1', backup: { crds: ['a', 'b'], objects: 7 } } as never)).toBe(
       'Upgrade from 1.1.1-1 to 1.2.5-1, deleting and re-creating 2 CRD(s) with 7 object(s) (backed up first)?',
     );
+  });
+});
+
+describe('a new upgrade over an unfinished one', () => {
+  it('is refused until the first is resumed or rolled back', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'arcmesh-unfinished-'));
+    try {
+      const directory = join(home, '.arcmesh', 'backups', 'arc-cluster', '20261201T180000Z');
+      await mkdir(directory, { recursive: true });
+      const at = '2026-12-01T18:00:00.000Z';
+      const lines = [
+        { type: 'plan', at, from: '1.1.1-1', to: '1.2.5-1', steps: ['backup', 'delete-crds'], run: {} },
+        { type: 'finished', at, step: 'backup' },
+      ];
+      await writeFile(join(directory, 'journal.jsonl'), lines.map((line) => `${JSON.stringify(line)}\n`).join(''));
+      const reached = new Error('planning started');
+      const context = {
+        release: { label: 'x', describe: () => Promise.reject(reached) },
+        cluster: {},
+        reporter: { warn() {}, info() {}, progress() {} },
+      } as never;
+      const request = options({ version: '1.2.5-1', home, cluster: 'arc-cluster' });
+      await expect(upgrade(context, request)).rejects.toThrow(
+        'The upgrade from 1.1.1-1 to 1.2.5-1 in ' + directory + ' did not finish (next step: delete-crds)',
+      );
+      await writeFile(
+        join(directory, 'journal.jsonl'),
+        [...lines, { type: 'rolledBack', at }].map((line) => `${JSON.stringify(line)}\n`).join(''),
+      );
+      await expect(upgrade(context, request)).rejects.toBe(reached);
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
   });
 });

@@ -18,7 +18,7 @@ import {
   type UpgradeResult,
   type UpgradeTarget,
 } from './engine.js';
-import { JOURNAL_FILE } from './journal.js';
+import { JOURNAL_FILE, readJournal, resumePoint } from './journal.js';
 import { UPGRADE_TARGET_SELECTORS, type UpgradeTargetSelector } from './path.js';
 import { upgradePlanTable, type UpgradePlan } from './plan.js';
 import type { Reporter } from '../context.js';
@@ -84,9 +84,11 @@ export function upgradeMode(options: UpgradeOptions): { mode: UpgradeMode; targe
   return { mode, target };
 }
 
-/** The newest backup directory of a cluster holding a journal: what `--resume` picks without `--backup-dir`. */
-export async function latestJournalDirectory(home: string, cluster: string): Promise<string> {
-  const parent = join(defaultBackupDirectory(home, cluster, new Date(0)), '..');
+const backupsOf = (home: string, cluster: string) => join(defaultBackupDirectory(home, cluster, new Date(0)), '..');
+
+/** The newest backup directory of a cluster holding a journal, if any. */
+async function newestJournalDirectory(home: string, cluster: string): Promise<string | undefined> {
+  const parent = backupsOf(home, cluster);
   let names: string[] = [];
   try {
     names = (await readdir(parent)).sort().reverse();
@@ -97,10 +99,35 @@ export async function latestJournalDirectory(home: string, cluster: string): Pro
     const entries = await readdir(join(parent, name)).catch(() => [] as string[]);
     if (entries.includes(JOURNAL_FILE)) return join(parent, name);
   }
+  return undefined;
+}
+
+/** What `--resume` and `--rollback` pick without `--backup-dir`. */
+export async function latestJournalDirectory(home: string, cluster: string): Promise<string> {
+  const directory = await newestJournalDirectory(home, cluster);
+  if (directory) return directory;
   throw new ArcmeshError(
     'usage',
-    `No upgrade of ${cluster} was found under ${parent}.`,
+    `No upgrade of ${cluster} was found under ${backupsOf(home, cluster)}.`,
     'Pass --backup-dir with the directory the interrupted upgrade printed when it started.',
+  );
+}
+
+/**
+ * A new upgrade on top of an unfinished one would plan from a cluster whose CRDs may already be replaced and
+ * whose objects are only in the first backup, and so never restore them: it is refused until the first one is
+ * resumed or rolled back. This is what a retried scheduled job (same command, no --resume) runs into.
+ */
+async function refuseOverUnfinished(home: string, cluster: string): Promise<void> {
+  const directory = await newestJournalDirectory(home, cluster);
+  if (!directory) return;
+  const entries = await readJournal(join(directory, JOURNAL_FILE));
+  const point = entries ? resumePoint(entries) : { state: 'notStarted' as const };
+  if (point.state !== 'resume') return;
+  throw new ArcmeshError(
+    'usage',
+    `The upgrade from ${point.from} to ${point.to} in ${directory} did not finish (next step: ${point.next}); a new upgrade would not restore what it backed up.`,
+    `Finish it with \`--resume --backup-dir ${directory}\`${point.finished.includes('upgrade-extension') ? '' : `, or undo it with \`--rollback --backup-dir ${directory}\``}.`,
   );
 }
 
@@ -117,6 +144,7 @@ export async function upgrade(context: UpgradeContext, options: UpgradeOptions):
   const home = options.home ?? homedir();
   const ports = { ...context, ...(options.now ? { now: () => options.now! } : {}) };
   if (mode === 'upgrade') {
+    await refuseOverUnfinished(home, options.cluster);
     const directory = options.backupDir ?? defaultBackupDirectory(home, options.cluster, options.now ?? new Date());
     return runUpgrade(ports, {
       target: target!,
