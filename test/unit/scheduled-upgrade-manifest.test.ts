@@ -7,7 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { Parser } from '@oclif/core';
 import { parseAllDocuments } from 'yaml';
+import Upgrade from '../../src/commands/upgrade.js';
 import { clusterFlags, extensionNameFlag } from '../../src/commands/_shared/extension-flags.js';
 
 const DIRECTORY = fileURLToPath(new URL('../../scripts/scheduled-upgrade/', import.meta.url));
@@ -114,6 +116,19 @@ describe('the scheduled-upgrade CronJob', () => {
       extensionNameFlag.char,
     ]).toEqual(['c', 'g', 't', 'n']);
     expect(readFileSync(`${DIRECTORY}Dockerfile`, 'utf8')).toMatch(/^ENTRYPOINT \["arcmesh"\]$/m);
+  });
+
+  it('passes arguments the upgrade command itself accepts, with the values the ConfigMap puts in', async () => {
+    const argv = container.args.map((arg) =>
+      arg.replaceAll(/\$\((\w+)\)/g, (_, name: string) => configMap.data[name] ?? `<no ${name}>`),
+    );
+    const { flags } = await Parser.parse(argv.slice(1), {
+      flags: { ...Upgrade.baseFlags, ...Upgrade.flags },
+      strict: true,
+    });
+    expect(argv[0]).toBe('upgrade');
+    expect(flags).toMatchObject({ to: 'latest-patch', output: 'json', yes: true });
+    expect(flags['cluster-name']).toBe(configMap.data.ARCMESH_CLUSTER_NAME);
   });
 
   it('defines every $(VAR) the args use, from ConfigMap keys that exist', () => {
