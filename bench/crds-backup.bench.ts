@@ -2,15 +2,19 @@
  * CRD backup and restore of many custom resources (default 10,000; BENCH_CRD_OBJECTS overrides), through the
  * built CLI against the Kubernetes sandbox, compared in the same run with what users do by hand: `kubectl get
  * -o yaml` of the same kinds, and `kubectl apply -f` of that file into freshly re-created CRDs. Each client runs
- * in its own process; wall time and that process's peak RSS (VmHWM, sampled from /proc) are reported.
+ * in its own process under GNU time, which reports that process's peak RSS (maxrss, %M).
+ *
+ * arcmesh pages (500 objects a list) and keeps at most 16 writes in flight, under a 100 QPS / burst 200 client-side
+ * rate limit; kubectl holds the whole list in memory. To show what paging buys, every client also runs at a tenth
+ * of the objects first: a paged client's peak memory should hardly move between the two sizes.
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { customObjectsClient } from '../dist/kube/custom-objects.js';
+import { customObjectsClient, type CustomObjectsClient } from '../dist/kube/custom-objects.js';
 import { forEachConcurrently } from '../dist/lib/concurrency.js';
 import { startKubeSandbox } from '../dist/sandbox/kube/server.js';
 import { kubectlPath } from '../test/helpers/tools.ts';
@@ -31,41 +35,35 @@ interface Measured {
   stdout: string;
 }
 
-async function peakRssKb(pid: number): Promise<number | undefined> {
-  try {
-    const match = /VmHWM:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) : undefined;
-  } catch {
-    return undefined;
-  }
-}
+const GNU_TIME = '/usr/bin/time';
 
-/** Runs a command, sampling its high-water RSS until it exits; stdout goes to a file when one is given. */
-function measure(
+/** Runs a command under GNU time (peak RSS); stdout goes to a file when one is given. */
+async function measure(
   command: string,
   args: string[],
   options: { stdoutFile?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<Measured> {
-  return new Promise((resolve, reject) => {
+  const rssFile = join(workDir, 'maxrss.txt');
+  const { ms, stdout } = await new Promise<{ ms: number; stdout: string }>((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(command, args, { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
+    const child = spawn(GNU_TIME, ['-f', '%M', '-o', rssFile, command, ...args], {
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
     let stderr = '';
-    let peak = 0;
     if (options.stdoutFile) child.stdout.pipe(createWriteStream(options.stdoutFile));
-    else child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    else child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const sampler = setInterval(() => {
-      void peakRssKb(child.pid!).then((kb) => (peak = Math.max(peak, kb ?? 0)));
-    }, 20);
     child.on('error', reject);
     child.on('close', (code) => {
-      clearInterval(sampler);
-      const ms = performance.now() - started;
+      const elapsed = performance.now() - started;
       if (code !== 0) return reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr.slice(0, 2000)}`));
-      resolve({ ms, peakRssMb: peak / 1024, stdout });
+      resolve({ ms: elapsed, stdout: output });
     });
   });
+  const peakKb = Number((await readFile(rssFile, 'utf8')).trim().split('\n').at(-1));
+  return { ms, peakRssMb: peakKb / 1024, stdout };
 }
 
 function object(index: number): {
@@ -135,27 +133,19 @@ async function recreateCrds(): Promise<void> {
   await kubectl(['wait', '--for=condition=Established', ...CRD_NAMES.map((name) => `crd/${name}`)]);
 }
 
-try {
-  for (const namespace of NAMESPACES) await kubectl(['create', 'namespace', namespace]);
-  await recreateCrds();
-  const config = new KubeConfig();
-  config.loadFromFile(kubeconfig);
-  const client = await customObjectsClient(config, { rateLimit: { qps: 10_000, burst: 10_000 } });
-  const seedStarted = performance.now();
-  await forEachConcurrently(
-    Array.from({ length: OBJECTS }, (_, index) => index),
-    32,
-    async (index) => {
-      const { plural, ...body } = object(index);
-      const [group, version] = body.apiVersion.split('/') as [string, string];
-      await client.create({ group, version, plural, namespaced: true }, body);
-    },
-  );
-  console.log(`seeded ${OBJECTS} objects in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`);
+interface Round {
+  objects: number;
+  backup: Measured;
+  restore: Measured;
+  kubectlGet: Measured;
+  kubectlApply: Measured;
+}
 
-  const backupDir = join(workDir, 'backup');
+/** Backs up and restores the `objects` now in the cluster with arcmesh, then does the same with kubectl. */
+async function round(objects: number): Promise<Round> {
+  const backupDir = join(workDir, `backup-${objects}`);
   const backup = await arcmesh(['crds', 'backup', '--out', backupDir]);
-  const yamlFile = join(workDir, 'objects.yaml');
+  const yamlFile = join(workDir, `objects-${objects}.yaml`);
   const kubectlGet = await kubectl(['get', CRD_NAMES.join(','), '-A', '-o', 'yaml'], yamlFile);
   // kubectl cannot create objects that carry a resourceVersion: drop the server-set fields, as a user must.
   const dump = await readFile(yamlFile, 'utf8');
@@ -164,25 +154,77 @@ try {
   await recreateCrds();
   const restore = await arcmesh(['crds', 'restore', '--from', backupDir]);
   const restored = JSON.parse(restore.stdout) as { created: number; failed: number };
-  if (restored.created !== OBJECTS || restored.failed !== 0)
-    throw new Error(`restore created ${restored.created} of ${OBJECTS}`);
+  if (restored.created !== objects || restored.failed !== 0)
+    throw new Error(`restore created ${restored.created} of ${objects}`);
 
   await recreateCrds();
   const kubectlApply = await kubectl(['apply', '-f', yamlFile]);
+  const count = (await kubectl(['get', CRD_NAMES.join(','), '-A', '--no-headers', '-o', 'name'])).stdout.split('\n');
+  if (count.filter(Boolean).length !== objects) throw new Error(`kubectl apply left ${count.length} of ${objects}`);
+  console.log(
+    `${objects} objects: arcmesh backup ${(backup.ms / 1000).toFixed(1)} s / ${backup.peakRssMb.toFixed(0)} MB, ` +
+      `restore ${(restore.ms / 1000).toFixed(1)} s / ${restore.peakRssMb.toFixed(0)} MB; ` +
+      `kubectl get ${(kubectlGet.ms / 1000).toFixed(1)} s / ${kubectlGet.peakRssMb.toFixed(0)} MB, ` +
+      `apply ${(kubectlApply.ms / 1000).toFixed(1)} s / ${kubectlApply.peakRssMb.toFixed(0)} MB`,
+  );
+  return { objects, backup, restore, kubectlGet, kubectlApply };
+}
+
+async function seed(client: CustomObjectsClient, from: number, to: number): Promise<void> {
+  const started = performance.now();
+  await forEachConcurrently(
+    Array.from({ length: to - from }, (_, offset) => from + offset),
+    32,
+    async (index) => {
+      const { plural, ...body } = object(index);
+      const [group, version] = body.apiVersion.split('/') as [string, string];
+      await client.create({ group, version, plural, namespaced: true }, body);
+    },
+  );
+  console.log(`seeded objects ${from}..${to - 1} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+const figures = (measured: Round) => ({
+  objects: measured.objects,
+  arcmesh: {
+    backupSeconds: measured.backup.ms / 1000,
+    backupPeakRssMb: measured.backup.peakRssMb,
+    restoreSeconds: measured.restore.ms / 1000,
+    restorePeakRssMb: measured.restore.peakRssMb,
+  },
+  kubectl: {
+    getSeconds: measured.kubectlGet.ms / 1000,
+    getPeakRssMb: measured.kubectlGet.peakRssMb,
+    applySeconds: measured.kubectlApply.ms / 1000,
+    applyPeakRssMb: measured.kubectlApply.peakRssMb,
+  },
+});
+
+try {
+  await access(GNU_TIME).catch(() => {
+    throw new Error(`${GNU_TIME} (GNU time) is needed to read each client's peak RSS; install the time package.`);
+  });
+  for (const namespace of NAMESPACES) await kubectl(['create', 'namespace', namespace]);
+  await recreateCrds();
+  const config = new KubeConfig();
+  config.loadFromFile(kubeconfig);
+  const client = await customObjectsClient(config, { rateLimit: { qps: 10_000, burst: 10_000 } });
+  const small = Math.max(1, Math.round(OBJECTS / 10));
+  await seed(client, 0, small);
+  const first = await round(small);
+  // Each round ends with kubectl's apply having put the same objects back; add the rest.
+  await seed(client, small, OBJECTS);
+  const full = await round(OBJECTS);
 
   const details = {
-    objects: OBJECTS,
-    arcmesh: { backupPeakRssMb: backup.peakRssMb, restorePeakRssMb: restore.peakRssMb },
-    kubectl: { getPeakRssMb: kubectlGet.peakRssMb, applyPeakRssMb: kubectlApply.peakRssMb },
+    paging: { pageSize: 500, writesInFlight: 16, restoreInFlight: 16, clientQps: 100, clientBurst: 200 },
+    rounds: [figures(first), figures(full)],
   };
-  console.log(
-    `peak RSS (MB): arcmesh backup ${backup.peakRssMb.toFixed(0)}, restore ${restore.peakRssMb.toFixed(0)}; kubectl get ${kubectlGet.peakRssMb.toFixed(0)}, apply ${kubectlApply.peakRssMb.toFixed(0)}`,
-  );
   report({
     name: 'crds-backup',
     unit: 'ms',
-    figure: backup.ms,
-    anchor: kubectlGet.ms,
+    figure: full.backup.ms,
+    anchor: full.kubectlGet.ms,
     anchorLabel: `kubectl get -o yaml (${OBJECTS} objects)`,
     goal: 'flat memory (paged); per-object files and hashes',
     details,
@@ -190,10 +232,28 @@ try {
   report({
     name: 'crds-restore',
     unit: 'ms',
-    figure: restore.ms,
-    anchor: kubectlApply.ms,
+    figure: full.restore.ms,
+    anchor: full.kubectlApply.ms,
     anchorLabel: `kubectl apply -f (${OBJECTS} objects)`,
     goal: 'at most the time of kubectl apply',
+    details,
+  });
+  report({
+    name: 'crds-backup-peak-rss',
+    unit: 'MB',
+    figure: full.backup.peakRssMb,
+    anchor: full.kubectlGet.peakRssMb,
+    anchorLabel: `kubectl get -o yaml peak RSS (${OBJECTS} objects)`,
+    goal: `flat: ${small} objects took ${first.backup.peakRssMb.toFixed(0)} MB`,
+    details,
+  });
+  report({
+    name: 'crds-restore-peak-rss',
+    unit: 'MB',
+    figure: full.restore.peakRssMb,
+    anchor: full.kubectlApply.peakRssMb,
+    anchorLabel: `kubectl apply -f peak RSS (${OBJECTS} objects)`,
+    goal: `flat: ${small} objects took ${first.restore.peakRssMb.toFixed(0)} MB`,
     details,
   });
 } finally {

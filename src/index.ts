@@ -27,8 +27,13 @@ export {
   type MeshInstallResult,
   type MeshStatus,
   type MeshUninstallRequest,
-  type MeshUninstallResult,
 } from './lib/mesh/mesh.js';
+export {
+  uninstallExtensionMesh,
+  type ExtensionUninstallRequest,
+  type UninstallResult,
+} from './lib/uninstall/uninstall.js';
+export { planCleanup, type CleanupPlan, type MeshFootprint } from './lib/uninstall/plan.js';
 export type { MeshInstallRequest } from './lib/mesh/plan.js';
 
 // The cluster plane: build the clients from a KubeTarget's config (`kubeClients(target.config)`), find the mesh,

@@ -1,5 +1,4 @@
 import { Flags } from '@oclif/core';
-import { kubeClients } from '../kube/clients.js';
 import { renderChecks, runChecks } from '../lib/check/checks.js';
 import { gatherSnapshot } from '../lib/check/gather.js';
 import { ArcmeshError } from '../lib/errors.js';
@@ -25,7 +24,7 @@ export default class Check extends ArcmeshCommand<typeof Check> {
   };
 
   async run(): Promise<void> {
-    const clients = await kubeClients((await this.kubeTarget()).config);
+    const clients = await this.kubeClients();
     this.reporter.progress('checking the cluster');
     const snapshot = await gatherSnapshot(clients, {
       pre: this.flags.pre,

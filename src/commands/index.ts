@@ -30,6 +30,7 @@ import FeatureUnregister from './feature/unregister.js';
 import MeshInstall from './mesh/install.js';
 import MeshStatus from './mesh/status.js';
 import MeshUninstall from './mesh/uninstall.js';
+import MeshUpgrade from './mesh/upgrade.js';
 import MeshconfigPatch from './meshconfig/patch.js';
 import MeshconfigSet from './meshconfig/set.js';
 import MeshconfigShow from './meshconfig/show.js';
@@ -46,6 +47,8 @@ import SandboxEnv from './sandbox/env.js';
 import SandboxStart from './sandbox/start.js';
 import SandboxStatus from './sandbox/status.js';
 import SandboxStop from './sandbox/stop.js';
+import Uninstall from './uninstall.js';
+import Upgrade from './upgrade.js';
 
 export const COMMANDS: Record<string, typeof Command> = {
   'addon:disable': AddonDisable,
@@ -75,6 +78,7 @@ export const COMMANDS: Record<string, typeof Command> = {
   'mesh:install': MeshInstall,
   'mesh:status': MeshStatus,
   'mesh:uninstall': MeshUninstall,
+  'mesh:upgrade': MeshUpgrade,
   'meshconfig:patch': MeshconfigPatch,
   'meshconfig:set': MeshconfigSet,
   'meshconfig:show': MeshconfigShow,
@@ -91,4 +95,6 @@ export const COMMANDS: Record<string, typeof Command> = {
   'sandbox:stop': SandboxStop,
   'sandbox:status': SandboxStatus,
   'sandbox:env': SandboxEnv,
+  uninstall: Uninstall,
+  upgrade: Upgrade,
 };

@@ -1,6 +1,6 @@
 /**
  * The few Kubernetes calls CRD backup and restore make, behind one small interface: custom resource definitions
- * (read, list, create) and custom objects of any kind (paged list, get, create, replace). Every call waits for
+ * (read, list, create, replace, delete) and custom objects of any kind (paged list, get, create, replace). Every call waits for
  * the client-side rate limiter; errors stay client-node's ApiException (status in `code`) so callers can tell
  * a conflict from a throttle, and turn them into ArcmeshErrors with `toKubeError`.
  */
@@ -31,6 +31,10 @@ export interface CustomObjectsClient {
   /** undefined when the definition does not exist. */
   readDefinition(name: string): Promise<V1CustomResourceDefinition | undefined>;
   createDefinition(definition: V1CustomResourceDefinition): Promise<V1CustomResourceDefinition>;
+  /** Needs the live resourceVersion in the definition's metadata. */
+  replaceDefinition(definition: V1CustomResourceDefinition): Promise<V1CustomResourceDefinition>;
+  /** Starts deleting a definition (and with it every object of it); resolves at once, false when it was absent. */
+  deleteDefinition(name: string): Promise<boolean>;
   listPage(ref: ResourceRef, limit: number, continueToken: string | undefined): Promise<ObjectPage>;
   /** undefined when the object does not exist. */
   get(ref: ResourceRef, namespace: string | undefined, name: string): Promise<CustomObject | undefined>;
@@ -120,6 +124,10 @@ export async function customObjectsClient(
     },
     readDefinition: (name) => limited(() => orUndefinedWhenAbsent(extensions.readCustomResourceDefinition({ name }))),
     createDefinition: (body) => limited(() => extensions.createCustomResourceDefinition({ body })),
+    replaceDefinition: (body) =>
+      limited(() => extensions.replaceCustomResourceDefinition({ name: body.metadata?.name ?? '', body })),
+    deleteDefinition: async (name) =>
+      (await limited(() => orUndefinedWhenAbsent(extensions.deleteCustomResourceDefinition({ name })))) !== undefined,
     async listPage(ref, limit, continueToken) {
       const request = { group: ref.group, version: ref.version, plural: ref.plural, limit, _continue: continueToken };
       const list = (await limited(() =>

@@ -68,3 +68,12 @@ export function toKubeError(error: unknown, doing: string): ArcmeshError {
   }
   return new ArcmeshError(kind, message, hint, { cause: error, details: { status, reason: body?.reason } });
 }
+
+/** Runs one Kubernetes call, its failure turned into an ArcmeshError that says what was being done. */
+export async function kubeCall<T>(doing: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw toKubeError(error, doing);
+  }
+}

@@ -2,6 +2,8 @@
  * Running many small I/O tasks with at most `limit` in flight, pulling work lazily from an iterable so that a
  * long list (10,000 objects) is never turned into 10,000 pending promises at once.
  */
+import { interruptedError } from './errors.js';
+
 export async function forEachConcurrently<T>(
   items: Iterable<T> | AsyncIterable<T>,
   limit: number,
@@ -28,4 +30,6 @@ export async function forEachConcurrently<T>(
   };
   await Promise.all(Array.from({ length: Math.max(1, limit) }, worker));
   if (failure) throw failure.error;
+  // Stopping early must not look like having done everything: callers would record work that never ran.
+  if (signal?.aborted) throw interruptedError();
 }

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { INSTALL_ACCESS } from '../../src/lib/check/checks.js';
 import { startTestKube, type TestKube } from '../helpers/kube-sandbox.js';
 import { helmPath } from '../helpers/tools.js';
 
@@ -35,6 +36,7 @@ async function helm(args: string[], env: NodeJS.ProcessEnv = {}): Promise<HelmOu
 }
 
 type Manifest = {
+  apiVersion: string;
   kind: string;
   metadata: { name: string; namespace?: string };
   spec?: Record<string, never>;
@@ -172,6 +174,18 @@ describe('chart rendering', () => {
         ).not.toHaveLength(0);
       }
     }
+  });
+
+  it('renders only kinds `check --pre` asks the API it may create', async () => {
+    const asked = new Set(INSTALL_ACCESS.map((access) => `${access.group}/${access.resource}`));
+    const rendered = new Set(
+      (await render('osm.configMap.enabled=true')).map((manifest) => {
+        const group = manifest.apiVersion.includes('/') ? manifest.apiVersion.split('/')[0] : '';
+        return `${group}/${manifest.kind.toLowerCase()}s`;
+      }),
+    );
+    expect([...rendered].filter((resource) => !asked.has(resource))).toEqual([]);
+    expect(rendered.size).toBeGreaterThan(8);
   });
 
   it('refuses a wrongly typed value and an unknown key with helm’s schema messages', async () => {

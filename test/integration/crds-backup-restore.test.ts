@@ -154,7 +154,7 @@ describe('CRD backup and restore across a CRD version change', { timeout: SLOW }
       (await kube.kubectl(['get', 'httproutegroup', 'bookstore-service-routes-0', '-n', 'bookstore', '-o', 'json']))
         .stdout,
     ) as { metadata: { annotations: Record<string, string> }; spec: { matches: Array<{ headers?: unknown }> } };
-    expect(routes.spec.matches[1]!.headers).toEqual({ host: 'bookstore.bookstore', 'user-agent': '.*Android.*' });
+    expect(routes.spec.matches[1]!.headers).toEqual([{ host: 'bookstore.bookstore' }, { 'user-agent': '.*Android.*' }]);
     expect(routes.metadata.annotations).toEqual({ owner: 'books' });
   });
 

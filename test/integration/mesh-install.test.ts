@@ -3,10 +3,14 @@
  * Kubernetes sandbox: refusals before anything reaches the cluster, install and readiness, the seed's MeshConfig
  * checks, an idempotent second install, settings kept across uninstall, and what happens to a missing mesh.
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { parseAllDocuments } from 'yaml';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { UninstallResult } from '../../src/lib/uninstall/uninstall.js';
 import { runCli } from '../helpers/cli.js';
 import { startTestKube, type TestKube } from '../helpers/kube-sandbox.js';
 import { helmPath } from '../helpers/tools.js';
@@ -106,6 +110,20 @@ describe('mesh install', () => {
     expect(webhook.stdout).toBe('Ignore');
   });
 
+  it('gives the controller’s ServiceAccount least privilege, as RBAC in the API enforces it', async () => {
+    const token = (await kube.kubectl(['create', 'token', 'osm-controller', '-n', 'osm-system'])).stdout.trim();
+    expect(token).not.toBe('');
+    const canI = async (...args: string[]) =>
+      (await kube.kubectl(['--token', token, 'auth', 'can-i', ...args])).stdout.trim();
+    expect(await canI('watch', 'traffictargets.access.smi-spec.io', '-A')).toBe('yes');
+    expect(await canI('list', 'meshconfigs.config.openservicemesh.io', '-A')).toBe('yes');
+    expect(await canI('create', 'secrets', '-n', 'osm-system')).toBe('yes');
+    expect(await canI('create', 'secrets', '-n', 'default')).toBe('no');
+    expect(await canI('patch', 'meshconfigs.config.openservicemesh.io', '-n', 'osm-system')).toBe('no');
+    expect(await canI('update', 'validatingwebhookconfigurations/osm-validator-mesh-osm')).toBe('yes');
+    expect(await canI('update', 'validatingwebhookconfigurations/someone-elses')).toBe('no');
+  });
+
   it('leaves the MeshConfig to the API’s validation, as seed 001 shows', async () => {
     const refused = await kube.kubectl([
       'patch',
@@ -179,16 +197,36 @@ describe('mesh status', () => {
   });
 });
 
+/** The CRDs the chart ships, by name, sorted: what helm installs and keeps, and what --delete-crds deletes. */
+const CHART_CRDS = readdirSync(fileURLToPath(new URL('../../charts/arcmesh/crds/', import.meta.url)))
+  .flatMap((file) =>
+    parseAllDocuments(
+      readFileSync(fileURLToPath(new URL(`../../charts/arcmesh/crds/${file}`, import.meta.url)), 'utf8'),
+    ),
+  )
+  .map((document) => (document.toJS() as { metadata: { name: string } }).metadata.name)
+  .sort();
+
 describe('mesh uninstall', () => {
-  it('removes the release and keeps the MeshConfig with the user’s changes', async () => {
+  it('removes the release and the mesh label of bookstore, and keeps the CRDs and the MeshConfig with the user’s changes', async () => {
     const result = await cli(['mesh', 'uninstall', '--yes']);
     expect(result.stderr).toBe('');
-    expect(result.json()).toEqual({
+    expect(result.code).toBe(0);
+    expect(result.json<UninstallResult>()).toEqual({
       meshName: 'osm',
       namespace: 'osm-system',
       uninstalled: true,
-      namespaceDeleted: false,
-      deletedCrds: [],
+      removed: {
+        // helm removed the chart's webhooks with the release; nothing else was left of them.
+        webhookConfigurations: [],
+        namespaceLabels: [{ namespace: 'bookstore', labels: ['openservicemesh.io/monitored-by'], annotations: [] }],
+        secrets: [],
+        crds: [],
+        namespace: false,
+      },
+      backup: null,
+      kept: { crds: CHART_CRDS, namespace: 'osm-system' },
+      leftovers: [],
     });
     expect((await kube.kubectl(['get', 'deployments', '-n', 'osm-system', '-o', 'name'])).stdout).toBe('');
     const kept = await kube.kubectl([
@@ -201,6 +239,14 @@ describe('mesh uninstall', () => {
       'jsonpath={.spec.traffic.enablePermissiveTrafficPolicyMode}',
     ]);
     expect(kept.stdout).toBe('false');
+  });
+
+  it('refuses without --yes when nobody can answer, before touching the cluster', async () => {
+    const refused = await cli(['mesh', 'uninstall']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe(
+      'ERROR: Refusing to uninstall the mesh without confirmation: there is no terminal to ask on.\nPass --yes (-y) to confirm in scripts.\n',
+    );
   });
 
   it('reinstalls onto the kept MeshConfig without resetting it', async () => {
@@ -220,28 +266,26 @@ describe('mesh uninstall', () => {
 
   it('deletes the namespace when asked (-f as osm spells --yes), and a second uninstall only warns', async () => {
     const first = await cli(['mesh', 'uninstall', '-f', '--delete-namespace']);
-    expect(first.json()).toEqual({
-      meshName: 'osm',
-      namespace: 'osm-system',
+    expect(first.stderr).toBe('');
+    expect(first.json<UninstallResult>()).toMatchObject({
       uninstalled: true,
-      namespaceDeleted: true,
-      deletedCrds: [],
+      removed: { namespace: true },
+      kept: { namespace: null },
+      leftovers: [],
     });
     const second = await cli(['mesh', 'uninstall', '--yes']);
     expect(second.code).toBe(0);
     expect(second.stderr).toBe('WARNING: Did not find mesh [osm] in namespace [osm-system]; nothing to uninstall.\n');
-    expect(second.json()).toEqual({
-      meshName: 'osm',
-      namespace: 'osm-system',
+    expect(second.json<UninstallResult>()).toMatchObject({
       uninstalled: false,
-      namespaceDeleted: false,
-      deletedCrds: [],
+      removed: { webhookConfigurations: [], namespaceLabels: [], secrets: [], crds: [], namespace: false },
+      leftovers: [],
     });
   });
 });
 
-describe('mesh uninstall --delete-cluster-wide-resources', () => {
-  it('is refused while another mesh runs, and deletes the chart’s CRDs once the last mesh goes', async () => {
+describe('mesh uninstall --delete-crds (osm: --delete-cluster-wide-resources)', () => {
+  it('is refused while another mesh runs, and backs up then deletes the CRDs once the last mesh goes', async () => {
     expect((await cli(['mesh', 'install', '--timeout', '2m'])).code).toBe(0);
     const other = await cli([
       'mesh',
@@ -258,37 +302,101 @@ describe('mesh uninstall --delete-cluster-wide-resources', () => {
     const ambiguous = await cli(['mesh', 'status']);
     expect(ambiguous.code).toBe(2);
     expect(ambiguous.stderr).toBe(
-      'ERROR: Several meshes match: [osm] in namespace [osm-system], [other] in namespace [other-system].\n' +
-        'Pass --mesh-name and --osm-namespace to choose one.\n',
+      'ERROR: More than one Open Service Mesh is on this cluster (namespaces osm-system, other-system).\n' +
+        'Say which with --osm-namespace (or --mesh-name).\n',
     );
     const byNamespace = await cli(['mesh', 'status', '--osm-namespace', 'other-system']);
     expect(byNamespace.json<StatusJson>()).toMatchObject({ meshName: 'other', namespace: 'other-system', ready: true });
     const refused = await cli(['mesh', 'uninstall', '--mesh-name', 'osm', '-a', '-f']);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toBe(
-      'ERROR: Deleting cluster-wide resources would break mesh [other] in namespace [other-system].\n' +
-        'Uninstall without --delete-cluster-wide-resources, or uninstall the other meshes first.\n',
+      'ERROR: Deleting the CRDs would delete the policies of mesh [other] in namespace [other-system].\n' +
+        'Uninstall without --delete-crds, or uninstall the other meshes first.\n',
     );
     expect(
       (await cli(['mesh', 'uninstall', '--mesh-name', 'other', '--osm-namespace', 'other-system', '-f'])).code,
     ).toBe(0);
-    const last = await cli(['mesh', 'uninstall', '--delete-cluster-wide-resources', '--delete-namespace', '--yes']);
-    expect(last.stderr).toBe('');
-    expect(last.json<{ deletedCrds: string[] }>().deletedCrds).toEqual([
-      'meshconfigs.config.openservicemesh.io',
-      'meshrootcertificates.config.openservicemesh.io',
-      'egresses.policy.openservicemesh.io',
-      'ingressbackends.policy.openservicemesh.io',
-      'retries.policy.openservicemesh.io',
-      'upstreamtrafficsettings.policy.openservicemesh.io',
-      'httproutegroups.specs.smi-spec.io',
-      'tcproutes.specs.smi-spec.io',
-      'traffictargets.access.smi-spec.io',
-      'trafficsplits.split.smi-spec.io',
+    const backupDir = `${kube.stateDir}/mesh-crds-backup`;
+    const last = await cli([
+      'mesh',
+      'uninstall',
+      '--delete-cluster-wide-resources',
+      '--backup-dir',
+      backupDir,
+      '--delete-namespace',
+      '--yes',
     ]);
+    expect(last.stderr).toBe('');
+    const result = last.json<UninstallResult>();
+    expect(result.removed.crds).toEqual(CHART_CRDS);
+    expect(result.backup).toMatchObject({
+      directory: backupDir,
+      // Each mesh's MeshConfig: helm keeps it when its release goes.
+      objects: 2,
+      counts: expect.objectContaining({ 'MeshConfig.config.openservicemesh.io': 2 }),
+      reused: false,
+    });
+    expect(result.leftovers).toEqual([]);
     const crds = await kube.kubectl(['get', 'crd', '-o', 'name']);
     expect(crds.code).toBe(0);
     expect(crds.stdout).toBe('');
+    // The backup brings the CRDs and both MeshConfigs back (into their namespaces, which restore does not create).
+    await kube.kubectl(['create', 'namespace', 'osm-system']);
+    const restored = await cli(['crds', 'restore', '--from', backupDir]);
+    expect(restored.stderr).toBe('');
+    expect(restored.json()).toMatchObject({ created: 2, failed: 0 });
+  });
+});
+
+describe('mesh uninstall after a partial failure', () => {
+  it('reuses the backup an interrupted run completed and finishes deleting the CRDs and the rest', async () => {
+    expect((await cli(['mesh', 'install', '--timeout', '2m'])).code).toBe(0);
+    await kube.kubectl(['label', 'namespace', 'bookstore', 'openservicemesh.io/monitored-by=osm']);
+    await kube.kubectl(
+      ['apply', '-f', '-'],
+      `apiVersion: v1
+kind: Secret
+metadata: { name: osm-ca-bundle, namespace: osm-system }
+stringData: { ca.crt: not-a-real-ca }
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata:
+  name: osm-runtime-validator
+  labels: { app.kubernetes.io/name: openservicemesh.io, app.kubernetes.io/instance: osm }
+webhooks: []
+`,
+    );
+    // Where a run killed in the middle of deleting the CRDs stops: release gone, backup complete, one CRD deleted.
+    const helmEnv = { ...process.env, KUBECONFIG: kube.kubeconfig };
+    await promisify(execFile)(helmPath(), ['uninstall', 'osm', '-n', 'osm-system', '--wait'], { env: helmEnv });
+    const backupDir = `${kube.stateDir}/interrupted-backup`;
+    expect((await cli(['crds', 'backup', '--out', backupDir])).code).toBe(0);
+    await kube.kubectl(['delete', 'crd', 'trafficsplits.split.smi-spec.io']);
+
+    const rerun = await cli(['mesh', 'uninstall', '--delete-crds', '--backup-dir', backupDir, '--yes']);
+    expect(rerun.code).toBe(0);
+    expect(rerun.stderr).toMatch(
+      new RegExp(
+        '^WARNING: Did not find mesh \\[osm\\] in namespace \\[osm-system\\]; removing what it left in the cluster\\.\\n' +
+          `WARNING: Using the CRD backup an earlier run completed in ${backupDir} \\(taken .+\\)\\.\\n$`,
+      ),
+    );
+    const result = rerun.json<UninstallResult>();
+    expect(result).toMatchObject({
+      uninstalled: false,
+      removed: {
+        webhookConfigurations: ['ValidatingWebhookConfiguration/osm-runtime-validator'],
+        namespaceLabels: [{ namespace: 'bookstore', labels: ['openservicemesh.io/monitored-by'], annotations: [] }],
+        secrets: ['osm-ca-bundle'],
+        crds: CHART_CRDS.filter((crd) => crd !== 'trafficsplits.split.smi-spec.io'),
+      },
+      backup: { directory: backupDir, reused: true },
+      kept: { crds: [], namespace: 'osm-system' },
+      leftovers: [],
+    });
+    expect((await kube.kubectl(['get', 'crd', '-o', 'name'])).stdout).toBe('');
+    expect((await kube.kubectl(['get', 'validatingwebhookconfigurations', '-o', 'name'])).stdout).toBe('');
   });
 });
 

@@ -61,7 +61,13 @@ test('create installs with the settings as values and reports Installed; update 
   const legacy = await armRequest(target, { method: 'GET', path: installed.id!, apiVersion: '2021-09-01' });
   expect(legacy.body).toMatchObject({ properties: { installState: 'Installed', provisioningState: 'Succeeded' } });
   expect(await installedValues()).toEqual({
-    osm: { OpenServiceMesh: { enablePrivilegedInitContainer: true }, osm: { secretValue: 's3cret' } },
+    osm: {
+      // What a 0.8.x version needs of the chart, then the extension's settings.
+      configMap: { enabled: true },
+      meshConfig: { enabled: false },
+      OpenServiceMesh: { enablePrivilegedInitContainer: true },
+      osm: { secretValue: 's3cret' },
+    },
   });
 
   await client.extensions.beginUpdateAndWait(SANDBOX_RESOURCE_GROUP, ...OPENSHIFT, 'osm', {

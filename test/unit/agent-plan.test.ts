@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest';
 import type { StoredExtensionEvent } from '../../src/sandbox/arm/contract.js';
-import { planAgentAction } from '../../src/sandbox/agent/plan.js';
+import { planAgentAction, versionSettings } from '../../src/sandbox/agent/plan.js';
 import { settingsToValues, typeSetValue } from '../../src/sandbox/agent/values.js';
 
 const CLUSTER = '/subscriptions/0/resourceGroups/rg/providers/Microsoft.Kubernetes/connectedClusters/arc-openshift';
@@ -60,8 +60,23 @@ test('a succeeded OSM extension installs its version into its release namespace 
     release: 'osm',
     namespace: 'arc-osm-system',
     version: '0.8.4',
-    values: { osm: { OpenServiceMesh: { enablePrivilegedInitContainer: true } } },
+    values: {
+      // OSM v0.8 kept its settings in the osm-config ConfigMap and had no MeshConfig.
+      osm: {
+        configMap: { enabled: true },
+        meshConfig: { enabled: false },
+        OpenServiceMesh: { enablePrivilegedInitContainer: true },
+      },
+    },
   });
+});
+
+test('only 0.8.x and older versions get the v0.8 ConfigMap instead of a MeshConfig', () => {
+  expect(versionSettings('0.8.4')).toEqual({ 'osm.configMap.enabled': 'true', 'osm.meshConfig.enabled': 'false' });
+  expect(versionSettings('0.7.1')).toEqual({ 'osm.configMap.enabled': 'true', 'osm.meshConfig.enabled': 'false' });
+  expect(versionSettings('0.9.2')).toEqual({});
+  expect(versionSettings('1.2.5-1')).toEqual({});
+  expect(versionSettings(undefined)).toEqual({});
 });
 
 test('nothing happens before ARM has accepted the change; deletion uninstalls; other types are refused', () => {

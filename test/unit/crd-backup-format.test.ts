@@ -167,6 +167,23 @@ describe('bulk request helpers', () => {
     ).rejects.toThrow('two');
   });
 
+  it('throws an interruption when its signal stops it early, rather than returning as if done', async () => {
+    const controller = new AbortController();
+    const seen: number[] = [];
+    const run = forEachConcurrently(
+      Array.from({ length: 20 }, (_, index) => index),
+      2,
+      async (index) => {
+        seen.push(index);
+        if (index === 3) controller.abort();
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      },
+      controller.signal,
+    );
+    await expect(run).rejects.toMatchObject({ kind: 'interrupted' });
+    expect(seen.length).toBeLessThan(20);
+  });
+
   it('hands out a burst at once, then tokens at the refill rate', async () => {
     let now = 0;
     const bucket = new TokenBucket({ qps: 10, burst: 3 }, () => now);

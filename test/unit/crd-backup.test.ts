@@ -30,6 +30,8 @@ function fakeClient(objects: CustomObject[], options: { expireOnce?: boolean } =
     ],
     readDefinition: async () => undefined,
     createDefinition: async (body) => body,
+    replaceDefinition: async (body) => body,
+    deleteDefinition: async () => true,
     async listPage(ref, limit, continueToken) {
       calls.push(continueToken);
       if (ref.plural !== 'trafficsplits') return { items: [], continueToken: undefined };

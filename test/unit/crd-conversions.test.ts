@@ -47,7 +47,7 @@ describe('HTTPRouteGroup conversions', () => {
     status: { observed: true },
   };
 
-  it('moves v1alpha3 to v1alpha4 with headers as one map, keeping metadata and dropping server fields', () => {
+  it('moves v1alpha3 to v1alpha4 unchanged (headers stay a list of one-entry maps), keeping metadata and dropping server fields', () => {
     const converted = convert(v1alpha3, 'specs.smi-spec.io/v1alpha4');
     expect(converted).toEqual({
       apiVersion: 'specs.smi-spec.io/v1alpha4',
@@ -58,41 +58,10 @@ describe('HTTPRouteGroup conversions', () => {
         labels: { app: 'bookstore' },
         annotations: { team: 'books' },
       },
-      spec: {
-        matches: [
-          { name: 'books-bought', pathRegex: '/books-bought', methods: ['GET'] },
-          {
-            name: 'buy-a-book',
-            pathRegex: '.*a-book.*new',
-            methods: ['GET'],
-            headers: { host: 'bookstore.bookstore', 'user-agent': '.*Android.*' },
-          },
-        ],
-      },
+      spec: v1alpha3.spec,
     });
-    expect((v1alpha3.spec as { matches: Array<{ headers?: unknown }> }).matches[1]!.headers).toHaveLength(2);
     expect(v1alpha3.metadata.uid).toBe('6c1f0c3e-1');
-  });
-
-  it('keeps headers already written as a map', () => {
-    const object = structuredClone(v1alpha3);
-    (object.spec as { matches: Array<Record<string, unknown>> }).matches[1]!.headers = { cookie: 'type=insider' };
-    const converted = convert(object, 'specs.smi-spec.io/v1alpha4');
-    expect((converted.spec as { matches: Array<{ headers?: unknown }> }).matches[1]!.headers).toEqual({
-      cookie: 'type=insider',
-    });
-  });
-
-  it('refuses two different patterns for one header instead of dropping one', () => {
-    const object = structuredClone(v1alpha3);
-    (object.spec as { matches: Array<Record<string, unknown>> }).matches[1]!.headers = [
-      { 'user-agent': '.*Android.*' },
-      { 'user-agent': '.*iPhone.*' },
-    ];
-    const error = failure(() => convert(object, 'specs.smi-spec.io/v1alpha4'));
-    expect(error.kind).toBe('failed');
-    expect(error.message).toContain('HTTPRouteGroup bookstore/bookstore-service-routes');
-    expect(error.message).toContain('"user-agent"');
+    expect(v1alpha3.apiVersion).toBe('specs.smi-spec.io/v1alpha3');
   });
 
   it('moves v1alpha2 top-level matches under spec on the way to v1alpha4', () => {
@@ -109,7 +78,7 @@ describe('HTTPRouteGroup conversions', () => {
       apiVersion: 'specs.smi-spec.io/v1alpha4',
       kind: 'HTTPRouteGroup',
       metadata: { name: 'routes', namespace: 'default' },
-      spec: { matches: [{ name: 'metrics', pathRegex: '/metrics', methods: ['GET'], headers: { a: 'b' } }] },
+      spec: { matches: [{ name: 'metrics', pathRegex: '/metrics', methods: ['GET'], headers: [{ a: 'b' }] }] },
     });
   });
 });
@@ -198,6 +167,44 @@ describe('resource quantities', () => {
 
   it('refuses negative, malformed and sub-milli quantities', () => {
     for (const bad of ['-1', '1x', '', 'm', '0.0001', '1.5m']) expect(quantityInMillis(bad)).toBeUndefined();
+  });
+});
+
+describe('MeshConfig and TCPRoute conversions', () => {
+  it('renames a v1alpha1 MeshConfig to v1alpha2, its settings kept as they are', () => {
+    const spec = { traffic: { enablePermissiveTrafficPolicyMode: false }, sidecar: { logLevel: 'error' } };
+    const converted = convert(
+      {
+        apiVersion: 'config.openservicemesh.io/v1alpha1',
+        kind: 'MeshConfig',
+        metadata: { name: 'osm-mesh-config', namespace: 'arc-osm-system', ...serverMetadata },
+        spec,
+      },
+      'config.openservicemesh.io/v1alpha2',
+    );
+    expect(converted).toEqual({
+      apiVersion: 'config.openservicemesh.io/v1alpha2',
+      kind: 'MeshConfig',
+      metadata: { name: 'osm-mesh-config', namespace: 'arc-osm-system' },
+      spec,
+    });
+  });
+
+  it('renames a v1alpha3 TCPRoute to v1alpha4 and refuses to go back', () => {
+    const route: CustomObject = {
+      apiVersion: 'specs.smi-spec.io/v1alpha3',
+      kind: 'TCPRoute',
+      metadata: { name: 'mysql', namespace: 'bookwarehouse' },
+      spec: { matches: { ports: [3306] } },
+    };
+    expect(convert(route, 'specs.smi-spec.io/v1alpha4')).toEqual({
+      ...route,
+      apiVersion: 'specs.smi-spec.io/v1alpha4',
+    });
+    const error = failure(() =>
+      convert({ ...route, apiVersion: 'specs.smi-spec.io/v1alpha4' }, 'specs.smi-spec.io/v1alpha3'),
+    );
+    expect(error.kind).toBe('usage');
   });
 });
 

@@ -41,6 +41,8 @@ function memoryClient(initial: CustomObject[]) {
     listDefinitions: async () => [definition],
     readDefinition: async () => definition,
     createDefinition: async (body) => body,
+    replaceDefinition: async (body) => body,
+    deleteDefinition: async () => true,
     listPage: async () => ({ items: [...store.values()], continueToken: undefined }),
     get: async (_, __, name) => structuredClone(store.get(name)),
     async create(_, body) {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { chooseMesh, meshNames, preferredVersion, type MeshCandidates } from '../../src/lib/mesh/installed-mesh.js';
+import {
+  chooseMesh,
+  chooseMeshOrDefaults,
+  controllerLocations,
+  meshNames,
+  preferredVersion,
+  type MeshCandidates,
+} from '../../src/lib/mesh/installed-mesh.js';
 import { kubectlInvalidMessage } from '../../src/kube/errors.js';
 
 const arc: MeshCandidates = {
@@ -110,5 +117,54 @@ describe('kubectlInvalidMessage', () => {
     };
     expect(kubectlInvalidMessage(two)).toBe('The MeshConfig "osm-mesh-config" is invalid: \n* a: x\n* b: y');
     expect(kubectlInvalidMessage({ reason: 'NotFound' })).toBeUndefined();
+  });
+});
+
+describe('chooseMeshOrDefaults (mesh status and uninstall)', () => {
+  const other: MeshCandidates = {
+    ...arc,
+    controllers: [...arc.controllers, { namespace: 'other-system', meshName: 'other' }],
+    meshConfigNamespaces: [...arc.meshConfigNamespaces, 'other-system'],
+  };
+
+  it('takes the one installed mesh matching the flags given', () => {
+    expect(chooseMeshOrDefaults(arc, {})).toEqual({ meshName: 'osm', namespace: 'arc-osm-system' });
+    expect(chooseMeshOrDefaults(other, { osmNamespace: 'other-system' })).toEqual({
+      meshName: 'other',
+      namespace: 'other-system',
+    });
+    expect(chooseMeshOrDefaults(other, { meshName: 'osm' })).toEqual({ meshName: 'osm', namespace: 'arc-osm-system' });
+  });
+
+  it('falls back to osm’s defaults completed by the flags when nothing matches', () => {
+    const none = {
+      controllers: [],
+      meshConfigNamespaces: [],
+      legacyConfigNamespaces: [],
+      meshConfigVersion: undefined,
+    };
+    expect(chooseMeshOrDefaults(none, {})).toEqual({ meshName: 'osm', namespace: 'osm-system' });
+    expect(chooseMeshOrDefaults(arc, { meshName: 'gone' })).toEqual({ meshName: 'gone', namespace: 'osm-system' });
+    // Two MeshConfigs kept by earlier uninstalls, no controller: no mesh runs, so osm's defaults.
+    const leftovers = { ...none, meshConfigNamespaces: ['osm-system', 'other-system'], meshConfigVersion: 'v1alpha2' };
+    expect(chooseMeshOrDefaults(leftovers, {})).toEqual({ meshName: 'osm', namespace: 'osm-system' });
+  });
+
+  it('refuses to guess between several', () => {
+    expect(() => chooseMeshOrDefaults(other, {})).toThrow(
+      expect.objectContaining({ kind: 'usage', message: expect.stringContaining('More than one Open Service Mesh') }),
+    );
+  });
+
+  it('does not count the MeshConfig an uninstall left behind as a second mesh', () => {
+    const leftover = { ...arc, meshConfigNamespaces: [...arc.meshConfigNamespaces, 'old-system'] };
+    expect(chooseMeshOrDefaults(leftover, {})).toEqual({ meshName: 'osm', namespace: 'arc-osm-system' });
+    expect(chooseMesh(leftover, { osmNamespace: 'old-system' }).hasController).toBe(false);
+  });
+
+  it('names unlabelled controllers by osm’s default mesh name', () => {
+    expect(controllerLocations({ ...arc, controllers: [{ namespace: 'x', meshName: undefined }] })).toEqual([
+      { meshName: 'osm', namespace: 'x' },
+    ]);
   });
 });

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  chooseInstalledMesh,
   componentStatuses,
   conflictingMesh,
   helmInstallArgv,
@@ -141,30 +140,5 @@ describe('reading what the cluster says', () => {
     expect(conflictingMesh(request(), [arc])).toEqual(arc);
     expect(conflictingMesh(request({ osmNamespace: 'arc-osm-system' }), [arc])).toBeUndefined();
     expect(conflictingMesh(request({ enforceSingleMesh: false }), [arc])).toBeUndefined();
-  });
-});
-
-describe('which installed mesh a command means', () => {
-  const arc = { meshName: 'osm', namespace: 'arc-osm-system' };
-  const other = { meshName: 'other', namespace: 'other-system' };
-
-  it('takes the one installed mesh matching the flags given', () => {
-    expect(chooseInstalledMesh({}, [arc])).toEqual(arc);
-    expect(chooseInstalledMesh({ osmNamespace: 'other-system' }, [arc, other])).toEqual(other);
-    expect(chooseInstalledMesh({ meshName: 'osm' }, [arc, other])).toEqual(arc);
-  });
-
-  it('falls back to osm’s defaults when nothing matches', () => {
-    expect(chooseInstalledMesh({}, [])).toEqual({ meshName: 'osm', namespace: 'osm-system' });
-    expect(chooseInstalledMesh({ meshName: 'gone' }, [arc])).toEqual({ meshName: 'gone', namespace: 'osm-system' });
-  });
-
-  it('refuses to guess between several', () => {
-    expect(() => chooseInstalledMesh({}, [arc, other])).toThrow(
-      expect.objectContaining({
-        kind: 'usage',
-        message: 'Several meshes match: [osm] in namespace [arc-osm-system], [other] in namespace [other-system].',
-      }),
-    );
   });
 });

@@ -77,6 +77,16 @@ describe('where a resumed upgrade continues', () => {
     expect(resumePoint([short, finished('upgrade-extension')])).toMatchObject({ next: 'verify' });
   });
 
+  it('is rolled back once a rollback line follows, whatever had finished', () => {
+    const entries: JournalEntry[] = [plan, finished('backup'), finished('delete-crds'), { type: 'rolledBack', at }];
+    expect(resumePoint(entries)).toEqual({
+      state: 'rolledBack',
+      from: '1.1.0-1',
+      to: '1.2.0-1',
+      finished: ['backup', 'delete-crds'],
+    });
+  });
+
   it('refuses a journal with steps out of order or outside its plan', () => {
     expect(refusal(() => resumePoint([plan, finished('backup'), finished('apply-crds')])).message).toContain(
       'not an order arcmesh runs steps in',

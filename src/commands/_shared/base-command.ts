@@ -4,6 +4,7 @@
  */
 import { Command, Flags, ux, type Interfaces } from '@oclif/core';
 import type { AzureTarget } from '../../azure/target.js';
+import type { KubeClients } from '../../kube/clients.js';
 import type { KubeTarget } from '../../kube/connection.js';
 import type { OperationContext, Reporter } from '../../lib/context.js';
 import { ArcmeshError, EXIT_CODES, isArcmeshError } from '../../lib/errors.js';
@@ -81,7 +82,7 @@ export abstract class ArcmeshCommand<T extends typeof Command> extends Command {
   }
 
   /** Progress shows on a terminal unless output was asked for in a machine format. */
-  private get showProgress(): boolean {
+  protected get showProgress(): boolean {
     const explicitMachine = this.flags.output !== undefined && MACHINE_FORMATS.has(this.flags.output);
     return Boolean(process.stderr.isTTY) && !explicitMachine && !this.flags['only-show-errors'];
   }
@@ -126,16 +127,25 @@ export abstract class ArcmeshCommand<T extends typeof Command> extends Command {
     });
   }
 
-  /** The cluster of a command that declares `kubeFlags` (src/commands/_shared/kube-flags.ts). */
-  protected async kubeTarget(): Promise<KubeTarget> {
+  /**
+   * The cluster of a command that declares `kubeFlags` (src/commands/_shared/kube-flags.ts); `defaultContext`
+   * applies when --kube-context is absent.
+   */
+  protected async kubeTarget(defaultContext?: string): Promise<KubeTarget> {
     const { resolveKubeTarget } = await import('../../kube/connection.js');
     const flags = this.flags as { kubeconfig?: string; 'kube-context'?: string };
     return resolveKubeTarget({
       sandbox: this.useSandbox,
       sandboxStateDir: this.sandboxStateDir,
       kubeconfig: flags.kubeconfig,
-      context: flags['kube-context'],
+      context: flags['kube-context'] ?? defaultContext,
     });
+  }
+
+  /** The typed Kubernetes clients for the cluster of a command that declares `kubeFlags`. */
+  protected async kubeClients(): Promise<KubeClients> {
+    const { kubeClients } = await import('../../kube/clients.js');
+    return kubeClients((await this.kubeTarget()).config);
   }
 
   /** Aborted by Ctrl-C: hand it to long-running work (helm, waits) so that it stops. */

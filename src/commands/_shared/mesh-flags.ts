@@ -1,5 +1,6 @@
 /** Flags naming the mesh a cluster-plane command acts on, spelled as osm spells them; both default from the cluster. */
 import { Flags } from '@oclif/core';
+import { DEFAULT_MESH_NAME } from '../../lib/mesh/osm-constants.js';
 
 export const osmNamespaceFlag = Flags.string({
   description: 'Namespace of the OSM control plane (default: the one holding osm-controller / osm-mesh-config).',
@@ -7,7 +8,7 @@ export const osmNamespaceFlag = Flags.string({
 });
 
 export const meshNameFlag = Flags.string({
-  description: 'Name of the service mesh (default: the installed mesh, from the osm-controller label meshName).',
+  description: `Name of the service mesh (default: the installed mesh, from the osm-controller label meshName; else ${DEFAULT_MESH_NAME}).`,
   helpGroup: 'MESH',
 });
 

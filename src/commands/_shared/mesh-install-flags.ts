@@ -1,6 +1,7 @@
 /** Flags of `arcmesh mesh install|uninstall|status`, spelled as `osm install` / `osm uninstall mesh` spell them. */
 import { Flags } from '@oclif/core';
-import { DEFAULT_MESH_NAME, DEFAULT_OSM_NAMESPACE, DEFAULT_TIMEOUT } from '../../lib/mesh/plan.js';
+import { DEFAULT_MESH_NAME, DEFAULT_OSM_NAMESPACE } from '../../lib/mesh/osm-constants.js';
+import { DEFAULT_TIMEOUT } from '../../lib/mesh/plan.js';
 
 export const meshInstallFlags = {
   'mesh-name': Flags.string({
@@ -11,18 +12,6 @@ export const meshInstallFlags = {
   'osm-namespace': Flags.string({
     description: 'Namespace of the control plane.',
     default: DEFAULT_OSM_NAMESPACE,
-    helpGroup: 'MESH',
-  }),
-};
-
-/** For commands that act on an installed mesh: both default from the cluster's one matching mesh. */
-export const installedMeshFlags = {
-  'mesh-name': Flags.string({
-    description: `Name of the mesh (default: the installed one, else ${DEFAULT_MESH_NAME}).`,
-    helpGroup: 'MESH',
-  }),
-  'osm-namespace': Flags.string({
-    description: `Namespace of the control plane (default: the installed mesh's, else ${DEFAULT_OSM_NAMESPACE}).`,
     helpGroup: 'MESH',
   }),
 };

@@ -1,6 +1,5 @@
 /** `metrics enable` and `metrics disable` differ only in direction; both are this command. */
 import { Flags } from '@oclif/core';
-import { kubeClients } from '../../kube/clients.js';
 import { usageError } from '../../lib/errors.js';
 import { setNamespaceMetrics } from '../../lib/metrics/metrics.js';
 import { ArcmeshCommand } from './base-command.js';
@@ -24,7 +23,7 @@ export abstract class MetricsCommand extends ArcmeshCommand<typeof MetricsComman
     const namespaces = splitNamespaces(this.flags.namespace);
     if (namespaces.length === 0)
       throw usageError('--namespace names no namespace.', 'For example: --namespace bookstore,bookbuyer');
-    const clients = await kubeClients((await this.kubeTarget()).config);
+    const clients = await this.kubeClients();
     const results = await setNamespaceMetrics(clients, namespaces, this.enable);
     for (const result of results) this.logToStderr(result.message);
     this.print(results);

@@ -1,7 +1,7 @@
 import { meshStatus, type MeshStatus } from '../../lib/mesh/mesh.js';
 import { ArcmeshCommand } from '../_shared/base-command.js';
 import { kubeFlags } from '../_shared/kube-flags.js';
-import { installedMeshFlags } from '../_shared/mesh-install-flags.js';
+import { meshNameFlag, osmNamespaceFlag } from '../_shared/mesh-flags.js';
 
 /** One row per control plane component, with the release it belongs to. */
 export function meshStatusTable(result: unknown): unknown {
@@ -23,7 +23,7 @@ export default class MeshStatusCommand extends ArcmeshCommand<typeof MeshStatusC
     '<%= config.bin %> mesh status',
     '<%= config.bin %> mesh status --mesh-name osm --osm-namespace osm-system -o table',
   ];
-  static override flags = { ...installedMeshFlags, ...kubeFlags };
+  static override flags = { 'mesh-name': meshNameFlag, 'osm-namespace': osmNamespaceFlag, ...kubeFlags };
 
   async run(): Promise<void> {
     const status = await meshStatus(

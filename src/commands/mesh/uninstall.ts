@@ -1,28 +1,31 @@
-import { createInterface } from 'node:readline/promises';
 import { Flags } from '@oclif/core';
-import { locateInstalledMesh, uninstallMesh } from '../../lib/mesh/mesh.js';
+import { uninstallMesh } from '../../lib/mesh/mesh.js';
+import { leftoverFailure } from '../../lib/uninstall/cleanup.js';
 import { ArcmeshCommand } from '../_shared/base-command.js';
 import { kubeFlags } from '../_shared/kube-flags.js';
-import { installedMeshFlags, timeoutFlag } from '../_shared/mesh-install-flags.js';
+import { meshNameFlag, osmNamespaceFlag } from '../_shared/mesh-flags.js';
+import { timeoutFlag } from '../_shared/mesh-install-flags.js';
+import { confirmOnTerminal } from '../_shared/prompt.js';
+import { requireConfirmationChannel, uninstallFlags, uninstallTable } from '../_shared/uninstall-flags.js';
 
 export default class MeshUninstall extends ArcmeshCommand<typeof MeshUninstall> {
   static override summary =
-    'Uninstall a control plane installed with `arcmesh mesh install`, as `osm uninstall mesh` does.';
+    'Uninstall a control plane installed with `arcmesh mesh install` (as `osm uninstall mesh`), and remove everything it leaves behind.';
   static override description =
-    'Removes the Helm release. The MeshConfig osm-mesh-config and the CRDs stay, as with osm, so a reinstall keeps your settings; --delete-namespace removes the namespace and everything in it, --delete-cluster-wide-resources the CRDs and all their objects. Uninstalling a mesh that is not there is not an error.';
+    "Removes the Helm release, then what OSM leaves: its webhook configurations, the mesh's labels and annotations on namespaces, the Secrets it issued; with --delete-crds (osm: --delete-cluster-wide-resources, -a) the OSM and SMI CRDs, only after backing up every object of them. Then reads the cluster again and fails (exit 1) naming anything of the mesh still there. Without --delete-crds the MeshConfig osm-mesh-config and the CRDs stay, so a reinstall keeps your settings; the namespace stays unless --delete-namespace. Safe to run again; uninstalling a mesh that is not there says so and exits 0.";
   static override examples = [
     '<%= config.bin %> mesh uninstall --yes',
     '<%= config.bin %> mesh uninstall --mesh-name osm --osm-namespace osm-system --delete-namespace --yes',
-    '<%= config.bin %> mesh uninstall --delete-cluster-wide-resources --delete-namespace -f',
+    '<%= config.bin %> mesh uninstall --delete-crds --backup-dir ./osm-crds --delete-namespace -f -o json',
   ];
   static override flags = {
-    ...installedMeshFlags,
-    'delete-namespace': Flags.boolean({ description: 'Also delete the control plane namespace.', default: false }),
-    'delete-cluster-wide-resources': Flags.boolean({
+    'mesh-name': meshNameFlag,
+    'osm-namespace': osmNamespaceFlag,
+    ...uninstallFlags,
+    'delete-crds': Flags.boolean({
+      ...uninstallFlags['delete-crds'],
       char: 'a',
-      description:
-        "Also delete the chart's CRDs, and with them every MeshConfig, IngressBackend and SMI policy in the cluster.",
-      default: false,
+      aliases: ['delete-cluster-wide-resources'],
     }),
     timeout: timeoutFlag,
     yes: Flags.boolean({
@@ -36,35 +39,22 @@ export default class MeshUninstall extends ArcmeshCommand<typeof MeshUninstall> 
   };
 
   async run(): Promise<void> {
-    const ctx = { kube: await this.kubeTarget(), reporter: this.reporter, signal: this.abortSignal };
-    const { meshName, namespace } = await locateInstalledMesh(ctx, {
-      meshName: this.flags['mesh-name'],
-      osmNamespace: this.flags['osm-namespace'],
-    });
-    if (!this.flags.yes && process.stdin.isTTY && process.stderr.isTTY) {
-      const extras = [
-        this.flags['delete-namespace'] ? 'delete the namespace' : undefined,
-        this.flags['delete-cluster-wide-resources']
-          ? 'delete the CRDs and every object of them in the cluster'
-          : undefined,
-      ].filter(Boolean);
-      const prompt = createInterface({ input: process.stdin, output: process.stderr });
-      const answer = await prompt.question(
-        `Uninstall OSM [mesh name: ${meshName}] in namespace [${namespace}]${extras.length ? ` and ${extras.join(' and ')}` : ''}? [y/n]: `,
-      );
-      prompt.close();
-      if (!/^y(es)?$/i.test(answer.trim())) {
-        process.stderr.write('Nothing was uninstalled.\n');
-        return;
-      }
-    }
-    const result = await uninstallMesh(ctx, {
-      meshName,
-      osmNamespace: namespace,
-      timeout: this.flags.timeout,
-      deleteNamespace: this.flags['delete-namespace'],
-      deleteClusterWideResources: this.flags['delete-cluster-wide-resources'],
-    });
-    this.print(result);
+    const { flags } = this;
+    requireConfirmationChannel(flags.yes, 'the mesh');
+    const result = await uninstallMesh(
+      { kube: await this.kubeTarget(), reporter: this.reporter, signal: this.abortSignal },
+      {
+        meshName: flags['mesh-name'],
+        osmNamespace: flags['osm-namespace'],
+        timeout: flags.timeout,
+        deleteCrds: flags['delete-crds'],
+        deleteNamespace: flags['delete-namespace'],
+        backupDir: flags['backup-dir'],
+        confirm: flags.yes ? undefined : confirmOnTerminal,
+      },
+    );
+    this.print(result, uninstallTable);
+    const failure = leftoverFailure(result);
+    if (failure) throw failure;
   }
 }

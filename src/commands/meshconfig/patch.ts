@@ -1,5 +1,4 @@
 import { Flags } from '@oclif/core';
-import { kubeClients } from '../../kube/clients.js';
 import { findInstalledMesh } from '../../lib/mesh/installed-mesh.js';
 import { parsePatch, patchMeshSettings, settingsRows } from '../../lib/mesh-config/mesh-config.js';
 import { ArcmeshCommand } from '../_shared/base-command.js';
@@ -23,7 +22,7 @@ export default class MeshconfigPatch extends ArcmeshCommand<typeof MeshconfigPat
 
   async run(): Promise<void> {
     const patch = parsePatch(this.flags.patch, this.flags.type);
-    const clients = await kubeClients((await this.kubeTarget()).config);
+    const clients = await this.kubeClients();
     const mesh = await findInstalledMesh(clients, { osmNamespace: this.flags['osm-namespace'] });
     this.print(await patchMeshSettings(clients, mesh, patch, this.flags.type), (settings) =>
       settingsRows(settings as Record<string, unknown>),

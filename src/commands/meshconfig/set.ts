@@ -1,5 +1,4 @@
 import { Args } from '@oclif/core';
-import { kubeClients } from '../../kube/clients.js';
 import { findInstalledMesh } from '../../lib/mesh/installed-mesh.js';
 import { setMeshSettings, settingsRows } from '../../lib/mesh-config/mesh-config.js';
 import { parseAssignments } from '../../lib/mesh-config/schema-path.js';
@@ -23,7 +22,7 @@ export default class MeshconfigSet extends ArcmeshCommand<typeof MeshconfigSet> 
     const { argv } = await this.parse(MeshconfigSet);
     const settings = argv as string[];
     parseAssignments(settings);
-    const clients = await kubeClients((await this.kubeTarget()).config);
+    const clients = await this.kubeClients();
     const mesh = await findInstalledMesh(clients, { osmNamespace: this.flags['osm-namespace'] });
     this.print(await setMeshSettings(clients, mesh, settings), (result) =>
       settingsRows(result as Record<string, unknown>),

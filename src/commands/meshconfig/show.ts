@@ -1,4 +1,3 @@
-import { kubeClients } from '../../kube/clients.js';
 import { findInstalledMesh } from '../../lib/mesh/installed-mesh.js';
 import { settingsRows, showMeshSettings } from '../../lib/mesh-config/mesh-config.js';
 import { ArcmeshCommand } from '../_shared/base-command.js';
@@ -16,7 +15,7 @@ export default class MeshconfigShow extends ArcmeshCommand<typeof MeshconfigShow
   static override flags = { 'osm-namespace': osmNamespaceFlag, ...kubeFlags };
 
   async run(): Promise<void> {
-    const clients = await kubeClients((await this.kubeTarget()).config);
+    const clients = await this.kubeClients();
     const mesh = await findInstalledMesh(clients, { osmNamespace: this.flags['osm-namespace'] });
     this.print(await showMeshSettings(clients, mesh), (settings) => settingsRows(settings as Record<string, unknown>));
   }

@@ -1,5 +1,4 @@
 import { Flags } from '@oclif/core';
-import { kubeClients } from '../../kube/clients.js';
 import { usageError } from '../../lib/errors.js';
 import { configureMonitor } from '../../lib/monitor/monitor.js';
 import { ArcmeshCommand } from '../_shared/base-command.js';
@@ -29,7 +28,7 @@ export default class MonitorConfigure extends ArcmeshCommand<typeof MonitorConfi
     const namespaces = splitNamespaces(this.flags.namespaces);
     if (namespaces.length === 0)
       throw usageError('--namespaces names no namespace.', 'For example: --namespaces bookstore,bookbuyer');
-    const clients = await kubeClients((await this.kubeTarget()).config);
+    const clients = await this.kubeClients();
     const result = await configureMonitor(clients, namespaces, { force: this.flags.force });
     const withoutMetrics = result.monitorNamespaces
       .filter((ns) => ns.exists && !ns.metricsEnabled)

@@ -1,4 +1,3 @@
-import { kubeClients } from '../../kube/clients.js';
 import { showMonitorConfig, type MonitorView } from '../../lib/monitor/monitor.js';
 import { ArcmeshCommand } from '../_shared/base-command.js';
 import { kubeFlags } from '../_shared/kube-flags.js';
@@ -20,7 +19,7 @@ export default class MonitorShow extends ArcmeshCommand<typeof MonitorShow> {
   static override flags = { ...kubeFlags };
 
   async run(): Promise<void> {
-    const clients = await kubeClients((await this.kubeTarget()).config);
+    const clients = await this.kubeClients();
     this.print(await showMonitorConfig(clients), monitorTable);
   }
 }

@@ -1,5 +1,4 @@
 import { Args, Flags } from '@oclif/core';
-import { kubeClients } from '../../kube/clients.js';
 import { findInstalledMesh } from '../../lib/mesh/installed-mesh.js';
 import {
   addNamespaces,
@@ -36,7 +35,7 @@ export default class NamespaceAdd extends ArcmeshCommand<typeof NamespaceAdd> {
   async run(): Promise<void> {
     const { argv } = await this.parse(NamespaceAdd);
     const names = [...new Set(argv as string[])];
-    const clients = await kubeClients((await this.kubeTarget()).config);
+    const clients = await this.kubeClients();
     const mesh = await findInstalledMesh(clients, { meshName: this.flags['mesh-name'] });
     const steps = await addNamespaces(clients, mesh.meshName, names, {
       disableSidecarInjection: this.flags['disable-sidecar-injection'],

@@ -1,5 +1,4 @@
 import { Flags } from '@oclif/core';
-import { kubeClients } from '../../kube/clients.js';
 import { listMeshNamespaces } from '../../lib/namespace/namespaces.js';
 import { meshNamespaceTable } from '../../lib/namespace/onboarding.js';
 import { ArcmeshCommand } from '../_shared/base-command.js';
@@ -17,7 +16,7 @@ export default class NamespaceList extends ArcmeshCommand<typeof NamespaceList> 
   };
 
   async run(): Promise<void> {
-    const clients = await kubeClients((await this.kubeTarget()).config);
+    const clients = await this.kubeClients();
     this.print(await listMeshNamespaces(clients, this.flags['mesh-name']), meshNamespaceTable);
   }
 }

@@ -1,5 +1,4 @@
 import { Args } from '@oclif/core';
-import { kubeClients } from '../../kube/clients.js';
 import { findInstalledMesh } from '../../lib/mesh/installed-mesh.js';
 import { removeNamespaces } from '../../lib/namespace/namespaces.js';
 import { ArcmeshCommand } from '../_shared/base-command.js';
@@ -20,7 +19,7 @@ export default class NamespaceRemove extends ArcmeshCommand<typeof NamespaceRemo
 
   async run(): Promise<void> {
     const { argv } = await this.parse(NamespaceRemove);
-    const clients = await kubeClients((await this.kubeTarget()).config);
+    const clients = await this.kubeClients();
     const mesh = await findInstalledMesh(clients, { meshName: this.flags['mesh-name'] });
     const steps = await removeNamespaces(clients, mesh.meshName, [...new Set(argv as string[])]);
     for (const step of steps) this.logToStderr(step.message);

@@ -35,7 +35,10 @@ export const OSM_CRDS = [
   'trafficsplits.split.smi-spec.io',
 ];
 
-/** What installing the chart creates: the verbs and resources `check --pre` asks the API about. */
+/**
+ * What installing the chart creates: the verbs and resources `check --pre` asks the API about (the chart's kinds,
+ * its CRDs and namespace, and the Secrets helm keeps the release in). A chart test keeps it in step with the chart.
+ */
 export const INSTALL_ACCESS: { verb: string; group: string; resource: string; namespaced: boolean }[] = [
   { verb: 'create', group: '', resource: 'namespaces', namespaced: false },
   { verb: 'create', group: 'apiextensions.k8s.io', resource: 'customresourcedefinitions', namespaced: false },
@@ -54,6 +57,8 @@ export const INSTALL_ACCESS: { verb: string; group: string; resource: string; na
     namespaced: false,
   },
   { verb: 'create', group: '', resource: 'serviceaccounts', namespaced: true },
+  { verb: 'create', group: 'rbac.authorization.k8s.io', resource: 'roles', namespaced: true },
+  { verb: 'create', group: 'rbac.authorization.k8s.io', resource: 'rolebindings', namespaced: true },
   { verb: 'create', group: 'apps', resource: 'deployments', namespaced: true },
   { verb: 'create', group: '', resource: 'services', namespaced: true },
   { verb: 'create', group: '', resource: 'configmaps', namespaced: true },
@@ -113,7 +118,7 @@ export const kubernetesVersion: Check = (s) => {
 
 export const installAccess: Check = (s) => {
   if (s.access && !s.access.ok) {
-    // Not a failure of the cluster: some API servers (and the sandbox) do not serve the review API.
+    // Not a failure of the cluster: some API servers do not serve the review API.
     return [
       warning(
         'pre-install',

@@ -3,6 +3,7 @@ import type { V1MutatingWebhookConfiguration, V1ValidatingWebhookConfiguration }
 import type { KubeClients } from '../../kube/clients.js';
 import { apiStatus, readOptional } from '../../kube/clients.js';
 import { toKubeError } from '../../kube/errors.js';
+import { OSM_RELEASE_NAMESPACE } from '../extension/osm.js';
 import { chooseMesh, gatherMeshCandidates, type InstalledMesh } from '../mesh/installed-mesh.js';
 import {
   LEGACY_CONFIGMAP_NAME,
@@ -17,9 +18,6 @@ import { findUnmeshedDeployments, trafficTargetsByDestination } from '../namespa
 import { injectionEnabled } from '../namespace/onboarding.js';
 import { INSTALL_ACCESS } from './checks.js';
 import type { ClusterSnapshot, Readable, WebhookState } from './snapshot.js';
-
-/** The Arc extension's release namespace: where `check --pre` asks about namespaced rights by default. */
-const DEFAULT_RELEASE_NAMESPACE = 'arc-osm-system';
 
 async function read<T>(doing: string, call: () => Promise<T>): Promise<Readable<T>> {
   try {
@@ -146,30 +144,26 @@ export async function gatherSnapshot(
           ].sort(),
         }
       : candidates;
-    const namespace = options.osmNamespace ?? DEFAULT_RELEASE_NAMESPACE;
+    const namespace = options.osmNamespace ?? OSM_RELEASE_NAMESPACE; // where the Arc extension installs
     snapshot.access = await read('checking RBAC', async () => {
       try {
         return await Promise.all(
           INSTALL_ACCESS.map(async (access) => {
-            const review = await clients.authorization.createSelfSubjectAccessReview({
-              body: {
-                apiVersion: 'authorization.k8s.io/v1',
-                kind: 'SelfSubjectAccessReview',
-                spec: {
-                  resourceAttributes: {
-                    verb: access.verb,
-                    group: access.group,
-                    resource: access.resource,
-                    ...(access.namespaced ? { namespace } : {}),
-                  },
-                },
-              },
-            });
-            return {
+            const attributes = {
               verb: access.verb,
               group: access.group,
               resource: access.resource,
               ...(access.namespaced ? { namespace } : {}),
+            };
+            const review = await clients.authorization.createSelfSubjectAccessReview({
+              body: {
+                apiVersion: 'authorization.k8s.io/v1',
+                kind: 'SelfSubjectAccessReview',
+                spec: { resourceAttributes: attributes },
+              },
+            });
+            return {
+              ...attributes,
               allowed: review.status?.allowed ?? false,
               ...(review.status?.reason ? { reason: review.status.reason } : {}),
             };

@@ -95,6 +95,31 @@ export const DEMO_STORY: DemoStep[] = [
     args: ['extension', 'show', ...ARC, '--name', 'osm', '-o', 'table'],
   },
   {
+    title: 'Seed 001 (v0.8.4): the controller configuration is the osm-config ConfigMap',
+    program: 'kubectl',
+    args: ['get', 'configmap', 'osm-config', '-n', 'arc-osm-system', '-o', 'jsonpath={.data}'],
+  },
+  {
+    title: 'Seed 001: upgrade to the next minor, 0.9.2, whose configuration is the MeshConfig',
+    program: 'arcmesh',
+    args: ['extension', 'update', ...ARC, '--name', 'osm', '--version', '0.9.2', '--yes'],
+  },
+  {
+    title: 'Seed 001: wait until the extension agent has upgraded the chart',
+    program: 'arcmesh',
+    args: [
+      'extension',
+      'wait',
+      ...ARC,
+      '--name',
+      'osm',
+      '--custom',
+      "installState=='Installed' && currentVersion=='0.9.2'",
+      '--timeout',
+      '120',
+    ],
+  },
+  {
     title: 'Seed 001: the mesh configuration the chart installed',
     program: 'kubectl',
     args: ['get', 'meshconfig', 'osm-mesh-config', '-n', 'arc-osm-system'],
@@ -165,6 +190,11 @@ export const DEMO_STORY: DemoStep[] = [
       '--query',
       'properties.provisioningState',
     ],
+  },
+  {
+    title: 'Seed 001: wait until the extension agent has installed it again',
+    program: 'arcmesh',
+    args: ['extension', 'wait', ...ARC, '--name', 'osm', '--custom', "installState=='Installed'", '--timeout', '120'],
   },
   {
     title: 'Seed 001: the extension the template created',

@@ -89,6 +89,12 @@ async function getExtension(
   }
 }
 
+/** The extension, or undefined when the cluster has none of that name; a missing cluster is still an error (exit 3). */
+export async function findExtension(ctx: OperationContext, ref: ExtensionRef): Promise<ExtensionResource | undefined> {
+  clusterResourceProvider(ref);
+  return getExtension(ctx, await extensionsClient(ctx.target), ref);
+}
+
 export async function showExtension(ctx: OperationContext, ref: ExtensionRef): Promise<ExtensionView> {
   clusterResourceProvider(ref);
   const extension = await getExtension(ctx, await extensionsClient(ctx.target), ref);

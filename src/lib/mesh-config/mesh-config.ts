@@ -100,10 +100,14 @@ export function parsePatch(text: string, type: PatchKind): unknown {
 }
 
 async function patchLegacy(clients: KubeClients, mesh: InstalledMesh, data: Record<string, string | null>) {
-  return (await clients.core.patchNamespacedConfigMap(
-    { name: LEGACY_CONFIGMAP_NAME, namespace: mesh.namespace, body: { data } },
-    clients.patchAs('merge'),
-  )) as V1ConfigMap as unknown as MeshSettings;
+  try {
+    return (await clients.core.patchNamespacedConfigMap(
+      { name: LEGACY_CONFIGMAP_NAME, namespace: mesh.namespace, body: { data } },
+      clients.patchAs('merge'),
+    )) as V1ConfigMap as unknown as MeshSettings;
+  } catch (error) {
+    throw kubeFailure(error, 'patching the osm-config ConfigMap', mesh);
+  }
 }
 
 export async function patchMeshSettings(
@@ -119,12 +123,7 @@ export async function patchMeshSettings(
         'Use a merge patch or `arcmesh meshconfig set KEY=VALUE`.',
       );
     }
-    const data = legacyDataPatch(flattenSpecPatch(patch));
-    try {
-      return await patchLegacy(clients, mesh, data);
-    } catch (error) {
-      throw kubeFailure(error, 'patching the osm-config ConfigMap', mesh);
-    }
+    return patchLegacy(clients, mesh, legacyDataPatch(flattenSpecPatch(patch)));
   }
   try {
     return (await clients.custom.patchNamespacedCustomObject(
@@ -161,12 +160,7 @@ export async function setMeshSettings(
 ): Promise<MeshSettings> {
   const assignments = parseAssignments(args);
   if (mesh.settings === 'configmap') {
-    const data = legacyDataPatch(assignments);
-    try {
-      return await patchLegacy(clients, mesh, data);
-    } catch (error) {
-      throw kubeFailure(error, 'patching the osm-config ConfigMap', mesh);
-    }
+    return patchLegacy(clients, mesh, legacyDataPatch(assignments));
   }
   const patch = assignmentsToMergePatch(typeAssignments(await meshConfigSpecSchema(clients, mesh), assignments));
   return patchMeshSettings(clients, mesh, patch, 'merge');

@@ -3,14 +3,17 @@
  * `--osm-namespace` and `--mesh-name` default from the cluster instead of from OSM's hard-coded `osm-system`.
  * A mesh shows itself by an osm-controller Deployment (labelled with its mesh name), a MeshConfig
  * `osm-mesh-config`, or (OSM v0.8) an `osm-config` ConfigMap. `chooseMesh` decides; `findInstalledMesh` reads.
+ * Every command that acts on an installed mesh (meshconfig, namespace, metrics, check, mesh status|uninstall)
+ * locates it here.
  */
 import type { KubeClients } from '../../kube/clients.js';
 import { readOptional } from '../../kube/clients.js';
-import { toKubeError } from '../../kube/errors.js';
+import { kubeCall, toKubeError } from '../../kube/errors.js';
 import { ArcmeshError, notFoundError, usageError } from '../errors.js';
 import {
   CONTROLLER_NAME,
   DEFAULT_MESH_NAME,
+  DEFAULT_OSM_NAMESPACE,
   LEGACY_CONFIGMAP_NAME,
   MESH_CONFIG_CRD,
   MESH_CONFIG_GROUP,
@@ -43,6 +46,12 @@ export interface InstalledMesh {
 export interface MeshWanted {
   osmNamespace?: string | undefined;
   meshName?: string | undefined;
+}
+
+/** Where a mesh runs: its name and the namespace of its control plane. */
+export interface MeshLocation {
+  meshName: string;
+  namespace: string;
 }
 
 const describeMeshes = (controllers: MeshCandidates['controllers']): string =>
@@ -82,6 +91,11 @@ export function chooseMesh(candidates: MeshCandidates, wanted: MeshWanted): Inst
     }
     namespaces = [wanted.osmNamespace];
   }
+  if (wanted.osmNamespace === undefined && namespaces.length > 1) {
+    // helm keeps the MeshConfig when a mesh is uninstalled: settings left without a controller are no second mesh.
+    const running = namespaces.filter((ns) => meshControllers.some((c) => c.namespace === ns));
+    if (running.length > 0) namespaces = running;
+  }
   if (namespaces.length === 0) {
     throw notFoundError(
       'No Open Service Mesh is installed on this cluster: found no osm-controller Deployment, MeshConfig osm-mesh-config or osm-config ConfigMap.',
@@ -106,6 +120,31 @@ export function chooseMesh(candidates: MeshCandidates, wanted: MeshWanted): Inst
   };
 }
 
+/**
+ * For the commands that act on a control plane's release and must also work when it is gone (`mesh status`
+ * reports it missing, `mesh uninstall` cleans up what is left): the running mesh `chooseMesh` picks among the
+ * osm-controllers — settings an uninstall left behind are no mesh here — else the flags completed with osm's
+ * defaults.
+ */
+export function chooseMeshOrDefaults(candidates: MeshCandidates, wanted: MeshWanted): MeshLocation {
+  try {
+    const running = { ...candidates, meshConfigNamespaces: [], legacyConfigNamespaces: [] };
+    const { meshName, namespace } = chooseMesh(running, wanted);
+    return { meshName, namespace };
+  } catch (error) {
+    if (!(error instanceof ArcmeshError && error.kind === 'notFound')) throw error;
+    return {
+      meshName: wanted.meshName ?? DEFAULT_MESH_NAME,
+      namespace: wanted.osmNamespace ?? DEFAULT_OSM_NAMESPACE,
+    };
+  }
+}
+
+/** Every osm-controller in the cluster as a mesh location. */
+export function controllerLocations(candidates: MeshCandidates): MeshLocation[] {
+  return candidates.controllers.map((c) => ({ meshName: c.meshName ?? DEFAULT_MESH_NAME, namespace: c.namespace }));
+}
+
 /** The names of every installed mesh (osm's `getMeshNames`), from the controllers' labels. */
 export function meshNames(candidates: MeshCandidates): string[] {
   return [...new Set(candidates.controllers.map((c) => c.meshName ?? DEFAULT_MESH_NAME))].sort();
@@ -116,10 +155,21 @@ export function preferredVersion(versions: { name: string; served: boolean; stor
   return (versions.find((v) => v.storage && v.served) ?? versions.find((v) => v.served))?.name;
 }
 
+/** The osm-controller Deployments of every mesh in the cluster, with the mesh name on their label. */
+export async function listMeshControllers(clients: KubeClients): Promise<MeshCandidates['controllers']> {
+  const deployments = await kubeCall('looking for osm-controller Deployments', () =>
+    clients.apps.listDeploymentForAllNamespaces({ labelSelector: `app=${CONTROLLER_NAME}` }),
+  );
+  return deployments.items.map((d) => ({
+    namespace: d.metadata!.namespace!,
+    meshName: d.metadata?.labels?.[MESH_NAME_LABEL],
+  }));
+}
+
 export async function gatherMeshCandidates(clients: KubeClients): Promise<MeshCandidates> {
   try {
-    const [deployments, crd, configMaps] = await Promise.all([
-      clients.apps.listDeploymentForAllNamespaces({ labelSelector: `app=${CONTROLLER_NAME}` }),
+    const [controllers, crd, configMaps] = await Promise.all([
+      listMeshControllers(clients),
       readOptional(() => clients.crds.readCustomResourceDefinition({ name: MESH_CONFIG_CRD })),
       clients.core.listConfigMapForAllNamespaces({ fieldSelector: `metadata.name=${LEGACY_CONFIGMAP_NAME}` }),
     ]);
@@ -136,10 +186,7 @@ export async function gatherMeshCandidates(clients: KubeClients): Promise<MeshCa
         .map((item) => item.metadata.namespace);
     }
     return {
-      controllers: deployments.items.map((d) => ({
-        namespace: d.metadata!.namespace!,
-        meshName: d.metadata?.labels?.[MESH_NAME_LABEL],
-      })),
+      controllers,
       meshConfigNamespaces,
       legacyConfigNamespaces: configMaps.items
         .filter((cm) => cm.metadata?.name === LEGACY_CONFIGMAP_NAME)
@@ -147,7 +194,7 @@ export async function gatherMeshCandidates(clients: KubeClients): Promise<MeshCa
       meshConfigVersion,
     };
   } catch (error) {
-    throw error instanceof ArcmeshError ? error : toKubeError(error, 'looking for the installed mesh');
+    throw toKubeError(error, 'looking for the installed mesh');
   }
 }
 

@@ -3,19 +3,26 @@
  * `osm install` does, for clusters without the Arc extension. helm does the release work; the Kubernetes API is
  * asked only what helm cannot say (other meshes, Deployment readiness, deleting the namespace).
  */
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { kubeClients } from '../../kube/clients.js';
 import type { KubeTarget } from '../../kube/connection.js';
 import { toKubeError } from '../../kube/errors.js';
 import type { Reporter } from '../context.js';
 import { ArcmeshError, notFoundError, usageError } from '../errors.js';
 import { HelmFailure, helmMessage, runHelm, type HelmTarget } from '../helm/helm.js';
 import { bundledChartDir } from '../package.js';
+import { chartVersion } from '../upgrade/target-crds.js';
+import {
+  chooseMeshOrDefaults,
+  controllerLocations,
+  gatherMeshCandidates,
+  type MeshLocation,
+  type MeshWanted,
+} from './installed-mesh.js';
+import { CONTROLLER_NAME, INJECTOR_NAME } from './osm-constants.js';
 import {
   componentStatuses,
-  chooseInstalledMesh,
   conflictingMesh,
+  durationSeconds,
   helmInstallArgv,
   helmListArgv,
   helmTemplateArgv,
@@ -24,13 +31,16 @@ import {
   validateInstallRequest,
   validateMeshName,
   validateNamespace,
-  validateTimeout,
   type ComponentStatus,
   type MeshInstallRequest,
   type MeshRelease,
-  type MeshLocation,
-  type MeshWanted,
 } from './plan.js';
+import {
+  uninstallWithCleanup,
+  validateUninstallChoices,
+  type UninstallChoices,
+  type UninstallResult,
+} from '../uninstall/uninstall.js';
 
 export interface ClusterOperationContext {
   kube: KubeTarget;
@@ -41,6 +51,8 @@ export interface ClusterOperationContext {
   /** See HelmApplyMode in plan.ts; true (helm 4's default) unless the cluster cannot take server-side apply. */
   serverSideApply?: boolean | undefined;
   env?: NodeJS.ProcessEnv | undefined;
+  /** Where the default CRD backup directory goes (~/.arcmesh/backups/…); the user's home unless a caller says. */
+  home?: string | undefined;
 }
 
 export interface MeshStatus {
@@ -87,31 +99,18 @@ async function findRelease(ctx: ClusterOperationContext, meshName: string, names
   }
 }
 
-async function appsApi(ctx: ClusterOperationContext) {
-  const { AppsV1Api } = await import('@kubernetes/client-node');
-  return ctx.kube.config.makeApiClient(AppsV1Api);
-}
+const clientsOf = (ctx: ClusterOperationContext) => kubeClients(ctx.kube.config);
 
-/** Every osm-controller in the cluster, by the labels the chart (and OSM's) puts on it. */
-async function meshesInCluster(ctx: ClusterOperationContext): Promise<MeshLocation[]> {
-  try {
-    const list = await (await appsApi(ctx)).listDeploymentForAllNamespaces({ labelSelector: 'app=osm-controller' });
-    return list.items.map((deployment) => ({
-      meshName: deployment.metadata?.labels?.meshName ?? '',
-      namespace: deployment.metadata?.namespace ?? '',
-    }));
-  } catch (error) {
-    throw toKubeError(error, 'looking for meshes already in the cluster');
-  }
+async function meshCandidates(ctx: ClusterOperationContext) {
+  return gatherMeshCandidates(await clientsOf(ctx));
 }
 
 async function components(ctx: ClusterOperationContext, namespace: string): Promise<ComponentStatus[]> {
   try {
-    const list = await (
-      await appsApi(ctx)
-    ).listNamespacedDeployment({
+    const { apps } = await clientsOf(ctx);
+    const list = await apps.listNamespacedDeployment({
       namespace,
-      labelSelector: 'app in (osm-controller,osm-injector)',
+      labelSelector: `app in (${CONTROLLER_NAME},${INJECTOR_NAME})`,
     });
     return componentStatuses(
       list.items.map((deployment) => ({
@@ -125,14 +124,14 @@ async function components(ctx: ClusterOperationContext, namespace: string): Prom
   }
 }
 
-/** The mesh a command names with its flags, completed from what is installed (see chooseInstalledMesh). */
+/** The mesh a command names with its flags, completed from what is installed (see chooseMeshOrDefaults). */
 export async function locateInstalledMesh(ctx: ClusterOperationContext, wanted: MeshWanted): Promise<MeshLocation> {
   if (wanted.meshName !== undefined) validateMeshName(wanted.meshName);
   if (wanted.osmNamespace !== undefined) validateNamespace(wanted.osmNamespace);
   if (wanted.meshName !== undefined && wanted.osmNamespace !== undefined) {
     return { meshName: wanted.meshName, namespace: wanted.osmNamespace };
   }
-  return chooseInstalledMesh(wanted, await meshesInCluster(ctx));
+  return chooseMeshOrDefaults(await meshCandidates(ctx), wanted);
 }
 
 export async function meshStatus(ctx: ClusterOperationContext, wanted: MeshWanted): Promise<MeshStatus> {
@@ -154,20 +153,13 @@ export async function meshStatus(ctx: ClusterOperationContext, wanted: MeshWante
   };
 }
 
-export interface MeshInstallResult extends MeshStatus {
-  /** False when the same chart version was already installed and nothing was done. */
-  changed: boolean;
-}
-
-export async function installMesh(
-  ctx: ClusterOperationContext,
-  request: MeshInstallRequest,
-): Promise<MeshInstallResult> {
-  validateInstallRequest(request);
-  const chartDir = ctx.chartDir ?? bundledChartDir();
-  ctx.reporter.progress('Checking the values against the chart');
+/**
+ * `helm template` with the values a command is about to send: the chart's schema and templates refuse bad values
+ * (a usage error, exit 2) before anything reaches the cluster.
+ */
+export async function renderLocally(ctx: ClusterOperationContext, argv: string[], chartDir: string): Promise<void> {
   try {
-    await helm(ctx, helmTemplateArgv(request, chartDir));
+    await helm(ctx, argv);
   } catch (error) {
     // Only the values can make the shipped chart fail to render; anything else is helm's or the package's fault.
     if (
@@ -185,11 +177,26 @@ export async function installMesh(
       'Reinstall arcmesh, or set ARCMESH_HELM to a helm 4 binary.',
     );
   }
+}
+
+export interface MeshInstallResult extends MeshStatus {
+  /** False when the same chart version was already installed and nothing was done. */
+  changed: boolean;
+}
+
+export async function installMesh(
+  ctx: ClusterOperationContext,
+  request: MeshInstallRequest,
+): Promise<MeshInstallResult> {
+  validateInstallRequest(request);
+  const chartDir = ctx.chartDir ?? bundledChartDir();
+  ctx.reporter.progress('Checking the values against the chart');
+  await renderLocally(ctx, helmTemplateArgv(request, chartDir), chartDir);
 
   const existing = await findRelease(ctx, request.meshName, request.osmNamespace);
-  const chartVersion = (await readFile(join(chartDir, 'Chart.yaml'), 'utf8')).match(/^version:\s*(\S+)/m)?.[1];
+  const shippedVersion = await chartVersion(chartDir);
   if (existing) {
-    if (existing.status === 'deployed' && existing.chartVersion === chartVersion) {
+    if (existing.status === 'deployed' && existing.chartVersion === shippedVersion) {
       ctx.reporter.warn(
         `Mesh [${request.meshName}] is already installed in namespace [${request.osmNamespace}] (revision ${existing.revision}); nothing was changed. Change its settings with \`arcmesh meshconfig set\`.`,
       );
@@ -202,7 +209,7 @@ export async function installMesh(
         : 'Remove the broken release with `arcmesh mesh uninstall`, then install again.',
     );
   }
-  const conflict = conflictingMesh(request, await meshesInCluster(ctx));
+  const conflict = conflictingMesh(request, controllerLocations(await meshCandidates(ctx)));
   if (conflict) {
     throw usageError(
       `Mesh [${conflict.meshName}] already exists in namespace [${conflict.namespace}]; only one mesh may run in this cluster.`,
@@ -227,108 +234,45 @@ export async function installMesh(
   return { ...(await meshStatus(ctx, request)), changed: true };
 }
 
-export interface MeshUninstallRequest extends MeshWanted {
+export interface MeshUninstallRequest extends MeshWanted, UninstallChoices {
   timeout: string;
-  /** Also delete the namespace (osm uninstall mesh --delete-namespace). */
-  deleteNamespace: boolean;
-  /**
-   * Also delete the chart's CRDs, and with them every MeshConfig, policy and SMI object in the cluster
-   * (osm uninstall mesh --delete-cluster-wide-resources). Refused while another mesh runs in the cluster.
-   */
-  deleteClusterWideResources: boolean;
 }
 
-export interface MeshUninstallResult {
-  meshName: string;
-  namespace: string;
-  uninstalled: boolean;
-  namespaceDeleted: boolean;
-  /** The CRDs deleted by --delete-cluster-wide-resources. */
-  deletedCrds: string[];
-}
-
-/** The CRDs the chart ships, by name (helm installs them but never deletes them). */
-async function chartCrdNames(chartDir: string): Promise<string[]> {
-  const crdDir = join(chartDir, 'crds');
-  const names: string[] = [];
-  for (const file of (await readdir(crdDir)).filter((name) => /\.ya?ml$/.test(name)).sort()) {
-    for (const document of parseAllDocuments(await readFile(join(crdDir, file), 'utf8'))) {
-      const name = (document.toJS() as { metadata?: { name?: string } } | null)?.metadata?.name;
-      if (name) names.push(name);
-    }
-  }
-  return names;
-}
-
-async function deleteCrds(ctx: ClusterOperationContext, names: readonly string[]): Promise<string[]> {
-  const { ApiextensionsV1Api } = await import('@kubernetes/client-node');
-  const api = ctx.kube.config.makeApiClient(ApiextensionsV1Api);
-  const deleted: string[] = [];
-  for (const name of names) {
-    try {
-      await api.deleteCustomResourceDefinition({ name });
-      deleted.push(name);
-    } catch (error) {
-      const kubeError = toKubeError(error, `deleting the CRD ${name}`);
-      if (kubeError.kind !== 'notFound') throw kubeError;
-      ctx.reporter.info(`Ignoring - did not find OSM CRD: ${name}`);
-    }
-  }
-  return deleted;
-}
-
+/**
+ * helm uninstall, then the shared clean-up (../uninstall/cleanup.ts): webhook configurations, the mesh's namespace
+ * labels and annotations, the Secrets it issued, and with deleteCrds the CRDs after a backup; then verified.
+ */
 export async function uninstallMesh(
   ctx: ClusterOperationContext,
   request: MeshUninstallRequest,
-): Promise<MeshUninstallResult> {
-  validateTimeout(request.timeout);
+): Promise<UninstallResult> {
+  const timeoutSeconds = durationSeconds(request.timeout);
+  await validateUninstallChoices(request);
   const { meshName, namespace } = await locateInstalledMesh(ctx, request);
-  if (request.deleteClusterWideResources) {
-    const others = (await meshesInCluster(ctx)).filter(
-      (mesh) => mesh.meshName !== meshName || mesh.namespace !== namespace,
-    );
-    if (others.length) {
-      throw usageError(
-        `Deleting cluster-wide resources would break ${others.map((mesh) => `mesh [${mesh.meshName}] in namespace [${mesh.namespace}]`).join(', ')}.`,
-        'Uninstall without --delete-cluster-wide-resources, or uninstall the other meshes first.',
-      );
-    }
-  }
+  const clients = await clientsOf(ctx);
+  const cleanupContext = { kube: ctx.kube, clients, reporter: ctx.reporter, signal: ctx.signal, home: ctx.home };
   const existing = await findRelease(ctx, meshName, namespace);
-  if (!existing) {
-    ctx.reporter.warn(`Did not find mesh [${meshName}] in namespace [${namespace}]; nothing to uninstall.`);
-  } else {
-    ctx.reporter.progress(`Uninstalling mesh [${meshName}] from namespace [${namespace}]`);
-    try {
-      await helm(ctx, helmUninstallArgv(meshName, namespace, request.timeout));
-    } catch (error) {
-      throw helmError(
-        error,
-        `uninstalling mesh [${meshName}]`,
-        'Run the command again; helm resumes an interrupted uninstall.',
-      );
-    }
-  }
-  let namespaceDeleted = false;
-  if (request.deleteNamespace) {
-    const { CoreV1Api } = await import('@kubernetes/client-node');
-    try {
-      await ctx.kube.config.makeApiClient(CoreV1Api).deleteNamespace({ name: namespace });
-      namespaceDeleted = true;
-    } catch (error) {
-      const kubeError = toKubeError(error, `deleting namespace [${namespace}]`);
-      if (kubeError.kind !== 'notFound') throw kubeError;
-      ctx.reporter.warn(`OSM namespace [${namespace}] not found.`);
-    }
-  }
-  const deletedCrds = request.deleteClusterWideResources
-    ? await deleteCrds(ctx, await chartCrdNames(ctx.chartDir ?? bundledChartDir()))
-    : [];
-  return {
-    meshName,
-    namespace,
-    uninstalled: existing !== undefined,
-    namespaceDeleted,
-    deletedCrds,
-  };
+  return uninstallWithCleanup(cleanupContext, { meshName, namespace, timeoutSeconds }, request, {
+    present: existing !== undefined,
+    subject: existing
+      ? `OSM [mesh name: ${meshName}] in namespace [${namespace}]`
+      : `what is left of mesh [${meshName}] (its release is already gone)`,
+    nothingToDo: `Did not find mesh [${meshName}] in namespace [${namespace}]; nothing to uninstall.`,
+    onlyLeftovers: `Did not find mesh [${meshName}] in namespace [${namespace}]; removing what it left in the cluster.`,
+    otherwise:
+      'It is the AKS add-on (`arcmesh addon disable`) or an Arc extension (`arcmesh uninstall -c -g -t -n`); uninstall it that way.',
+    remove: async () => {
+      if (!existing) return;
+      ctx.reporter.progress(`Uninstalling mesh [${meshName}] from namespace [${namespace}]`);
+      try {
+        await helm(ctx, helmUninstallArgv(meshName, namespace, request.timeout));
+      } catch (error) {
+        throw helmError(
+          error,
+          `uninstalling mesh [${meshName}]`,
+          'Run the command again; helm resumes an interrupted uninstall.',
+        );
+      }
+    },
+  });
 }

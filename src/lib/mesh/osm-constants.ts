@@ -32,6 +32,8 @@ export const INJECTOR_NAME = 'osm-injector';
 export const MESH_NAME_LABEL = 'meshName';
 /** OSM's default mesh name (`osm install --mesh-name`, `osm namespace add --mesh-name`). */
 export const DEFAULT_MESH_NAME = 'osm';
+/** OSM's default control plane namespace (`osm install --osm-namespace`). */
+export const DEFAULT_OSM_NAMESPACE = 'osm-system';
 
 export const MESH_CONFIG_NAME = 'osm-mesh-config';
 export const MESH_CONFIG_GROUP = 'config.openservicemesh.io';

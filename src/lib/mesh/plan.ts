@@ -3,12 +3,12 @@
  * cluster), the helm argv and values `osm install` would use, and the reading of what helm and the API answer.
  */
 import { usageError } from '../errors.js';
+import type { MeshLocation } from './installed-mesh.js';
+import { CONTROLLER_NAME, INJECTOR_NAME } from './osm-constants.js';
 
-export const DEFAULT_MESH_NAME = 'osm';
-export const DEFAULT_OSM_NAMESPACE = 'osm-system';
 /** osm install's default wait for the control plane to become ready. */
 export const DEFAULT_TIMEOUT = '5m0s';
-export const CONTROL_PLANE_DEPLOYMENTS = ['osm-controller', 'osm-injector'] as const;
+export const CONTROL_PLANE_DEPLOYMENTS = [CONTROLLER_NAME, INJECTOR_NAME] as const;
 
 export interface MeshInstallRequest {
   meshName: string;
@@ -52,6 +52,26 @@ export function validateTimeout(timeout: string): void {
   if (!GO_DURATION.test(timeout)) {
     throw usageError(`Invalid --timeout "${timeout}": expected a duration such as 90s, 5m or 1h30m.`);
   }
+}
+
+const DURATION_UNIT_SECONDS: Readonly<Record<string, number>> = {
+  ns: 1e-9,
+  us: 1e-6,
+  µs: 1e-6,
+  ms: 1e-3,
+  s: 1,
+  m: 60,
+  h: 3600,
+};
+
+/** A Go duration (validated by validateTimeout) in seconds, for the waits arcmesh does itself. */
+export function durationSeconds(timeout: string): number {
+  validateTimeout(timeout);
+  let seconds = 0;
+  for (const [, amount, unit] of timeout.matchAll(/([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)/g)) {
+    seconds += Number(amount) * DURATION_UNIT_SECONDS[unit!]!;
+  }
+  return seconds;
 }
 
 /** The values `--set` may not change, because a flag of its own sets them. */
@@ -176,6 +196,9 @@ interface HelmListEntry {
   app_version: string;
 }
 
+/** The chart version in helm's `<name>-<version>` chart column. */
+export const chartVersionOf = (chart: string): string => chart.replace(/^.*-(?=\d+\.\d+\.\d+)/, '');
+
 /** The release named after the mesh, from `helm list -o json`; undefined when there is none. */
 export function parseHelmList(stdout: string, meshName: string): MeshRelease | undefined {
   const entries = JSON.parse(stdout || '[]') as HelmListEntry[];
@@ -184,7 +207,7 @@ export function parseHelmList(stdout: string, meshName: string): MeshRelease | u
   return {
     revision: Number(entry.revision),
     status: entry.status,
-    chartVersion: entry.chart.replace(/^.*-(?=\d+\.\d+\.\d+)/, ''),
+    chartVersion: chartVersionOf(entry.chart),
     appVersion: entry.app_version,
     updated: entry.updated,
   };
@@ -213,11 +236,6 @@ export function componentStatuses(deployments: readonly DeploymentSummary[]): Co
   });
 }
 
-export interface MeshLocation {
-  meshName: string;
-  namespace: string;
-}
-
 /** Another mesh that makes this install break --enforce-single-mesh, if any. */
 export function conflictingMesh(
   request: MeshInstallRequest,
@@ -225,34 +243,4 @@ export function conflictingMesh(
 ): MeshLocation | undefined {
   if (!request.enforceSingleMesh) return undefined;
   return controllers.find((mesh) => mesh.meshName !== request.meshName || mesh.namespace !== request.osmNamespace);
-}
-
-export interface MeshWanted {
-  meshName?: string | undefined;
-  osmNamespace?: string | undefined;
-}
-
-/**
- * Which mesh status and uninstall act on: the one installed mesh that matches the flags given, so that an Arc
- * install in arc-osm-system is found without flags; osm's defaults when none matches (the caller then reports
- * it missing); a refusal when several match.
- */
-export function chooseInstalledMesh(wanted: MeshWanted, controllers: readonly MeshLocation[]): MeshLocation {
-  const matches = controllers.filter(
-    (mesh) =>
-      (wanted.meshName === undefined || mesh.meshName === wanted.meshName) &&
-      (wanted.osmNamespace === undefined || mesh.namespace === wanted.osmNamespace),
-  );
-  if (matches.length > 1) {
-    throw usageError(
-      `Several meshes match: ${matches.map((mesh) => `[${mesh.meshName}] in namespace [${mesh.namespace}]`).join(', ')}.`,
-      'Pass --mesh-name and --osm-namespace to choose one.',
-    );
-  }
-  return (
-    matches[0] ?? {
-      meshName: wanted.meshName ?? DEFAULT_MESH_NAME,
-      namespace: wanted.osmNamespace ?? DEFAULT_OSM_NAMESPACE,
-    }
-  );
 }

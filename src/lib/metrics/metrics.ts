@@ -5,8 +5,8 @@
  */
 import type { KubeClients } from '../../kube/clients.js';
 import { readOptional } from '../../kube/clients.js';
-import { toKubeError } from '../../kube/errors.js';
-import { ArcmeshError, notFoundError, usageError } from '../errors.js';
+import { kubeCall } from '../../kube/errors.js';
+import { notFoundError, usageError } from '../errors.js';
 import { chooseMesh, gatherMeshCandidates, meshNames } from '../mesh/installed-mesh.js';
 import {
   METRICS_ANNOTATION,
@@ -61,14 +61,6 @@ export interface MetricsResult {
   message: string;
 }
 
-async function kube<T>(doing: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    throw error instanceof ArcmeshError ? error : toKubeError(error, doing);
-  }
-}
-
 export async function setNamespaceMetrics(
   clients: KubeClients,
   namespaces: string[],
@@ -78,7 +70,7 @@ export async function setNamespaceMetrics(
   const known = meshNames(candidates);
   // With no osm-controller to name the meshes, the mesh found by its MeshConfig counts.
   if (known.length === 0) known.push(chooseMesh(candidates, {}).meshName);
-  const states = await kube('reading the namespaces', () =>
+  const states = await kubeCall('reading the namespaces', () =>
     Promise.all(
       namespaces.map(async (name) => {
         const ns = await readOptional(() => clients.core.readNamespace({ name }));
@@ -90,7 +82,7 @@ export async function setNamespaceMetrics(
   const verb = enable ? 'enabled' : 'disabled';
   const results: MetricsResult[] = [];
   for (const namespace of namespaces) {
-    await kube(`${enable ? 'enabling' : 'disabling'} metrics in namespace ${namespace}`, async () => {
+    await kubeCall(`${enable ? 'enabling' : 'disabling'} metrics in namespace ${namespace}`, async () => {
       await clients.core.patchNamespace(
         { name: namespace, body: namespaceMetricsPatch(enable) },
         clients.patchAs('strategic'),

@@ -1,8 +1,8 @@
 /** The cluster I/O of `monitor configure|show`; the ConfigMap's format is decided in osm-monitor-config.ts. */
 import type { KubeClients } from '../../kube/clients.js';
 import { readOptional } from '../../kube/clients.js';
-import { toKubeError } from '../../kube/errors.js';
-import { ArcmeshError, notFoundError, usageError } from '../errors.js';
+import { kubeCall } from '../../kube/errors.js';
+import { notFoundError, usageError } from '../errors.js';
 import { METRICS_ANNOTATION, MONITORED_BY_LABEL } from '../mesh/osm-constants.js';
 import {
   configureMonitorData,
@@ -28,16 +28,8 @@ export interface MonitorView {
   monitorNamespaces: MonitoredNamespace[];
 }
 
-async function kube<T>(doing: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    throw error instanceof ArcmeshError ? error : toKubeError(error, doing);
-  }
-}
-
 async function namespaceStates(clients: KubeClients, names: string[]): Promise<MonitoredNamespace[]> {
-  return kube('reading the namespaces', () =>
+  return kubeCall('reading the namespaces', () =>
     Promise.all(
       names.map(async (name) => {
         const ns = await readOptional(() => clients.core.readNamespace({ name }));
@@ -83,7 +75,7 @@ async function view(clients: KubeClients, data: Record<string, string> | undefin
 }
 
 const readConfigMap = (clients: KubeClients) =>
-  kube(`reading ConfigMap ${MONITOR_CONFIGMAP_NAMESPACE}/${MONITOR_CONFIGMAP_NAME}`, () =>
+  kubeCall(`reading ConfigMap ${MONITOR_CONFIGMAP_NAMESPACE}/${MONITOR_CONFIGMAP_NAME}`, () =>
     readOptional(() =>
       clients.core.readNamespacedConfigMap({ name: MONITOR_CONFIGMAP_NAME, namespace: MONITOR_CONFIGMAP_NAMESPACE }),
     ),
@@ -109,7 +101,7 @@ export async function configureMonitor(
   const configMap = await readConfigMap(clients);
   const { data, changed } = configureMonitorData(configMap?.data, namespaces);
   if (changed) {
-    await kube(`writing ConfigMap ${MONITOR_CONFIGMAP_NAMESPACE}/${MONITOR_CONFIGMAP_NAME}`, () =>
+    await kubeCall(`writing ConfigMap ${MONITOR_CONFIGMAP_NAMESPACE}/${MONITOR_CONFIGMAP_NAME}`, () =>
       configMap
         ? clients.core.patchNamespacedConfigMap(
             {

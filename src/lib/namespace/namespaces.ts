@@ -1,8 +1,7 @@
 /** The cluster I/O of `namespace add|remove|list`; every decision is in onboarding.ts. */
 import type { KubeClients } from '../../kube/clients.js';
 import { readOptional } from '../../kube/clients.js';
-import { toKubeError } from '../../kube/errors.js';
-import { ArcmeshError } from '../errors.js';
+import { kubeCall } from '../../kube/errors.js';
 import { preferredVersion, type InstalledMesh } from '../mesh/installed-mesh.js';
 import { CONTROLLER_NAME } from '../mesh/osm-constants.js';
 import { showMeshSettings } from '../mesh-config/mesh-config.js';
@@ -21,16 +20,8 @@ import {
   type PolicyGap,
 } from './onboarding.js';
 
-async function kube<T>(doing: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    throw error instanceof ArcmeshError ? error : toKubeError(error, doing);
-  }
-}
-
 export async function readNamespaceStates(clients: KubeClients, names: string[]): Promise<NamespaceState[]> {
-  return kube('reading the namespaces', () =>
+  return kubeCall('reading the namespaces', () =>
     Promise.all(
       names.map(async (name) => {
         const namespace = await readOptional(() => clients.core.readNamespace({ name }));
@@ -58,7 +49,7 @@ export async function findUnmeshedDeployments(
   clients: KubeClients,
   namespaces: string[],
 ): Promise<UnmeshedDeployments[]> {
-  return kube('listing deployments and pods', async () => {
+  return kubeCall('listing deployments and pods', async () => {
     const found = await Promise.all(
       namespaces.map(async (namespace) => {
         const ns = await clients.core.readNamespace({ name: namespace });
@@ -92,7 +83,7 @@ export async function restartDeployments(clients: KubeClients, unmeshed: Unmeshe
   const restarted: { namespace: string; deployment: string }[] = [];
   for (const { namespace, deployments } of unmeshed) {
     for (const name of deployments) {
-      await kube(`restarting deployment ${name} in ${namespace}`, () =>
+      await kubeCall(`restarting deployment ${name} in ${namespace}`, () =>
         clients.apps.patchNamespacedDeployment(
           { name, namespace, body: restartPatch(now) },
           clients.patchAs('strategic'),
@@ -112,7 +103,7 @@ export async function addNamespaces(
 ): Promise<NamespaceAddStep[]> {
   const steps = planNamespaceAdd(await readNamespaceStates(clients, names), meshName, options);
   for (const step of steps.filter((s) => s.patch)) {
-    await kube(`adding namespace ${step.namespace} to mesh ${meshName}`, () =>
+    await kubeCall(`adding namespace ${step.namespace} to mesh ${meshName}`, () =>
       clients.core.patchNamespace({ name: step.namespace, body: step.patch }, clients.patchAs('strategic')),
     );
   }
@@ -126,7 +117,7 @@ export async function removeNamespaces(
 ): Promise<NamespaceRemoveStep[]> {
   const steps = planNamespaceRemove(await readNamespaceStates(clients, names), meshName);
   for (const step of steps.filter((s) => s.patch)) {
-    await kube(`removing namespace ${step.namespace} from mesh ${meshName}`, () =>
+    await kubeCall(`removing namespace ${step.namespace} from mesh ${meshName}`, () =>
       clients.core.patchNamespace({ name: step.namespace, body: step.patch }, clients.patchAs('strategic')),
     );
   }
@@ -134,7 +125,7 @@ export async function removeNamespaces(
 }
 
 export async function listMeshNamespaces(clients: KubeClients, meshName?: string): Promise<MeshNamespaceRow[]> {
-  const list = await kube('listing namespaces', () => clients.core.listNamespace());
+  const list = await kubeCall('listing namespaces', () => clients.core.listNamespace());
   return meshNamespaceRows(
     list.items.map((ns) => ({
       name: ns.metadata!.name!,
@@ -187,7 +178,7 @@ export async function findPolicyGaps(
   namespaces: string[],
 ): Promise<PolicyGap[]> {
   if (namespaces.length === 0 || !(await permissiveModeOff(clients, mesh))) return [];
-  return kube('looking for TrafficTargets and service accounts', async () => {
+  return kubeCall('looking for TrafficTargets and service accounts', async () => {
     const targets = await trafficTargetsByDestination(clients);
     const gaps = await Promise.all(
       namespaces.map(async (namespace) => {

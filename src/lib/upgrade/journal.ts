@@ -12,11 +12,26 @@ import type { UpgradeStep } from './plan.js';
 
 export const JOURNAL_FILE = 'journal.jsonl';
 
+/** What a resumed or rolled-back run needs beyond the versions, decided once when the run started. */
+export interface JournalRun {
+  /** CRDs backed up, deleted, re-applied and restored. */
+  replaced: string[];
+  /** CRDs only the target has: applied, never deleted. */
+  added: string[];
+  /** `--configuration-settings` given for the upgrade (never protected settings). */
+  overrides: Record<string, string>;
+  /** Checks that passed before anything was touched: verify fails if one of them fails afterwards. */
+  passingChecks: string[];
+  /** The control plane's namespace the checks looked at, when the release names one. */
+  namespace?: string;
+}
+
 export type JournalEntry =
-  | { type: 'plan'; at: string; from: string; to: string; steps: UpgradeStep[] }
+  | { type: 'plan'; at: string; from: string; to: string; steps: UpgradeStep[]; run?: JournalRun }
   | { type: 'started'; at: string; step: UpgradeStep }
   | { type: 'finished'; at: string; step: UpgradeStep; detail?: Record<string, unknown> }
-  | { type: 'failed'; at: string; step: UpgradeStep; message: string };
+  | { type: 'failed'; at: string; step: UpgradeStep; message: string }
+  | { type: 'rolledBack'; at: string };
 
 /** Appends one entry and flushes it to disk before returning. */
 export async function appendJournal(file: string, entry: JournalEntry): Promise<void> {
@@ -68,7 +83,8 @@ export async function readJournal(file: string): Promise<JournalEntry[] | undefi
 export type ResumePoint =
   | { state: 'notStarted' }
   | { state: 'resume'; from: string; to: string; next: UpgradeStep; finished: UpgradeStep[]; interrupted: boolean }
-  | { state: 'complete'; from: string; to: string; finished: UpgradeStep[] };
+  | { state: 'complete'; from: string; to: string; finished: UpgradeStep[] }
+  | { state: 'rolledBack'; from: string; to: string; finished: UpgradeStep[] };
 
 /** Where a resumed run continues, from the journal's entries alone. */
 export function resumePoint(entries: JournalEntry[]): ResumePoint {
@@ -96,6 +112,8 @@ export function resumePoint(entries: JournalEntry[]): ResumePoint {
     );
   }
   const done = plan.steps.filter((step) => finished.has(step));
+  if (entries.some((entry) => entry.type === 'rolledBack'))
+    return { state: 'rolledBack', from: plan.from, to: plan.to, finished: done };
   if (firstOpen < 0) return { state: 'complete', from: plan.from, to: plan.to, finished: done };
   const next = plan.steps[firstOpen]!;
   const interrupted = entries.some(

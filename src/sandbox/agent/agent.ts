@@ -7,16 +7,13 @@
  * Unless told otherwise (`chartFor`, used by upgrade tests with older charts), every extension version installs
  * the chart shipped in this package, and the version the extension asked for is what it reports back.
  */
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { runHelm } from '../../lib/helm/helm.js';
 import { bundledChartDir, findTool, unpackBundledTools } from '../../lib/package.js';
 import type { ExtensionAgentReport, RunningArmSandbox, StoredExtensionEvent } from '../arm/contract.js';
 import { planAgentAction, type AgentAction } from './plan.js';
-
-const run = promisify(execFile);
 
 export interface ExtensionAgentOptions {
   arm: Pick<RunningArmSandbox, 'onExtensionChange' | 'reportExtension'>;
@@ -59,18 +56,17 @@ export function startExtensionAgent(options: ExtensionAgentOptions): RunningExte
   const queues = new Map<string, Promise<void>>();
   let closed = false;
 
-  let helmBinary: Promise<string> | undefined;
-  const findHelm = async () => {
+  let helmFound: Promise<void> | undefined;
+  const ensureHelm = async () => {
     try {
-      return findTool('helm');
+      findTool('helm');
     } catch {
       await unpackBundledTools();
-      return findTool('helm');
     }
   };
-  const helm = async (args: string[]) => {
-    const binary = await (helmBinary ??= findHelm());
-    await run(binary, [...args, '--kubeconfig', options.kubeconfig], { env: helmEnv, maxBuffer: 16 * 1024 * 1024 });
+  const helm = async (cluster: string, args: string[]) => {
+    await (helmFound ??= ensureHelm());
+    await runHelm({ kubeconfigEnv: options.kubeconfig, context: cluster }, args, { env: helmEnv });
   };
 
   const report = (id: string, value: ExtensionAgentReport) => {
@@ -92,7 +88,7 @@ export function startExtensionAgent(options: ExtensionAgentOptions): RunningExte
     const valuesFile = join(agentDir, `${action.cluster}-${action.release}-values.json`);
     await writeFile(valuesFile, JSON.stringify(action.values), { mode: 0o600 });
     try {
-      await helm([
+      await helm(action.cluster, [
         'upgrade',
         '--install',
         action.release,
@@ -100,10 +96,11 @@ export function startExtensionAgent(options: ExtensionAgentOptions): RunningExte
         '--namespace',
         action.namespace,
         '--create-namespace',
-        '--kube-context',
-        action.cluster,
         '--values',
         valuesFile,
+        // The release's values are exactly the extension's: helm would otherwise reuse the previous release's
+        // values whenever the new ones are empty (an extension whose last setting was removed, a 0.8 → 0.9 upgrade).
+        '--reset-values',
         // Arc's extension manager is built on Helm 3, which applies client-side; helm 4 would default to
         // server-side apply, so the sandbox asks for what Arc does.
         '--server-side=false',
@@ -129,13 +126,11 @@ export function startExtensionAgent(options: ExtensionAgentOptions): RunningExte
       if (action.kind === 'install') await install(event.id, action);
       else {
         // Azure leaves the release namespace behind; so does the sandbox.
-        await helm([
+        await helm(action.cluster, [
           'uninstall',
           action.release,
           '--namespace',
           action.namespace,
-          '--kube-context',
-          action.cluster,
           '--ignore-not-found',
         ]);
         log(`agent: uninstalled ${action.release} from ${action.cluster}/${action.namespace}`);

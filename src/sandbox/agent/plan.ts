@@ -29,6 +29,19 @@ interface ExtensionProperties {
   configurationProtectedSettings?: Record<string, string | null> | null;
 }
 
+/**
+ * What the chart needs to be told to act as a given extension version: OSM v0.8 kept its settings in the
+ * `osm-config` ConfigMap and had no MeshConfig, so a 0.8.x extension gets that ConfigMap instead of a MeshConfig
+ * (and `arcmesh meshconfig` then acts on the ConfigMap). The extension's own settings are applied after these.
+ */
+export function versionSettings(version: string | undefined): Record<string, string> {
+  const [major, minor] = (version ?? '').split('.').map(Number);
+  if (major === 0 && minor !== undefined && minor <= 8) {
+    return { 'osm.configMap.enabled': 'true', 'osm.meshConfig.enabled': 'false' };
+  }
+  return {};
+}
+
 export function planAgentAction(event: StoredExtensionEvent): AgentAction | undefined {
   const properties = (event.extension.properties ?? {}) as ExtensionProperties;
   const cluster = event.clusterId.split('/').at(-1)!;
@@ -52,12 +65,17 @@ export function planAgentAction(event: StoredExtensionEvent): AgentAction | unde
       },
     };
   }
+  const version = properties.version ?? properties.currentVersion ?? undefined;
   return {
     kind: 'install',
     cluster,
     release,
     namespace,
-    version: properties.version ?? properties.currentVersion ?? undefined,
-    values: settingsToValues(properties.configurationSettings ?? {}, properties.configurationProtectedSettings ?? {}),
+    version,
+    values: settingsToValues(
+      versionSettings(version),
+      properties.configurationSettings ?? {},
+      properties.configurationProtectedSettings ?? {},
+    ),
   };
 }

@@ -7,7 +7,12 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { CONTROLLER_USER, WebhookAdmission } from './admission/webhook-admission.js';
-import { methodNotAllowed, notAcceptable, pageNotFound, unauthorized } from './api-errors.js';
+import { methodNotAllowed, notAcceptable, pageNotFound } from './api-errors.js';
+import { createSelfReview, isSelfReview } from './auth/access-review.js';
+import { authenticate } from './auth/authentication.js';
+import { createBootstrapPolicy } from './auth/bootstrap-policy.js';
+import { authorizeRequest } from './auth/rbac.js';
+import { createServiceAccountToken } from './auth/token-request.js';
 import { writeFileAtomically } from '../../lib/durable-file.js';
 import { builtinType } from './controllers/context.js';
 import { reconcileCustomResourceDefinitions } from './controllers/crd-establishing.js';
@@ -21,6 +26,7 @@ import { reconcileDisruptionBudgets } from './controllers/disruption.js';
 import { expireEvents } from './controllers/events.js';
 import { reconcileEndpoints } from './controllers/endpoints.js';
 import { reconcilePods } from './controllers/kubelet.js';
+import { reconcileServiceAccountTokens } from './controllers/service-account-tokens.js';
 import {
   reconcileDaemonSets,
   reconcileJobs,
@@ -57,11 +63,15 @@ import { ResourceOperations } from './resources.js';
 import { routeResourcePath } from './routes.js';
 import { ObjectStore, type StoreSnapshot } from './storage.js';
 import { encodeOpenApiV2Skeleton, OPENAPI_V2_PROTOBUF } from './protobuf.js';
+import { FaultList } from '../arm/faults.js';
+import { kubeFaultError } from './faults.js';
 
 const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 const SAVE_DELAY_MS = 50;
 
 export class KubeApiCluster {
+  /** Faults injected by tests, answered before a request reaches its handler. */
+  readonly faults = new FaultList();
   readonly registry = new ResourceRegistry();
   private readonly operations: ResourceOperations;
   private readonly admission: WebhookAdmission;
@@ -89,6 +99,7 @@ export class KubeApiCluster {
     this.controllers = new ControllerLoop(context, [
       reconcileCustomResourceDefinitions,
       reconcileNamespaces,
+      reconcileServiceAccountTokens,
       reconcileAutoscalers,
       reconcileDeployments,
       reconcileReplicaSets,
@@ -120,15 +131,24 @@ export class KubeApiCluster {
 
   async handle(request: IncomingMessage, response: ServerResponse, serverAddress: string): Promise<void> {
     try {
-      if (request.headers.authorization !== `Bearer ${this.token}`) throw unauthorized();
+      const user = authenticate(request.headers.authorization, this.token, this.store);
       const url = new URL(request.url ?? '/', 'https://sandbox');
+      const fault = this.faults.take(request.method ?? 'GET', url.pathname);
+      if (fault?.status !== undefined) {
+        const error = kubeFaultError({ ...fault, status: fault.status });
+        const retryAfter = error.details?.retryAfterSeconds;
+        if (retryAfter !== undefined) response.setHeader('Retry-After', String(retryAfter));
+        throw error;
+      }
       const segments = url.pathname
         .split('/')
         .filter((segment) => segment.length > 0)
         .map(decodeURIComponent);
+      // Every non-resource path served is discovery, OpenAPI, version or health: readable by any authenticated user.
       if (await this.handleNonResource(url, segments, request, response, serverAddress)) return;
       const route = routeResourcePath(segments, this.registry, url.pathname);
       if (!route) throw pageNotFound(url.pathname);
+      if (route.kind === 'resource') authorizeRequest(this.store, user, request.method ?? 'GET', route.route, url);
       if (route.kind === 'groupVersionDiscovery')
         return sendJson(response, 200, apiResourceList(this.registry, route.group, route.version));
       const context: ResourceRequestContext = {
@@ -141,6 +161,8 @@ export class KubeApiCluster {
         store: this.store,
         registry: this.registry,
       };
+      if (isSelfReview(route.route.type)) return await createSelfReview(context, user);
+      if (route.route.subresource === 'token') return await createServiceAccountToken(context, this.token);
       await this.dispatch(context);
     } catch (error) {
       sendError(response, error);
@@ -228,6 +250,7 @@ export class KubeApiCluster {
     for (const name of SYSTEM_NAMESPACES)
       if (!this.operations.find(namespaces, undefined, name))
         this.operations.create(namespaces, undefined, { metadata: { name } });
+    createBootstrapPolicy(this.registry, this.operations);
   }
 
   private scheduleSave(): void {

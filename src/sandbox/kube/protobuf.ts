@@ -189,7 +189,62 @@ const DELETE_OPTIONS: MessageSchema = {
   5: { name: 'dryRun', kind: 'string', repeated: true },
 };
 
+/** authorization.k8s.io/v1 ResourceAttributes and NonResourceAttributes (`kubectl auth can-i`). */
+const RESOURCE_ATTRIBUTES: MessageSchema = {
+  1: { name: 'namespace', kind: 'string' },
+  2: { name: 'verb', kind: 'string' },
+  3: { name: 'group', kind: 'string' },
+  4: { name: 'version', kind: 'string' },
+  5: { name: 'resource', kind: 'string' },
+  6: { name: 'subresource', kind: 'string' },
+  7: { name: 'name', kind: 'string' },
+};
+const NON_RESOURCE_ATTRIBUTES: MessageSchema = {
+  1: { name: 'path', kind: 'string' },
+  2: { name: 'verb', kind: 'string' },
+};
+
 const KIND_SCHEMAS: Record<string, MessageSchema> = {
+  'authorization.k8s.io/v1/SelfSubjectAccessReview': {
+    1: metadata,
+    2: {
+      name: 'spec',
+      kind: {
+        message: {
+          1: { name: 'resourceAttributes', kind: { message: RESOURCE_ATTRIBUTES } },
+          2: { name: 'nonResourceAttributes', kind: { message: NON_RESOURCE_ATTRIBUTES } },
+        },
+      },
+    },
+  },
+  'authentication.k8s.io/v1/SelfSubjectReview': { 1: metadata },
+  'authentication.k8s.io/v1/TokenRequest': {
+    1: metadata,
+    2: {
+      name: 'spec',
+      kind: {
+        message: {
+          1: { name: 'audiences', kind: 'string', repeated: true },
+          3: {
+            name: 'boundObjectRef',
+            kind: {
+              message: {
+                1: { name: 'kind', kind: 'string' },
+                2: { name: 'apiVersion', kind: 'string' },
+                3: { name: 'name', kind: 'string' },
+                4: { name: 'uid', kind: 'string' },
+              },
+            },
+          },
+          4: { name: 'expirationSeconds', kind: 'int', keepZero: true },
+        },
+      },
+    },
+  },
+  'authorization.k8s.io/v1/SelfSubjectRulesReview': {
+    1: metadata,
+    2: { name: 'spec', kind: { message: { 1: { name: 'namespace', kind: 'string' } } } },
+  },
   // Typed clients (helm's release storage, kubectl delete) send DeleteOptions in either group's name.
   'v1/DeleteOptions': DELETE_OPTIONS,
   'meta.k8s.io/v1/DeleteOptions': DELETE_OPTIONS,

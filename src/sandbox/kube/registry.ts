@@ -40,6 +40,8 @@ export interface ResourceType {
   printerColumns: PrinterColumn[];
   /** The CRD this type comes from (`plural.group`), if any. */
   definedBy?: string;
+  /** The verbs discovery lists, when not every CRUD verb (the create-only reviews). */
+  verbs?: string[];
 }
 
 export const storageKey = (type: Pick<ResourceType, 'group' | 'plural'>): string => `${type.group}/${type.plural}`;
@@ -55,6 +57,7 @@ interface BuiltinSpec {
   scale?: boolean;
   generation?: boolean;
   categories?: string[];
+  verbs?: string[];
 }
 
 const REPLICAS_SCALE: ScaleSubresource = {
@@ -190,6 +193,20 @@ const BUILTIN_GROUPS: Array<{ group: string; version: string; resources: Builtin
       },
     ],
   },
+  {
+    // Create-only and never stored, as the reviews below: served by auth/access-review.ts.
+    group: 'authentication.k8s.io',
+    version: 'v1',
+    resources: [{ kind: 'SelfSubjectReview', plural: 'selfsubjectreviews', namespaced: false, verbs: ['create'] }],
+  },
+  {
+    group: 'authorization.k8s.io',
+    version: 'v1',
+    resources: [
+      { kind: 'SelfSubjectAccessReview', plural: 'selfsubjectaccessreviews', namespaced: false, verbs: ['create'] },
+      { kind: 'SelfSubjectRulesReview', plural: 'selfsubjectrulesreviews', namespaced: false, verbs: ['create'] },
+    ],
+  },
   { group: 'coordination.k8s.io', version: 'v1', resources: [{ kind: 'Lease', plural: 'leases', namespaced: true }] },
   {
     group: 'discovery.k8s.io',
@@ -243,6 +260,7 @@ function builtinTypes(): ResourceType[] {
       tracksGeneration: spec.generation ?? false,
       storageVersion: version,
       printerColumns: [],
+      ...(spec.verbs ? { verbs: spec.verbs } : {}),
     })),
   );
 }

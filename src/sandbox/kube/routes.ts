@@ -59,5 +59,7 @@ function isServedSubresource(type: ResourceType, subresource: string): boolean {
   if (subresource === 'scale') return type.subresources.scale !== undefined;
   // The namespace controller's finalize call; the namespace lifecycle itself runs in-process.
   if (subresource === 'finalize') return type.group === '' && type.plural === 'namespaces';
+  // TokenRequest (`kubectl create token`), served by auth/token-request.ts.
+  if (subresource === 'token') return type.group === '' && type.plural === 'serviceaccounts';
   return false;
 }

@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
-import { SANDBOX_CLUSTERS } from '../arm/contract.js';
+import { SANDBOX_CLUSTERS, type FaultRule } from '../arm/contract.js';
 import { writeFileAtomically } from '../../lib/durable-file.js';
 import type { Clock } from './clock.js';
 import { KubeApiCluster } from './cluster.js';
@@ -34,6 +34,11 @@ export interface KubeClusterEndpoint {
 export interface RunningKubeSandbox {
   kubeconfigPath: string;
   clusters: Record<string, KubeClusterEndpoint>;
+  /** Answers matching requests to one cluster's API with an error (see ./faults.ts). */
+  injectFault(cluster: string, rule: FaultRule): void;
+  /** The injected rules that have not fired their `times` yet, every cluster's. */
+  pendingFaults(): readonly FaultRule[];
+  clearFaults(): void;
   close(): Promise<void>;
 }
 
@@ -119,6 +124,15 @@ export async function startKubeSandbox(options: KubeSandboxOptions): Promise<Run
   return {
     kubeconfigPath,
     clusters: endpoints,
+    injectFault(name, rule) {
+      const cluster = clusters[names.indexOf(name)];
+      if (!cluster) throw new Error(`The sandbox has no cluster ${name}; it has ${names.join(', ')}.`);
+      cluster.faults.add(rule);
+    },
+    pendingFaults: () => clusters.flatMap((cluster) => cluster.faults.list()),
+    clearFaults() {
+      for (const cluster of clusters) cluster.faults.clear();
+    },
     async close() {
       for (const server of servers) server.closeAllConnections();
       await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));

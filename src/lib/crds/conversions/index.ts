@@ -5,12 +5,16 @@
 import { ArcmeshError } from '../../errors.js';
 import { portableObject, splitApiVersion, type CustomObject } from '../objects.js';
 import { HTTP_ROUTE_GROUP_STEPS } from './http-route-group.js';
+import { MESH_CONFIG_STEPS } from './mesh-config.js';
 import type { ConversionStep } from './step.js';
+import { TCP_ROUTE_STEPS } from './tcp-route.js';
 import { TRAFFIC_SPLIT_STEPS } from './traffic-split.js';
 import { TRAFFIC_TARGET_STEPS } from './traffic-target.js';
 
 export const CONVERSION_STEPS: readonly ConversionStep[] = [
   ...HTTP_ROUTE_GROUP_STEPS,
+  ...MESH_CONFIG_STEPS,
+  ...TCP_ROUTE_STEPS,
   ...TRAFFIC_SPLIT_STEPS,
   ...TRAFFIC_TARGET_STEPS,
 ];
