@@ -3,7 +3,7 @@
  * as templates. oclif renders every description, flag and example through `ejs.render`, which was about a
  * tenth of `arcmesh <command> --help`'s start-up; only examples that use `<%= config.bin %>` need it.
  */
-import { CommandHelp, Help } from '@oclif/core';
+import { CommandHelp, Help } from '@oclif/core/help';
 
 function skippingPlainText(render: (input: string) => string): (input: string) => string {
   return (input) => (input.includes('<%') ? render(input) : input);
