@@ -1,5 +1,4 @@
 import { Flags } from '@oclif/core';
-import { loadSettings } from '../lib/extension/settings.js';
 import { kubeClusterPort } from '../lib/upgrade/cluster-port.js';
 import { extensionReleasePort } from '../lib/upgrade/extension-port.js';
 import type { UpgradeResult } from '../lib/upgrade/engine.js';
@@ -11,6 +10,7 @@ import {
   extensionNameFlag,
   releaseTrainFlag,
   settingsFlags,
+  publicSettings,
 } from './_shared/extension-flags.js';
 import { kubeFlags } from './_shared/kube-flags.js';
 import { StepList } from './_shared/step-list.js';
@@ -45,9 +45,7 @@ export default class Upgrade extends ArcmeshCommand<typeof Upgrade> {
 
   async run(): Promise<void> {
     const { flags } = this;
-    const overrides =
-      (await loadSettings({ pairs: flags['configuration-settings'], file: flags['config-settings-file'] }, false)) ??
-      {};
+    const overrides = (await publicSettings(flags)) ?? {};
     const ref = { ...clusterRef(flags), name: flags.name };
     const steps = this.showProgress ? new StepList(this.reporter, () => this.stopProgress()) : undefined;
     const reporter = steps?.reporter ?? this.reporter;

@@ -2,6 +2,7 @@
 import { Flags } from '@oclif/core';
 import { CLUSTER_TYPES, type ClusterRef, type ClusterType } from '../../lib/extension/cluster.js';
 import { usageError } from '../../lib/errors.js';
+import { loadSettings, type Settings } from '../../lib/extension/settings.js';
 
 /** az's enum arguments match without regard to case (`-t connectedclusters` works there). */
 async function parseClusterType(input: string): Promise<ClusterType> {
@@ -82,6 +83,32 @@ export const settingsFlags = {
     description: 'JSON or YAML file with a flat object of protected settings.',
   }),
 };
+
+interface SettingsFlagValues {
+  'configuration-settings'?: string[] | undefined;
+  'config-settings-file'?: string | undefined;
+  'config-protected-settings'?: string[] | undefined;
+  'config-protected-settings-file'?: string | undefined;
+}
+
+/** The public settings the flags give (pairs over the file), or undefined when none were given. */
+export function publicSettings(flags: SettingsFlagValues): Promise<Settings | undefined> {
+  return loadSettings({ pairs: flags['configuration-settings'], file: flags['config-settings-file'] }, false);
+}
+
+/** Both kinds of settings the flags give; protected ones are loaded as protected (never echoed in errors). */
+export async function settingsFromFlags(flags: SettingsFlagValues): Promise<{
+  configurationSettings: Settings | undefined;
+  configurationProtectedSettings: Settings | undefined;
+}> {
+  return {
+    configurationSettings: await publicSettings(flags),
+    configurationProtectedSettings: await loadSettings(
+      { pairs: flags['config-protected-settings'], file: flags['config-protected-settings-file'] },
+      true,
+    ),
+  };
+}
 
 export const extensionNoWaitFlag = Flags.boolean({
   description: 'Do not wait for the long-running operation to finish; prints nothing.',

@@ -1,6 +1,5 @@
 import { Flags } from '@oclif/core';
 import { createExtension } from '../../lib/extension/extension.js';
-import { loadSettings } from '../../lib/extension/settings.js';
 import { extensionTable } from '../../lib/extension/view.js';
 import { ArcmeshCommand } from '../_shared/base-command.js';
 import {
@@ -12,6 +11,7 @@ import {
   releaseTrainFlag,
   settingsFlags,
   versionFlag,
+  settingsFromFlags,
 } from '../_shared/extension-flags.js';
 
 export default class ExtensionCreate extends ArcmeshCommand<typeof ExtensionCreate> {
@@ -46,14 +46,7 @@ export default class ExtensionCreate extends ArcmeshCommand<typeof ExtensionCrea
 
   async run(): Promise<void> {
     const { flags } = this;
-    const configurationSettings = await loadSettings(
-      { pairs: flags['configuration-settings'], file: flags['config-settings-file'] },
-      false,
-    );
-    const configurationProtectedSettings = await loadSettings(
-      { pairs: flags['config-protected-settings'], file: flags['config-protected-settings-file'] },
-      true,
-    );
+    const { configurationSettings, configurationProtectedSettings } = await settingsFromFlags(flags);
     const extension = await createExtension(await this.operationContext(), {
       ...clusterRef(flags),
       name: flags.name,

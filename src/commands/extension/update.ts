@@ -1,6 +1,5 @@
 import { Flags } from '@oclif/core';
 import { updateExtension } from '../../lib/extension/extension.js';
-import { loadSettings } from '../../lib/extension/settings.js';
 import { extensionTable } from '../../lib/extension/view.js';
 import { ArcmeshCommand } from '../_shared/base-command.js';
 import {
@@ -12,6 +11,7 @@ import {
   releaseTrainFlag,
   settingsFlags,
   versionFlag,
+  settingsFromFlags,
 } from '../_shared/extension-flags.js';
 
 export default class ExtensionUpdate extends ArcmeshCommand<typeof ExtensionUpdate> {
@@ -47,14 +47,7 @@ export default class ExtensionUpdate extends ArcmeshCommand<typeof ExtensionUpda
 
   async run(): Promise<void> {
     const { flags } = this;
-    const configurationSettings = await loadSettings(
-      { pairs: flags['configuration-settings'], file: flags['config-settings-file'] },
-      false,
-    );
-    const configurationProtectedSettings = await loadSettings(
-      { pairs: flags['config-protected-settings'], file: flags['config-protected-settings-file'] },
-      true,
-    );
+    const { configurationSettings, configurationProtectedSettings } = await settingsFromFlags(flags);
     const extension = await updateExtension(await this.operationContext(), {
       ...clusterRef(flags),
       name: flags.name,
