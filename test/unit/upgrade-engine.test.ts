@@ -197,6 +197,18 @@ describe('the upgrade engine', () => {
     });
   });
 
+  it('upgrades with no CRD change: no backup, no restore, and verify compares only the checks', async () => {
+    const w = world();
+    w.release.targetCrds = async () => OLD_CRDS;
+    const result = await runUpgrade(ports(w), request());
+    expect(result.status).toBe('upgraded');
+    expect(w.calls).toEqual(['moveTo 1.2.5-1 {"osm.osm.enableEgress":"true"}']);
+    expect((await journal()).filter((entry) => entry.type === 'finished').map((entry) => entry.step)).toEqual([
+      'upgrade-extension',
+      'verify',
+    ]);
+  });
+
   it('refuses a downgrade before reading the cluster, and a dry run writes nothing', async () => {
     const w = world();
     await expect(runUpgrade(ports(w), request({ target: { version: '1.1.0-1' } }))).rejects.toMatchObject({

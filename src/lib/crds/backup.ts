@@ -5,14 +5,14 @@
  */
 import type { V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import type { CustomObjectsClient, ObjectPage, ResourceRef } from '../../kube/custom-objects.js';
 import { statusOf } from '../../kube/custom-objects.js';
 import { toKubeError } from '../../kube/errors.js';
 import { withRetries } from '../../kube/retry.js';
 import type { Reporter } from '../context.js';
-import { writeFileAtomically } from '../durable-file.js';
+import { syncDirectory, writeFileAtomically } from '../durable-file.js';
 import { ArcmeshError, notFoundError } from '../errors.js';
 import {
   BACKUP_FORMAT,
@@ -185,7 +185,9 @@ export async function backupCustomResources(
         name: portable.metadata.name!,
         sha256: contentHash(portable),
       });
-      const task = writeFileAtomically(join(options.outDir, file), toYaml(portable))
+      // Durable: once the manifest and the journal say the backup is finished, the CRDs may be deleted and these
+      // files become the only copy, so each must be on disk before that, not only in the page cache.
+      const task = writeFileAtomically(join(options.outDir, file), toYaml(portable), { durable: true })
         .catch((error: unknown) => {
           writeFailure ??= new ArcmeshError(
             'failed',
@@ -238,6 +240,11 @@ export async function backupCustomResources(
     });
   }
 
+  // Each object file's own directory was flushed with it; the directories above it were created on the way and
+  // their entries must reach the disk too, or a crash could leave a flushed file no path leads to.
+  for (const directory of ancestorDirectories(objects.map((object) => object.file))) {
+    await syncDirectory(join(options.outDir, directory));
+  }
   const manifest: BackupManifest = {
     format: BACKUP_FORMAT,
     createdAt,
@@ -255,4 +262,17 @@ export async function backupCustomResources(
     objects: total,
     counts: countsByKind(manifest),
   };
+}
+
+/** Every directory above the files (relative to the backup root, the root itself last), deepest first. */
+function ancestorDirectories(files: string[]): string[] {
+  const directories = new Set<string>();
+  for (const file of files) {
+    for (let directory = posix.dirname(file); ; directory = posix.dirname(directory)) {
+      directories.add(directory);
+      if (directory === '.') break;
+    }
+  }
+  const depth = (directory: string) => (directory === '.' ? 0 : directory.split('/').length);
+  return [...directories].sort((a, b) => depth(b) - depth(a));
 }

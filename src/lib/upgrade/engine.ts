@@ -493,18 +493,25 @@ interface VerifyDetail {
 
 async function verify(ports: UpgradePorts, backup: string, run: JournalRun): Promise<VerifyDetail> {
   const { cluster } = ports;
-  const result = await cluster.verify(backup);
   const problems: string[] = [];
-  if (result.missing.length > 0) problems.push(`${result.missing.length} missing (e.g. ${result.missing[0]})`);
-  if (result.different.length > 0)
-    problems.push(`${result.different.length} with other content (e.g. ${result.different[0]})`);
-  const manifest = await readBackupManifest(backup);
-  const live = await cluster.countObjects(run.replaced);
   const counts: VerifyDetail['counts'] = {};
-  for (const definition of manifest.definitions) {
-    counts[definition.name] = { backedUp: definition.count, live: live[definition.name] ?? 0 };
-    if (live[definition.name] !== definition.count) {
-      problems.push(`${definition.name} holds ${live[definition.name] ?? 0} objects, the backup ${definition.count}`);
+  let checked = 0;
+  let missing: string[] = [];
+  let different: string[] = [];
+  // No CRD changed: nothing was backed up or restored, so only the health comparison remains to verify.
+  if (run.replaced.length > 0) {
+    const result = await cluster.verify(backup);
+    ({ checked, missing, different } = result);
+    if (result.missing.length > 0) problems.push(`${result.missing.length} missing (e.g. ${result.missing[0]})`);
+    if (result.different.length > 0)
+      problems.push(`${result.different.length} with other content (e.g. ${result.different[0]})`);
+    const manifest = await readBackupManifest(backup);
+    const live = await cluster.countObjects(run.replaced);
+    for (const definition of manifest.definitions) {
+      counts[definition.name] = { backedUp: definition.count, live: live[definition.name] ?? 0 };
+      if (live[definition.name] !== definition.count) {
+        problems.push(`${definition.name} holds ${live[definition.name] ?? 0} objects, the backup ${definition.count}`);
+      }
     }
   }
   const health = compareHealth(run.passingChecks, await cluster.check(run.namespace));
@@ -518,10 +525,10 @@ async function verify(ports: UpgradePorts, backup: string, run: JournalRun): Pro
       'failed',
       `The upgrade did not verify: ${problems.join('; ')}.`,
       'Run `arcmesh check` and `arcmesh crds restore --from <backup-dir>/crds --dry-run` to see what differs.',
-      { details: { missing: result.missing, different: result.different, counts, health } },
+      { details: { missing, different, counts, health } },
     );
   }
-  return { checked: result.checked, counts, health };
+  return { checked, counts, health };
 }
 
 /** A step's error, saying which step failed and how to go on from there. */
