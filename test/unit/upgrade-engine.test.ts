@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -322,6 +322,49 @@ describe('the upgrade engine', () => {
     expect(result.status).toBe('rolledBack');
     expect(w.calls).toEqual(['moveTo 1.1.1-1 {}', `deleteCrds ${HRG}`, 'restore']);
     await expect(resumeUpgrade(ports(w), { directory })).rejects.toThrow(/was rolled back/);
+  });
+
+  it('a rollback cut short is finished by --rollback, refused by --resume, and not run twice', async () => {
+    const w = world();
+    withManifestOnBackup(w);
+    w.failOn = 'moveTo';
+    await runUpgrade(ports(w), request()).catch(() => undefined);
+    w.failOn = 'deleteCrds';
+    await expect(rollbackUpgrade(ports(w), { directory })).rejects.toThrow(/said no/);
+    await expect(resumeUpgrade(ports(w), { directory })).rejects.toThrow(/rollback .* did not finish/);
+    w.failOn = undefined;
+    w.calls = [];
+    expect((await rollbackUpgrade(ports(w), { directory })).status).toBe('rolledBack');
+    expect(w.calls).toEqual(['moveTo 1.1.1-1 {}', `deleteCrds ${HRG}`, 'restore']);
+    await expect(rollbackUpgrade(ports(w), { directory })).rejects.toThrow(/rolled back already/);
+  });
+
+  /** A run killed between the backup's finished line and the delete's started line. */
+  async function stopAfterBackup(w: World): Promise<void> {
+    w.failOn = 'deleteCrds';
+    await runUpgrade(ports(w), request()).catch(() => undefined);
+    w.failOn = undefined;
+    const file = join(directory, 'journal.jsonl');
+    const lines = (await readFile(file, 'utf8')).split('\n');
+    const backupDone = lines.findIndex((line) => line.includes('"finished"') && line.includes('"backup"'));
+    await writeFile(file, `${lines.slice(0, backupDone + 1).join('\n')}\n`);
+    w.calls = [];
+  }
+
+  it('rolls back without touching the cluster when the CRDs were never deleted', async () => {
+    const w = world();
+    withManifestOnBackup(w);
+    await stopAfterBackup(w);
+    expect((await rollbackUpgrade(ports(w), { directory })).status).toBe('rolledBack');
+    expect(w.calls).toEqual([]);
+  });
+
+  it('takes the backup again when resuming before the CRDs were being deleted', async () => {
+    const w = world();
+    withManifestOnBackup(w);
+    await stopAfterBackup(w);
+    expect((await resumeUpgrade(ports(w), { directory })).status).toBe('upgraded');
+    expect(w.calls.slice(0, 2)).toEqual([`backup ${HRG}`, `deleteCrds ${HRG}`]);
   });
 
   it('refuses to roll back once the new version is installed', async () => {

@@ -129,6 +129,14 @@ describe('the journal file', () => {
     expect(resumePoint(entries)).toMatchObject({ next: 'backup' });
   });
 
+  it('cuts off an append a crash cut short before appending again, so the journal stays readable', async () => {
+    directory = await mkdtemp(join(tmpdir(), 'arcmesh-journal-'));
+    const file = join(directory, 'journal.jsonl');
+    await writeFile(file, `${JSON.stringify(plan)}\n${JSON.stringify(finished('backup')).slice(0, 20)}`);
+    await appendJournal(file, started('backup'));
+    expect(await readJournal(file)).toEqual([plan, started('backup')]);
+  });
+
   it('refuses a damaged line in the middle', () => {
     const error = refusal(() =>
       parseJournal(`${JSON.stringify(plan)}\nnot json\n${JSON.stringify(finished('backup'))}\n`),

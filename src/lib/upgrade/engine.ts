@@ -312,11 +312,23 @@ export async function resumeUpgrade(
       'Start a new upgrade (with a new --backup-dir) once the cause of the failure is fixed.',
     );
   }
+  if (point.state === 'rollingBack') {
+    throw new ArcmeshError(
+      'usage',
+      `A rollback of the upgrade from ${plan.from} to ${plan.to} in ${request.directory} started and did not finish.`,
+      `Finish it with \`--rollback --backup-dir ${request.directory}\`.`,
+    );
+  }
   if (point.state !== 'resume') {
     return { status: 'upgraded', ...base, steps: plan.steps.map((step) => ({ step, state: 'skipped' })) };
   }
+  // Until the CRDs are being deleted the cluster's objects are the real copy: a backup taken before a pause may
+  // miss what changed since, so it is taken again.
+  const deletionStarted = entries.some((entry) => entry.type === 'started' && entry.step === 'delete-crds');
+  const finishedBefore = deletionStarted ? point.finished : point.finished.filter((step) => step !== 'backup');
+  const next = deletionStarted ? point.next : (plan.steps.find((step) => !finishedBefore.includes(step)) ?? point.next);
   if (point.interrupted) ports.reporter.warn(`Step ${point.next} was interrupted; running it again.`);
-  const needsCrds = plan.steps.slice(plan.steps.indexOf(point.next)).includes('apply-crds');
+  const needsCrds = plan.steps.slice(plan.steps.indexOf(next)).includes('apply-crds');
   const targetCrds = needsCrds ? await ports.release.targetCrds(plan.to) : [];
   const steps = await runSteps(
     ports,
@@ -324,7 +336,7 @@ export async function resumeUpgrade(
     plan.from,
     plan.to,
     plan.steps,
-    point.finished,
+    finishedBefore,
     run,
     targetCrds,
   );
@@ -340,6 +352,13 @@ export async function resumeUpgrade(
 export async function rollbackUpgrade(ports: UpgradePorts, request: { directory: string }): Promise<UpgradeResult> {
   const { entries, plan, run } = await journalOf(request.directory);
   const point = resumePoint(entries);
+  if (point.state === 'rolledBack') {
+    throw new ArcmeshError(
+      'usage',
+      `The upgrade from ${plan.from} to ${plan.to} in ${request.directory} was rolled back already.`,
+      'Rolling back again would put this old backup over everything changed since; start a new upgrade instead.',
+    );
+  }
   const finished = point.state === 'notStarted' ? [] : point.finished;
   if (finished.includes('upgrade-extension')) {
     throw new ArcmeshError(
@@ -356,6 +375,22 @@ export async function rollbackUpgrade(ports: UpgradePorts, request: { directory:
     );
   }
   const { cluster, release, reporter } = ports;
+  const at = () => (ports.now ?? (() => new Date()))().toISOString();
+  const journal = journalFile(request.directory);
+  const deletionStarted = entries.some((entry) => entry.type === 'started' && entry.step === 'delete-crds');
+  if (!deletionStarted && point.state !== 'rollingBack') {
+    // The old CRDs still hold the live objects and the release was not moved: nothing to undo.
+    await appendJournal(journal, { type: 'rolledBack', at: at() });
+    return {
+      status: 'rolledBack',
+      from: plan.from,
+      to: plan.to,
+      directory: request.directory,
+      steps: [],
+      health: undefined,
+    };
+  }
+  await appendJournal(journal, { type: 'rollingBack', at: at() });
   // The release first, while the new CRDs still serve what its failed revision created: helm reads those objects
   // to roll back, and cannot once their API versions are gone.
   reporter.progress(`Moving ${release.label} back to ${plan.from}`);
@@ -365,10 +400,7 @@ export async function rollbackUpgrade(ports: UpgradePorts, request: { directory:
   reporter.progress('Restoring the CRDs and objects from the backup');
   const restored = await cluster.restore(backupDirectory(request.directory));
   requireRestored(restored, request.directory);
-  await appendJournal(journalFile(request.directory), {
-    type: 'rolledBack',
-    at: (ports.now ?? (() => new Date()))().toISOString(),
-  });
+  await appendJournal(journal, { type: 'rolledBack', at: at() });
   return {
     status: 'rolledBack',
     from: plan.from,

@@ -31,14 +31,21 @@ export type JournalEntry =
   | { type: 'started'; at: string; step: UpgradeStep }
   | { type: 'finished'; at: string; step: UpgradeStep; detail?: Record<string, unknown> }
   | { type: 'failed'; at: string; step: UpgradeStep; message: string }
+  | { type: 'rollingBack'; at: string }
   | { type: 'rolledBack'; at: string };
 
-/** Appends one entry and flushes it to disk before returning. */
+/**
+ * Appends one entry and flushes it to disk before returning. An append cut short by a crash is cut off first,
+ * so the new entry starts a line of its own instead of being glued to the broken one.
+ */
 export async function appendJournal(file: string, entry: JournalEntry): Promise<void> {
-  const handle = await open(file, 'a', 0o600);
+  const handle = await open(file, 'a+', 0o600);
   let created: boolean;
   try {
-    created = (await handle.stat()).size === 0;
+    const text = (await handle.readFile()).toString('utf8');
+    created = text.length === 0;
+    const whole = text.lastIndexOf('\n') + 1;
+    if (whole < text.length) await handle.truncate(Buffer.byteLength(text.slice(0, whole)));
     await handle.appendFile(`${JSON.stringify(entry)}\n`);
     await handle.sync();
   } finally {
@@ -84,6 +91,7 @@ export type ResumePoint =
   | { state: 'notStarted' }
   | { state: 'resume'; from: string; to: string; next: UpgradeStep; finished: UpgradeStep[]; interrupted: boolean }
   | { state: 'complete'; from: string; to: string; finished: UpgradeStep[] }
+  | { state: 'rollingBack'; from: string; to: string; finished: UpgradeStep[] }
   | { state: 'rolledBack'; from: string; to: string; finished: UpgradeStep[] };
 
 /** Where a resumed run continues, from the journal's entries alone. */
@@ -114,6 +122,9 @@ export function resumePoint(entries: JournalEntry[]): ResumePoint {
   const done = plan.steps.filter((step) => finished.has(step));
   if (entries.some((entry) => entry.type === 'rolledBack'))
     return { state: 'rolledBack', from: plan.from, to: plan.to, finished: done };
+  // A rollback that did not finish may have deleted the new CRDs already: only finishing the rollback is safe.
+  if (entries.some((entry) => entry.type === 'rollingBack'))
+    return { state: 'rollingBack', from: plan.from, to: plan.to, finished: done };
   if (firstOpen < 0) return { state: 'complete', from: plan.from, to: plan.to, finished: done };
   const next = plan.steps[firstOpen]!;
   const interrupted = entries.some(

@@ -123,6 +123,13 @@ async function refuseOverUnfinished(home: string, cluster: string): Promise<void
   if (!directory) return;
   const entries = await readJournal(join(directory, JOURNAL_FILE));
   const point = entries ? resumePoint(entries) : { state: 'notStarted' as const };
+  if (point.state === 'rollingBack') {
+    throw new ArcmeshError(
+      'usage',
+      `The rollback of the upgrade from ${point.from} to ${point.to} in ${directory} did not finish; a new upgrade would not restore what it backed up.`,
+      `Finish it with \`--rollback --backup-dir ${directory}\`.`,
+    );
+  }
   if (point.state !== 'resume') return;
   throw new ArcmeshError(
     'usage',
