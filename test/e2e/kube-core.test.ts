@@ -283,6 +283,11 @@ describe('patches', () => {
     expect(await ok(['get', 'deployment', 'bookbuyer', '-n', 'bookbuyer', '-o', 'jsonpath={.spec.replicas}'])).toBe(
       '2',
     );
+    // The Scale carries the deployment's selector as a string, which autoscalers read to count pods.
+    const scale = JSON.parse(
+      await ok(['get', '--raw', '/apis/apps/v1/namespaces/bookbuyer/deployments/bookbuyer/scale']),
+    ) as { kind: string; spec: { replicas: number }; status: { selector?: string } };
+    expect(scale).toMatchObject({ kind: 'Scale', spec: { replicas: 2 }, status: { selector: 'app=bookbuyer' } });
   });
 
   it('changes only the status through the status subresource, and only the spec through the main resource', async () => {

@@ -228,6 +228,57 @@ describe('custom resources', () => {
     );
   });
 
+  it('serves a CRD’s scale subresource with the selector its labelSelectorPath names', async () => {
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'pools.example.com' },
+      spec: {
+        group: 'example.com',
+        scope: 'Namespaced',
+        names: { kind: 'Pool', plural: 'pools', singular: 'pool', listKind: 'PoolList' },
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+            subresources: {
+              status: {},
+              scale: {
+                specReplicasPath: '.spec.replicas',
+                statusReplicasPath: '.status.replicas',
+                labelSelectorPath: '.status.selector',
+              },
+            },
+          },
+        ],
+      },
+    };
+    await ok(['apply', '-f', '-'], JSON.stringify(crd));
+    await ok(['wait', '--for=condition=Established', 'crd/pools.example.com', '--timeout=20s']);
+    await ok(
+      ['apply', '-f', '-'],
+      JSON.stringify({ apiVersion: 'example.com/v1', kind: 'Pool', metadata: { name: 'p', namespace: 'default' } }),
+    );
+    await ok([
+      'patch',
+      'pool',
+      'p',
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      '{"status":{"replicas":1,"selector":"app=pool,tier in (a,b)"}}',
+    ]);
+    expect(await ok(['scale', 'pool', 'p', '--replicas=3'])).toBe('pool.example.com/p scaled\n');
+    const scale = JSON.parse(await ok(['get', '--raw', '/apis/example.com/v1/namespaces/default/pools/p/scale'])) as {
+      spec: unknown;
+      status: unknown;
+    };
+    expect(scale).toMatchObject({ spec: { replicas: 3 }, status: { replicas: 1, selector: 'app=pool,tier in (a,b)' } });
+    await ok(['delete', 'crd', 'pools.example.com']);
+  });
+
   it('deletes the CRDs recursively from a directory, and their objects with them', async () => {
     const output = await ok(['delete', '--ignore-not-found', '--recursive', '-f', `${FIXTURES}crds/`]);
     expect(output.split('\n').filter(Boolean)).toHaveLength(3);
