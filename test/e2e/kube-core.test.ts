@@ -175,6 +175,38 @@ describe('built-in kinds', () => {
     );
   });
 
+  it('keeps a service’s allocated node port and cluster IP when a re-apply or replace omits them', async () => {
+    const service = (targetPort: number): string =>
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'gateway', namespace: 'bookbuyer' },
+        spec: { type: 'NodePort', selector: { app: 'gateway' }, ports: [{ name: 'http', port: 80, targetPort }] },
+      });
+    const allocated = async (): Promise<string> =>
+      ok([
+        'get',
+        'service',
+        'gateway',
+        '-n',
+        'bookbuyer',
+        '-o',
+        'jsonpath={.spec.ports[0].nodePort} {.spec.clusterIP}',
+      ]);
+    await ok(['apply', '-f', '-'], service(8080));
+    const first = await allocated();
+    expect(first).toMatch(/^3\d{4} 10\.0\.\d+\.\d+$/);
+    await ok(['apply', '-f', '-'], service(8081));
+    expect(await allocated()).toBe(first);
+    await ok(['apply', '--server-side', '--force-conflicts', '-f', '-'], service(8082));
+    expect(await allocated()).toBe(first);
+    await ok(['replace', '-f', '-'], service(8083));
+    expect(await allocated()).toBe(first);
+    expect(
+      await ok(['get', 'service', 'gateway', '-n', 'bookbuyer', '-o', 'jsonpath={.spec.ports[0].targetPort}']),
+    ).toBe('8083');
+  });
+
   it('describes a namespace', async () => {
     const output = await ok(['describe', 'namespace', 'bookbuyer']);
     expect(output).toMatch(/^Name:\s+bookbuyer$/m);
