@@ -11,7 +11,9 @@ import type { StoreChange, WatchEventType } from '../storage.js';
 import type { ResourceRequestContext } from './context.js';
 import { selectorFilter } from './list-options.js';
 
-const BOOKMARK_INTERVAL_MS = 10_000;
+/** The apiserver's watch cache sends a bookmark about every minute, and one 2 s before a watch's timeout. */
+export const DEFAULT_BOOKMARK_INTERVAL_MS = 60_000;
+const PRE_TIMEOUT_BOOKMARK_MS = 2_000;
 
 /**
  * Event lines already encoded for a stored object (shared by all watchers of a change), by event type and
@@ -31,7 +33,7 @@ function encodeEvent(eventType: string, stored: KubeObject, type: ResourceType):
   return line;
 }
 
-export function watchResources(context: ResourceRequestContext): void {
+export function watchResources(context: ResourceRequestContext, bookmarkIntervalMs: number): void {
   const { route, query, store, response, request, operations } = context;
   const type = route.type;
   const key = storageKey(type);
@@ -90,15 +92,28 @@ export function watchResources(context: ResourceRequestContext): void {
     for (const change of changes) deliver(change);
   }
 
-  const timers: NodeJS.Timeout[] = [];
-  if (allowBookmarks) timers.push(setInterval(() => bookmark(), BOOKMARK_INTERVAL_MS));
   const timeoutSeconds = Number(query.get('timeoutSeconds') ?? 0);
+  const deadline = timeoutSeconds > 0 ? Date.now() + timeoutSeconds * 1000 : Infinity;
+  let bookmarkTimer: NodeJS.Timeout | undefined;
+  /** Bookmarks come an interval apart, the last 2 s before the timeout; none after that, as in the watch cache. */
+  const scheduleBookmark = (): void => {
+    const now = Date.now();
+    const preTimeout = deadline - PRE_TIMEOUT_BOOKMARK_MS;
+    const next = Math.min(now + bookmarkIntervalMs, preTimeout);
+    if (next < now) return;
+    bookmarkTimer = setTimeout(() => {
+      bookmark();
+      if (next !== preTimeout) scheduleBookmark();
+    }, next - now);
+  };
+  const timeoutTimer = timeoutSeconds > 0 ? setTimeout(() => finish(), timeoutSeconds * 1000) : undefined;
   const finish = (): void => {
     unsubscribe();
-    timers.forEach(clearTimeout);
+    clearTimeout(bookmarkTimer);
+    clearTimeout(timeoutTimer);
     if (!response.writableEnded) response.end();
   };
-  if (timeoutSeconds > 0) timers.push(setTimeout(finish, timeoutSeconds * 1000));
+  if (allowBookmarks) scheduleBookmark();
   request.on('close', finish);
   response.on('close', finish);
 }
