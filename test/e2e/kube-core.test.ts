@@ -396,6 +396,37 @@ describe('lists and watches', () => {
     expect(requests[1]).toContain('continue=');
   });
 
+  it('serves a watch-list: the current objects as ADDED, then a bookmark marking the end of the initial events', async () => {
+    const path = '/api/v1/namespaces/paging/configmaps?watch=true&sendInitialEvents=true&allowWatchBookmarks=true';
+    const revision = (await ok(['get', '--raw', '/api/v1/namespaces/paging/configmaps?limit=1']).then(
+      (text) => (JSON.parse(text) as { metadata: { resourceVersion: string } }).metadata.resourceVersion,
+    )) as string;
+    const output = await ok(['get', '--raw', `${path}&resourceVersionMatch=NotOlderThan&timeoutSeconds=1`]);
+    const events = output
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { type: string; object: { kind: string; metadata: Record<string, unknown> } });
+    expect(events.map(({ type, object }) => `${type} ${object.kind} ${String(object.metadata.name)}`)).toEqual([
+      'ADDED ConfigMap a',
+      'ADDED ConfigMap b',
+      'ADDED ConfigMap c',
+      'ADDED ConfigMap d',
+      'ADDED ConfigMap e',
+      'BOOKMARK ConfigMap undefined',
+    ]);
+    expect(events.at(-1)!.object.metadata).toEqual({
+      resourceVersion: revision,
+      annotations: { 'k8s.io/initial-events-end': 'true' },
+    });
+
+    // Without NotOlderThan, the apiserver refuses the watch-list.
+    const refused = await kube.kubectl(['get', '--raw', path]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      'The ListOptions "" is invalid: resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan\n',
+    );
+  });
+
   it('streams changes to kubectl get -w', async () => {
     const watcher = kube.spawnKubectl(['get', 'configmaps', '-n', 'paging', '-w', '-o', 'name']);
     let output = '';

@@ -3,7 +3,7 @@
  * store's history), or with synthetic ADDED events for the current state when none (or "0") is given; sends
  * BOOKMARKs when asked; a resourceVersion older than the history ends in an ERROR event with 410 Expired.
  */
-import { gone } from '../api-errors.js';
+import { gone, invalid, type FieldError } from '../api-errors.js';
 import type { KubeObject } from '../objects.js';
 import { apiVersionOf, storageKey, type ResourceType } from '../registry.js';
 import { asServed } from '../resources.js';
@@ -33,8 +33,39 @@ function encodeEvent(eventType: string, stored: KubeObject, type: ResourceType):
   return line;
 }
 
+/**
+ * The apiserver's checks of a watch's options (validateWatchOptions): a watch-list (`sendInitialEvents`) must ask
+ * for NotOlderThan, and `resourceVersionMatch` means nothing to a watch that is not one.
+ */
+function validateWatchOptions(query: URLSearchParams): void {
+  const match = query.get('resourceVersionMatch') ?? '';
+  const sendsInitialEvents = query.has('sendInitialEvents');
+  const errors: FieldError[] = [];
+  const forbid = (field: string, why: string): number =>
+    errors.push({ type: 'FieldValueForbidden', field, body: `Forbidden: ${why}` });
+  if (sendsInitialEvents && match !== 'NotOlderThan')
+    forbid('resourceVersionMatch', 'sendInitialEvents requires setting resourceVersionMatch to NotOlderThan');
+  if (match) {
+    if (!sendsInitialEvents)
+      forbid(
+        'resourceVersionMatch',
+        'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided',
+      );
+    if (match !== 'NotOlderThan')
+      errors.push({
+        type: 'FieldValueNotSupported',
+        field: 'resourceVersionMatch',
+        body: `Unsupported value: ${JSON.stringify(match)}: supported values: "NotOlderThan"`,
+      });
+    if (query.get('continue'))
+      forbid('resourceVersionMatch', 'resourceVersionMatch is forbidden when continue is provided');
+  }
+  if (errors.length) throw invalid('ListOptions', 'meta.k8s.io', '', errors);
+}
+
 export function watchResources(context: ResourceRequestContext, bookmarkIntervalMs: number): void {
   const { route, query, store, response, request, operations } = context;
+  validateWatchOptions(query);
   const type = route.type;
   const key = storageKey(type);
   const selected = selectorFilter(query, type);
@@ -78,10 +109,13 @@ export function watchResources(context: ResourceRequestContext, bookmarkInterval
   const requested = query.get('resourceVersion');
   const allowBookmarks = query.get('allowWatchBookmarks') === 'true';
   const unsubscribe = store.subscribe(deliver);
-  if (!requested || requested === '0' || query.get('sendInitialEvents') === 'true') {
+  // A watch-list says itself whether it wants the current state first; other watches get it when they name
+  // no resourceVersion (or "0"), and otherwise resume from the one they name.
+  const sendInitialEvents = query.get('sendInitialEvents');
+  if (sendInitialEvents === 'true' || (sendInitialEvents === null && (!requested || requested === '0'))) {
     for (const object of operations.list(type, route.namespace)) if (matches(object)) send('ADDED', object);
-    if (query.get('sendInitialEvents') === 'true') bookmark({ 'k8s.io/initial-events-end': 'true' });
-  } else {
+    if (sendInitialEvents === 'true' && allowBookmarks) bookmark({ 'k8s.io/initial-events-end': 'true' });
+  } else if (requested && requested !== '0') {
     const changes = store.changesSince(Number(requested));
     if (!changes) {
       send('ERROR', gone(`too old resource version: ${requested} (${store.oldestResumableRevision()})`).toStatus());
