@@ -1,7 +1,8 @@
 /**
  * Watch: a chunked stream of `{"type": …, "object": …}` lines. Starts from a resourceVersion (replaying the
- * store's history), or with synthetic ADDED events for the current state when none (or "0") is given; sends
- * BOOKMARKs when asked; a resourceVersion older than the history ends in an ERROR event with 410 Expired.
+ * store's history), or with synthetic ADDED events for the current state when none (or "0") is given or a
+ * watch-list asks for them (`sendInitialEvents`); sends BOOKMARKs when asked; a resourceVersion older than the
+ * history ends in an ERROR event with 410 Expired.
  */
 import { gone, invalid, type FieldError } from '../api-errors.js';
 import type { KubeObject } from '../objects.js';
