@@ -3,6 +3,7 @@
  * the apiserver's message, --force-conflicts, removal of fields a manager stops applying, dry run.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { customResourceDefinition } from '../helpers/kube-crd.js';
 import { kubectlOk, startTestKube, type TestKube } from '../helpers/kube-sandbox.js';
 
 let kube: TestKube;
@@ -162,45 +163,35 @@ describe('server-side apply', () => {
   it('merges a custom resource’s map-type list item by item between managers', async () => {
     await ok(
       ['apply', '--server-side', '-f', '-'],
-      JSON.stringify({
-        apiVersion: 'apiextensions.k8s.io/v1',
-        kind: 'CustomResourceDefinition',
-        metadata: { name: 'routes.example.arcmesh.dev' },
-        spec: {
-          group: 'example.arcmesh.dev',
-          scope: 'Namespaced',
-          names: { kind: 'Route', plural: 'routes', singular: 'route', listKind: 'RouteList' },
-          versions: [
-            {
-              name: 'v1',
-              served: true,
-              storage: true,
-              schema: {
-                openAPIV3Schema: {
+      customResourceDefinition('example.arcmesh.dev', 'Route', 'Namespaced', [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              properties: {
+                spec: {
                   type: 'object',
                   properties: {
-                    spec: {
-                      type: 'object',
-                      properties: {
-                        backends: {
-                          type: 'array',
-                          'x-kubernetes-list-type': 'map',
-                          'x-kubernetes-list-map-keys': ['name'],
-                          items: {
-                            type: 'object',
-                            required: ['name'],
-                            properties: { name: { type: 'string' }, weight: { type: 'integer' } },
-                          },
-                        },
+                    backends: {
+                      type: 'array',
+                      'x-kubernetes-list-type': 'map',
+                      'x-kubernetes-list-map-keys': ['name'],
+                      items: {
+                        type: 'object',
+                        required: ['name'],
+                        properties: { name: { type: 'string' }, weight: { type: 'integer' } },
                       },
                     },
                   },
                 },
               },
             },
-          ],
+          },
         },
-      }),
+      ]),
     );
     await ok(['wait', 'crd/routes.example.arcmesh.dev', '--for=condition=Established', '--timeout=30s']);
     const route = (manager: string, backends: Array<{ name: string; weight: number }>) =>

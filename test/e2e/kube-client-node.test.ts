@@ -99,6 +99,70 @@ it('surfaces the apiserver Status of a failed call', async () => {
   });
 });
 
+/** The events a client-node Watch gets on `path` until the server ends it (its timeoutSeconds). */
+function watchUntilEnd(
+  config: k8s.KubeConfig,
+  path: string,
+  query: Record<string, string | number | boolean | undefined>,
+): Promise<Array<{ type: string; object: k8s.KubernetesObject; at: number }>> {
+  const started = Date.now();
+  const events: Array<{ type: string; object: k8s.KubernetesObject; at: number }> = [];
+  return new Promise((resolve, reject) => {
+    new k8s.Watch(config)
+      .watch(
+        path,
+        query,
+        (type, object: k8s.KubernetesObject) => events.push({ type, object, at: Date.now() - started }),
+        (error) => (error ? reject(error as Error) : resolve(events)),
+      )
+      .catch(reject);
+  });
+}
+
+it('sends a watch that allows bookmarks a BOOKMARK with the current resourceVersion before its timeout', async () => {
+  const config = new k8s.KubeConfig();
+  config.loadFromFile(kube.kubeconfig);
+  const core = config.makeApiClient(k8s.CoreV1Api);
+  await core.createNamespace({ body: { metadata: { name: 'marked' } } });
+  const list = await core.listNamespacedConfigMap({ namespace: 'marked' });
+  const watching = watchUntilEnd(config, '/api/v1/namespaces/marked/configmaps', {
+    resourceVersion: list.metadata!.resourceVersion,
+    allowWatchBookmarks: true,
+    timeoutSeconds: 3,
+  });
+  const created = await core.createNamespacedConfigMap({ namespace: 'marked', body: { metadata: { name: 'seen' } } });
+  const events = await watching;
+  expect(events.map((event) => event.type)).toEqual(['ADDED', 'BOOKMARK']);
+  // 2 s before the 3 s timeout, as the apiserver's watch cache does, though its interval is a minute.
+  expect(events[1]!.at).toBeGreaterThanOrEqual(900);
+  expect(events[1]!.at).toBeLessThan(2000);
+  expect(events[1]!.object).toEqual({
+    kind: 'ConfigMap',
+    apiVersion: 'v1',
+    metadata: { resourceVersion: created.metadata!.resourceVersion },
+  });
+});
+
+it('sends bookmarks at the server’s interval, and none to a watch that did not ask', async () => {
+  const fast = await startTestKube({ clusters: ['arc-cluster'], watchBookmarkIntervalMs: 300 });
+  try {
+    const config = new k8s.KubeConfig();
+    config.loadFromFile(fast.kubeconfig);
+    const [marked, plain] = await Promise.all([
+      watchUntilEnd(config, '/api/v1/namespaces/default/configmaps', { allowWatchBookmarks: true, timeoutSeconds: 3 }),
+      watchUntilEnd(config, '/api/v1/namespaces/default/configmaps', { timeoutSeconds: 3 }),
+    ]);
+    const bookmarks = marked.filter((event) => event.type === 'BOOKMARK');
+    // Every 300 ms up to 2 s before the end (the last one then), none after.
+    expect(bookmarks.length).toBeGreaterThanOrEqual(3);
+    expect(bookmarks.length).toBeLessThanOrEqual(4);
+    expect(bookmarks.at(-1)!.at).toBeLessThan(1500);
+    expect(plain.filter((event) => event.type === 'BOOKMARK')).toEqual([]);
+  } finally {
+    await fast.close();
+  }
+});
+
 it('resumes a watch from a resourceVersion, and answers 410 Expired for one older than the history', async () => {
   const config = new k8s.KubeConfig();
   config.loadFromFile(kube.kubeconfig);

@@ -175,6 +175,38 @@ describe('built-in kinds', () => {
     );
   });
 
+  it('keeps a service’s allocated node port and cluster IP when a re-apply or replace omits them', async () => {
+    const service = (targetPort: number): string =>
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'gateway', namespace: 'bookbuyer' },
+        spec: { type: 'NodePort', selector: { app: 'gateway' }, ports: [{ name: 'http', port: 80, targetPort }] },
+      });
+    const allocated = async (): Promise<string> =>
+      ok([
+        'get',
+        'service',
+        'gateway',
+        '-n',
+        'bookbuyer',
+        '-o',
+        'jsonpath={.spec.ports[0].nodePort} {.spec.clusterIP}',
+      ]);
+    await ok(['apply', '-f', '-'], service(8080));
+    const first = await allocated();
+    expect(first).toMatch(/^3\d{4} 10\.0\.\d+\.\d+$/);
+    await ok(['apply', '-f', '-'], service(8081));
+    expect(await allocated()).toBe(first);
+    await ok(['apply', '--server-side', '--force-conflicts', '-f', '-'], service(8082));
+    expect(await allocated()).toBe(first);
+    await ok(['replace', '-f', '-'], service(8083));
+    expect(await allocated()).toBe(first);
+    expect(
+      await ok(['get', 'service', 'gateway', '-n', 'bookbuyer', '-o', 'jsonpath={.spec.ports[0].targetPort}']),
+    ).toBe('8083');
+  });
+
   it('describes a namespace', async () => {
     const output = await ok(['describe', 'namespace', 'bookbuyer']);
     expect(output).toMatch(/^Name:\s+bookbuyer$/m);
@@ -283,6 +315,11 @@ describe('patches', () => {
     expect(await ok(['get', 'deployment', 'bookbuyer', '-n', 'bookbuyer', '-o', 'jsonpath={.spec.replicas}'])).toBe(
       '2',
     );
+    // The Scale carries the deployment's selector as a string, which autoscalers read to count pods.
+    const scale = JSON.parse(
+      await ok(['get', '--raw', '/apis/apps/v1/namespaces/bookbuyer/deployments/bookbuyer/scale']),
+    ) as { kind: string; spec: { replicas: number }; status: { selector?: string } };
+    expect(scale).toMatchObject({ kind: 'Scale', spec: { replicas: 2 }, status: { selector: 'app=bookbuyer' } });
   });
 
   it('changes only the status through the status subresource, and only the spec through the main resource', async () => {
@@ -357,6 +394,37 @@ describe('lists and watches', () => {
     const requests = result.stderr.split('\n').filter((line) => line.includes('/namespaces/paging/configmaps?'));
     expect(requests).toHaveLength(3);
     expect(requests[1]).toContain('continue=');
+  });
+
+  it('serves a watch-list: the current objects as ADDED, then a bookmark marking the end of the initial events', async () => {
+    const path = '/api/v1/namespaces/paging/configmaps?watch=true&sendInitialEvents=true&allowWatchBookmarks=true';
+    const revision = (await ok(['get', '--raw', '/api/v1/namespaces/paging/configmaps?limit=1']).then(
+      (text) => (JSON.parse(text) as { metadata: { resourceVersion: string } }).metadata.resourceVersion,
+    )) as string;
+    const output = await ok(['get', '--raw', `${path}&resourceVersionMatch=NotOlderThan&timeoutSeconds=1`]);
+    const events = output
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { type: string; object: { kind: string; metadata: Record<string, unknown> } });
+    expect(events.map(({ type, object }) => `${type} ${object.kind} ${String(object.metadata.name)}`)).toEqual([
+      'ADDED ConfigMap a',
+      'ADDED ConfigMap b',
+      'ADDED ConfigMap c',
+      'ADDED ConfigMap d',
+      'ADDED ConfigMap e',
+      'BOOKMARK ConfigMap undefined',
+    ]);
+    expect(events.at(-1)!.object.metadata).toEqual({
+      resourceVersion: revision,
+      annotations: { 'k8s.io/initial-events-end': 'true' },
+    });
+
+    // Without NotOlderThan, the apiserver refuses the watch-list.
+    const refused = await kube.kubectl(['get', '--raw', path]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      'The ListOptions "" is invalid: resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan\n',
+    );
   });
 
   it('streams changes to kubectl get -w', async () => {

@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { customResourceDefinition } from '../helpers/kube-crd.js';
 import { startTestKube, type TestKube } from '../helpers/kube-sandbox.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
@@ -191,21 +192,11 @@ describe('custom resources', () => {
         properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } },
       },
     };
-    const crd = {
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: { name: 'widgets.example.com' },
-      spec: {
-        group: 'example.com',
-        scope: 'Cluster',
-        names: { kind: 'Widget', plural: 'widgets', singular: 'widget', listKind: 'WidgetList' },
-        versions: [
-          { name: 'v1alpha1', served: true, storage: false, schema },
-          { name: 'v1', served: true, storage: true, schema },
-        ],
-      },
-    };
-    await ok(['apply', '-f', '-'], JSON.stringify(crd));
+    const crd = customResourceDefinition('example.com', 'Widget', 'Cluster', [
+      { name: 'v1alpha1', served: true, storage: false, schema },
+      { name: 'v1', served: true, storage: true, schema },
+    ]);
+    await ok(['apply', '-f', '-'], crd);
     await ok(['wait', '--for=condition=Established', 'crd/widgets.example.com', '--timeout=20s']);
     await ok(
       ['apply', '-f', '-'],
@@ -226,6 +217,47 @@ describe('custom resources', () => {
     expect(await ok(['delete', 'crd', 'widgets.example.com'])).toBe(
       'customresourcedefinition.apiextensions.k8s.io "widgets.example.com" deleted\n',
     );
+  });
+
+  it('serves a CRD’s scale subresource with the selector its labelSelectorPath names', async () => {
+    const crd = customResourceDefinition('example.com', 'Pool', 'Namespaced', [
+      {
+        name: 'v1',
+        served: true,
+        storage: true,
+        schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+        subresources: {
+          status: {},
+          scale: {
+            specReplicasPath: '.spec.replicas',
+            statusReplicasPath: '.status.replicas',
+            labelSelectorPath: '.status.selector',
+          },
+        },
+      },
+    ]);
+    await ok(['apply', '-f', '-'], crd);
+    await ok(['wait', '--for=condition=Established', 'crd/pools.example.com', '--timeout=20s']);
+    await ok(
+      ['apply', '-f', '-'],
+      JSON.stringify({ apiVersion: 'example.com/v1', kind: 'Pool', metadata: { name: 'p', namespace: 'default' } }),
+    );
+    await ok([
+      'patch',
+      'pool',
+      'p',
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      '{"status":{"replicas":1,"selector":"app=pool,tier in (a,b)"}}',
+    ]);
+    expect(await ok(['scale', 'pool', 'p', '--replicas=3'])).toBe('pool.example.com/p scaled\n');
+    const scale = JSON.parse(await ok(['get', '--raw', '/apis/example.com/v1/namespaces/default/pools/p/scale'])) as {
+      spec: unknown;
+      status: unknown;
+    };
+    expect(scale).toMatchObject({ spec: { replicas: 3 }, status: { replicas: 1, selector: 'app=pool,tier in (a,b)' } });
+    await ok(['delete', 'crd', 'pools.example.com']);
   });
 
   it('deletes the CRDs recursively from a directory, and their objects with them', async () => {

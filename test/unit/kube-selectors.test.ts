@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { KubeApiError } from '../../src/sandbox/kube/api-errors.js';
 import type { KubeObject } from '../../src/sandbox/kube/objects.js';
-import { labelSelectorMatches, parseFieldSelector, parseLabelSelector } from '../../src/sandbox/kube/selectors.js';
+import {
+  formatLabelSelector,
+  labelSelectorMatches,
+  parseFieldSelector,
+  parseLabelSelector,
+} from '../../src/sandbox/kube/selectors.js';
 
 const pod = (name: string, labels: Record<string, string>, phase = 'Running'): KubeObject => ({
   apiVersion: 'v1',
@@ -42,5 +47,22 @@ describe('field selectors', () => {
       [pod('a', {}), pod('b', {}), pod('c', {}, 'Pending')].filter(running).map((object) => object.metadata.name),
     ).toEqual(['a']);
     expect(() => parseFieldSelector('spec.unknown=x', 'ConfigMap')).toThrow('field label not supported: spec.unknown');
+  });
+});
+
+describe('label selector objects as strings', () => {
+  it('prints requirements sorted by key with sorted values, as labels.Selector does', () => {
+    expect(
+      formatLabelSelector({
+        matchLabels: { tier: 'front', app: 'web' },
+        matchExpressions: [
+          { key: 'zone', operator: 'In', values: ['b', 'a'] },
+          { key: 'env', operator: 'NotIn', values: ['dev'] },
+          { key: 'canary', operator: 'DoesNotExist' },
+          { key: 'owner', operator: 'Exists' },
+        ],
+      }),
+    ).toBe('app=web,!canary,env notin (dev),owner,tier=front,zone in (a,b)');
+    expect(formatLabelSelector({})).toBe('');
   });
 });

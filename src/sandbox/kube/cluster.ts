@@ -55,7 +55,7 @@ import {
 } from './handlers/discovery.js';
 import { openApiV2Document, openApiV3Document, openApiV3Index } from './handlers/openapi.js';
 import { patchResource } from './handlers/patch.js';
-import { watchResources } from './handlers/watch.js';
+import { DEFAULT_BOOKMARK_INTERVAL_MS, watchResources } from './handlers/watch.js';
 import { acceptsJson, sendError, sendJson } from './http.js';
 import { systemClock, type Clock } from './clock.js';
 import { ResourceRegistry } from './registry.js';
@@ -65,6 +65,13 @@ import { ObjectStore, type StoreSnapshot } from './storage.js';
 import { encodeOpenApiV2Skeleton, OPENAPI_V2_PROTOBUF } from './protobuf.js';
 import { FaultList } from '../arm/faults.js';
 import { kubeFaultError } from './faults.js';
+
+export interface ClusterOptions {
+  /** The time the controllers act on (CronJob schedules); the system clock by default. */
+  clock?: Clock;
+  /** How often a watch that allows bookmarks gets one; a minute, as the apiserver's watch cache, by default. */
+  watchBookmarkIntervalMs?: number;
+}
 
 const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 const SAVE_DELAY_MS = 50;
@@ -85,6 +92,7 @@ export class KubeApiCluster {
     private readonly stateFile: string,
     readonly store: ObjectStore,
     clock: Clock,
+    private readonly watchBookmarkIntervalMs: number,
   ) {
     this.operations = new ResourceOperations(store, clock);
     this.admission = new WebhookAdmission(this.operations, this.registry);
@@ -118,7 +126,12 @@ export class KubeApiCluster {
     store.subscribe(() => this.scheduleSave());
   }
 
-  static async open(name: string, token: string, stateDir: string, clock = systemClock): Promise<KubeApiCluster> {
+  static async open(
+    name: string,
+    token: string,
+    stateDir: string,
+    { clock = systemClock, watchBookmarkIntervalMs = DEFAULT_BOOKMARK_INTERVAL_MS }: ClusterOptions = {},
+  ): Promise<KubeApiCluster> {
     const stateFile = join(stateDir, 'kube', `${name}.json`);
     let snapshot: StoreSnapshot | undefined;
     try {
@@ -126,7 +139,7 @@ export class KubeApiCluster {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
-    return new KubeApiCluster(name, token, stateFile, new ObjectStore(snapshot), clock);
+    return new KubeApiCluster(name, token, stateFile, new ObjectStore(snapshot), clock, watchBookmarkIntervalMs);
   }
 
   async handle(request: IncomingMessage, response: ServerResponse, serverAddress: string): Promise<void> {
@@ -182,7 +195,7 @@ export class KubeApiCluster {
     const isWatch = route.watchPrefix || query.get('watch') === 'true' || query.get('watch') === '1';
     switch (request.method) {
       case 'GET':
-        if (isWatch) return watchResources(context);
+        if (isWatch) return watchResources(context, this.watchBookmarkIntervalMs);
         return route.name === undefined ? listResources(context) : getResource(context);
       case 'POST':
         if (route.name !== undefined) throw methodNotAllowed('POST');

@@ -7,7 +7,10 @@ import type { JsonSchemaProps } from './crd/schema.js';
 export interface ScaleSubresource {
   specReplicasPath: string;
   statusReplicasPath: string;
+  /** A CRD's: where the object keeps its selector already serialised as a string. */
   labelSelectorPath?: string;
+  /** A built-in kind's: where its metav1.LabelSelector is, which the Scale serves as a string. */
+  labelSelectorObjectPath?: string;
 }
 
 export interface PrinterColumn {
@@ -63,7 +66,7 @@ interface BuiltinSpec {
 const REPLICAS_SCALE: ScaleSubresource = {
   specReplicasPath: '.spec.replicas',
   statusReplicasPath: '.status.replicas',
-  labelSelectorPath: '.status.selector',
+  labelSelectorObjectPath: '.spec.selector',
 };
 
 const BUILTIN_GROUPS: Array<{ group: string; version: string; resources: BuiltinSpec[] }> = [

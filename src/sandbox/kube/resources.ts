@@ -205,6 +205,11 @@ export class ResourceOperations {
       ]);
     }
     applyBuiltinDefaults(type, next);
+    if (type.group === '' && type.plural === 'services') {
+      keepAllocatedServiceValues(current, next);
+      this.allocateClusterIp(next);
+      this.allocateNodePorts(next);
+    }
     this.validateBuiltin(type, next);
     next = this.admitCustomResource(type, next, options);
     if (type.tracksGeneration && specChanged(current, next))
@@ -444,4 +449,35 @@ function randomSuffix(): string {
   for (let i = 0; i < 5; i++)
     suffix += GENERATE_NAME_ALPHABET[Math.floor(Math.random() * GENERATE_NAME_ALPHABET.length)];
   return suffix;
+}
+
+interface ServiceSpec {
+  type?: string;
+  clusterIP?: string;
+  clusterIPs?: string[];
+  ports?: Array<{ name?: string; nodePort?: number }>;
+}
+
+/**
+ * An update that omits a service's allocated cluster IP or node ports keeps the ones it had, as the apiserver's
+ * patchAllocatedValues does: a re-applied manifest without them must not move the service to new ones. Node
+ * ports are matched by port name, and one another port of the new spec already uses is not taken back.
+ */
+function keepAllocatedServiceValues(previous: KubeObject, next: KubeObject): void {
+  const before = (previous.spec ?? {}) as ServiceSpec;
+  const after = (next.spec ?? {}) as ServiceSpec;
+  if (before.type !== 'ExternalName' && after.type !== 'ExternalName') {
+    if (!after.clusterIP && before.clusterIP) after.clusterIP = before.clusterIP;
+    if (!after.clusterIPs?.length && before.clusterIPs?.length) after.clusterIPs = [...before.clusterIPs];
+  }
+  const needsNodePorts = (spec: ServiceSpec): boolean => spec.type === 'NodePort' || spec.type === 'LoadBalancer';
+  if (!needsNodePorts(before) || !needsNodePorts(after)) return;
+  const previousByName = new Map((before.ports ?? []).map((port) => [port.name ?? '', port.nodePort]));
+  const taken = new Set((after.ports ?? []).map((port) => port.nodePort).filter(Boolean));
+  for (const port of after.ports ?? []) {
+    const kept = previousByName.get(port.name ?? '');
+    if (port.nodePort || !kept || taken.has(kept)) continue;
+    port.nodePort = kept;
+    taken.add(kept);
+  }
 }

@@ -161,3 +161,29 @@ export function labelSelectorObjectMatches(
     }
   });
 }
+
+/**
+ * A LabelSelector object as the string the apiserver serves in a Scale's status (labels.Selector's String):
+ * requirements sorted by key, values sorted, `key=value`, `key in (a,b)`, `key notin (a,b)`, `key`, `!key`.
+ */
+export function formatLabelSelector(selector: LabelSelectorObject): string {
+  const { matchLabels = {}, matchExpressions = [] } = selector;
+  const requirements: Array<{ key: string; text: string }> = Object.entries(matchLabels).map(([key, value]) => ({
+    key,
+    text: `${key}=${value}`,
+  }));
+  for (const { key, operator, values = [] } of matchExpressions) {
+    const sorted = [...values].sort().join(',');
+    const text = {
+      In: `${key} in (${sorted})`,
+      NotIn: `${key} notin (${sorted})`,
+      Exists: key,
+      DoesNotExist: `!${key}`,
+    }[operator];
+    if (text !== undefined) requirements.push({ key, text });
+  }
+  return requirements
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map(({ text }) => text)
+    .join(',');
+}

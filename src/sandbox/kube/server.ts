@@ -11,18 +11,15 @@ import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { SANDBOX_CLUSTERS, type FaultRule } from '../arm/contract.js';
 import { writeFileAtomically } from '../../lib/durable-file.js';
-import type { Clock } from './clock.js';
-import { KubeApiCluster } from './cluster.js';
+import { KubeApiCluster, type ClusterOptions } from './cluster.js';
 import { loadOrCreatePki } from '../pki.js';
 
-export interface KubeSandboxOptions {
+export interface KubeSandboxOptions extends ClusterOptions {
   stateDir: string;
   /** Cluster names; default: the three sandbox clusters. */
   clusters?: string[];
   /** First port; cluster i listens on port + i. 0 (default) picks free ports. */
   port?: number;
-  /** The time the controllers act on (CronJob schedules); the system clock by default. */
-  clock?: Clock;
 }
 
 export interface KubeClusterEndpoint {
@@ -101,7 +98,7 @@ export async function startKubeSandbox(options: KubeSandboxOptions): Promise<Run
   const endpoints: Record<string, KubeClusterEndpoint> = {};
   try {
     for (const [index, name] of names.entries()) {
-      const cluster = await KubeApiCluster.open(name, tokens[name]!, options.stateDir, options.clock);
+      const cluster = await KubeApiCluster.open(name, tokens[name]!, options.stateDir, options);
       clusters.push(cluster);
       let address = '';
       const server = createServer({ cert: pki.certChainPem, key: pki.keyPem }, (request, response) => {

@@ -5,6 +5,7 @@ import { decodeObjectBody, readObjectBody, readRawBody, sendJson } from '../http
 import { deepCopy, isPlainObject, type KubeObject } from '../objects.js';
 import { apiVersionOf, type ResourceType, type ScaleSubresource } from '../registry.js';
 import type { PropagationPolicy } from '../resources.js';
+import { formatLabelSelector } from '../selectors.js';
 import { dryRunRequested, sendWriteResult, writeOptionsFrom, type ResourceRequestContext } from './context.js';
 import { encodeContinue, listPosition, listStart, selectorFilter } from './list-options.js';
 import { acceptsTable, toTable } from './table.js';
@@ -176,7 +177,10 @@ function writePath(object: Record<string, unknown>, path: string, value: unknown
 /** The autoscaling/v1 Scale view of an object with a scale subresource. */
 export function toScale(type: ResourceType, object: KubeObject): Record<string, unknown> {
   const scale = type.subresources.scale as ScaleSubresource;
-  const selector = scale.labelSelectorPath ? readPath(object, scale.labelSelectorPath) : undefined;
+  const selectorObject = scale.labelSelectorObjectPath ? readPath(object, scale.labelSelectorObjectPath) : undefined;
+  const selector = isPlainObject(selectorObject)
+    ? formatLabelSelector(selectorObject)
+    : scale.labelSelectorPath && readPath(object, scale.labelSelectorPath);
   return {
     kind: 'Scale',
     apiVersion: 'autoscaling/v1',
@@ -190,7 +194,7 @@ export function toScale(type: ResourceType, object: KubeObject): Record<string, 
     spec: { replicas: readPath(object, scale.specReplicasPath) ?? 0 },
     status: {
       replicas: readPath(object, scale.statusReplicasPath) ?? 0,
-      ...(typeof selector === 'string' ? { selector } : {}),
+      ...(typeof selector === 'string' && selector !== '' ? { selector } : {}),
     },
   };
 }
