@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { leftoverFailure } from '../lib/uninstall/cleanup.js';
-import { selectClusterContext, uninstallExtensionMesh } from '../lib/uninstall/uninstall.js';
+import { uninstallExtensionMesh } from '../lib/uninstall/uninstall.js';
 import { ArcmeshCommand } from './_shared/base-command.js';
 import { clusterFlags, clusterRef, extensionNameFlag } from './_shared/extension-flags.js';
 import { kubeFlags } from './_shared/kube-flags.js';
@@ -42,11 +42,7 @@ export default class Uninstall extends ArcmeshCommand<typeof Uninstall> {
     const { flags } = this;
     requireConfirmationChannel(flags.yes, `extension '${flags.name}'`);
     const cluster = clusterRef(flags);
-    const kube = selectClusterContext(
-      await this.kubeTarget(),
-      cluster.clusterName,
-      flags['kube-context'] !== undefined,
-    );
+    const kube = await this.clusterKubeTarget(cluster.clusterName);
     const result = await uninstallExtensionMesh(
       { ...(await this.operationContext()), kube },
       {

@@ -50,8 +50,7 @@ export default class Upgrade extends ArcmeshCommand<typeof Upgrade> {
     const steps = this.showProgress ? new StepList(this.reporter, () => this.stopProgress()) : undefined;
     const reporter = steps?.reporter ?? this.reporter;
     const ctx = { ...(await this.operationContext()), reporter };
-    // The sandbox names each cluster's kubeconfig context after the cluster.
-    const kube = await this.kubeTarget(this.useSandbox ? ref.clusterName : undefined);
+    const kube = await this.clusterKubeTarget(ref.clusterName);
     const cluster = await kubeClusterPort({ kube, reporter, signal: this.signal });
     let result: UpgradeResult;
     try {

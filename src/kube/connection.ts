@@ -97,3 +97,16 @@ export async function resolveKubeTarget(options: KubeTargetOptions): Promise<Kub
   }
   return { config, context, kubeconfigEnv };
 }
+
+/**
+ * The kube context of the cluster an ARM command names (-c): --kube-context when given, else a context named
+ * after the cluster (what `az aks get-credentials`, `az connectedk8s proxy` and the sandbox create), else the
+ * current one. Commands that delete or replace cluster objects use it so that a current context left on another
+ * cluster is not where they act.
+ */
+export function selectClusterContext(kube: KubeTarget, clusterName: string, explicit: boolean): KubeTarget {
+  if (explicit || kube.context === clusterName) return kube;
+  if (!kube.config.getContexts().some((context) => context.name === clusterName)) return kube;
+  kube.config.setCurrentContext(clusterName);
+  return { ...kube, context: clusterName };
+}

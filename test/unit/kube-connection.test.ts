@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { resolveKubeTarget } from '../../src/kube/connection.js';
+import { resolveKubeTarget, selectClusterContext } from '../../src/kube/connection.js';
 import { toKubeError } from '../../src/kube/errors.js';
 
 let dir: string;
@@ -98,4 +98,13 @@ test('API failures keep the apiserver message and map to exit codes', () => {
   expect(toKubeError({ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' }, 'listing namespaces').message).toBe(
     'Could not reach the Kubernetes API while listing namespaces (ECONNREFUSED).',
   );
+});
+
+test('the cluster an ARM command names picks the context of that name, unless --kube-context chose one', async () => {
+  const target = () => resolveKubeTarget({ ...base, kubeconfig: join(dir, 'a.yaml') });
+  const named = selectClusterContext(await target(), 'two', false);
+  expect(named.context).toBe('two');
+  expect(named.config.getCurrentCluster()?.server).toBe('https://127.0.0.1:2');
+  expect(selectClusterContext(await target(), 'two', true).context).toBe('one');
+  expect(selectClusterContext(await target(), 'no-such-context', false).context).toBe('one');
 });

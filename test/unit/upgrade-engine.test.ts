@@ -42,6 +42,7 @@ const ok = (name: string): CheckResult => ({ category: 'osm-control-plane', name
 const failing = (name: string): CheckResult => ({ category: 'osm-control-plane', name, status: 'failed', hint: 'h' });
 
 interface World {
+  clusterId: string;
   calls: string[];
   installed: InstalledRelease;
   checks: CheckResult[][];
@@ -53,6 +54,7 @@ interface World {
 
 function world(): World {
   const w: World = {
+    clusterId: 'kube-system-uid-1',
     calls: [],
     installed: {
       version: '1.1.1-1',
@@ -77,6 +79,7 @@ function world(): World {
     moveTo: async (version, overrides) => record(`moveTo ${version} ${JSON.stringify(overrides)}`),
   };
   w.cluster = {
+    identity: async () => w.clusterId,
     meshCrds: async () => OLD_CRDS,
     countObjects: async (names) => Object.fromEntries(names.map((name) => [name, name === HRG ? 3 : 0])),
     check: async (namespace) => {
@@ -365,6 +368,19 @@ describe('the upgrade engine', () => {
     await stopAfterBackup(w);
     expect((await resumeUpgrade(ports(w), { directory })).status).toBe('upgraded');
     expect(w.calls.slice(0, 2)).toEqual([`backup ${HRG}`, `deleteCrds ${HRG}`]);
+  });
+
+  it('refuses to resume or roll back on another cluster than the one the upgrade began on', async () => {
+    const w = world();
+    withManifestOnBackup(w);
+    w.failOn = 'moveTo';
+    await runUpgrade(ports(w), request()).catch(() => undefined);
+    w.failOn = undefined;
+    w.clusterId = 'kube-system-uid-2';
+    w.calls = [];
+    await expect(resumeUpgrade(ports(w), { directory })).rejects.toThrow(/began on another Kubernetes cluster/);
+    await expect(rollbackUpgrade(ports(w), { directory })).rejects.toThrow(/began on another Kubernetes cluster/);
+    expect(w.calls).toEqual([]);
   });
 
   it('refuses to roll back once the new version is installed', async () => {

@@ -127,19 +127,23 @@ export abstract class ArcmeshCommand<T extends typeof Command> extends Command {
     });
   }
 
-  /**
-   * The cluster of a command that declares `kubeFlags` (src/commands/_shared/kube-flags.ts); `defaultContext`
-   * applies when --kube-context is absent.
-   */
-  protected async kubeTarget(defaultContext?: string): Promise<KubeTarget> {
+  /** The cluster of a command that declares `kubeFlags` (src/commands/_shared/kube-flags.ts). */
+  protected async kubeTarget(): Promise<KubeTarget> {
     const { resolveKubeTarget } = await import('../../kube/connection.js');
     const flags = this.flags as { kubeconfig?: string; 'kube-context'?: string };
     return resolveKubeTarget({
       sandbox: this.useSandbox,
       sandboxStateDir: this.sandboxStateDir,
       kubeconfig: flags.kubeconfig,
-      context: flags['kube-context'] ?? defaultContext,
+      context: flags['kube-context'],
     });
+  }
+
+  /** The kube target of the cluster an ARM command names with -c (see selectClusterContext). */
+  protected async clusterKubeTarget(clusterName: string): Promise<KubeTarget> {
+    const { selectClusterContext } = await import('../../kube/connection.js');
+    const explicit = (this.flags as { 'kube-context'?: string })['kube-context'] !== undefined;
+    return selectClusterContext(await this.kubeTarget(), clusterName, explicit);
   }
 
   /** The typed Kubernetes clients for the cluster of a command that declares `kubeFlags`. */

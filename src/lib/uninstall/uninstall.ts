@@ -114,17 +114,6 @@ export async function uninstallWithCleanup(
   return { meshName: options.meshName, namespace: options.namespace, uninstalled: release.present, ...report };
 }
 
-/**
- * The kube context of the cluster an ARM command names: --kube-context when given, else a context named after
- * the cluster (what `az aks get-credentials` and the sandbox create), else the current one.
- */
-export function selectClusterContext(kube: KubeTarget, clusterName: string, explicit: boolean): KubeTarget {
-  if (explicit || kube.context === clusterName) return kube;
-  if (!kube.config.getContexts().some((context) => context.name === clusterName)) return kube;
-  kube.config.setCurrentContext(clusterName);
-  return { ...kube, context: clusterName };
-}
-
 export interface ExtensionUninstallRequest extends ExtensionRef, UninstallChoices {
   /** The mesh, when the controller that names it is already gone (a re-run); default: the installed one, else osm. */
   meshName?: string | undefined;

@@ -118,6 +118,14 @@ export async function kubeClusterPort(
       }
       return counts;
     },
+    async identity() {
+      const clients = await kubeClients(options.kube.config);
+      const namespace = await retry(
+        () => clients.core.readNamespace({ name: 'kube-system' }),
+        'reading the kube-system namespace',
+      );
+      return namespace.metadata?.uid ?? '';
+    },
     async check(namespace) {
       const snapshot = await gatherSnapshot(await kubeClients(options.kube.config), {
         pre: false,

@@ -59,6 +59,8 @@ export interface ReleasePort {
 
 /** The Kubernetes side: mesh CRDs, their objects, backups, checks. */
 export interface ClusterPort {
+  /** What tells this cluster from any other (kube-system's uid), so a resume cannot land on another cluster. */
+  identity(): Promise<string>;
   /** The OSM and SMI CRDs in the cluster. */
   meshCrds(): Promise<CrdDocument[]>;
   /** Objects per CRD name. */
@@ -262,6 +264,7 @@ export async function runUpgrade(ports: UpgradePorts, request: UpgradeRequest): 
     overrides: request.overrides,
     passingChecks: planned.passingChecks,
     ...(planned.namespace ? { namespace: planned.namespace } : {}),
+    cluster: await ports.cluster.identity(),
   };
   const at = (ports.now ?? (() => new Date()))().toISOString();
   await appendJournal(journalFile(request.directory), {
@@ -296,6 +299,16 @@ async function journalOf(directory: string) {
   return { entries, plan, run: plan.run };
 }
 
+/** A resume or rollback acts where the upgrade began, not on whatever cluster the kube context now points at. */
+async function requireSameCluster(ports: UpgradePorts, run: JournalRun, directory: string): Promise<void> {
+  if (run.cluster === undefined || run.cluster === (await ports.cluster.identity())) return;
+  throw new ArcmeshError(
+    'usage',
+    `The upgrade in ${directory} began on another Kubernetes cluster than the one the kube context now points at (kube-system uid ${run.cluster}).`,
+    'Point --kube-context (or --kubeconfig) at the cluster the upgrade began on, then run the same command again.',
+  );
+}
+
 /** Finishes an interrupted upgrade from its journal. */
 export async function resumeUpgrade(
   ports: UpgradePorts,
@@ -304,6 +317,7 @@ export async function resumeUpgrade(
   const { entries, plan, run } = await journalOf(request.directory);
   const point = resumePoint(entries);
   checkResumeTarget(point, request.version);
+  await requireSameCluster(ports, run, request.directory);
   const base = { from: plan.from, to: plan.to, directory: request.directory };
   if (point.state === 'rolledBack') {
     throw new ArcmeshError(
@@ -374,6 +388,7 @@ export async function rollbackUpgrade(ports: UpgradePorts, request: { directory:
       'There is nothing to roll back; start the upgrade again with a new --backup-dir.',
     );
   }
+  await requireSameCluster(ports, run, request.directory);
   const { cluster, release, reporter } = ports;
   const at = () => (ports.now ?? (() => new Date()))().toISOString();
   const journal = journalFile(request.directory);

@@ -24,6 +24,8 @@ export interface JournalRun {
   passingChecks: string[];
   /** The control plane's namespace the checks looked at, when the release names one. */
   namespace?: string;
+  /** The cluster's identity (kube-system's uid); journals written before it was recorded have none. */
+  cluster?: string;
 }
 
 export type JournalEntry =
