@@ -63,6 +63,7 @@ export default class Upgrade extends ArcmeshCommand<typeof Upgrade> {
             installTimeoutSeconds: flags.timeout,
           }),
           cluster,
+          marker: cluster.marker,
           reporter,
           signal: this.signal,
           steps,

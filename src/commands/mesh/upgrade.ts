@@ -61,6 +61,7 @@ export default class MeshUpgrade extends ArcmeshCommand<typeof MeshUpgrade> {
             },
           ),
           cluster,
+          marker: cluster.marker,
           reporter,
           signal: this.signal,
           steps,

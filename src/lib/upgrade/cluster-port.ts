@@ -6,7 +6,7 @@
  */
 import type { V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
-import { kubeClients } from '../../kube/clients.js';
+import { apiStatus, kubeClients, readOptional } from '../../kube/clients.js';
 import type { KubeTarget } from '../../kube/connection.js';
 import { customObjectsClient, statusOf, type CustomObjectsClient } from '../../kube/custom-objects.js';
 import { toKubeError } from '../../kube/errors.js';
@@ -21,6 +21,7 @@ import { timeoutError } from '../errors.js';
 import { deadlineAfter, nextPollDelayMs, sleep } from '../polling.js';
 import type { ClusterPort } from './engine.js';
 import type { CrdDocument } from './plan.js';
+import type { UpgradeMarker, UpgradeRecord } from './upgrade.js';
 
 export interface KubeClusterPortOptions {
   kube: KubeTarget;
@@ -61,7 +62,7 @@ const isEstablished = (definition: V1CustomResourceDefinition | undefined) =>
 /** A client for the port's lifetime; `close()` releases its connections. */
 export async function kubeClusterPort(
   options: KubeClusterPortOptions,
-): Promise<ClusterPort & { close(): Promise<void> }> {
+): Promise<ClusterPort & { marker: UpgradeMarker; close(): Promise<void> }> {
   const client: CustomObjectsClient = await customObjectsClient(options.kube.config, {
     rateLimit: options.rateLimit,
     signal: options.signal,
@@ -175,6 +176,50 @@ export async function kubeClusterPort(
     },
     restore: (directory) => restoreCustomResources(client, { from: directory, reporter, signal }),
     verify: (directory) => verifyRestore(client, { from: directory, reporter, signal }),
+    marker: upgradeMarker(options.kube, retry),
     close: () => client.close(),
+  };
+}
+
+const MARKER = { namespace: 'kube-system', name: 'arcmesh-upgrade' };
+
+/** The unfinished-upgrade record as a ConfigMap in kube-system, a namespace every cluster has. */
+function upgradeMarker(
+  kube: KubeTarget,
+  retry: <T>(call: () => Promise<T>, doing: string) => Promise<T>,
+): UpgradeMarker {
+  const core = async () => (await kubeClients(kube.config)).core;
+  const doing = `the upgrade record ${MARKER.namespace}/${MARKER.name}`;
+  return {
+    async read() {
+      const api = await core();
+      const map = await retry(() => readOptional(() => api.readNamespacedConfigMap(MARKER)), `reading ${doing}`);
+      return map?.data?.directory ? (map.data as unknown as UpgradeRecord) : undefined;
+    },
+    async write(record) {
+      const api = await core();
+      const body = {
+        metadata: { ...MARKER, labels: { 'app.kubernetes.io/managed-by': 'arcmesh' } },
+        data: { ...record },
+      };
+      await retry(async () => {
+        try {
+          await api.createNamespacedConfigMap({ namespace: MARKER.namespace, body });
+        } catch (error) {
+          if (apiStatus(error) !== 409) throw error;
+          await api.replaceNamespacedConfigMap({ ...MARKER, body });
+        }
+      }, `writing ${doing}`);
+    },
+    async clear() {
+      const api = await core();
+      await retry(async () => {
+        try {
+          await api.deleteNamespacedConfigMap(MARKER);
+        } catch (error) {
+          if (apiStatus(error) !== 404) throw error;
+        }
+      }, `removing ${doing}`);
+    },
   };
 }

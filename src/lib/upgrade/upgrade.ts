@@ -4,7 +4,7 @@
  * get wrong in the flags is refused here, before any call.
  */
 import { readdir } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { defaultBackupDirectory } from '../crds/backup-format.js';
 import { ArcmeshError } from '../errors.js';
@@ -138,34 +138,96 @@ async function refuseOverUnfinished(home: string, cluster: string): Promise<void
   );
 }
 
+/** What the cluster itself records of an upgrade under way. */
+export interface UpgradeRecord {
+  directory: string;
+  host: string;
+  startedAt: string;
+}
+
+/**
+ * A record of an unfinished upgrade kept in the cluster (kube-system/arcmesh-upgrade), written just before the
+ * first change and removed once the upgrade finished or was rolled back. The journal only guards runs that use
+ * the same backup directory on the same machine; this one is seen by every machine and every --backup-dir (a
+ * person's laptop while the scheduled job's run on its volume is unfinished).
+ */
+export interface UpgradeMarker {
+  read(): Promise<UpgradeRecord | undefined>;
+  write(record: UpgradeRecord): Promise<void>;
+  clear(): Promise<void>;
+}
+
 export interface UpgradeContext {
   release: ReleasePort;
   cluster: ClusterPort;
   reporter: Reporter;
   signal?: AbortSignal | undefined;
   steps?: StepObserver | undefined;
+  marker?: UpgradeMarker | undefined;
+}
+
+async function refuseMarked(marker: UpgradeMarker | undefined): Promise<void> {
+  const record = await marker?.read();
+  if (!record) return;
+  throw new ArcmeshError(
+    'usage',
+    `An upgrade of this cluster started at ${record.startedAt} on ${record.host} (backup and journal in ${record.directory}) did not finish; a new one would not restore what it backed up.`,
+    `On that machine, finish it with \`--resume --backup-dir ${record.directory}\` or undo it with \`--rollback --backup-dir ${record.directory}\`.`,
+  );
+}
+
+/** The cluster port of a run that records itself in the cluster before its first change (the backup). */
+function recordingFirstChange(
+  cluster: ClusterPort,
+  marker: UpgradeMarker | undefined,
+  directory: string,
+  now: Date,
+): ClusterPort {
+  if (!marker) return cluster;
+  return {
+    ...cluster,
+    backup: async (backupDirectory, crdNames) => {
+      await marker.write({ directory, host: hostname(), startedAt: now.toISOString() });
+      return cluster.backup(backupDirectory, crdNames);
+    },
+  };
+}
+
+async function clearWhenDone(marker: UpgradeMarker | undefined, result: UpgradeResult): Promise<UpgradeResult> {
+  if (result.status === 'upgraded' || result.status === 'rolledBack') await marker?.clear();
+  return result;
 }
 
 export async function upgrade(context: UpgradeContext, options: UpgradeOptions): Promise<UpgradeResult> {
   const { mode, target } = upgradeMode(options);
   const home = options.home ?? homedir();
-  const ports = { ...context, ...(options.now ? { now: () => options.now! } : {}) };
+  const now = options.now ?? new Date();
+  const { marker } = context;
+  const portsFor = (directory: string) => ({
+    ...context,
+    cluster: recordingFirstChange(context.cluster, marker, directory, now),
+    ...(options.now ? { now: () => options.now! } : {}),
+  });
   if (mode === 'upgrade') {
     await refuseOverUnfinished(home, options.cluster);
-    const directory = options.backupDir ?? defaultBackupDirectory(home, options.cluster, options.now ?? new Date());
-    return runUpgrade(ports, {
+    await refuseMarked(marker);
+    const directory = options.backupDir ?? defaultBackupDirectory(home, options.cluster, now);
+    const result = await runUpgrade(portsFor(directory), {
       target: target!,
       overrides: options.overrides,
       directory,
       dryRun: options.dryRun,
       confirm: options.confirm,
     });
+    return clearWhenDone(marker, result);
   }
   const directory = options.backupDir ?? (await latestJournalDirectory(home, options.cluster));
-  if (mode === 'resume') {
-    return resumeUpgrade(ports, { directory, version: target && 'version' in target ? target.version : undefined });
-  }
-  return rollbackUpgrade(ports, { directory });
+  const version = target && 'version' in target ? target.version : undefined;
+  const result =
+    mode === 'resume'
+      ? await resumeUpgrade(portsFor(directory), { directory, version })
+      : await rollbackUpgrade(portsFor(directory), { directory });
+  return clearWhenDone(marker, result);
 }
 
 /** `-o table`: one row per step, or per CRD for a plan. */
