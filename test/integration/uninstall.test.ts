@@ -35,6 +35,20 @@ afterAll(async () => {
 const cli = (args: string[]) => runCli(args, { env, timeoutMs: 120_000 });
 const clusterArgs = (cluster: string) => ['-c', cluster, '-g', SANDBOX_RESOURCE_GROUP, '-t', 'connectedClusters'];
 
+/** `arcmesh uninstall --delete-crds` of extension osm, confirmed, with the backup going to `backupDir`. */
+const uninstallDeletingCrds = (cluster: string, backupDir: string, ...flags: string[]) =>
+  cli([
+    'uninstall',
+    ...clusterArgs(cluster),
+    '-n',
+    'osm',
+    '--delete-crds',
+    '--backup-dir',
+    backupDir,
+    '--yes',
+    ...flags,
+  ]);
+
 async function kubectl(cluster: string, args: string[], input?: string): Promise<string> {
   const child = promisify(execFile)(kubectlPath(), [
     '--kubeconfig',
@@ -165,16 +179,7 @@ spec: { matches: [{ name: everything, pathRegex: ".*", methods: ["*"] }] }
     await kubectl(cluster, ['apply', '-f', '-'], lateRoutes);
     const crdsBefore = await crds(cluster);
 
-    const refused = await cli([
-      'uninstall',
-      ...clusterArgs(cluster),
-      '-n',
-      'osm',
-      '--delete-crds',
-      '--backup-dir',
-      stale,
-      '--yes',
-    ]);
+    const refused = await uninstallDeletingCrds(cluster, stale);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain(
       '1 object was created since it was taken (specs.smi-spec.io/httproutegroups/bookstore/created-after-the-backup.yaml). Nothing was deleted.',
@@ -190,18 +195,7 @@ spec: { matches: [{ name: everything, pathRegex: ".*", methods: ["*"] }] }
     expect(await meshWebhooks(cluster)).toContain('osm-webhook-osm');
     expect(await meshKeysOnNamespaces(cluster)).toHaveLength(7);
 
-    const result = await cli([
-      'uninstall',
-      ...clusterArgs(cluster),
-      '-n',
-      'osm',
-      '--delete-crds',
-      '--backup-dir',
-      backupDir(),
-      '--yes',
-      '-o',
-      'json',
-    ]);
+    const result = await uninstallDeletingCrds(cluster, backupDir(), '-o', 'json');
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const uninstalled = result.json<UninstallResult>();
