@@ -3,7 +3,7 @@
  * Protected settings are redacted by key wherever they appear in a body, request or response.
  */
 
-const REDACTED = '<redacted>';
+export const REDACTED = '<redacted>';
 const SECRET_HEADERS = new Set(['authorization', 'x-ms-authorization-auxiliary', 'cookie', 'set-cookie']);
 const SECRET_BODY_KEYS = new Set([
   'configurationprotectedsettings',

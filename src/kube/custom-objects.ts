@@ -10,7 +10,7 @@ import type {
   SecurityAuthentication,
   V1CustomResourceDefinition,
 } from '@kubernetes/client-node';
-import type { CustomObject } from '../lib/crds/objects.js';
+import type { CustomObject, OwnerReference } from '../lib/crds/objects.js';
 import { DEFAULT_RATE_LIMIT, TokenBucket, type RateLimit } from './rate-limit.js';
 
 export interface ResourceRef {
@@ -40,6 +40,11 @@ export interface CustomObjectsClient {
   get(ref: ResourceRef, namespace: string | undefined, name: string): Promise<CustomObject | undefined>;
   create(ref: ResourceRef, object: CustomObject): Promise<CustomObject>;
   replace(ref: ResourceRef, object: CustomObject): Promise<CustomObject>;
+  /**
+   * The UID of the object an owner reference names (any kind the apiserver serves, found by discovery), in
+   * `namespace` when its kind is namespaced; undefined when it or its kind does not exist.
+   */
+  ownerUid(owner: OwnerReference, namespace: string | undefined): Promise<string | undefined>;
   /** Closes the pooled connections. */
   close(): Promise<void>;
 }
@@ -90,7 +95,7 @@ export async function customObjectsClient(
   config: KubeConfig,
   options: { rateLimit?: RateLimit; signal?: AbortSignal | undefined } = {},
 ): Promise<CustomObjectsClient> {
-  const { ApiextensionsV1Api, CustomObjectsApi, createConfiguration, ServerConfiguration } =
+  const { ApiextensionsV1Api, CustomObjectsApi, KubernetesObjectApi, createConfiguration, ServerConfiguration } =
     await import('@kubernetes/client-node');
   const cluster = config.getCurrentCluster();
   if (!cluster) throw new Error('The kubeconfig has no current cluster.');
@@ -110,6 +115,12 @@ export async function customObjectsClient(
   });
   const extensions = new ApiextensionsV1Api(configuration);
   const objects = new CustomObjectsApi(configuration);
+  const anyKind = new (class extends KubernetesObjectApi {
+    /** Discovery of a kind: `read` of a kind the apiserver does not serve fails with a bare Error instead. */
+    served(apiVersion: string, kind: string) {
+      return this.resource(apiVersion, kind);
+    }
+  })(configuration);
   const bucket = new TokenBucket(options.rateLimit ?? DEFAULT_RATE_LIMIT);
   const limited = async <T>(call: () => Promise<T>): Promise<T> => {
     await bucket.take(options.signal);
@@ -164,6 +175,15 @@ export async function customObjectsClient(
               })
             : objects.replaceClusterCustomObject({ ...ref, name: nameOf(body), body })) as Promise<CustomObject>,
       ),
+    async ownerUid(owner, namespace) {
+      const resource = await limited(() => orUndefinedWhenAbsent(anyKind.served(owner.apiVersion, owner.kind)));
+      if (!resource) return undefined;
+      const metadata = { name: owner.name, ...(resource.namespaced ? { namespace } : {}) };
+      const live = await limited(() =>
+        orUndefinedWhenAbsent(anyKind.read({ apiVersion: owner.apiVersion, kind: owner.kind, metadata })),
+      );
+      return live?.metadata?.uid;
+    },
     close: () => authentication.close(),
   };
 }

@@ -79,6 +79,25 @@ async function expectObjects(versions: Record<string, string>): Promise<void> {
 }
 
 describe('mesh upgrade', () => {
+  it('never prints a helm value: not a --set value, not one the release holds', async () => {
+    const dryRunSetting = (setting: string) =>
+      cli(['mesh', 'upgrade', '--version', '1.2.5', '--set', setting, '--dry-run', '-o', 'json']);
+    const secret = await dryRunSetting('osm.vault.token=abc');
+    // The shipped chart has no Vault settings: the preflight refuses the key, naming it but not its value.
+    expect(secret.code).toBe(2);
+    expect(secret.stderr).toContain("additional properties 'vault' not allowed");
+    expect(`${secret.stdout}\n${secret.stderr}`).not.toMatch(/\babc\b/);
+
+    const planned = await dryRunSetting('osm.osm.controllerLogLevel=trace');
+    expect(planned.code, planned.stderr).toBe(0);
+    expect(planned.json<{ plan: { settings: unknown } }>().plan.settings).toEqual({
+      carried: { 'osm.osm.enableEgress': '<redacted>', 'osm.osm.controllerLogLevel': '<redacted>' },
+      overridden: [],
+      added: ['osm.osm.controllerLogLevel'],
+    });
+    expect(planned.stdout).not.toContain('trace');
+  });
+
   it('refuses a version this arcmesh does not ship and values the new chart refuses, touching nothing', async () => {
     const refused = await cli(['mesh', 'upgrade', '--version', '1.1.0', '--yes']);
     expect(refused.code).toBe(2);

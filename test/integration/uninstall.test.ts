@@ -35,6 +35,20 @@ afterAll(async () => {
 const cli = (args: string[]) => runCli(args, { env, timeoutMs: 120_000 });
 const clusterArgs = (cluster: string) => ['-c', cluster, '-g', SANDBOX_RESOURCE_GROUP, '-t', 'connectedClusters'];
 
+/** `arcmesh uninstall --delete-crds` of extension osm, confirmed, with the backup going to `backupDir`. */
+const uninstallDeletingCrds = (cluster: string, backupDir: string, ...flags: string[]) =>
+  cli([
+    'uninstall',
+    ...clusterArgs(cluster),
+    '-n',
+    'osm',
+    '--delete-crds',
+    '--backup-dir',
+    backupDir,
+    '--yes',
+    ...flags,
+  ]);
+
 async function kubectl(cluster: string, args: string[], input?: string): Promise<string> {
   const child = promisify(execFile)(kubectlPath(), [
     '--kubeconfig',
@@ -154,22 +168,34 @@ describe('arcmesh uninstall --delete-crds', () => {
     expect(world.sandbox.requestLog().length).toBe(before);
   });
 
+  it('refuses (exit 2, nothing deleted) a --backup-dir whose backup misses an object created after it', async () => {
+    const stale = join(scratch, 'stale-backup');
+    ok(await cli(['crds', 'backup', '--out', stale, '--kube-context', cluster]));
+    const lateRoutes = `apiVersion: specs.smi-spec.io/v1alpha4
+kind: HTTPRouteGroup
+metadata: { name: created-after-the-backup, namespace: bookstore }
+spec: { matches: [{ name: everything, pathRegex: ".*", methods: ["*"] }] }
+`;
+    await kubectl(cluster, ['apply', '-f', '-'], lateRoutes);
+    const crdsBefore = await crds(cluster);
+
+    const refused = await uninstallDeletingCrds(cluster, stale);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(
+      '1 object was created since it was taken (specs.smi-spec.io/httproutegroups/bookstore/created-after-the-backup.yaml). Nothing was deleted.',
+    );
+    expect(refused.stderr).toContain('Pass --backup-dir with a new or empty directory');
+    expect(await crds(cluster)).toBe(crdsBefore);
+    expect(await meshWebhooks(cluster)).toContain('osm-webhook-osm');
+    expect(ok(await cli(['extension', 'list', ...clusterArgs(cluster)])).json<unknown[]>()).toHaveLength(1);
+    await kubectl(cluster, ['delete', 'httproutegroup', 'created-after-the-backup', '-n', 'bookstore']);
+  });
+
   it('leaves no webhook configuration, no mesh label or annotation, no CRD, and a backup crds restore accepts', async () => {
     expect(await meshWebhooks(cluster)).toContain('osm-webhook-osm');
     expect(await meshKeysOnNamespaces(cluster)).toHaveLength(7);
 
-    const result = await cli([
-      'uninstall',
-      ...clusterArgs(cluster),
-      '-n',
-      'osm',
-      '--delete-crds',
-      '--backup-dir',
-      backupDir(),
-      '--yes',
-      '-o',
-      'json',
-    ]);
+    const result = await uninstallDeletingCrds(cluster, backupDir(), '-o', 'json');
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const uninstalled = result.json<UninstallResult>();

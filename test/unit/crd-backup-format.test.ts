@@ -2,13 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { ArcmeshError } from '../../src/lib/errors.js';
 import {
   BACKUP_FORMAT,
+  backupOriginMismatch,
   checkCrdNames,
   defaultBackupDirectory,
   objectFile,
+  objectsNotInBackup,
   parseManifest,
   type BackupManifest,
 } from '../../src/lib/crds/backup-format.js';
-import { isMeshGroup } from '../../src/lib/crds/backup.js';
+import { backedUpEntry, isMeshGroup } from '../../src/lib/crds/backup.js';
 import { canonicalJson, containsContent, contentHash, portableObject } from '../../src/lib/crds/objects.js';
 import { forEachConcurrently } from '../../src/lib/concurrency.js';
 import { TokenBucket } from '../../src/kube/rate-limit.js';
@@ -222,5 +224,64 @@ describe('bulk request helpers', () => {
       withRetries(async () => Promise.reject({ code: 500, calls: ++calls }), { backoff, attempts: 4 }),
     ).rejects.toMatchObject({ code: 500 });
     expect(calls).toBe(4);
+  });
+});
+
+describe('whether an existing backup can stand in for a new one (uninstall --delete-crds --backup-dir)', () => {
+  const split = 'trafficsplits.split.smi-spec.io';
+  const ref = { group: 'split.smi-spec.io', version: 'v1alpha4', plural: 'trafficsplits', namespaced: true };
+  const object = (name: string, weight: number) => ({
+    apiVersion: 'split.smi-spec.io/v1alpha4',
+    kind: 'TrafficSplit',
+    metadata: { name, namespace: 'bookstore', uid: `uid-${name}`, resourceVersion: '7' },
+    spec: { service: 'bookstore', backends: [{ service: 'bookstore-v1', weight }] },
+  });
+  const entry = (name: string, weight: number) => backedUpEntry(object(name, weight), split, ref, 'TrafficSplit').entry;
+  const manifest = {
+    format: BACKUP_FORMAT,
+    createdAt: '2026-11-22T22:00:00.000Z',
+    context: 'arc-cluster',
+    server: 'https://127.0.0.1:6443',
+    definitions: [{ name: split, count: 2 }],
+    objects: [entry('a', 50), entry('gone', 50)],
+  } as unknown as BackupManifest;
+  const origin = { server: 'https://127.0.0.1:6443', context: 'arc-cluster' };
+
+  it('accepts the cluster it was taken from, with every CRD to delete', () => {
+    expect(backupOriginMismatch(manifest, origin, [split])).toEqual([]);
+  });
+
+  it('names another server, another context and a CRD it lacks', () => {
+    expect(
+      backupOriginMismatch(manifest, { server: 'https://10.0.0.1:443', context: 'aks' }, [
+        split,
+        'meshconfigs.config.openservicemesh.io',
+      ]),
+    ).toEqual([
+      'it was taken from server https://127.0.0.1:6443, not https://10.0.0.1:443',
+      'it was taken with context arc-cluster, not aks',
+      'it does not hold meshconfigs.config.openservicemesh.io',
+    ]);
+  });
+
+  it('accepts live objects it holds with the same content, whatever the server-set metadata, and ignores deleted ones', () => {
+    const relisted = backedUpEntry(
+      { ...object('a', 50), metadata: { ...object('a', 50).metadata, resourceVersion: '99' } },
+      split,
+      ref,
+      'TrafficSplit',
+    ).entry;
+    expect(objectsNotInBackup(manifest, [relisted])).toEqual([]);
+  });
+
+  it('names objects created or changed since it was taken', () => {
+    expect(objectsNotInBackup(manifest, [entry('a', 90), entry('new', 10)])).toEqual([
+      '1 object was created since it was taken (split.smi-spec.io/trafficsplits/bookstore/new.yaml)',
+      '1 object was changed since it was taken (split.smi-spec.io/trafficsplits/bookstore/a.yaml)',
+    ]);
+    const many = Array.from({ length: 7 }, (_, index) => entry(`new-${index}`, 10));
+    expect(objectsNotInBackup(manifest, many)[0]).toMatch(
+      /^7 objects were created since it was taken \(.*new-4\.yaml and 2 more\)$/,
+    );
   });
 });

@@ -47,6 +47,7 @@ function fakeClient(objects: CustomObject[], options: { expireOnce?: boolean } =
     get: async () => undefined,
     create: async (_, body) => body,
     replace: async (_, body) => body,
+    ownerUid: async () => undefined,
     close: async () => {},
   };
   return { client, calls };

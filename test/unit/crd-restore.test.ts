@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CustomObjectsClient } from '../../src/kube/custom-objects.js';
 import { silentReporter } from '../../src/lib/context.js';
 import { backupCustomResources } from '../../src/lib/crds/backup.js';
-import type { CustomObject } from '../../src/lib/crds/objects.js';
-import { restoreCustomResources } from '../../src/lib/crds/restore.js';
+import { withLiveOwners, type CustomObject } from '../../src/lib/crds/objects.js';
+import { restoreCustomResources, verifyRestore } from '../../src/lib/crds/restore.js';
 
 const definition: V1CustomResourceDefinition = {
   metadata: { name: 'trafficsplits.split.smi-spec.io' },
@@ -28,8 +28,8 @@ const split = (name: string, weight: number): CustomObject => ({
 const conflict = () =>
   Object.assign(new Error('Conflict'), { code: 409, body: '{"message":"the object has been modified"}' });
 
-/** A tiny apiserver: objects by name, resourceVersions, AlreadyExists and Conflict. */
-function memoryClient(initial: CustomObject[]) {
+/** A tiny apiserver: objects by name, resourceVersions, AlreadyExists and Conflict; owners' UIDs by owner name. */
+function memoryClient(initial: CustomObject[], ownerUids: Record<string, string> = {}) {
   const store = new Map<string, CustomObject>(
     initial.map((object, index) => [
       object.metadata.name!,
@@ -56,6 +56,7 @@ function memoryClient(initial: CustomObject[]) {
       store.set(body.metadata.name!, { ...body, metadata: { ...body.metadata, resourceVersion: String(++revision) } });
       return body;
     },
+    ownerUid: async (owner) => ownerUids[owner.name],
     close: async () => {},
   };
   return { client, store, touch: (name: string) => (store.get(name)!.metadata.resourceVersion = String(++revision)) };
@@ -97,5 +98,50 @@ describe('restore decisions', () => {
     const result = await restoreCustomResources(client, { from: directory, reporter: silentReporter, concurrency: 1 });
     expect(result).toMatchObject({ updated: 1, unchanged: 1, failed: 1 });
     expect(result.failures).toEqual([{ object: 'TrafficSplit bookstore/b', message: 'the object has been modified' }]);
+  });
+
+  it('repoints owner references at re-created owners and drops those whose owner is gone, naming the objects', async () => {
+    const owned = (name: string, owner: string): CustomObject => {
+      const object = split(name, 1);
+      const ownerReferences = [
+        { apiVersion: 'apps/v1', kind: 'Deployment', name: owner, uid: `old-${owner}`, controller: true },
+      ];
+      return { ...object, metadata: { ...object.metadata, ownerReferences } };
+    };
+    const from = await mkdtemp(join(tmpdir(), 'arcmesh-restore-owners-'));
+    try {
+      const source = memoryClient([owned('a', 'kept'), owned('b', 'recreated'), owned('c', 'gone')]);
+      await backupCustomResources(source.client, { outDir: from, context: 'c', server: 's', reporter: silentReporter });
+      const { client, store } = memoryClient([], { kept: 'old-kept', recreated: 'new-recreated' });
+      const warnings: string[] = [];
+      const reporter = { ...silentReporter, warn: (message: string) => warnings.push(message) };
+
+      const result = await restoreCustomResources(client, { from, reporter, concurrency: 1 });
+      expect(result).toMatchObject({ created: 3, failed: 0 });
+      const uids = (name: string) =>
+        (store.get(name)!.metadata.ownerReferences as Array<{ uid: string }> | undefined)?.map((owner) => owner.uid);
+      expect(uids('a')).toEqual(['old-kept']);
+      expect(uids('b')).toEqual(['new-recreated']);
+      expect(uids('c')).toBeUndefined();
+      expect(store.get('b')!.metadata.ownerReferences).toEqual([
+        { apiVersion: 'apps/v1', kind: 'Deployment', name: 'recreated', uid: 'new-recreated', controller: true },
+      ]);
+      expect(warnings).toEqual([
+        'TrafficSplit bookstore/b: its owner Deployment recreated was re-created since the backup; the owner reference names the new one.',
+        'TrafficSplit bookstore/c: its owner Deployment gone no longer exists; the owner reference is dropped so the garbage collector keeps the object.',
+      ]);
+      expect(await verifyRestore(client, { from, reporter })).toMatchObject({ checked: 3, missing: [], different: [] });
+    } finally {
+      await rm(from, { recursive: true, force: true });
+    }
+  });
+
+  it('leaves an object whose owners all still exist as it is', () => {
+    const object = {
+      ...split('a', 1),
+      metadata: { name: 'a', ownerReferences: [{ apiVersion: 'v1', kind: 'Service', name: 's', uid: 'u' }] },
+    };
+    expect(withLiveOwners(object, () => 'u')).toEqual({ object, repointed: [], dropped: [] });
+    expect(withLiveOwners(split('b', 1), () => undefined).object).toEqual(split('b', 1));
   });
 });

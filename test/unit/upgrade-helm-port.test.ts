@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { flattenValues, helmUpgradeArgv, revisionOf } from '../../src/lib/upgrade/helm-port.js';
+import { printableHelmArgv } from '../../src/lib/helm/helm.js';
+import type { UpgradeResult } from '../../src/lib/upgrade/engine.js';
+import { flattenValues, helmUpgradeArgv, revisionOf, withHelmValuesRedacted } from '../../src/lib/upgrade/helm-port.js';
 
 describe('the helm side of mesh upgrade', () => {
   it('shows a release’s values as the flat settings an extension has', () => {
@@ -36,5 +38,42 @@ describe('the helm side of mesh upgrade', () => {
     ]);
     expect(revisionOf(history, '1.1.1')).toBe(2);
     expect(revisionOf(history, '1.2.5')).toBeUndefined();
+  });
+
+  it('prints a helm command line with every --set value redacted, its key kept', () => {
+    const argv = helmUpgradeArgv('osm', 'osm-system', '/c', { 'osm.vault.token': 'abc', 'osm.url': 'a=b' }, '5m');
+    expect(printableHelmArgv(argv)).toEqual([
+      'upgrade',
+      'osm',
+      '/c',
+      '--namespace',
+      'osm-system',
+      '--reset-then-reuse-values',
+      '--set',
+      'osm.vault.token=<redacted>',
+      '--set',
+      'osm.url=<redacted>',
+      '--wait=watcher',
+      '--timeout',
+      '5m',
+    ]);
+  });
+
+  it('prints the carried settings by key only, and a result without a plan as it is', () => {
+    const settings = {
+      carried: { 'osm.vault.token': 'abc', 'osm.osm.enableEgress': 'true' },
+      overridden: [],
+      added: [],
+    };
+    const result = { status: 'planned', from: '1.1.1', to: '1.2.5', steps: [], plan: { settings } };
+    const printed = withHelmValuesRedacted(result as unknown as UpgradeResult);
+    expect(printed.plan!.settings.carried).toEqual({
+      'osm.vault.token': '<redacted>',
+      'osm.osm.enableEgress': '<redacted>',
+    });
+    expect(JSON.stringify(printed)).not.toContain('abc');
+    expect(settings.carried['osm.vault.token']).toBe('abc');
+    const done = { status: 'upToDate', from: '1.2.5', to: '1.2.5', steps: [] } as UpgradeResult;
+    expect(withHelmValuesRedacted(done)).toBe(done);
   });
 });

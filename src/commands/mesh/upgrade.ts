@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { parseSettingPairs } from '../../lib/extension/settings.js';
 import { kubeClusterPort } from '../../lib/upgrade/cluster-port.js';
-import { helmReleasePort } from '../../lib/upgrade/helm-port.js';
+import { helmReleasePort, withHelmValuesRedacted } from '../../lib/upgrade/helm-port.js';
 import type { UpgradeResult } from '../../lib/upgrade/engine.js';
 import { upgrade, upgradeResultTable } from '../../lib/upgrade/upgrade.js';
 import { ArcmeshCommand } from '../_shared/base-command.js';
@@ -72,6 +72,6 @@ export default class MeshUpgrade extends ArcmeshCommand<typeof MeshUpgrade> {
       await steps?.done();
       await cluster.close();
     }
-    this.print(result, upgradeResultTable);
+    this.print(withHelmValuesRedacted(result), upgradeResultTable);
   }
 }

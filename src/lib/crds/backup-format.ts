@@ -138,3 +138,61 @@ export function checkCrdNames(names: readonly string[]): void {
     );
   }
 }
+
+/** The cluster a backup must come from to stand for its objects: the kubeconfig server and context. */
+export interface BackupOrigin {
+  server: string;
+  context: string;
+}
+
+/**
+ * Why an existing backup cannot stand in for a new one of `crds` on the cluster at `origin`, judged from the
+ * manifest alone: another cluster, or a CRD it lacks. Empty when the live objects are worth comparing.
+ */
+export function backupOriginMismatch(
+  manifest: BackupManifest,
+  origin: BackupOrigin,
+  crds: readonly string[],
+): string[] {
+  const reasons: string[] = [];
+  if (manifest.server !== origin.server) {
+    reasons.push(`it was taken from server ${manifest.server || '(none)'}, not ${origin.server || '(none)'}`);
+  }
+  if (manifest.context !== origin.context) {
+    reasons.push(`it was taken with context ${manifest.context || '(none)'}, not ${origin.context || '(none)'}`);
+  }
+  const missing = crds.filter((crd) => !manifest.definitions.some((definition) => definition.name === crd));
+  if (missing.length > 0) reasons.push(`it does not hold ${missing.join(', ')}`);
+  return reasons;
+}
+
+/** How many objects a refusal names before it says "and N more". */
+const NAMED_OBJECTS = 5;
+
+/**
+ * The live objects a backup does not hold as they are now (created or changed since it was taken), as one reason
+ * naming the first few; empty when every live object is in the backup with the same content hash. Objects in the
+ * backup but no longer live do not matter: the backup only has to hold what a delete would destroy.
+ */
+export function objectsNotInBackup(
+  manifest: Pick<BackupManifest, 'objects'>,
+  live: Iterable<Pick<BackedUpObject, 'file' | 'sha256'>>,
+): string[] {
+  const backedUp = new Map(manifest.objects.map((object) => [object.file, object.sha256]));
+  const created: string[] = [];
+  const changed: string[] = [];
+  for (const object of live) {
+    const hash = backedUp.get(object.file);
+    if (hash === undefined) created.push(object.file);
+    else if (hash !== object.sha256) changed.push(object.file);
+  }
+  const describe = (files: string[], what: string) => {
+    if (files.length === 0) return [];
+    const named = files.slice(0, NAMED_OBJECTS).join(', ');
+    const more = files.length > NAMED_OBJECTS ? ` and ${files.length - NAMED_OBJECTS} more` : '';
+    return [
+      `${files.length} object${files.length === 1 ? ' was' : 's were'} ${what} since it was taken (${named}${more})`,
+    ];
+  };
+  return [...describe(created, 'created'), ...describe(changed, 'changed')];
+}

@@ -150,6 +150,46 @@ async function* objectPages(client: CustomObjectsClient, ref: ResourceRef, pageS
   }
 }
 
+/** What a backup writes of one listed object (its portable form) and the manifest entry naming and hashing it. */
+export function backedUpEntry(
+  item: CustomObject,
+  crd: string,
+  ref: ResourceRef,
+  kind: string,
+): { portable: CustomObject; entry: BackedUpObject } {
+  // Objects from a list carry no apiVersion/kind on some servers; the list's own type is theirs.
+  const portable = portableObject({ ...item, apiVersion: `${ref.group}/${ref.version}`, kind });
+  const { namespace, name } = portable.metadata;
+  return {
+    portable,
+    entry: {
+      file: objectFile(ref, namespace, name!),
+      crd,
+      apiVersion: portable.apiVersion,
+      kind,
+      ...(namespace ? { namespace } : {}),
+      name: name!,
+      sha256: contentHash(portable),
+    },
+  };
+}
+
+/** The manifest entries a backup of one CRD taken now would list, read in `ref`'s version, without writing anything. */
+export async function liveBackupEntries(
+  client: CustomObjectsClient,
+  crd: string,
+  ref: ResourceRef,
+  kind: string,
+  signal?: AbortSignal,
+): Promise<BackedUpObject[]> {
+  let entries: BackedUpObject[] = [];
+  for await (const page of objectPages(client, ref, DEFAULT_PAGE_SIZE, signal)) {
+    if (page === 'restart') entries = [];
+    else entries.push(...page.items.map((item) => backedUpEntry(item, crd, ref, kind).entry));
+  }
+  return entries;
+}
+
 export async function backupCustomResources(
   client: CustomObjectsClient,
   options: BackupOptions,
@@ -167,24 +207,15 @@ export async function backupCustomResources(
     const name = definition.metadata!.name!;
     const version = readVersion(definition);
     const ref = resourceRef(definition, version);
-    const base = { group: ref.group, plural: ref.plural };
     // Keyed by file. A list restarted after an expired continue token starts a new snapshot: the entries start
     // over too, so an object deleted in between is not in the manifest (its file stays, unlisted and unused).
     const entries = new Map<string, BackedUpObject>();
     const pending = new Set<Promise<void>>();
     let writeFailure: unknown;
-    const write = (object: CustomObject) => {
-      const portable = portableObject(object);
-      const file = objectFile(base, portable.metadata.namespace, portable.metadata.name!);
-      entries.set(file, {
-        file,
-        crd: name,
-        apiVersion: portable.apiVersion,
-        kind: portable.kind,
-        ...(portable.metadata.namespace ? { namespace: portable.metadata.namespace } : {}),
-        name: portable.metadata.name!,
-        sha256: contentHash(portable),
-      });
+    const write = (item: CustomObject) => {
+      const { portable, entry } = backedUpEntry(item, name, ref, definition.spec.names.kind);
+      const file = entry.file;
+      entries.set(file, entry);
       // Durable: once the manifest and the journal say the backup is finished, the CRDs may be deleted and these
       // files become the only copy, so each must be on disk before that, not only in the page cache.
       const task = writeFileAtomically(join(options.outDir, file), toYaml(portable), { durable: true })
@@ -209,11 +240,9 @@ export async function backupCustomResources(
           continue;
         }
         for (const item of page.items) {
-          // Objects from a list carry no apiVersion/kind on some servers; the list's own type is theirs.
-          const object = { ...item, apiVersion: `${ref.group}/${version}`, kind: definition.spec.names.kind };
           while (pending.size >= writeConcurrency) await Promise.race(pending);
           if (writeFailure) throw writeFailure;
-          void write(object);
+          void write(item);
         }
         options.reporter.progress(`Backing up ${name}: ${entries.size} objects`);
       }

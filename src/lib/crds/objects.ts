@@ -90,6 +90,59 @@ export function containsContent(actual: unknown, expected: unknown): boolean {
   return actual === expected;
 }
 
+/** The part of a `metadata.ownerReferences` entry that names the owner; the rest (controller, …) is kept as it is. */
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  [field: string]: unknown;
+}
+
+export function ownerReferencesOf(object: CustomObject): OwnerReference[] {
+  const references = object.metadata.ownerReferences;
+  return Array.isArray(references) ? (references as OwnerReference[]) : [];
+}
+
+export interface OwnerRepair {
+  object: CustomObject;
+  /** Owners re-created since the backup (same kind and name, new UID), as `Kind name`: the reference names the new one. */
+  repointed: string[];
+  /** Owners that no longer exist, as `Kind name`: the reference is dropped. */
+  dropped: string[];
+}
+
+/**
+ * The object with owner references the cluster can honour. A backed-up object names its owners by the UIDs they
+ * had then; once an owner with that UID is gone, the garbage collector deletes the dependent, possibly after the
+ * restore was verified. So a reference to an owner re-created since points at the new one, and one to an owner
+ * that is gone is dropped: the object stays, unowned. `liveUid` is the owner's UID now, undefined when absent.
+ */
+export function withLiveOwners(
+  object: CustomObject,
+  liveUid: (owner: OwnerReference) => string | undefined,
+): OwnerRepair {
+  const repointed: string[] = [];
+  const dropped: string[] = [];
+  const owners = ownerReferencesOf(object).flatMap((owner) => {
+    const uid = liveUid(owner);
+    if (uid === owner.uid) return [owner];
+    (uid === undefined ? dropped : repointed).push(`${owner.kind} ${owner.name}`);
+    return uid === undefined ? [] : [{ ...owner, uid }];
+  });
+  if (repointed.length === 0 && dropped.length === 0) return { object, repointed, dropped };
+  const unowned = withoutOwnerReferences(object);
+  const repaired =
+    owners.length > 0 ? { ...unowned, metadata: { ...unowned.metadata, ownerReferences: owners } } : unowned;
+  return { object: repaired, repointed, dropped };
+}
+
+/** The object without owner references: what verify compares, since the restore may repoint or drop them. */
+export function withoutOwnerReferences(object: CustomObject): CustomObject {
+  const metadata = Object.fromEntries(Object.entries(object.metadata).filter(([field]) => field !== 'ownerReferences'));
+  return { ...object, metadata };
+}
+
 /** `namespace/name`, or `name` for a cluster-scoped object: how messages name one object. */
 export function objectKey(object: { metadata: ObjectMeta }): string {
   const { namespace, name } = object.metadata;

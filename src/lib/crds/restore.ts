@@ -24,7 +24,16 @@ import {
 } from './backup-format.js';
 import { resourceRef } from './backup.js';
 import { convert, requireConversionPath } from './conversions/index.js';
-import { containsContent, contentHash, type CustomObject } from './objects.js';
+import {
+  containsContent,
+  contentHash,
+  ownerReferencesOf,
+  withLiveOwners,
+  withoutOwnerReferences,
+  type CustomObject,
+  type OwnerReference,
+  type OwnerRepair,
+} from './objects.js';
 
 export interface RestoreOptions {
   from: string;
@@ -257,6 +266,25 @@ async function writeObject(
   throw lastConflict ?? new Error(`the object kept changing while it was being restored`);
 }
 
+/** Looks up each owner's live UID once per restore, however many objects name it. */
+function ownerLookup(client: CustomObjectsClient, signal: AbortSignal | undefined) {
+  const uids = new Map<string, Promise<string | undefined>>();
+  return async (object: CustomObject): Promise<OwnerRepair> => {
+    const namespace = object.metadata.namespace;
+    const live = new Map<OwnerReference, string | undefined>();
+    for (const owner of ownerReferencesOf(object)) {
+      const key = JSON.stringify([namespace, owner.apiVersion, owner.kind, owner.name]);
+      if (!uids.has(key))
+        uids.set(
+          key,
+          withRetries(() => client.ownerUid(owner, namespace), { signal }),
+        );
+      live.set(owner, await uids.get(key)!);
+    }
+    return withLiveOwners(object, (owner) => live.get(owner));
+  };
+}
+
 export async function restoreCustomResources(
   client: CustomObjectsClient,
   options: RestoreOptions,
@@ -278,6 +306,7 @@ export async function restoreCustomResources(
     versions: {},
     failures: [],
   };
+  const liveOwners = ownerLookup(client, options.signal);
   const fail = (object: string, message: string) => {
     result.failed++;
     if (result.failures.length < MAX_REPORTED_FAILURES) result.failures.push({ object, message });
@@ -302,7 +331,17 @@ export async function restoreCustomResources(
         try {
           if (unreadable.has(entry.file)) throw new Error(`${entry.file} cannot be read`);
           const { object } = await readBackedUpObject(options.from, entry);
-          const desired = convert(object!, targetApiVersion);
+          const { object: desired, repointed, dropped } = await liveOwners(convert(object!, targetApiVersion));
+          if (repointed.length > 0) {
+            options.reporter.warn(
+              `${label}: its owner ${repointed.join(', ')} was re-created since the backup; the owner reference names the new one.`,
+            );
+          }
+          if (dropped.length > 0) {
+            options.reporter.warn(
+              `${label}: its owner ${dropped.join(', ')} no longer exists; the owner reference is dropped so the garbage collector keeps the object.`,
+            );
+          }
           const outcome =
             target.live || !dryRun ? await writeObject(client, target.ref, desired, dryRun, options.signal) : 'created';
           result[outcome]++;
@@ -328,7 +367,10 @@ export interface VerifyResult {
   different: string[];
 }
 
-/** Every backed-up object exists in the cluster with its content, after conversion to the live version. */
+/**
+ * Every backed-up object exists in the cluster with its content, after conversion to the live version. Owner
+ * references are left out: the restore repoints or drops those whose owner changed (withLiveOwners).
+ */
 export async function verifyRestore(
   client: CustomObjectsClient,
   options: { from: string; concurrency?: number; reporter: Reporter; signal?: AbortSignal | undefined },
@@ -350,7 +392,8 @@ export async function verifyRestore(
           : undefined;
         result.checked++;
         if (!live) result.missing.push(label);
-        else if (!object || !containsContent(live, convert(object, targetApiVersion))) result.different.push(label);
+        else if (!object || !containsContent(live, withoutOwnerReferences(convert(object, targetApiVersion))))
+          result.different.push(label);
       },
       options.signal,
     );

@@ -3,6 +3,7 @@
  * kubeconfig context. helm's own messages are kept word for word in the errors: they are what users search for.
  */
 import { execFile } from 'node:child_process';
+import { REDACTED } from '../../azure/redact.js';
 import { ArcmeshError } from '../errors.js';
 import { findTool } from '../package.js';
 
@@ -33,6 +34,18 @@ export class HelmFailure extends Error {
   ) {
     super(helmMessage(stderr) || `helm exited with code ${exitCode}`);
   }
+}
+
+/**
+ * A helm command line as errors print it: the value of every `--set key=value` redacted, the key kept. Values
+ * given with --set may be secrets (OSM's chart takes a Vault token), and nothing in a key says reliably which.
+ */
+export function printableHelmArgv(argv: readonly string[]): string[] {
+  return argv.map((arg, index) => {
+    if (argv[index - 1] !== '--set') return arg;
+    const equals = arg.indexOf('=');
+    return equals < 0 ? arg : `${arg.slice(0, equals)}=${REDACTED}`;
+  });
 }
 
 /** helm's error without its `Error: ` prefix, on one line per problem. */

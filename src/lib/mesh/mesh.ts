@@ -8,7 +8,7 @@ import type { KubeTarget } from '../../kube/connection.js';
 import { toKubeError } from '../../kube/errors.js';
 import type { Reporter } from '../context.js';
 import { ArcmeshError, notFoundError, usageError } from '../errors.js';
-import { HelmFailure, helmMessage, runHelm, type HelmTarget } from '../helm/helm.js';
+import { HelmFailure, helmMessage, printableHelmArgv, runHelm, type HelmTarget } from '../helm/helm.js';
 import { bundledChartDir } from '../package.js';
 import { chartVersion } from '../upgrade/target-crds.js';
 import {
@@ -82,7 +82,7 @@ function helmError(error: unknown, doing: string, hint: string): unknown {
   }
   return new ArcmeshError('failed', `helm failed ${doing}: ${message}`, hint, {
     cause: error,
-    details: { helm: error.argv },
+    details: { helm: printableHelmArgv(error.argv) },
   });
 }
 

@@ -9,10 +9,18 @@ import { join } from 'node:path';
 import type { KubeClients } from '../../kube/clients.js';
 import { apiStatus } from '../../kube/clients.js';
 import type { KubeTarget } from '../../kube/connection.js';
+import { customObjectsClient } from '../../kube/custom-objects.js';
 import { kubeCall, toKubeError } from '../../kube/errors.js';
 import type { Reporter } from '../context.js';
-import { countsByKind, MANIFEST_FILE } from '../crds/backup-format.js';
-import { isMeshGroup } from '../crds/backup.js';
+import {
+  backupOriginMismatch,
+  countsByKind,
+  MANIFEST_FILE,
+  objectsNotInBackup,
+  type BackedUpObject,
+  type BackupManifest,
+} from '../crds/backup-format.js';
+import { isMeshGroup, liveBackupEntries, readVersion, resourceRef } from '../crds/backup.js';
 import { backupCrds } from '../crds/crds.js';
 import { readBackupManifest } from '../crds/restore.js';
 import { ArcmeshError, timeoutError, usageError } from '../errors.js';
@@ -163,8 +171,54 @@ export async function checkBackupDirectory(directory: string | undefined): Promi
   );
 }
 
-/** An earlier complete backup in the directory that holds every CRD still to delete, if there is one. */
-async function reusableBackup(directory: string | undefined, crds: readonly string[]) {
+/**
+ * The live objects of `crds` the backup does not hold as they are now. A CRD already gone has nothing left to
+ * lose; one that now reads in another version than the backup did cannot be compared and counts as changed.
+ */
+async function liveObjectsNotInBackup(
+  ctx: ClusterCleanupContext,
+  manifest: BackupManifest,
+  crds: readonly string[],
+): Promise<string[]> {
+  const client = await customObjectsClient(ctx.kube.config, { signal: ctx.signal });
+  try {
+    const reasons: string[] = [];
+    const live: BackedUpObject[] = [];
+    for (const crd of crds) {
+      const backedUp = manifest.definitions.find((definition) => definition.name === crd)!;
+      let definition;
+      try {
+        definition = await client.readDefinition(crd);
+      } catch (error) {
+        throw toKubeError(error, `reading the CRD ${crd}`);
+      }
+      if (definition === undefined) continue;
+      const version = readVersion(definition);
+      if (version !== backedUp.version) {
+        reasons.push(`${crd} is read in version ${version} now, the backup holds ${backedUp.version}`);
+        continue;
+      }
+      ctx.reporter.progress(`Comparing the objects of ${crd} with the backup`);
+      const ref = resourceRef(definition, version);
+      live.push(...(await liveBackupEntries(client, crd, ref, definition.spec.names.kind, ctx.signal)));
+    }
+    return [...reasons, ...objectsNotInBackup(manifest, live)];
+  } finally {
+    await client.close();
+  }
+}
+
+/**
+ * An earlier complete backup in the directory, when it can stand in for a new one: taken from this cluster, and
+ * holding every live object of the CRDs still to delete with the same content (a re-run after a failure past the
+ * backup step). Any other non-empty directory is refused (exit 2) before anything is deleted: objects created or
+ * changed since the backup would be deleted with no copy.
+ */
+async function reusableBackup(
+  ctx: ClusterCleanupContext,
+  directory: string | undefined,
+  crds: readonly string[],
+): Promise<BackupManifest | undefined> {
   if (directory === undefined) return undefined;
   try {
     await access(join(directory, MANIFEST_FILE));
@@ -172,10 +226,12 @@ async function reusableBackup(directory: string | undefined, crds: readonly stri
     return undefined;
   }
   const manifest = await readBackupManifest(directory);
-  const missing = crds.filter((crd) => !manifest.definitions.some((definition) => definition.name === crd));
-  if (missing.length > 0) {
+  const origin = { server: ctx.kube.config.getCurrentCluster()?.server ?? '', context: ctx.kube.context };
+  const reasons = backupOriginMismatch(manifest, origin, crds);
+  if (reasons.length === 0) reasons.push(...(await liveObjectsNotInBackup(ctx, manifest, crds)));
+  if (reasons.length > 0) {
     throw usageError(
-      `The backup in ${directory} does not hold ${missing.join(', ')}, which --delete-crds would delete.`,
+      `The CRD backup in ${directory} (taken ${manifest.createdAt}) cannot stand in for a new one: ${reasons.join('; ')}. Nothing was deleted.`,
       'Pass --backup-dir with a new or empty directory, or leave it out for a new timestamped one.',
     );
   }
@@ -189,7 +245,7 @@ export async function preflightCleanup(
 ): Promise<{ footprint: MeshFootprint; plan: CleanupPlan }> {
   const footprint = await gatherFootprint(ctx.clients, options.namespace);
   const plan = planCleanup(footprint, options);
-  await reusableBackup(options.backupDir, plan.crds);
+  await reusableBackup(ctx, options.backupDir, plan.crds);
   return { footprint, plan };
 }
 
@@ -198,7 +254,7 @@ async function backUpCrds(
   crds: string[],
   backupDir: string | undefined,
 ): Promise<CrdBackupRecord> {
-  const earlier = await reusableBackup(backupDir, crds);
+  const earlier = await reusableBackup(ctx, backupDir, crds);
   if (earlier) {
     ctx.reporter.warn(`Using the CRD backup an earlier run completed in ${backupDir} (taken ${earlier.createdAt}).`);
     return {

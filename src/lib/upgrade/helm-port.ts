@@ -12,9 +12,10 @@ import { locateInstalledMesh, renderLocally, type ClusterOperationContext } from
 import type { MeshWanted } from '../mesh/installed-mesh.js';
 import { chartVersionOf, helmListArgv, parseHelmList } from '../mesh/plan.js';
 import { ArcmeshError, notFoundError } from '../errors.js';
-import { HelmFailure, helmMessage, runHelm } from '../helm/helm.js';
+import { REDACTED } from '../../azure/redact.js';
+import { HelmFailure, helmMessage, printableHelmArgv, runHelm } from '../helm/helm.js';
 import { bundledChartDir } from '../package.js';
-import type { InstalledRelease, ReleasePort } from './engine.js';
+import type { InstalledRelease, ReleasePort, UpgradeResult } from './engine.js';
 import { chartVersion, isBuildOf, targetCrds } from './target-crds.js';
 
 /** The release train of the direct path: the charts shipped with this arcmesh. */
@@ -36,6 +37,19 @@ export function flattenValues(values: unknown, prefix = ''): Record<string, stri
       Object.entries(flattenValues(value, prefix ? `${prefix}.${key}` : key)),
     ),
   );
+}
+
+/**
+ * The result as `mesh upgrade` prints it: the carried settings by key, every value redacted. A release's values
+ * hold whatever its installer put there (OSM's chart takes a Vault token under osm.vault.token; an address may
+ * embed credentials) and no key pattern tells a secret reliably, so no helm value is printed; `helm get values`
+ * shows them to whoever may read the release. The plan's `overridden` and `added` still name the keys --set changes.
+ */
+export function withHelmValuesRedacted(result: UpgradeResult): UpgradeResult {
+  if (!result.plan) return result;
+  const { settings } = result.plan;
+  const carried = Object.fromEntries(Object.keys(settings.carried).map((key) => [key, REDACTED]));
+  return { ...result, plan: { ...result.plan, settings: { ...settings, carried } } };
 }
 
 const setArgs = (overrides: Record<string, string>) =>
@@ -98,7 +112,7 @@ export function helmReleasePort(ctx: ClusterOperationContext, options: HelmPortO
       if (!(error instanceof HelmFailure)) throw error;
       throw new ArcmeshError('failed', `helm ${args[0]} failed: ${helmMessage(error.stderr)}`, undefined, {
         cause: error,
-        details: { helm: error.argv },
+        details: { helm: printableHelmArgv(error.argv) },
       });
     });
   let located: Promise<{ meshName: string; namespace: string }> | undefined;
