@@ -403,6 +403,36 @@ describe('the upgrade engine', () => {
     await expect(runUpgrade(ports(w), request())).rejects.toThrow(/holds 2 objects, the backup 0/);
   });
 
+  it('refuses a target CRD without a storage version in the plan, before any write', async () => {
+    const w = world();
+    const [hrg, ...rest] = NEW_CRDS;
+    const noStorage = { ...hrg!, spec: { ...hrg!.spec, versions: [{ name: 'v1alpha4', served: true }] } };
+    w.release.targetCrds = async () => [noStorage, ...rest];
+    await expect(runUpgrade(ports(w), request())).rejects.toMatchObject({
+      kind: 'usage',
+      message: expect.stringContaining(`The target CRD ${HRG} is incomplete`),
+    });
+    expect(w.calls).toEqual([]);
+    expect(existsSync(directory)).toBe(false);
+  });
+
+  it('refuses a resume whose target CRDs lack one the upgrade adds, before the next step starts', async () => {
+    const w = world();
+    withManifestOnBackup(w);
+    w.failOn = 'deleteCrds';
+    await runUpgrade(ports(w), request()).catch(() => undefined);
+    w.failOn = undefined;
+    w.calls = [];
+    const before = await readFile(join(directory, 'journal.jsonl'), 'utf8');
+    w.release.targetCrds = async () => NEW_CRDS.slice(0, 2);
+    await expect(resumeUpgrade(ports(w), { directory })).rejects.toMatchObject({
+      kind: 'usage',
+      message: 'The target CRDs lack retries.policy.openservicemesh.io, which the upgrade replaces or adds.',
+    });
+    expect(w.calls).toEqual([]);
+    expect(await readFile(join(directory, 'journal.jsonl'), 'utf8')).toBe(before);
+  });
+
   it('refuses a directory that already holds a journal', async () => {
     const w = world();
     withManifestOnBackup(w);

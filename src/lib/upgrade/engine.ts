@@ -26,7 +26,7 @@ import {
   type JournalRun,
 } from './journal.js';
 import { resolveTargetVersion, type TrainVersions, type UpgradeTargetSelector } from './path.js';
-import { planUpgrade, type CrdDocument, type UpgradePlan, type UpgradeStep } from './plan.js';
+import { planUpgrade, wantedTargetCrds, type CrdDocument, type UpgradePlan, type UpgradeStep } from './plan.js';
 
 /** The control plane as installed: what runs, from which train, with which settings. */
 export interface InstalledRelease {
@@ -184,6 +184,10 @@ async function planRun(ports: UpgradePorts, request: UpgradeRequest): Promise<Pl
     overrides: request.overrides,
   });
   if (plan.upgrade === 'none') return { upToDate: installed.version };
+  wantedTargetCrds(
+    plan.crds.filter((change) => change.replaced || change.change === 'added').map((change) => change.name),
+    targetCrds,
+  );
   await release.checkOverrides?.(plan.to, request.overrides);
   reporter.progress('Checking the cluster');
   const health = assessPreflight(await cluster.check(installed.namespace));
@@ -330,6 +334,8 @@ export async function resumeUpgrade(
   if (point.interrupted) ports.reporter.warn(`Step ${point.next} was interrupted; running it again.`);
   const needsCrds = plan.steps.slice(plan.steps.indexOf(next)).includes('apply-crds');
   const targetCrds = needsCrds ? await ports.release.targetCrds(plan.to) : [];
+  // Refused before the next step starts, so a resume with another --crds DIR changes nothing.
+  if (needsCrds) wantedTargetCrds([...run.replaced, ...run.added], targetCrds);
   const steps = await runSteps(
     ports,
     request.directory,
@@ -458,8 +464,7 @@ async function runSteps(
         await cluster.deleteCrds(run.replaced);
         return { deleted: run.replaced };
       case 'apply-crds': {
-        const wanted = new Set([...run.replaced, ...run.added]);
-        const documents = targetCrds.filter((document) => wanted.has(document.metadata?.name ?? ''));
+        const documents = wantedTargetCrds([...run.replaced, ...run.added], targetCrds);
         reporter.progress(`Applying the ${to} CRDs and waiting until they are Established`);
         await cluster.applyCrds(documents);
         return { applied: documents.map((document) => document.metadata?.name) };

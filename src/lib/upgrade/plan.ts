@@ -149,6 +149,37 @@ function checkConversions(changes: CrdChange[], installedCrds: CrdDocument[]): v
   }
 }
 
+/**
+ * The target CRDs the run deletes and re-applies (`replaced`) or adds, in that order. Each must be in the target
+ * directory and well-formed before the old ones are deleted: a resume given another `--crds DIR` that lacks one
+ * would otherwise leave that CRD deleted and let the restore re-create the old definition.
+ */
+export function wantedTargetCrds(wanted: string[], targetCrds: CrdDocument[]): CrdDocument[] {
+  const byName = new Map(targetCrds.map((document) => [document.metadata?.name, document]));
+  const missing = wanted.filter((name) => !byName.has(name));
+  if (missing.length > 0) {
+    throw new ArcmeshError(
+      'usage',
+      `The target CRDs lack ${missing.join(', ')}, which the upgrade replaces or adds.`,
+      'Pass --crds with the crds/ directory of the target version the upgrade was planned for.',
+    );
+  }
+  return wanted.map((name) => {
+    const document = byName.get(name)!;
+    const spec = document.spec;
+    const versions = spec?.versions ?? [];
+    const storage = versions.filter((version) => version.storage).length;
+    if (!spec?.group || !spec.names?.kind || !spec.names.plural || storage !== 1 || !versions.some((v) => v.served)) {
+      throw new ArcmeshError(
+        'usage',
+        `The target CRD ${name} is incomplete: it needs spec.group, spec.names.kind and plural, exactly one storage version and a served one.`,
+        'Fix the CRD in the target chart (or the --crds directory) before upgrading.',
+      );
+    }
+    return document;
+  });
+}
+
 function carriedSettings(settings: Record<string, string>, overrides: Record<string, string>) {
   return {
     carried: { ...settings, ...overrides },
