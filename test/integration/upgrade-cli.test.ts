@@ -193,6 +193,38 @@ describe('arcmesh upgrade', () => {
     await expectAllObjects(30, OLD_VERSIONS);
   }, 300_000);
 
+  test('an object that would not convert fails the backup step before the CRDs are deleted; fixed, --resume finishes', async () => {
+    await installWithObjects(FROM, 'stable', 9);
+    const stray = oldSmiObject(1);
+    stray.metadata = { name: 'stray-split', namespace: stray.metadata.namespace! };
+    // Later TrafficSplit versions split a service of the split's own namespace only.
+    (stray.spec as { service: string }).service = 'bookstore.elsewhere';
+    await objects.create(refOf(stray), stray);
+    const crdsBefore = await kubectl(
+      'get',
+      'crd',
+      '-o',
+      'jsonpath={range .items[*]}{.metadata.name}={.metadata.resourceVersion} {end}',
+    );
+    const backupDir = join(home, 'unconvertible');
+    const failed = await arcmesh(['upgrade', '--version', TO, '--yes', '--backup-dir', backupDir]);
+    expect(failed.code, failed.stderr).toBe(1);
+    // The 9 seeded objects, the stray one, and the chart's MeshConfig.
+    expect(failed.stderr).toContain('Step backup of the upgrade from 1.1.1-1 to 1.2.5-1 failed: 1 of 11 backed-up');
+    expect(failed.stderr).toContain(`TrafficSplit ${stray.metadata.namespace}/stray-split`);
+    expect(failed.stderr).toContain('Nothing was deleted');
+    expect(
+      await kubectl('get', 'crd', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.metadata.resourceVersion} {end}'),
+    ).toBe(crdsBefore);
+    expect((await extension()).currentVersion).toBe(FROM);
+
+    await kubectl('delete', 'trafficsplits.split.smi-spec.io', '-n', stray.metadata.namespace!, 'stray-split');
+    const resumed = await arcmesh(['upgrade', '--resume', '--yes', '--backup-dir', backupDir, '-o', 'json']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect((JSON.parse(resumed.stdout) as UpgradeJson).status).toBe('upgraded');
+    await expectAllObjects(9, NEW_VERSIONS);
+  }, 300_000);
+
   test('upgrades 1,000 SMI objects from 1.1.1-1 to 1.2.5-1 through ARM 429s and Kubernetes 409/500s; all present and equal', async () => {
     const count = 1_000;
     await installWithObjects(FROM, 'stable', count);

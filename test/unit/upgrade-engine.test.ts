@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { stringify as stringifyYaml } from 'yaml';
 import type { CheckResult } from '../../src/lib/check/checks.js';
 import { silentReporter } from '../../src/lib/context.js';
+import { contentHash } from '../../src/lib/crds/objects.js';
 import { ArcmeshError } from '../../src/lib/errors.js';
 import {
   resumeUpgrade,
@@ -431,6 +433,62 @@ describe('the upgrade engine', () => {
     });
     expect(w.calls).toEqual([]);
     expect(await readFile(join(directory, 'journal.jsonl'), 'utf8')).toBe(before);
+  });
+
+  it('fails the backup step, before any CRD is deleted, when a backed-up object would not convert', async () => {
+    const TS = 'trafficsplits.split.smi-spec.io';
+    const w = world();
+    const splits = (version: string) => crd('trafficsplits', 'split.smi-spec.io', 'TrafficSplit', [version], version);
+    w.cluster.meshCrds = async () => [...OLD_CRDS, splits('v1alpha1')];
+    w.release.targetCrds = async () => [...NEW_CRDS, splits('v1alpha2')];
+    let weight = 'half';
+    w.cluster.backup = async (dir, names) => {
+      w.calls.push(`backup ${names.join()}`);
+      const object = {
+        apiVersion: 'split.smi-spec.io/v1alpha1',
+        kind: 'TrafficSplit',
+        metadata: { name: 'ab', namespace: 'shop' },
+        spec: { service: 'web', backends: [{ service: 'web-v1', weight }] },
+      };
+      const file = 'split.smi-spec.io/trafficsplits/shop/ab.yaml';
+      await mkdir(join(dir, 'split.smi-spec.io/trafficsplits/shop'), { recursive: true });
+      await writeFile(join(dir, file), stringifyYaml(object));
+      const definition = { group: 'split.smi-spec.io', kind: 'TrafficSplit', plural: 'trafficsplits' };
+      await writeFile(
+        join(dir, 'manifest.json'),
+        JSON.stringify({
+          format: 'arcmesh.io/crd-backup/v1',
+          createdAt: '',
+          context: 'c',
+          server: '',
+          definitions: [{ name: TS, ...definition, count: 1 }],
+          objects: [
+            {
+              file,
+              crd: TS,
+              ...object.metadata,
+              apiVersion: object.apiVersion,
+              kind: object.kind,
+              sha256: contentHash(object),
+            },
+          ],
+        }),
+      );
+      return { directory: dir, context: 'c', objects: 1, counts: { [TS]: 1 } };
+    };
+    const error = (await runUpgrade(ports(w), request()).catch((e: unknown) => e)) as ArcmeshError;
+    expect(error.message).toMatch(
+      /^Step backup of the upgrade from 1.1.1-1 to 1.2.5-1 failed: 1 of 1 backed-up object\(s\) cannot be converted to the CRDs of the target version; the first: TrafficSplit shop\/ab: .*weight "half"/,
+    );
+    expect(error.hint).toContain('Nothing was deleted');
+    expect(w.calls).toEqual([`backup ${HRG},${TS}`]);
+    expect((await journal()).at(-1)).toMatchObject({ type: 'failed', step: 'backup' });
+
+    // The object fixed in the cluster, a resume takes the backup again and goes on.
+    weight = '500m';
+    w.calls = [];
+    await resumeUpgrade(ports(w), { directory }).catch(() => undefined);
+    expect(w.calls.slice(0, 2)).toEqual([`backup ${HRG},${TS}`, `deleteCrds ${HRG},${TS}`]);
   });
 
   it('refuses a directory that already holds a journal', async () => {

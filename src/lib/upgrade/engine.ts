@@ -12,7 +12,8 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CheckResult } from '../check/checks.js';
 import type { BackupResult } from '../crds/backup.js';
-import { readBackupManifest, type RestoreResult, type VerifyResult } from '../crds/restore.js';
+import { readVersion } from '../crds/backup.js';
+import { checkBackupConversions, readBackupManifest, type RestoreResult, type VerifyResult } from '../crds/restore.js';
 import type { Reporter } from '../context.js';
 import { ArcmeshError, interruptedError } from '../errors.js';
 import { assessPreflight, compareHealth, type HealthAfter } from './health.js';
@@ -427,6 +428,33 @@ function requireRestored(result: RestoreResult, directory: string): void {
   );
 }
 
+/**
+ * Every backed-up object must convert to the version its target CRD stores, checked in memory while the old CRDs
+ * still hold the objects: found after the delete, an object that does not convert could neither be restored nor
+ * rolled back once the release moved.
+ */
+async function requireConvertible(
+  backup: string,
+  replaced: string[],
+  targetCrds: CrdDocument[],
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const targetApiVersions = Object.fromEntries(
+    wantedTargetCrds(replaced, targetCrds).map((document) => [
+      document.metadata!.name!,
+      `${document.spec!.group}/${readVersion({ spec: { versions: document.spec!.versions! } })}`,
+    ]),
+  );
+  const result = await checkBackupConversions(backup, targetApiVersions, { signal });
+  if (result.failed === 0) return;
+  throw new ArcmeshError(
+    'failed',
+    `${result.failed} of ${result.checked} backed-up object(s) cannot be converted to the CRDs of the target version; the first: ${result.failures[0]!.object}: ${result.failures[0]!.message}`,
+    'Nothing was deleted: the old CRDs and their objects are as they were. Fix these objects in the cluster (`kubectl edit`) or delete them, or stay on this version.',
+    { details: result.failures },
+  );
+}
+
 interface StepsDone {
   outcomes: StepOutcome[];
   health: HealthAfter | undefined;
@@ -457,6 +485,7 @@ async function runSteps(
         await rm(backup, { recursive: true, force: true });
         reporter.progress(`Backing up ${run.replaced.length} CRD(s)`);
         const result = await cluster.backup(backup, run.replaced);
+        await requireConvertible(backup, run.replaced, targetCrds, ports.signal);
         return { objects: result.objects, counts: result.counts };
       }
       case 'delete-crds':
