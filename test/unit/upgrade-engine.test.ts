@@ -491,6 +491,19 @@ describe('the upgrade engine', () => {
     expect(w.calls.slice(0, 2)).toEqual([`backup ${HRG},${TS}`, `deleteCrds ${HRG},${TS}`]);
   });
 
+  it('refuses an override the target version would not take in the preflight, before the backup', async () => {
+    const w = world();
+    const checked: string[] = [];
+    w.release.checkOverrides = async (version, overrides) => {
+      checked.push(`${version} ${JSON.stringify(overrides)}`);
+      throw new ArcmeshError('usage', 'Cluster runs OpenShift: osm.osm.enablePrivilegedInitContainer must stay true.');
+    };
+    await expect(runUpgrade(ports(w), request())).rejects.toMatchObject({ kind: 'usage' });
+    expect(checked).toEqual(['1.2.5-1 {"osm.osm.enableEgress":"true"}']);
+    expect(w.calls).toEqual([]);
+    expect(existsSync(directory)).toBe(false);
+  });
+
   it('refuses a directory that already holds a journal', async () => {
     const w = world();
     withManifestOnBackup(w);
