@@ -7,13 +7,14 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { stringify as stringifyYaml } from 'yaml';
 import { extensionsClient } from '../../src/azure/clients.js';
 import { customObjectsClient, type CustomObjectsClient } from '../../src/kube/custom-objects.js';
 import { convert } from '../../src/lib/crds/conversions/index.js';
@@ -165,6 +166,41 @@ describe('arcmesh upgrade', () => {
       expect(refused.stderr).toContain(message);
       expect(existsSync(backupDir)).toBe(false);
     }
+    // A target CRD the Kubernetes API would reject, found by its server-side dry run.
+    const badCrds = join(home, 'bad-crds');
+    await cp(join(bundledChartDir(), 'crds'), badCrds, { recursive: true });
+    await writeFile(
+      join(badCrds, 'zz-extra.yaml'),
+      stringifyYaml({
+        apiVersion: 'apiextensions.k8s.io/v1',
+        kind: 'CustomResourceDefinition',
+        metadata: { name: 'misnamed.policy.openservicemesh.io' },
+        spec: {
+          group: 'policy.openservicemesh.io',
+          scope: 'Namespaced',
+          names: { kind: 'Extra', plural: 'extras', singular: 'extra', listKind: 'ExtraList' },
+          versions: [
+            { name: 'v1alpha1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object' } } },
+          ],
+        },
+      }),
+    );
+    const badCrdsDir = join(home, 'refused', 'bad-crds');
+    const rejected = await arcmesh([
+      'upgrade',
+      '--version',
+      TO,
+      '--crds',
+      badCrds,
+      '--yes',
+      '--backup-dir',
+      badCrdsDir,
+    ]);
+    expect(rejected.code, rejected.stderr).toBe(2);
+    expect(rejected.stderr).toContain(
+      'The target CRD misnamed.policy.openservicemesh.io is refused by the Kubernetes API',
+    );
+    expect(existsSync(badCrdsDir)).toBe(false);
     // A kubeconfig context on another cluster (no mesh in the extension's namespace) is refused too (exit 1).
     const otherCluster = await arcmesh([
       'upgrade',

@@ -49,6 +49,9 @@ interface World {
   checks: CheckResult[][];
   checkedIn: Array<string | undefined>;
   failOn?: string;
+  /** CRDs the fake server's dry run was asked to validate, and one it rejects. */
+  checkedCrds: string[];
+  refuseCrd?: string;
   release: ReleasePort;
   cluster: ClusterPort;
 }
@@ -65,6 +68,7 @@ function world(): World {
     },
     checks: [[ok('osm-controller is ready')]],
     checkedIn: [],
+    checkedCrds: [],
     release: undefined as unknown as ReleasePort,
     cluster: undefined as unknown as ClusterPort,
   };
@@ -88,6 +92,12 @@ function world(): World {
     backup: async (directory, names) => {
       await record(`backup ${names.join()}`);
       return { directory, context: 'c', objects: 3, counts: { [HRG]: 3 } };
+    },
+    checkCrds: async (documents) => {
+      w.checkedCrds.push(...documents.map((d) => d.metadata?.name ?? ''));
+      if (w.refuseCrd && w.checkedCrds.includes(w.refuseCrd)) {
+        throw new ArcmeshError('usage', `The target CRD ${w.refuseCrd} is refused by the Kubernetes API: invalid`);
+      }
     },
     deleteCrds: async (names) => record(`deleteCrds ${names.join()}`),
     applyCrds: async (documents) => record(`applyCrds ${documents.map((d) => d.metadata?.name).join()}`),
@@ -500,6 +510,15 @@ describe('the upgrade engine', () => {
     };
     await expect(runUpgrade(ports(w), request())).rejects.toMatchObject({ kind: 'usage' });
     expect(checked).toEqual(['1.2.5-1 {"osm.osm.enableEgress":"true"}']);
+    expect(w.calls).toEqual([]);
+    expect(existsSync(directory)).toBe(false);
+  });
+
+  it('has the server validate every target CRD it will apply in the plan, and refuses a rejected one before any write', async () => {
+    const w = world();
+    w.refuseCrd = 'retries.policy.openservicemesh.io';
+    await expect(runUpgrade(ports(w), request())).rejects.toMatchObject({ kind: 'usage' });
+    expect(w.checkedCrds).toEqual([HRG, 'retries.policy.openservicemesh.io']);
     expect(w.calls).toEqual([]);
     expect(existsSync(directory)).toBe(false);
   });

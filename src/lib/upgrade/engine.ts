@@ -70,6 +70,8 @@ export interface ClusterPort {
   backup(directory: string, crdNames: string[]): Promise<BackupResult>;
   /** Deletes the CRDs (absent ones are fine) and waits until they are gone. */
   deleteCrds(crdNames: string[]): Promise<void>;
+  /** Has the server validate the CRDs by a dry-run create, storing nothing; refuses (usage) one it rejects. */
+  checkCrds(documents: CrdDocument[]): Promise<void>;
   /** Creates or replaces the CRDs and waits until they are Established. */
   applyCrds(documents: CrdDocument[]): Promise<void>;
   /** A `crds restore`, converting to the versions the live CRDs store. */
@@ -185,10 +187,12 @@ async function planRun(ports: UpgradePorts, request: UpgradeRequest): Promise<Pl
     overrides: request.overrides,
   });
   if (plan.upgrade === 'none') return { upToDate: installed.version };
-  wantedTargetCrds(
+  const wanted = wantedTargetCrds(
     plan.crds.filter((change) => change.replaced || change.change === 'added').map((change) => change.name),
     targetCrds,
   );
+  reporter.progress('Validating the target CRDs (server-side dry run)');
+  await cluster.checkCrds(wanted);
   await release.checkOverrides?.(plan.to, request.overrides);
   reporter.progress('Checking the cluster');
   const health = assessPreflight(await cluster.check(installed.namespace));
