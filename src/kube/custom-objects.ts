@@ -30,7 +30,11 @@ export interface CustomObjectsClient {
   listDefinitions(): Promise<V1CustomResourceDefinition[]>;
   /** undefined when the definition does not exist. */
   readDefinition(name: string): Promise<V1CustomResourceDefinition | undefined>;
-  createDefinition(definition: V1CustomResourceDefinition): Promise<V1CustomResourceDefinition>;
+  /** `dryRun`: the server validates it and stores nothing (`dryRun=All`). */
+  createDefinition(
+    definition: V1CustomResourceDefinition,
+    options?: { dryRun?: boolean },
+  ): Promise<V1CustomResourceDefinition>;
   /** Needs the live resourceVersion in the definition's metadata. */
   replaceDefinition(definition: V1CustomResourceDefinition): Promise<V1CustomResourceDefinition>;
   /** Starts deleting a definition (and with it every object of it); resolves at once, false when it was absent. */
@@ -134,7 +138,8 @@ export async function customObjectsClient(
       return list.items;
     },
     readDefinition: (name) => limited(() => orUndefinedWhenAbsent(extensions.readCustomResourceDefinition({ name }))),
-    createDefinition: (body) => limited(() => extensions.createCustomResourceDefinition({ body })),
+    createDefinition: (body, options) =>
+      limited(() => extensions.createCustomResourceDefinition({ body, ...(options?.dryRun ? { dryRun: 'All' } : {}) })),
     replaceDefinition: (body) =>
       limited(() => extensions.replaceCustomResourceDefinition({ name: body.metadata?.name ?? '', body })),
     deleteDefinition: async (name) =>

@@ -7,13 +7,14 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { stringify as stringifyYaml } from 'yaml';
 import { extensionsClient } from '../../src/azure/clients.js';
 import { customObjectsClient, type CustomObjectsClient } from '../../src/kube/custom-objects.js';
 import { convert } from '../../src/lib/crds/conversions/index.js';
@@ -165,6 +166,41 @@ describe('arcmesh upgrade', () => {
       expect(refused.stderr).toContain(message);
       expect(existsSync(backupDir)).toBe(false);
     }
+    // A target CRD the Kubernetes API would reject, found by its server-side dry run.
+    const badCrds = join(home, 'bad-crds');
+    await cp(join(bundledChartDir(), 'crds'), badCrds, { recursive: true });
+    await writeFile(
+      join(badCrds, 'zz-extra.yaml'),
+      stringifyYaml({
+        apiVersion: 'apiextensions.k8s.io/v1',
+        kind: 'CustomResourceDefinition',
+        metadata: { name: 'misnamed.policy.openservicemesh.io' },
+        spec: {
+          group: 'policy.openservicemesh.io',
+          scope: 'Namespaced',
+          names: { kind: 'Extra', plural: 'extras', singular: 'extra', listKind: 'ExtraList' },
+          versions: [
+            { name: 'v1alpha1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object' } } },
+          ],
+        },
+      }),
+    );
+    const badCrdsDir = join(home, 'refused', 'bad-crds');
+    const rejected = await arcmesh([
+      'upgrade',
+      '--version',
+      TO,
+      '--crds',
+      badCrds,
+      '--yes',
+      '--backup-dir',
+      badCrdsDir,
+    ]);
+    expect(rejected.code, rejected.stderr).toBe(2);
+    expect(rejected.stderr).toContain(
+      'The target CRD misnamed.policy.openservicemesh.io is refused by the Kubernetes API',
+    );
+    expect(existsSync(badCrdsDir)).toBe(false);
     // A kubeconfig context on another cluster (no mesh in the extension's namespace) is refused too (exit 1).
     const otherCluster = await arcmesh([
       'upgrade',
@@ -191,6 +227,38 @@ describe('arcmesh upgrade', () => {
       state: before.provisioningState,
     });
     await expectAllObjects(30, OLD_VERSIONS);
+  }, 300_000);
+
+  test('an object that would not convert fails the backup step before the CRDs are deleted; fixed, --resume finishes', async () => {
+    await installWithObjects(FROM, 'stable', 9);
+    const stray = oldSmiObject(1);
+    stray.metadata = { name: 'stray-split', namespace: stray.metadata.namespace! };
+    // Later TrafficSplit versions split a service of the split's own namespace only.
+    (stray.spec as { service: string }).service = 'bookstore.elsewhere';
+    await objects.create(refOf(stray), stray);
+    const crdsBefore = await kubectl(
+      'get',
+      'crd',
+      '-o',
+      'jsonpath={range .items[*]}{.metadata.name}={.metadata.resourceVersion} {end}',
+    );
+    const backupDir = join(home, 'unconvertible');
+    const failed = await arcmesh(['upgrade', '--version', TO, '--yes', '--backup-dir', backupDir]);
+    expect(failed.code, failed.stderr).toBe(1);
+    // The 9 seeded objects, the stray one, and the chart's MeshConfig.
+    expect(failed.stderr).toContain('Step backup of the upgrade from 1.1.1-1 to 1.2.5-1 failed: 1 of 11 backed-up');
+    expect(failed.stderr).toContain(`TrafficSplit ${stray.metadata.namespace}/stray-split`);
+    expect(failed.stderr).toContain('Nothing was deleted');
+    expect(
+      await kubectl('get', 'crd', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.metadata.resourceVersion} {end}'),
+    ).toBe(crdsBefore);
+    expect((await extension()).currentVersion).toBe(FROM);
+
+    await kubectl('delete', 'trafficsplits.split.smi-spec.io', '-n', stray.metadata.namespace!, 'stray-split');
+    const resumed = await arcmesh(['upgrade', '--resume', '--yes', '--backup-dir', backupDir, '-o', 'json']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect((JSON.parse(resumed.stdout) as UpgradeJson).status).toBe('upgraded');
+    await expectAllObjects(9, NEW_VERSIONS);
   }, 300_000);
 
   test('upgrades 1,000 SMI objects from 1.1.1-1 to 1.2.5-1 through ARM 429s and Kubernetes 409/500s; all present and equal', async () => {

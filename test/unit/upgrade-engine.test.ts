@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { stringify as stringifyYaml } from 'yaml';
 import type { CheckResult } from '../../src/lib/check/checks.js';
 import { silentReporter } from '../../src/lib/context.js';
+import { contentHash } from '../../src/lib/crds/objects.js';
 import { ArcmeshError } from '../../src/lib/errors.js';
 import {
   resumeUpgrade,
@@ -48,6 +50,9 @@ interface World {
   checks: CheckResult[][];
   checkedIn: Array<string | undefined>;
   failOn?: string;
+  /** CRDs the fake server's dry run was asked to validate, and one it rejects. */
+  checkedCrds: string[];
+  refuseCrd?: string;
   release: ReleasePort;
   cluster: ClusterPort;
 }
@@ -65,6 +70,7 @@ function world(): World {
     },
     checks: [[ok('osm-controller is ready')]],
     checkedIn: [],
+    checkedCrds: [],
     release: undefined as unknown as ReleasePort,
     cluster: undefined as unknown as ClusterPort,
   };
@@ -89,6 +95,12 @@ function world(): World {
     backup: async (directory, names) => {
       await record(`backup ${names.join()}`);
       return { directory, context: 'c', objects: 3, counts: { [HRG]: 3 } };
+    },
+    checkCrds: async (documents) => {
+      w.checkedCrds.push(...documents.map((d) => d.metadata?.name ?? ''));
+      if (w.refuseCrd && w.checkedCrds.includes(w.refuseCrd)) {
+        throw new ArcmeshError('usage', `The target CRD ${w.refuseCrd} is refused by the Kubernetes API: invalid`);
+      }
     },
     deleteCrds: async (names) => record(`deleteCrds ${names.join()}`),
     applyCrds: async (documents) => record(`applyCrds ${documents.map((d) => d.metadata?.name).join()}`),
@@ -417,6 +429,114 @@ describe('the upgrade engine', () => {
     const w = world();
     withManifestOnBackup(w, 2);
     await expect(runUpgrade(ports(w), request())).rejects.toThrow(/holds 2 objects, the backup 0/);
+  });
+
+  it('refuses a target CRD without a storage version in the plan, before any write', async () => {
+    const w = world();
+    const [hrg, ...rest] = NEW_CRDS;
+    const noStorage = { ...hrg!, spec: { ...hrg!.spec, versions: [{ name: 'v1alpha4', served: true }] } };
+    w.release.targetCrds = async () => [noStorage, ...rest];
+    await expect(runUpgrade(ports(w), request())).rejects.toMatchObject({
+      kind: 'usage',
+      message: expect.stringContaining(`The target CRD ${HRG} is incomplete`),
+    });
+    expect(w.calls).toEqual([]);
+    expect(existsSync(directory)).toBe(false);
+  });
+
+  it('refuses a resume whose target CRDs lack one the upgrade adds, before the next step starts', async () => {
+    const w = world();
+    withManifestOnBackup(w);
+    w.failOn = 'deleteCrds';
+    await runUpgrade(ports(w), request()).catch(() => undefined);
+    w.failOn = undefined;
+    w.calls = [];
+    const before = await readFile(join(directory, 'journal.jsonl'), 'utf8');
+    w.release.targetCrds = async () => NEW_CRDS.slice(0, 2);
+    await expect(resumeUpgrade(ports(w), { directory })).rejects.toMatchObject({
+      kind: 'usage',
+      message: 'The target CRDs lack retries.policy.openservicemesh.io, which the upgrade replaces or adds.',
+    });
+    expect(w.calls).toEqual([]);
+    expect(await readFile(join(directory, 'journal.jsonl'), 'utf8')).toBe(before);
+  });
+
+  it('fails the backup step, before any CRD is deleted, when a backed-up object would not convert', async () => {
+    const TS = 'trafficsplits.split.smi-spec.io';
+    const w = world();
+    const splits = (version: string) => crd('trafficsplits', 'split.smi-spec.io', 'TrafficSplit', [version], version);
+    w.cluster.meshCrds = async () => [...OLD_CRDS, splits('v1alpha1')];
+    w.release.targetCrds = async () => [...NEW_CRDS, splits('v1alpha2')];
+    let weight = 'half';
+    w.cluster.backup = async (dir, names) => {
+      w.calls.push(`backup ${names.join()}`);
+      const object = {
+        apiVersion: 'split.smi-spec.io/v1alpha1',
+        kind: 'TrafficSplit',
+        metadata: { name: 'ab', namespace: 'shop' },
+        spec: { service: 'web', backends: [{ service: 'web-v1', weight }] },
+      };
+      const file = 'split.smi-spec.io/trafficsplits/shop/ab.yaml';
+      await mkdir(join(dir, 'split.smi-spec.io/trafficsplits/shop'), { recursive: true });
+      await writeFile(join(dir, file), stringifyYaml(object));
+      const definition = { group: 'split.smi-spec.io', kind: 'TrafficSplit', plural: 'trafficsplits' };
+      await writeFile(
+        join(dir, 'manifest.json'),
+        JSON.stringify({
+          format: 'arcmesh.io/crd-backup/v1',
+          createdAt: '',
+          context: 'c',
+          server: '',
+          definitions: [{ name: TS, ...definition, count: 1 }],
+          objects: [
+            {
+              file,
+              crd: TS,
+              ...object.metadata,
+              apiVersion: object.apiVersion,
+              kind: object.kind,
+              sha256: contentHash(object),
+            },
+          ],
+        }),
+      );
+      return { directory: dir, context: 'c', objects: 1, counts: { [TS]: 1 } };
+    };
+    const error = (await runUpgrade(ports(w), request()).catch((e: unknown) => e)) as ArcmeshError;
+    expect(error.message).toMatch(
+      /^Step backup of the upgrade from 1.1.1-1 to 1.2.5-1 failed: 1 of 1 backed-up object\(s\) cannot be converted to the CRDs of the target version; the first: TrafficSplit shop\/ab: .*weight "half"/,
+    );
+    expect(error.hint).toContain('Nothing was deleted');
+    expect(w.calls).toEqual([`backup ${HRG},${TS}`]);
+    expect((await journal()).at(-1)).toMatchObject({ type: 'failed', step: 'backup' });
+
+    // The object fixed in the cluster, a resume takes the backup again and goes on.
+    weight = '500m';
+    w.calls = [];
+    await resumeUpgrade(ports(w), { directory }).catch(() => undefined);
+    expect(w.calls.slice(0, 2)).toEqual([`backup ${HRG},${TS}`, `deleteCrds ${HRG},${TS}`]);
+  });
+
+  it('refuses an override the target version would not take in the preflight, before the backup', async () => {
+    const w = world();
+    const checked: string[] = [];
+    w.release.checkOverrides = async (version, overrides) => {
+      checked.push(`${version} ${JSON.stringify(overrides)}`);
+      throw new ArcmeshError('usage', 'Cluster runs OpenShift: osm.osm.enablePrivilegedInitContainer must stay true.');
+    };
+    await expect(runUpgrade(ports(w), request())).rejects.toMatchObject({ kind: 'usage' });
+    expect(checked).toEqual(['1.2.5-1 {"osm.osm.enableEgress":"true"}']);
+    expect(w.calls).toEqual([]);
+    expect(existsSync(directory)).toBe(false);
+  });
+
+  it('has the server validate every target CRD it will apply in the plan, and refuses a rejected one before any write', async () => {
+    const w = world();
+    w.refuseCrd = 'retries.policy.openservicemesh.io';
+    await expect(runUpgrade(ports(w), request())).rejects.toMatchObject({ kind: 'usage' });
+    expect(w.checkedCrds).toEqual([HRG, 'retries.policy.openservicemesh.io']);
+    expect(w.calls).toEqual([]);
+    expect(existsSync(directory)).toBe(false);
   });
 
   it('refuses a directory that already holds a journal', async () => {

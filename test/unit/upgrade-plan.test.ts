@@ -161,7 +161,7 @@ describe('the upgrade plan', () => {
     );
   });
 
-  it('refuses an upgrade whose objects arcmesh cannot convert, but not when there are none', async () => {
+  it('refuses an upgrade whose objects arcmesh cannot convert, even when the CRD holds none yet', async () => {
     const [, oldSplits] = await crds('old');
     const [, newSplits] = await crds('new');
     const input = {
@@ -177,12 +177,38 @@ describe('the upgrade plan', () => {
     const error = refusal(() => planUpgrade({ ...input, objectCounts: counts }));
     expect(error.kind).toBe('usage');
     expect(error.message).toBe(
-      'The upgrade would move 333 TrafficSplit object(s) from v1alpha3 to v1alpha1, and arcmesh has no conversion for that.',
+      'The upgrade would move TrafficSplit objects (333 now) from v1alpha3 to v1alpha1, and arcmesh has no conversion for that.',
     );
-    expect(planUpgrade({ ...input, objectCounts: {} }).backup).toEqual({
-      crds: ['trafficsplits.split.smi-spec.io'],
-      objects: 0,
+    // Objects created between the plan and the backup are backed up too.
+    expect(refusal(() => planUpgrade({ ...input, objectCounts: {} })).message).toContain('(0 now)');
+  });
+
+  it('checks the conversion from the version the backup reads, not an unserved storage version', async () => {
+    const [, oldSplits] = await crds('old');
+    const split = (versions: Array<{ name: string; served: boolean; storage: boolean }>) => ({
+      ...oldSplits!,
+      spec: { ...oldSplits!.spec, versions: versions.map((version) => ({ ...version, schema: {} })) },
     });
+    // Stored as v1alpha1 but no longer served: the backup reads v1alpha3, which does not convert back to v1alpha2.
+    const installed = split([
+      { name: 'v1alpha1', served: false, storage: true },
+      { name: 'v1alpha3', served: true, storage: false },
+    ]);
+    const target = split([{ name: 'v1alpha2', served: true, storage: true }]);
+    const error = refusal(() =>
+      planUpgrade({
+        installedVersion: '1.2.0-1',
+        targetVersion: '1.2.5-1',
+        trainName: 'stable',
+        train: stable,
+        installedCrds: [installed],
+        targetCrds: [target],
+        objectCounts: counts,
+        settings: {},
+        overrides: {},
+      }),
+    );
+    expect(error.message).toContain('from v1alpha3 to v1alpha2');
   });
 
   it('renders one table row per CRD for --dry-run -o table', async () => {

@@ -55,8 +55,13 @@ export interface BackupResult {
 const DEFAULT_PAGE_SIZE = 500;
 const DEFAULT_WRITE_CONCURRENCY = 16;
 
-/** The version to read objects in: the storage version when it is served (no conversion on read), else the first served. */
-export function readVersion(definition: V1CustomResourceDefinition): string {
+/**
+ * The version to read objects in: the storage version when it is served (no conversion on read), else the first
+ * served. Restore writes in the same version, so it is also the version an upgrade converts to.
+ */
+export function readVersion(definition: {
+  spec: { versions: Array<{ name: string; served?: boolean; storage?: boolean }> };
+}): string {
   const versions = definition.spec.versions;
   const storage = versions.find((version) => version.storage && version.served);
   return (storage ?? versions.find((version) => version.served) ?? versions[0]!).name;

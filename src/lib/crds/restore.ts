@@ -22,7 +22,7 @@ import {
   type BackedUpObject,
   type BackupManifest,
 } from './backup-format.js';
-import { resourceRef } from './backup.js';
+import { readVersion, resourceRef } from './backup.js';
 import { convert, requireConversionPath } from './conversions/index.js';
 import {
   containsContent,
@@ -70,6 +70,9 @@ export interface RestoreResult {
 
 const DEFAULT_CONCURRENCY = 16;
 const MAX_REPORTED_FAILURES = 20;
+
+const objectLabel = (entry: BackedUpObject) =>
+  `${entry.kind} ${entry.namespace ? `${entry.namespace}/` : ''}${entry.name}`;
 
 export async function readBackupManifest(directory: string): Promise<BackupManifest> {
   let text: string;
@@ -142,15 +145,6 @@ async function verifyBackupIntegrity(
   return unreadable;
 }
 
-function storageVersionOf(definition: V1CustomResourceDefinition): string {
-  const versions = definition.spec.versions;
-  return (
-    versions.find((version) => version.storage && version.served) ??
-    versions.find((version) => version.served) ??
-    versions[0]!
-  ).name;
-}
-
 const isEstablished = (definition: V1CustomResourceDefinition | undefined) =>
   definition?.status?.conditions?.some(
     (condition) => condition.type === 'Established' && condition.status === 'True',
@@ -215,7 +209,7 @@ async function planTargets(
         'Restore into a cluster whose CRD defines the same kind.',
       );
     }
-    const version = storageVersionOf(definition);
+    const version = readVersion(definition);
     requireConversionPath(backedUp.group, backedUp.kind, backedUp.version, version);
     targets.push({ backedUp, live, ref: resourceRef(definition, version) });
   }
@@ -327,7 +321,7 @@ export async function restoreCustomResources(
       entries,
       concurrency,
       async (entry) => {
-        const label = `${backedUp.kind} ${entry.namespace ? `${entry.namespace}/` : ''}${entry.name}`;
+        const label = objectLabel(entry);
         try {
           if (unreadable.has(entry.file)) throw new Error(`${entry.file} cannot be read`);
           const { object } = await readBackedUpObject(options.from, entry);
@@ -360,6 +354,49 @@ export async function restoreCustomResources(
   return result;
 }
 
+export interface ConversionCheck {
+  checked: number;
+  failed: number;
+  /** The first failures (at most 20). */
+  failures: ObjectFailure[];
+}
+
+/**
+ * Every backed-up object converted in memory to the API version given for its CRD (`group/version`), nothing
+ * written: the upgrade runs this before it deletes the old CRDs, so an object that would not restore is found
+ * while the cluster still holds it. CRDs not in `targetApiVersions` are not checked.
+ */
+export async function checkBackupConversions(
+  from: string,
+  targetApiVersions: Record<string, string>,
+  options: { concurrency?: number; signal?: AbortSignal | undefined },
+): Promise<ConversionCheck> {
+  const manifest = await readBackupManifest(from);
+  const result: ConversionCheck = { checked: 0, failed: 0, failures: [] };
+  const entries = manifest.objects.filter((entry) => targetApiVersions[entry.crd] !== undefined);
+  await forEachConcurrently(
+    entries,
+    options.concurrency ?? DEFAULT_CONCURRENCY,
+    async (entry) => {
+      const { object, problem } = await readBackedUpObject(from, entry);
+      let message = problem;
+      try {
+        if (object) convert(object, targetApiVersions[entry.crd]!);
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      result.checked++;
+      if (message === undefined) return;
+      result.failed++;
+      if (result.failures.length < MAX_REPORTED_FAILURES) {
+        result.failures.push({ object: objectLabel(entry), message });
+      }
+    },
+    options.signal,
+  );
+  return result;
+}
+
 export interface VerifyResult {
   from: string;
   checked: number;
@@ -386,7 +423,7 @@ export async function verifyRestore(
       options.concurrency ?? DEFAULT_CONCURRENCY,
       async (entry) => {
         const { object } = await readBackedUpObject(options.from, entry);
-        const label = `${target.backedUp.kind} ${entry.namespace ? `${entry.namespace}/` : ''}${entry.name}`;
+        const label = objectLabel(entry);
         const live = target.live
           ? await withRetries(() => client.get(target.ref, entry.namespace, entry.name), { signal: options.signal })
           : undefined;

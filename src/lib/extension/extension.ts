@@ -29,6 +29,7 @@ import {
   type ExtensionCreateSpec,
   type ExtensionUpdateSpec,
   type Observed,
+  type UpdatePlan,
   type VersionLookup,
   type WaitCondition,
 } from './plan.js';
@@ -193,10 +194,14 @@ export async function createExtension(
  * GET, then PATCH carrying every existing setting forward (see planUpdate). Resolves to the extension, or
  * undefined with noWait; an update that changes nothing sends no PATCH.
  */
-export async function updateExtension(
+/**
+ * Everything `extension update` checks before its PATCH (the spec, the extension as it is, the OpenShift and
+ * release-train look-ups), with reads only: the upgrade runs it in its preflight, before its first write.
+ */
+export async function checkExtensionUpdate(
   ctx: OperationContext,
-  spec: ExtensionUpdateSpec & NoWait,
-): Promise<ExtensionView | undefined> {
+  spec: ExtensionUpdateSpec,
+): Promise<{ existing: ExtensionResource; plan: UpdatePlan }> {
   checkUpdateSpec(spec);
   const client = await extensionsClient(ctx.target);
   const existing = await getExtension(ctx, client, spec);
@@ -207,12 +212,20 @@ export async function updateExtension(
     );
   }
   const plan = planUpdate(spec, existing);
-  for (const warning of plan.warnings) ctx.reporter.warn(warning);
   const [distribution, offered] = await Promise.all([
     plan.needsDistribution ? connectedClusterDistribution(ctx, spec) : Promise.resolve(undefined),
     trainVersions(ctx, spec, existing.extensionType ?? '', plan.versionLookup),
   ]);
   checkUpdateObserved(spec, plan, { distribution, trainVersions: offered });
+  return { existing, plan };
+}
+
+export async function updateExtension(
+  ctx: OperationContext,
+  spec: ExtensionUpdateSpec & NoWait,
+): Promise<ExtensionView | undefined> {
+  const { existing, plan } = await checkExtensionUpdate(ctx, spec);
+  for (const warning of plan.warnings) ctx.reporter.warn(warning);
   if (!plan.patch) {
     ctx.reporter.warn(`Extension '${spec.name}' already has these values; nothing was changed.`);
     return extensionView(existing);

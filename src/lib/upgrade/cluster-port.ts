@@ -17,7 +17,7 @@ import { gatherSnapshot } from '../check/gather.js';
 import type { Reporter } from '../context.js';
 import { backupCustomResources, isMeshGroup, readVersion, resourceRef } from '../crds/backup.js';
 import { restoreCustomResources, verifyRestore } from '../crds/restore.js';
-import { timeoutError } from '../errors.js';
+import { ArcmeshError, timeoutError } from '../errors.js';
 import { deadlineAfter, nextPollDelayMs, sleep } from '../polling.js';
 import type { ClusterPort } from './engine.js';
 import type { CrdDocument } from './plan.js';
@@ -150,6 +150,25 @@ export async function kubeClusterPort(
         await retry(() => client.deleteDefinition(name), `deleting the custom resource definition ${name}`);
       }
       for (const name of crdNames) await waitFor(name, (live) => live === undefined, 'gone');
+    },
+    async checkCrds(documents) {
+      for (const document of documents) {
+        const name = document.metadata?.name ?? '';
+        const body = await toModel(document);
+        try {
+          await withRetries(() => client.createDefinition(body, { dryRun: true }), { signal });
+        } catch (error) {
+          // AlreadyExists comes after validation in the apiserver: a CRD the upgrade replaces passed it.
+          if (statusOf(error) === 409) continue;
+          const failure = toKubeError(error, `validating the custom resource definition ${name}`);
+          if (statusOf(error) !== 422 && statusOf(error) !== 400) throw failure;
+          throw new ArcmeshError(
+            'usage',
+            `The target CRD ${name} is refused by the Kubernetes API: ${failure.message}`,
+            'Fix the CRD in the target chart (or the --crds directory); nothing was changed.',
+          );
+        }
+      }
     },
     async applyCrds(documents) {
       for (const document of documents) {

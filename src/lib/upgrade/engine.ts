@@ -12,7 +12,8 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CheckResult } from '../check/checks.js';
 import type { BackupResult } from '../crds/backup.js';
-import { readBackupManifest, type RestoreResult, type VerifyResult } from '../crds/restore.js';
+import { readVersion } from '../crds/backup.js';
+import { checkBackupConversions, readBackupManifest, type RestoreResult, type VerifyResult } from '../crds/restore.js';
 import type { Reporter } from '../context.js';
 import { ArcmeshError, interruptedError } from '../errors.js';
 import { assessPreflight, compareHealth, type HealthAfter } from './health.js';
@@ -26,7 +27,7 @@ import {
   type JournalRun,
 } from './journal.js';
 import { resolveTargetVersion, type TrainVersions, type UpgradeTargetSelector } from './path.js';
-import { planUpgrade, type CrdDocument, type UpgradePlan, type UpgradeStep } from './plan.js';
+import { planUpgrade, wantedTargetCrds, type CrdDocument, type UpgradePlan, type UpgradeStep } from './plan.js';
 
 /** The control plane as installed: what runs, from which train, with which settings. */
 export interface InstalledRelease {
@@ -71,6 +72,8 @@ export interface ClusterPort {
   backup(directory: string, crdNames: string[]): Promise<BackupResult>;
   /** Deletes the CRDs (absent ones are fine) and waits until they are gone. */
   deleteCrds(crdNames: string[]): Promise<void>;
+  /** Has the server validate the CRDs by a dry-run create, storing nothing; refuses (usage) one it rejects. */
+  checkCrds(documents: CrdDocument[]): Promise<void>;
   /** Creates or replaces the CRDs and waits until they are Established. */
   applyCrds(documents: CrdDocument[]): Promise<void>;
   /** A `crds restore`, converting to the versions the live CRDs store. */
@@ -186,6 +189,12 @@ async function planRun(ports: UpgradePorts, request: UpgradeRequest): Promise<Pl
     overrides: request.overrides,
   });
   if (plan.upgrade === 'none') return { upToDate: installed.version };
+  const wanted = wantedTargetCrds(
+    plan.crds.filter((change) => change.replaced || change.change === 'added').map((change) => change.name),
+    targetCrds,
+  );
+  reporter.progress('Validating the target CRDs (server-side dry run)');
+  await cluster.checkCrds(wanted);
   await release.checkOverrides?.(plan.to, request.overrides);
   reporter.progress('Checking the cluster');
   const health = assessPreflight(await cluster.check(installed.namespace));
@@ -344,6 +353,8 @@ export async function resumeUpgrade(
   if (point.interrupted) ports.reporter.warn(`Step ${point.next} was interrupted; running it again.`);
   const needsCrds = plan.steps.slice(plan.steps.indexOf(next)).includes('apply-crds');
   const targetCrds = needsCrds ? await ports.release.targetCrds(plan.to) : [];
+  // Refused before the next step starts, so a resume with another --crds DIR changes nothing.
+  if (needsCrds) wantedTargetCrds([...run.replaced, ...run.added], targetCrds);
   const steps = await runSteps(
     ports,
     request.directory,
@@ -436,6 +447,33 @@ function requireRestored(result: RestoreResult, directory: string): void {
   );
 }
 
+/**
+ * Every backed-up object must convert to the version its target CRD stores, checked in memory while the old CRDs
+ * still hold the objects: found after the delete, an object that does not convert could neither be restored nor
+ * rolled back once the release moved.
+ */
+async function requireConvertible(
+  backup: string,
+  replaced: string[],
+  targetCrds: CrdDocument[],
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const targetApiVersions = Object.fromEntries(
+    wantedTargetCrds(replaced, targetCrds).map((document) => [
+      document.metadata!.name!,
+      `${document.spec!.group}/${readVersion({ spec: { versions: document.spec!.versions! } })}`,
+    ]),
+  );
+  const result = await checkBackupConversions(backup, targetApiVersions, { signal });
+  if (result.failed === 0) return;
+  throw new ArcmeshError(
+    'failed',
+    `${result.failed} of ${result.checked} backed-up object(s) cannot be converted to the CRDs of the target version; the first: ${result.failures[0]!.object}: ${result.failures[0]!.message}`,
+    'Nothing was deleted: the old CRDs and their objects are as they were. Fix these objects in the cluster (`kubectl edit`) or delete them, or stay on this version.',
+    { details: result.failures },
+  );
+}
+
 interface StepsDone {
   outcomes: StepOutcome[];
   health: HealthAfter | undefined;
@@ -466,6 +504,7 @@ async function runSteps(
         await rm(backup, { recursive: true, force: true });
         reporter.progress(`Backing up ${run.replaced.length} CRD(s)`);
         const result = await cluster.backup(backup, run.replaced);
+        await requireConvertible(backup, run.replaced, targetCrds, ports.signal);
         return { objects: result.objects, counts: result.counts };
       }
       case 'delete-crds':
@@ -473,8 +512,7 @@ async function runSteps(
         await cluster.deleteCrds(run.replaced);
         return { deleted: run.replaced };
       case 'apply-crds': {
-        const wanted = new Set([...run.replaced, ...run.added]);
-        const documents = targetCrds.filter((document) => wanted.has(document.metadata?.name ?? ''));
+        const documents = wantedTargetCrds([...run.replaced, ...run.added], targetCrds);
         reporter.progress(`Applying the ${to} CRDs and waiting until they are Established`);
         await cluster.applyCrds(documents);
         return { applied: documents.map((document) => document.metadata?.name) };

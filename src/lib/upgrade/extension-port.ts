@@ -7,7 +7,8 @@
 import type { OperationContext } from '../context.js';
 import { ArcmeshError, failedError, timeoutError } from '../errors.js';
 import type { ExtensionRef } from '../extension/cluster.js';
-import { createExtension, showExtension, updateExtension } from '../extension/extension.js';
+import { checkExtensionUpdate, createExtension, showExtension, updateExtension } from '../extension/extension.js';
+import type { ExtensionUpdateSpec } from '../extension/plan.js';
 import type { ExtensionView } from '../extension/view.js';
 import { listExtensionTypeVersions } from '../extension/extension-types.js';
 import { OSM_EXTENSION_TYPE } from '../extension/osm.js';
@@ -30,6 +31,14 @@ const releaseNamespaceOf = (extension: ExtensionView) =>
 
 export function extensionReleasePort(ctx: OperationContext, options: ExtensionPortOptions): ReleasePort {
   const { ref } = options;
+  /** The PATCH `moveTo` sends, and `checkOverrides` checks ahead of time. */
+  const updateTo = (version: string, overrides: Record<string, string>): ExtensionUpdateSpec => ({
+    ...ref,
+    version,
+    releaseTrain: options.releaseTrain,
+    autoUpgradeMinorVersion: false,
+    configurationSettings: Object.keys(overrides).length > 0 ? overrides : undefined,
+  });
 
   /**
    * An update that ended Failed already records the new version, so a PATCH would change nothing and start no
@@ -93,18 +102,15 @@ export function extensionReleasePort(ctx: OperationContext, options: ExtensionPo
 
     targetCrds: (version) => targetCrds(version, options.crdsDir),
 
+    async checkOverrides(version, overrides) {
+      await checkExtensionUpdate(ctx, updateTo(version, overrides));
+    },
+
     async moveTo(version, overrides) {
       const current = await showExtension(ctx, ref);
       if (current.provisioningState === 'Failed' && current.version === version) await retryFailed(current, overrides);
       else {
-        await updateExtension(ctx, {
-          ...ref,
-          version,
-          releaseTrain: options.releaseTrain,
-          autoUpgradeMinorVersion: false,
-          configurationSettings: Object.keys(overrides).length > 0 ? overrides : undefined,
-          noWait: false,
-        });
+        await updateExtension(ctx, { ...updateTo(version, overrides), noWait: false });
       }
       const deadline = deadlineAfter(options.installTimeoutSeconds);
       for (let attempt = 0; ; attempt++) {

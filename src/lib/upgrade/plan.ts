@@ -5,6 +5,7 @@
  * extension keeps. `--dry-run` prints this and stops; the engine runs its steps and journals them.
  */
 import { ArcmeshError } from '../errors.js';
+import { readVersion } from '../crds/backup.js';
 import { conversionPath } from '../crds/conversions/index.js';
 import { contentHash } from '../crds/objects.js';
 import { checkUpgradePath, requireVersionInTrain, type TrainVersions, type UpgradeKind } from './path.js';
@@ -132,21 +133,64 @@ export function compareCrds(
   });
 }
 
-/** Objects of a replaced CRD must convert from the installed storage version to the target's. */
-function checkConversions(changes: CrdChange[], installedCrds: CrdDocument[]): void {
-  for (const change of changes) {
-    if (change.change !== 'versionsChanged' || change.objects === 0) continue;
-    const from = change.installed!.storage;
-    const to = change.target!.storage;
-    const group = installedCrds.find((document) => document.metadata?.name === change.name)?.spec?.group ?? '';
+/** The version backup reads a CRD's objects in and restore writes them in; undefined when it lists none. */
+function objectVersion(document: CrdDocument | undefined): string | undefined {
+  const versions = document?.spec?.versions ?? [];
+  return versions.length > 0 ? readVersion({ spec: { versions } }) : undefined;
+}
+
+/**
+ * Objects of a replaced CRD are backed up in the installed CRD's read version and restored in the target's:
+ * there must be a conversion between the two, even for a CRD empty now, since objects created before the backup
+ * are backed up too.
+ */
+function checkConversions(changes: CrdChange[], installedCrds: CrdDocument[], targetCrds: CrdDocument[]): void {
+  const byName = (documents: CrdDocument[], name: string) =>
+    documents.find((document) => document.metadata?.name === name);
+  for (const change of changes.filter((candidate) => candidate.replaced)) {
+    const installed = byName(installedCrds, change.name);
+    const from = objectVersion(installed);
+    const to = objectVersion(byName(targetCrds, change.name));
+    const group = installed?.spec?.group ?? '';
     if (from && to && !conversionPath(group, change.kind, from, to)) {
       throw new ArcmeshError(
         'usage',
-        `The upgrade would move ${change.objects} ${change.kind} object(s) from ${from} to ${to}, and arcmesh has no conversion for that.`,
+        `The upgrade would move ${change.kind} objects (${change.objects} now) from ${from} to ${to}, and arcmesh has no conversion for that.`,
         'Choose a target version whose CRDs arcmesh can convert to, or back up and migrate these objects yourself (`arcmesh crds backup`).',
       );
     }
   }
+}
+
+/**
+ * The target CRDs the run deletes and re-applies (`replaced`) or adds, in that order. Each must be in the target
+ * directory and well-formed before the old ones are deleted: a resume given another `--crds DIR` that lacks one
+ * would otherwise leave that CRD deleted and let the restore re-create the old definition.
+ */
+export function wantedTargetCrds(wanted: string[], targetCrds: CrdDocument[]): CrdDocument[] {
+  const byName = new Map(targetCrds.map((document) => [document.metadata?.name, document]));
+  const missing = wanted.filter((name) => !byName.has(name));
+  if (missing.length > 0) {
+    throw new ArcmeshError(
+      'usage',
+      `The target CRDs lack ${missing.join(', ')}, which the upgrade replaces or adds.`,
+      'Pass --crds with the crds/ directory of the target version the upgrade was planned for.',
+    );
+  }
+  return wanted.map((name) => {
+    const document = byName.get(name)!;
+    const spec = document.spec;
+    const versions = spec?.versions ?? [];
+    const storage = versions.filter((version) => version.storage).length;
+    if (!spec?.group || !spec.names?.kind || !spec.names.plural || storage !== 1 || !versions.some((v) => v.served)) {
+      throw new ArcmeshError(
+        'usage',
+        `The target CRD ${name} is incomplete: it needs spec.group, spec.names.kind and plural, exactly one storage version and a served one.`,
+        'Fix the CRD in the target chart (or the --crds directory) before upgrading.',
+      );
+    }
+    return document;
+  });
 }
 
 function carriedSettings(settings: Record<string, string>, overrides: Record<string, string>) {
@@ -165,7 +209,7 @@ export function planUpgrade(input: UpgradePlanInput): UpgradePlan {
   const to = requireVersionInTrain(input.targetVersion, input.train, input.trainName);
   const upgrade = checkUpgradePath(input.installedVersion, to);
   const crds = compareCrds(input.installedCrds, input.targetCrds, input.objectCounts);
-  checkConversions(crds, input.installedCrds);
+  checkConversions(crds, input.installedCrds, input.targetCrds);
   const replaced = crds.filter((change) => change.replaced);
   const warnings = crds
     .filter((change) => change.change === 'removed' && change.objects > 0)
