@@ -224,6 +224,20 @@ describe('the upgrade engine', () => {
     ]);
   });
 
+  it('plans for credentials that may not create CRDs (a warning), and refuses to run with them', async () => {
+    const w = world();
+    w.cluster.checkCrds = async () => {
+      throw new ArcmeshError('failed', 'forbidden', undefined, { details: { status: 403 } });
+    };
+    const warnings: string[] = [];
+    const reporter = { ...silentReporter, warn: (message: string) => void warnings.push(message) };
+    const planned = await runUpgrade({ ...ports(w), reporter }, request({ dryRun: true }));
+    expect(planned.status).toBe('planned');
+    expect(warnings.join()).toContain('may not create CRDs');
+    await expect(runUpgrade(ports(w), request())).rejects.toThrow('forbidden');
+    expect(w.calls).toEqual([]);
+  });
+
   it('refuses a downgrade before reading the cluster, and a dry run writes nothing', async () => {
     const w = world();
     await expect(runUpgrade(ports(w), request({ target: { version: '1.1.0-1' } }))).rejects.toMatchObject({

@@ -194,7 +194,16 @@ async function planRun(ports: UpgradePorts, request: UpgradeRequest): Promise<Pl
     targetCrds,
   );
   reporter.progress('Validating the target CRDs (server-side dry run)');
-  await cluster.checkCrds(wanted);
+  try {
+    await cluster.checkCrds(wanted);
+  } catch (error) {
+    // Planning is for read-only users too; the dry-run create needs the right to create CRDs, as the run does.
+    const status = (error as ArcmeshError).details as { status?: number } | undefined;
+    if (!request.dryRun || status?.status !== 403) throw error;
+    reporter.warn(
+      'The target CRDs were not validated by the Kubernetes API: these credentials may not create CRDs, which the upgrade itself needs.',
+    );
+  }
   await release.checkOverrides?.(plan.to, request.overrides);
   reporter.progress('Checking the cluster');
   const health = assessPreflight(await cluster.check(installed.namespace));
