@@ -284,7 +284,7 @@ export async function runUpgrade(ports: UpgradePorts, request: UpgradeRequest): 
     ...(planned.namespace ? { namespace: planned.namespace } : {}),
     cluster: await ports.cluster.identity(),
   };
-  const at = (ports.now ?? (() => new Date()))().toISOString();
+  const at = timestamp(ports);
   await appendJournal(journalFile(request.directory), {
     type: 'plan',
     at,
@@ -356,9 +356,9 @@ export async function resumeUpgrade(
   }
   // Until the CRDs are being deleted the cluster's objects are the real copy: a backup taken before a pause may
   // miss what changed since, so it is taken again.
-  const deletionStarted = entries.some((entry) => entry.type === 'started' && entry.step === 'delete-crds');
+  const deletionStarted = crdDeletionStarted(entries);
   const finishedBefore = deletionStarted ? point.finished : point.finished.filter((step) => step !== 'backup');
-  const next = deletionStarted ? point.next : (plan.steps.find((step) => !finishedBefore.includes(step)) ?? point.next);
+  const next = plan.steps.find((step) => !finishedBefore.includes(step)) ?? point.next;
   if (point.interrupted) ports.reporter.warn(`Step ${point.next} was interrupted; running it again.`);
   const needsCrds = plan.steps.slice(plan.steps.indexOf(next)).includes('apply-crds');
   const targetCrds = needsCrds ? await ports.release.targetCrds(plan.to) : [];
@@ -410,20 +410,20 @@ export async function rollbackUpgrade(ports: UpgradePorts, request: { directory:
   }
   await requireSameCluster(ports, run, request.directory);
   const { cluster, release, reporter } = ports;
-  const at = () => (ports.now ?? (() => new Date()))().toISOString();
+  const at = () => timestamp(ports);
   const journal = journalFile(request.directory);
-  const deletionStarted = entries.some((entry) => entry.type === 'started' && entry.step === 'delete-crds');
-  if (!deletionStarted && point.state !== 'rollingBack') {
+  const rolledBack: UpgradeResult = {
+    status: 'rolledBack',
+    from: plan.from,
+    to: plan.to,
+    directory: request.directory,
+    steps: [],
+    health: undefined,
+  };
+  if (!crdDeletionStarted(entries) && point.state !== 'rollingBack') {
     // The old CRDs still hold the live objects and the release was not moved: nothing to undo.
     await appendJournal(journal, { type: 'rolledBack', at: at() });
-    return {
-      status: 'rolledBack',
-      from: plan.from,
-      to: plan.to,
-      directory: request.directory,
-      steps: [],
-      health: undefined,
-    };
+    return rolledBack;
   }
   await appendJournal(journal, { type: 'rollingBack', at: at() });
   // The release first, while the new CRDs still serve what its failed revision created: helm reads those objects
@@ -436,15 +436,14 @@ export async function rollbackUpgrade(ports: UpgradePorts, request: { directory:
   const restored = await cluster.restore(backupDirectory(request.directory));
   requireRestored(restored, request.directory);
   await appendJournal(journal, { type: 'rolledBack', at: at() });
-  return {
-    status: 'rolledBack',
-    from: plan.from,
-    to: plan.to,
-    directory: request.directory,
-    steps: [],
-    health: undefined,
-  };
+  return rolledBack;
 }
+
+const timestamp = (ports: UpgradePorts) => (ports.now ?? (() => new Date()))().toISOString();
+
+/** Until the CRDs are being deleted, the cluster's objects are the real copy and nothing was changed. */
+const crdDeletionStarted = (entries: JournalEntry[]) =>
+  entries.some((entry) => entry.type === 'started' && entry.step === 'delete-crds');
 
 function requireRestored(result: RestoreResult, directory: string): void {
   if (result.failed === 0) return;
@@ -499,7 +498,7 @@ async function runSteps(
   targetCrds: CrdDocument[],
 ): Promise<StepsDone> {
   const file = journalFile(directory);
-  const now = () => (ports.now ?? (() => new Date()))().toISOString();
+  const now = () => timestamp(ports);
   const outcomes: StepOutcome[] = [];
   let health: HealthAfter | undefined;
   const { cluster, release, reporter } = ports;
