@@ -6,7 +6,7 @@
  */
 import type { V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
-import { apiStatus, kubeClients, readOptional } from '../../kube/clients.js';
+import { apiStatus, kubeClients, readOptional, type KubeClients } from '../../kube/clients.js';
 import type { KubeTarget } from '../../kube/connection.js';
 import { customObjectsClient, statusOf, type CustomObjectsClient } from '../../kube/custom-objects.js';
 import { toKubeError } from '../../kube/errors.js';
@@ -73,6 +73,9 @@ export async function kubeClusterPort(
     withRetries(call, { signal }).catch((error: unknown) => {
       throw toKubeError(error, doing);
     });
+  // The typed clients (namespaces, checks, the upgrade record), built once when first needed.
+  let clients: Promise<KubeClients> | undefined;
+  const typedClients = () => (clients ??= kubeClients(options.kube.config));
   const definitions = async () =>
     (await retry(() => client.listDefinitions(), 'listing custom resource definitions')).filter((definition) =>
       isMeshGroup(definition.spec.group),
@@ -120,15 +123,15 @@ export async function kubeClusterPort(
       return counts;
     },
     async identity() {
-      const clients = await kubeClients(options.kube.config);
+      const { core } = await typedClients();
       const namespace = await retry(
-        () => clients.core.readNamespace({ name: 'kube-system' }),
+        () => core.readNamespace({ name: 'kube-system' }),
         'reading the kube-system namespace',
       );
       return namespace.metadata?.uid ?? '';
     },
     async check(namespace) {
-      const snapshot = await gatherSnapshot(await kubeClients(options.kube.config), {
+      const snapshot = await gatherSnapshot(await typedClients(), {
         pre: false,
         meshName: options.meshName,
         osmNamespace: options.osmNamespace ?? namespace,
@@ -195,7 +198,7 @@ export async function kubeClusterPort(
     },
     restore: (directory) => restoreCustomResources(client, { from: directory, reporter, signal }),
     verify: (directory) => verifyRestore(client, { from: directory, reporter, signal }),
-    marker: upgradeMarker(options.kube, retry),
+    marker: upgradeMarker(typedClients, retry),
     close: () => client.close(),
   };
 }
@@ -204,10 +207,10 @@ const MARKER = { namespace: 'kube-system', name: 'arcmesh-upgrade' };
 
 /** The unfinished-upgrade record as a ConfigMap in kube-system, a namespace every cluster has. */
 function upgradeMarker(
-  kube: KubeTarget,
+  typedClients: () => Promise<KubeClients>,
   retry: <T>(call: () => Promise<T>, doing: string) => Promise<T>,
 ): UpgradeMarker {
-  const core = async () => (await kubeClients(kube.config)).core;
+  const core = async () => (await typedClients()).core;
   const doing = `the upgrade record ${MARKER.namespace}/${MARKER.name}`;
   return {
     async read() {
