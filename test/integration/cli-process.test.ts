@@ -26,3 +26,21 @@ test('a reader that stops after the first line (| head -1) ends the CLI quietly 
   expect(stderr).not.toContain('Warning');
   expect(code).toBe(0);
 });
+
+// The bundle gives oclif a silent stand-in for `debug` (src/oclif/debug.cjs); DEBUG must still reach the real one.
+test('oclif debug output appears with DEBUG=oclif:* and never without it', async () => {
+  const run = (env: NodeJS.ProcessEnv) =>
+    new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [BIN, '--version'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+  const { DEBUG: _unset, ...quiet } = process.env;
+  const debugging = await run({ ...process.env, DEBUG: 'oclif:*' });
+  expect(debugging.code).toBe(0);
+  expect(debugging.stderr).toMatch(/oclif:main process\.argv/);
+  const silent = await run(quiet);
+  expect(silent.code).toBe(0);
+  expect(silent.stderr).toBe('');
+});
