@@ -3,8 +3,10 @@
  * Both live under `<stateDir>/pki/` so a restarted sandbox keeps the CA that clients already trust
  * (NODE_EXTRA_CA_CERTS in a user's shell keeps working across `sandbox stop`/`start`). The ARM emulator and
  * the Kubernetes API servers share it, so one CA file is all a client has to trust.
+ *
+ * Beside them, the key that seals protected settings in the ARM emulator's state file (see arm/sealed-state.ts).
  */
-import { webcrypto } from 'node:crypto';
+import { randomBytes, webcrypto } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 // tsyringe, under @peculiar/x509, needs the Reflect metadata API before x509 loads.
@@ -91,10 +93,38 @@ async function createServingCert(caCertPem: string, caKeyPem: string): Promise<{
   return { certPem: cert.toString('pem'), keyPem: await exportPrivateKeyPem(keys.privateKey) };
 }
 
-/** Loads the persisted CA and serving certificate, creating (only) what is missing or expired. */
-export async function loadOrCreatePki(stateDir: string): Promise<SandboxPki> {
+async function pkiDir(stateDir: string): Promise<string> {
   const dir = join(stateDir, 'pki');
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  return dir;
+}
+
+/** Where the state key lives, relative to the state directory (for messages). */
+export const STATE_KEY_FILE = join('pki', 'state.key');
+const STATE_KEY_BYTES = 32;
+
+/** The AES-256 key that seals protected settings at rest: created once, readable by this user only. */
+export async function loadOrCreateStateKey(stateDir: string): Promise<Buffer> {
+  await pkiDir(stateDir);
+  const file = join(stateDir, STATE_KEY_FILE);
+  const stored = await readIfPresent(file);
+  if (stored !== undefined) {
+    const key = Buffer.from(stored.trim(), 'base64');
+    if (key.length !== STATE_KEY_BYTES) {
+      throw new Error(
+        `${file} does not hold a ${STATE_KEY_BYTES}-byte key. Restore it from a backup, or delete the state directory to start from the seeded world.`,
+      );
+    }
+    return key;
+  }
+  const key = randomBytes(STATE_KEY_BYTES);
+  await writeFile(file, `${key.toString('base64')}\n`, { mode: 0o600 });
+  return key;
+}
+
+/** Loads the persisted CA and serving certificate, creating (only) what is missing or expired. */
+export async function loadOrCreatePki(stateDir: string): Promise<SandboxPki> {
+  const dir = await pkiDir(stateDir);
   const files = {
     caCert: join(dir, 'ca.pem'),
     caKey: join(dir, 'ca-key.pem'),

@@ -1,9 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { X509Certificate } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { loadOrCreatePki } from '../../src/sandbox/pki.js';
+import { STATE_KEY_FILE, loadOrCreatePki, loadOrCreateStateKey } from '../../src/sandbox/pki.js';
 
 let stateDir: string;
 
@@ -29,4 +29,22 @@ test('a second load reuses the persisted CA and serving certificate', async () =
   expect(second.caPem).toBe(first.caPem);
   expect(second.certChainPem).toBe(first.certChainPem);
   expect(second.caFile).toBe(join(stateDir, 'pki', 'ca.pem'));
+});
+
+test('the state key is created once, readable by its owner only, and reused', async () => {
+  const first = await loadOrCreateStateKey(stateDir);
+  expect(first).toHaveLength(32);
+  expect((await stat(join(stateDir, STATE_KEY_FILE))).mode & 0o777).toBe(0o600);
+  expect(await loadOrCreateStateKey(stateDir)).toEqual(first);
+});
+
+test('a damaged state key is refused rather than replaced', async () => {
+  const otherDir = await mkdtemp(join(tmpdir(), 'arcmesh-pki-'));
+  try {
+    await loadOrCreateStateKey(otherDir);
+    await writeFile(join(otherDir, STATE_KEY_FILE), 'c2hvcnQ=\n');
+    await expect(loadOrCreateStateKey(otherDir)).rejects.toThrow('does not hold a 32-byte key');
+  } finally {
+    await rm(otherDir, { recursive: true, force: true });
+  }
 });

@@ -17,6 +17,8 @@ export interface HelmTarget {
 export interface HelmRunOptions {
   signal?: AbortSignal | undefined;
   env?: NodeJS.ProcessEnv;
+  /** What helm reads from stdin: values given as `--values -`, which then never touch the disk. */
+  stdin?: string | undefined;
 }
 
 export interface HelmResult {
@@ -64,7 +66,7 @@ export function runHelm(target: HelmTarget, args: string[], options: HelmRunOpti
   const argv = [...args, '--kube-context', target.context];
   const childEnv = { ...env, ...(target.kubeconfigEnv === undefined ? {} : { KUBECONFIG: target.kubeconfigEnv }) };
   return new Promise((resolve, reject) => {
-    execFile(
+    const child = execFile(
       binary,
       argv,
       { env: childEnv, signal: options.signal, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
@@ -99,5 +101,6 @@ export function runHelm(target: HelmTarget, args: string[], options: HelmRunOpti
         reject(new HelmFailure(argv, typeof error.code === 'number' ? error.code : 1, stderr));
       },
     );
+    if (options.stdin !== undefined) child.stdin?.end(options.stdin);
   });
 }

@@ -8,7 +8,6 @@
  * the chart shipped in this package, and the version the extension asked for is what it reports back.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runHelm } from '../../lib/helm/helm.js';
 import { bundledChartDir, findTool, unpackBundledTools } from '../../lib/package.js';
@@ -64,9 +63,9 @@ export function startExtensionAgent(options: ExtensionAgentOptions): RunningExte
       await unpackBundledTools();
     }
   };
-  const helm = async (cluster: string, args: string[]) => {
+  const helm = async (cluster: string, args: string[], stdin?: string) => {
     await (helmFound ??= ensureHelm());
-    await runHelm({ kubeconfigEnv: options.kubeconfig, context: cluster }, args, { env: helmEnv });
+    await runHelm({ kubeconfigEnv: options.kubeconfig, context: cluster }, args, { env: helmEnv, stdin });
   };
 
   const report = (id: string, value: ExtensionAgentReport) => {
@@ -83,12 +82,9 @@ export function startExtensionAgent(options: ExtensionAgentOptions): RunningExte
     if (!existsSync(join(chart, 'Chart.yaml'))) {
       throw new Error(`the sandbox has no chart to install (${chart} is missing)`);
     }
-    await mkdir(agentDir, { recursive: true, mode: 0o700 });
-    // The values carry protected settings: readable by this user only, and removed as soon as helm has read them.
-    const valuesFile = join(agentDir, `${action.cluster}-${action.release}-values.json`);
-    await writeFile(valuesFile, JSON.stringify(action.values), { mode: 0o600 });
-    try {
-      await helm(action.cluster, [
+    await helm(
+      action.cluster,
+      [
         'upgrade',
         '--install',
         action.release,
@@ -96,8 +92,9 @@ export function startExtensionAgent(options: ExtensionAgentOptions): RunningExte
         '--namespace',
         action.namespace,
         '--create-namespace',
+        // The values carry protected settings: helm reads them from stdin, so they are never written to a file.
         '--values',
-        valuesFile,
+        '-',
         // The release's values are exactly the extension's: helm would otherwise reuse the previous release's
         // values whenever the new ones are empty (an extension whose last setting was removed, a 0.8 → 0.9 upgrade).
         '--reset-values',
@@ -107,10 +104,9 @@ export function startExtensionAgent(options: ExtensionAgentOptions): RunningExte
         ...(options.waitForReady ? ['--wait=watcher', '--timeout', '5m'] : []),
         '--description',
         `Extension version ${action.version ?? 'latest'}`,
-      ]);
-    } finally {
-      await rm(valuesFile, { force: true });
-    }
+      ],
+      JSON.stringify(action.values),
+    );
     report(id, { installState: 'Installed', currentVersion: action.version ?? null, statuses: [], errorInfo: null });
     log(`agent: installed ${action.release} ${action.version ?? ''} in ${action.cluster}/${action.namespace}`);
   };

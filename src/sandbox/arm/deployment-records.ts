@@ -38,7 +38,7 @@ export interface StoredDeployment {
   plannedOutputs: Record<string, { type: string; value: unknown }>;
   /**
    * Outputs that read deployed resources (reference()) are evaluated once the resources are deployed, from
-   * the template and parameters kept here (state the sandbox persists, as it persists protected settings).
+   * the template and parameters kept here (sealed in the state file: secure parameters are among them).
    */
   pendingOutputs?: { template: unknown; parameters: unknown; references: Array<{ id: string; apiVersion: string }> };
   dependencies: Array<{

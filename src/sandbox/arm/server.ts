@@ -39,7 +39,7 @@ import {
   type Route,
 } from './http.js';
 import { operationRoutes } from './operations.js';
-import { loadOrCreatePki } from '../pki.js';
+import { loadOrCreatePki, loadOrCreateStateKey } from '../pki.js';
 import { providerRoutes } from './providers.js';
 import { ArmStore, type StoredExtension } from './store.js';
 import { authenticate, tokenRoutes } from './token.js';
@@ -134,7 +134,7 @@ export async function startArmSandbox(options: ArmSandboxOptions): Promise<Runni
     };
     for (const listener of listeners) listener(event);
   };
-  const store = ArmStore.open(options.stateDir, emit);
+  const store = ArmStore.open(options.stateDir, await loadOrCreateStateKey(options.stateDir), emit);
   const faults = new FaultList();
   const log: LogEntry[] = [];
   let settleTimer: NodeJS.Timeout | undefined;

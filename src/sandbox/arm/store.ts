@@ -1,13 +1,16 @@
 /**
  * The emulator's state: one JSON document persisted atomically (temp file + rename) to
- * `<stateDir>/arm-state.json` and reloaded on start, so a restarted sandbox keeps its world.
+ * `<stateDir>/arm-state.json` and reloaded on start, so a restarted sandbox keeps its world. Protected
+ * settings are sealed in the file (see sealed-state.ts) and in the clear only in memory.
  * Time-driven transitions (Registering → Registered, an operation completing) are stored as
  * "due at" timestamps and applied by `settle`, which runs before every request and on timers.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { STATE_KEY_FILE } from '../pki.js';
 import { finishDeployment, type StoredDeployment } from './deployment-records.js';
+import { sealState, unsealState } from './sealed-state.js';
 import {
   SANDBOX_CLUSTERS,
   SANDBOX_RESOURCE_GROUP,
@@ -16,7 +19,9 @@ import {
 } from './contract.js';
 
 export const STATE_FILE = 'arm-state.json';
-const STATE_VERSION = 1;
+/** 2: protected settings sealed. Version 1 files (protected settings in the clear) still load. */
+const STATE_VERSION = 2;
+const READABLE_STATE_VERSIONS = [1, STATE_VERSION];
 export const SANDBOX_LOCATION = 'eastus';
 const FINISHED_OPERATION_RETENTION_MS = 60 * 60 * 1000;
 
@@ -43,7 +48,10 @@ export interface StoredExtension {
   id: string;
   name: string;
   clusterId: string;
-  /** Everything the client sent and the server filled in; `configurationProtectedSettings` values are kept but never returned. */
+  /**
+   * Everything the client sent and the server filled in; `configurationProtectedSettings` values are kept (sealed
+   * on disk) but never returned.
+   */
   properties: Record<string, unknown>;
   identity?: unknown;
   systemData: {
@@ -238,31 +246,44 @@ function seedState(): ArmState {
 }
 
 export class ArmStore {
+  /** The clear state as last written, to skip unchanged writes; sealing makes every written text differ. */
   private lastWritten = '';
 
   private constructor(
     private readonly file: string,
+    private readonly stateKey: Buffer,
     readonly state: ArmState,
     /** Turns a stored extension into its public (latest api-version) shape for agents. */
     private readonly emitExtension: (kind: StoredExtensionEvent['kind'], extension: StoredExtension) => void,
   ) {}
 
+  /** `stateKey` seals protected settings in the file (pki/state.key, see ../pki.ts). */
   static open(
     stateDir: string,
+    stateKey: Buffer,
     emitExtension: (kind: StoredExtensionEvent['kind'], extension: StoredExtension) => void,
   ): ArmStore {
     const file = join(stateDir, STATE_FILE);
     let state: ArmState | undefined;
     if (existsSync(file)) {
       const loaded = JSON.parse(readFileSync(file, 'utf8')) as ArmState;
-      if (loaded.version !== STATE_VERSION) {
+      if (!READABLE_STATE_VERSIONS.includes(loaded.version)) {
         throw new Error(
-          `${file} has state version ${String(loaded.version)}, this sandbox reads version ${STATE_VERSION}. Delete the file (or the state directory) to start from the seeded world.`,
+          `${file} has state version ${String(loaded.version)}, this sandbox reads versions ${READABLE_STATE_VERSIONS.join(' and ')}. Delete the file (or the state directory) to start from the seeded world.`,
         );
       }
-      state = loaded;
+      try {
+        state = unsealState(loaded, stateKey);
+      } catch (error) {
+        throw new Error(
+          `${file}: ${(error as Error).message}. If ${STATE_KEY_FILE} was replaced, restore the key this state was written with; otherwise delete the state directory to start from the seeded world.`,
+          { cause: error },
+        );
+      }
+      // Sealed by the persist below: a version 1 file keeps its protected settings in the clear no longer.
+      state.version = STATE_VERSION;
     }
-    const store = new ArmStore(file, state ?? seedState(), emitExtension);
+    const store = new ArmStore(file, stateKey, state ?? seedState(), emitExtension);
     store.state.deployments ??= {};
     store.state.whatIfResults ??= {};
     store.persist();
@@ -271,12 +292,12 @@ export class ArmStore {
 
   /** Writes the state if it changed since the last write; temp + rename so a crash never leaves half a file. */
   persist(): void {
-    const text = JSON.stringify(this.state, null, 2);
-    if (text === this.lastWritten) return;
+    const clear = JSON.stringify(this.state);
+    if (clear === this.lastWritten) return;
     const temp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(temp, text, { mode: 0o600 });
+    writeFileSync(temp, JSON.stringify(sealState(this.state, this.stateKey), null, 2), { mode: 0o600 });
     renameSync(temp, this.file);
-    this.lastWritten = text;
+    this.lastWritten = clear;
   }
 
   /** Applies every transition that is due. Returns the earliest still-pending due time, if any. */

@@ -1,0 +1,170 @@
+/**
+ * Protected settings never written to disk by the sandbox: after `arcmesh extension create
+ * --config-protected …`, no file under the state directory holds the value, yet the helm release the agent
+ * installed has it; a restarted sandbox still hands it to helm when an update carries it forward; and a state
+ * directory written before protected settings were sealed loads with them intact, sealed from then on.
+ */
+import { execFile } from 'node:child_process';
+import { copyFile, mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { extensionsClient } from '../../src/azure/clients.js';
+import type { StoredExtensionEvent } from '../../src/sandbox/arm/contract.js';
+import { STATE_FILE } from '../../src/sandbox/arm/store.js';
+import { runCli, type CliResult } from '../helpers/cli.js';
+import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { helmPath } from '../helpers/tools.js';
+
+const ARC = ['-c', 'arc-cluster', '-g', 'arcmesh-sandbox', '-t', 'connectedClusters'];
+const LEGACY_STATE = join(import.meta.dirname, '..', 'fixtures', 'sandbox', 'arm-state-v1.json');
+
+let stateDir: string;
+beforeAll(async () => {
+  process.env.ARCMESH_HELM = helmPath();
+  stateDir = await mkdtemp(join(tmpdir(), 'arcmesh-protected-'));
+});
+afterAll(() => rm(stateDir, { recursive: true, force: true }));
+
+/** Every file under `dir` whose bytes contain `value`, as paths relative to `dir`. */
+async function filesContaining(dir: string, value: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const path of await readdir(dir, { recursive: true })) {
+    const file = join(dir, path);
+    if ((await stat(file)).isFile() && (await readFile(file)).includes(value)) found.push(path);
+  }
+  return found;
+}
+
+function expectOk(result: CliResult): CliResult {
+  expect(result.code, result.stderr).toBe(0);
+  return result;
+}
+
+async function releaseValues(world: TestSandbox): Promise<unknown> {
+  const { stdout } = await promisify(execFile)(helmPath(), [
+    'get',
+    'values',
+    'osm',
+    '-n',
+    'arc-osm-system',
+    '-o',
+    'json',
+    '--kubeconfig',
+    world.kube!.kubeconfigPath,
+    '--kube-context',
+    'arc-cluster',
+  ]);
+  return JSON.parse(stdout) as unknown;
+}
+
+describe('protected settings at rest', () => {
+  // A collector address with its credential. OSM 0.8 has no MeshConfig to render tracing into, so the value lives
+  // only in the helm release: any other copy on disk would be the sandbox's doing. (What a chart renders into
+  // cluster objects is cluster data, which the Kubernetes emulator keeps as a cluster's etcd does.)
+  const token = 'collector-token-never-on-disk';
+  const address = `https://arcmesh:${token}@jaeger.example`;
+
+  it('reach helm but no file of the state directory, before and after a restart', async () => {
+    let world = await startTestSandbox({ kube: true, stateDir });
+    try {
+      expectOk(
+        await runCli(
+          [
+            'extension',
+            'create',
+            ...ARC,
+            '--extension-type',
+            'microsoft.openservicemesh',
+            '-n',
+            'osm',
+            '--scope',
+            'cluster',
+            '--release-train',
+            'pilot',
+            '--version',
+            '0.8.4',
+            '--config-protected',
+            `osm.osm.tracing.address=${address}`,
+          ],
+          { env: world.env },
+        ),
+      );
+      await world.agent!.idle();
+      expect(await releaseValues(world)).toMatchObject({ osm: { osm: { tracing: { address } } } });
+    } finally {
+      await world.close();
+    }
+    expect(await filesContaining(stateDir, token)).toEqual([]);
+    // The check can fail: the state directory does hold what the extension's plain settings hold.
+    expect(await filesContaining(stateDir, 'microsoft.openservicemesh')).toContain(STATE_FILE);
+
+    world = await startTestSandbox({ kube: true, stateDir });
+    try {
+      // The update sends only the changed setting: the protected one comes from the state the restart loaded.
+      expectOk(
+        await runCli(['extension', 'update', ...ARC, '-n', 'osm', '--config', 'osm.osm.enableDebugServer=true'], {
+          env: world.env,
+        }),
+      );
+      await world.agent!.idle();
+      expect(await releaseValues(world)).toMatchObject({
+        osm: { osm: { enableDebugServer: true, tracing: { address } } },
+      });
+      const shown = expectOk(await runCli(['extension', 'show', ...ARC, '-n', 'osm'], { env: world.env }));
+      expect(shown.json()).toMatchObject({ configurationProtectedSettings: { 'osm.osm.tracing.address': null } });
+    } finally {
+      await world.close();
+    }
+    expect(await filesContaining(stateDir, token)).toEqual([]);
+  });
+});
+
+describe('a state directory from before sealing', () => {
+  const legacyToken = 'legacy-plain-token';
+  let legacyDir: string;
+  let world: TestSandbox;
+  beforeAll(async () => {
+    legacyDir = await mkdtemp(join(tmpdir(), 'arcmesh-legacy-'));
+    await copyFile(LEGACY_STATE, join(legacyDir, STATE_FILE));
+    world = await startTestSandbox({ stateDir: legacyDir });
+  });
+  afterAll(async () => {
+    await world.close();
+    await rm(legacyDir, { recursive: true, force: true });
+  });
+
+  it('loads with its protected settings, seals them at once, and still hands them to the agent', async () => {
+    expect(await readFile(LEGACY_STATE, 'utf8')).toContain(legacyToken);
+    expect(await filesContaining(legacyDir, legacyToken)).toEqual([]);
+    expect(JSON.parse(await readFile(join(legacyDir, STATE_FILE), 'utf8'))).toMatchObject({ version: 2 });
+
+    const heard: StoredExtensionEvent[] = [];
+    const stopListening = world.sandbox.onExtensionChange((event) => heard.push(event));
+    try {
+      const client = await extensionsClient(await world.target());
+      const updated = await client.extensions.beginUpdateAndWait(
+        'arcmesh-sandbox',
+        'Microsoft.Kubernetes',
+        'connectedClusters',
+        'arc-cluster',
+        'osm',
+        { configurationSettings: { 'osm.osm.enableDebugServer': 'true' } },
+      );
+      expect(updated.configurationProtectedSettings).toEqual({ 'osm.osm.vault.token': null });
+    } finally {
+      stopListening();
+    }
+    expect(heard.map((event) => [event.kind, event.extension.properties])).toEqual([
+      [
+        'updated',
+        expect.objectContaining({
+          configurationSettings: { 'osm.osm.enableDebugServer': 'true' },
+          configurationProtectedSettings: { 'osm.osm.vault.token': legacyToken },
+        }),
+      ],
+    ]);
+    expect(await filesContaining(legacyDir, legacyToken)).toEqual([]);
+  });
+});
