@@ -194,6 +194,13 @@ function run(args: string[]): Promise<void> {
   });
 }
 
+/** The path from the provider on, with operation ids left out so that the recorded results change only with the requests. */
+function shortPath(path: string): string {
+  return path
+    .replace(/^.*\/providers\/(?:Microsoft\.KubernetesConfiguration\/(?=extension)|(?=Microsoft\.))/, '…/')
+    .replace(/\/operations\/[0-9a-f-]{36}$/, '/operations/{id}');
+}
+
 const rows: Array<{ command: string; arcmesh: number; az: number; requests: string[]; azRequests: string }> = [];
 try {
   for (const step of steps) {
@@ -205,10 +212,7 @@ try {
       command: step.name,
       arcmesh: sent.length,
       az: step.az,
-      requests: sent.map(
-        (entry) =>
-          `${entry.method} ${entry.path.replace(/^.*\/providers\/(?:Microsoft\.KubernetesConfiguration\/(?=extension)|(?=Microsoft\.))/, '…/')} ${entry.status}`,
-      ),
+      requests: sent.map((entry) => `${entry.method} ${shortPath(entry.path)} ${entry.status}`),
       azRequests: step.azRequests,
     });
   }
