@@ -93,6 +93,55 @@ describe('settings', () => {
     expect(protectedFailure.message).not.toContain('hunter2');
   });
 
+  it('keeps every YAML scalar as the text written, not as a YAML 1.2 parser reads it', () => {
+    const yaml = parseSettingsFile(
+      [
+        'osm.osm.image.tag: 1.10',
+        'osm.osm.osmController.replicaCount: 010',
+        'hex: 0x1F',
+        'exponent: 1e3',
+        'enabled: true',
+        'disabled: false',
+        'capital: True',
+        'double: "1.10"',
+        "single: '010'",
+        '1.10: key as written',
+        'anchored: &tag 1.10',
+        'aliased: *tag',
+        'literal: |',
+        '  line one',
+        '',
+      ].join('\n'),
+      'values.yaml',
+      false,
+    );
+    expect(yaml).toEqual({
+      'osm.osm.image.tag': '1.10',
+      'osm.osm.osmController.replicaCount': '010',
+      hex: '0x1F',
+      exponent: '1e3',
+      enabled: 'true',
+      disabled: 'false',
+      capital: 'True',
+      double: '1.10',
+      single: '010',
+      '1.10': 'key as written',
+      anchored: '1.10',
+      aliased: '1.10',
+      literal: 'line one\n',
+    });
+  });
+
+  it('keeps JSON numbers as written, reads escapes in JSON strings, and takes tab-indented JSON', () => {
+    expect(
+      parseSettingsFile(
+        '{\n\t"osm.osm.image.tag": 1.10,\n\t"count": 010,\n\t"big": 1e3,\n\t"on": true,\n\t"text": "a\\u0041\\/\\"q\\""\n}\n',
+        'settings.json',
+        false,
+      ),
+    ).toEqual({ 'osm.osm.image.tag': '1.10', count: '010', big: '1e3', on: 'true', text: 'aA/"q"' });
+  });
+
   it('reads flat JSON and YAML, turning booleans and numbers into strings', () => {
     const json = parseSettingsFile(
       '{"osm.OpenServiceMesh.enablePrivilegedInitContainer": true, "n": 3}',
@@ -109,6 +158,10 @@ describe('settings', () => {
     ['[1, 2]', 'not a list'],
     ['{"a": {"b": "c"}}', "nested value for 'a'"],
     ['{"a": null}', "null value for 'a'"],
+    ['a: ~\n', "null value for 'a'"],
+    ['a:\n', "null value for 'a'"],
+    ['a:\n  b: c\n', "nested value for 'a'"],
+    ['a: [1]\n', "nested value for 'a'"],
     ['"just a string"', 'not string'],
     ['{"a": ', 'neither valid JSON nor valid YAML'],
   ])('refuses the settings file %j', (text, message) => {
