@@ -1,4 +1,5 @@
 import { Flags } from '@oclif/core';
+import { listOsmVersionsCommand } from '../lib/extension/osm.js';
 import { kubeClusterPort } from '../lib/upgrade/cluster-port.js';
 import { extensionReleasePort } from '../lib/upgrade/extension-port.js';
 import type { UpgradeResult } from '../lib/upgrade/engine.js';
@@ -68,7 +69,10 @@ export default class Upgrade extends ArcmeshCommand<typeof Upgrade> {
           signal: this.signal,
           steps,
         },
-        upgradeOptions(flags, overrides, ref.clusterName, () => this.stopProgress('')),
+        {
+          ...upgradeOptions(flags, overrides, ref.clusterName, () => this.stopProgress('')),
+          versionsCommand: listOsmVersionsCommand(ref, flags['release-train']),
+        },
       );
     } finally {
       await steps?.done();

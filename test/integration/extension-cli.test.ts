@@ -2,9 +2,11 @@
  * `arcmesh extension …` and `arcmesh extension-types list-versions` as a user runs them (the built CLI in a
  * child process) against an in-process ARM sandbox, through the real SDK clients and credential.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SandboxOptions } from '../../src/sandbox/sandbox.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
@@ -113,6 +115,39 @@ interface ExtensionOutput {
 function expectOk(result: CliResult): CliResult {
   if (result.code !== 0) throw new Error(`exit ${result.code}\n${result.stderr}`);
   return result;
+}
+
+/** The `arcmesh extension-types list-versions …` command an error's hint prints, as arguments to run. */
+function printedListVersionsCommand(stderr: string): string[] {
+  const printed = /'arcmesh (extension-types list-versions [^']+)'/.exec(stderr)?.[1];
+  if (!printed) throw new Error(`no list-versions command in:\n${stderr}`);
+  return printed.split(' ');
+}
+
+const hasScript = spawnSync('script', ['--version']).status === 0;
+
+/**
+ * Runs the built CLI on a pseudo-terminal (util-linux `script`), so that it prompts as it does for a person,
+ * and types `input` there. The terminal's output (prompt and stderr together) comes back as one text.
+ */
+function runCliOnTerminal(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  input: string,
+): Promise<{ code: number; output: string }> {
+  const bin = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
+  const command = [process.execPath, bin, ...args].map((word) => `'${word.replaceAll("'", "'\\''")}'`).join(' ');
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['--quiet', '--return', '--command', command, '/dev/null'], {
+      env: { ...process.env, NO_COLOR: '1', ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+    child.stdin.write(input);
+  });
 }
 
 describe('seed 001: create with pilot/0.8.4, show, delete', () => {
@@ -225,6 +260,41 @@ describe('local refusals: exit 2 before the first remote call', () => {
     expect(arm.requestLog().filter((entry) => entry.path.startsWith('/subscriptions/'))).toHaveLength(0);
   });
 
+  it.each<[string, string[]]>([
+    ['a version below the minimum', ['--version', '0.7.0']],
+    ['a version that is not one', ['--version', 'latest']],
+    ['pilot without a version', ['--version', '']],
+  ])('the hint for %s lists the versions when run as printed', async (_, overrides) => {
+    const { env } = await sandbox();
+    const args = [...seedCreate];
+    const at = args.indexOf(overrides[0] as string);
+    if (overrides[1] === '') args.splice(at, 2);
+    else args[at + 1] = overrides[1] as string;
+    const refused = await runCli(args, { env });
+    expect(refused.code).toBe(2);
+    const versions = await runCli(printedListVersionsCommand(refused.stderr), { env });
+    expect(versions.code).toBe(0);
+    expect(versions.json()).toEqual([
+      { releaseTrain: 'pilot', versions: ['1.0.0', '0.9.2', '0.9.1', '0.9.0', '0.8.4', '0.8.3'] },
+    ]);
+  });
+
+  it('refuses a --config value that is not key=value, and a settings file it cannot read', async () => {
+    const { env, sandbox: arm } = await sandbox();
+    const notPair = await runCli([...seedCreate, '--config', 'osm.osm.enableDebugServer'], { env });
+    expect(notPair.code).toBe(2);
+    expect(notPair.stderr).toContain("The setting 'osm.osm.enableDebugServer' is not of the form key=value.");
+    const missing = await runCli([...seedCreate, '--config-file', join(files, 'absent.yaml')], { env });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(`Cannot read the settings file '${join(files, 'absent.yaml')}': ENOENT.`);
+    const directory = join(files, 'a-directory.yaml');
+    await mkdir(directory, { recursive: true });
+    const unreadable = await runCli([...seedCreate, '--config-protected-file', directory], { env });
+    expect(unreadable.code).toBe(2);
+    expect(unreadable.stderr).toContain(`Cannot read the protected settings file '${directory}': EISDIR.`);
+    expect(arm.requestLog().filter((entry) => entry.path.startsWith('/subscriptions/'))).toHaveLength(0);
+  });
+
   it('refuses a settings file that is not a flat object', async () => {
     const { env, sandbox: arm } = await sandbox();
     const path = join(files, 'nested.json');
@@ -250,7 +320,7 @@ describe('OpenShift', () => {
     expect(arm.requestLog().some((entry) => entry.path.endsWith('/connectedClusters/arc-openshift'))).toBe(true);
   });
 
-  it('installs with the seed’s JSON settings file, and with a YAML one using the newer key', async () => {
+  it('installs with the seed’s JSON settings file, and with a YAML one using the newer key, values as written', async () => {
     const { env } = await sandbox();
     const json = join(files, 'openshift.json');
     await writeFile(json, '{\n    "osm.OpenServiceMesh.enablePrivilegedInitContainer": "true"\n}\n');
@@ -265,11 +335,14 @@ describe('OpenShift', () => {
     const yaml = join(files, 'openshift.yaml');
     await writeFile(
       yaml,
-      '# OpenShift needs a privileged init container\nosm.osm.enablePrivilegedInitContainer: true\n',
+      '# OpenShift needs a privileged init container\nosm.osm.enablePrivilegedInitContainer: true\n' +
+        '# kept as written, not as the numbers 1.1 and 10\nosm.osm.image.tag: 1.10\nosm.osm.injector.replicaCount: 010\n',
     );
     const fromYaml = expectOk(await runCli([...openshiftCreate, ...pinned, '--config-file', yaml], { env }));
     expect(fromYaml.json<ExtensionOutput>().configurationSettings).toEqual({
       'osm.osm.enablePrivilegedInitContainer': 'true',
+      'osm.osm.image.tag': '1.10',
+      'osm.osm.injector.replicaCount': '010',
     });
   });
 
@@ -360,6 +433,79 @@ describe('update carries settings forward', () => {
     expect(writes(arm.requestLog())).toHaveLength(before);
   });
 
+  it('keeps a pin on pilot, and looks a kept pin up in the new train, before any write', async () => {
+    const { env, sandbox: arm } = await sandbox();
+    expectOk(await runCli(seedCreate, { env }));
+    const update = ['extension', 'update', ...ARC, '-n', 'osm'];
+    const before = arm.requestLog().length;
+
+    const autoUpgrade = await runCli([...update, '--auto-upgrade-minor-version', 'true'], { env });
+    expect(autoUpgrade.code).toBe(2);
+    expect(autoUpgrade.stderr).toContain("Release train 'pilot' offers pinned versions only");
+
+    const toStable = await runCli([...update, '--release-train', 'stable'], { env });
+    expect(toStable.code).toBe(2);
+    expect(toStable.stderr).toContain(
+      "The pinned version 0.8.4 of microsoft.openservicemesh is not offered on release train 'stable'.",
+    );
+    expect(toStable.stderr).toContain("Versions on 'stable', newest first: 1.2.5-1, 1.2.0-1");
+    // A GET of the extension each, and one catalogue read for the change of train; no write.
+    const sent = arm
+      .requestLog()
+      .slice(before)
+      .filter((entry) => entry.path.startsWith('/subscriptions/'));
+    expect(sent.map((entry) => entry.method)).toEqual(['GET', 'GET', 'GET']);
+    expect(sent.filter((entry) => entry.path.endsWith('/versions'))).toHaveLength(1);
+
+    // What the first refusal's hint says to run: stable, auto-upgrading, no longer pinned.
+    const followed = expectOk(
+      await runCli([...update, '--release-train', 'stable', '--auto-upgrade-minor-version', 'true'], { env }),
+    );
+    expect(followed.json<ExtensionOutput>()).toMatchObject({
+      releaseTrain: 'stable',
+      autoUpgradeMinorVersion: true,
+      version: null,
+    });
+    const backToPilot = await runCli([...update, '--release-train', 'pilot'], { env });
+    expect(backToPilot.code).toBe(2);
+    expect(backToPilot.stderr).toContain('would have no version pinned there');
+    const versions = await runCli(printedListVersionsCommand(backToPilot.stderr), { env });
+    expect(versions.code).toBe(0);
+    expect(versions.json<Array<{ versions: string[] }>>()[0]?.versions).toContain(VERSION);
+    const repinned = expectOk(await runCli([...update, '--release-train', 'pilot', '--version', VERSION], { env }));
+    expect(repinned.json<ExtensionOutput>()).toMatchObject({
+      releaseTrain: 'pilot',
+      autoUpgradeMinorVersion: false,
+      version: VERSION,
+    });
+  });
+
+  it('--no-wait returns once ARM accepted the PATCH, printing nothing, as az does', async () => {
+    const { env, sandbox: arm } = await sandbox({ operationDurationMs: 60_000 });
+    expectOk(await runCli([...seedCreate, '--no-wait'], { env }));
+    arm.reportExtension(expectOk(await runCli(seedShow, { env })).json<ExtensionOutput>().id, {
+      installState: 'Installed',
+      currentVersion: VERSION,
+    });
+    const pollsBefore = arm.requestLog().filter((entry) => entry.path.includes('/operations/')).length;
+    const updated = await runCli(
+      ['extension', 'update', ...ARC, '-n', 'osm', '--config', 'osm.osm.enableDebugServer=true', '--no-wait'],
+      { env },
+    );
+    expect(updated).toMatchObject({ code: 0, stdout: '' });
+    expect(
+      arm
+        .requestLog()
+        .filter((entry) => entry.method === 'PATCH')
+        .map((entry) => entry.status),
+    ).toEqual([202]);
+    expect(arm.requestLog().filter((entry) => entry.path.includes('/operations/'))).toHaveLength(pollsBefore);
+    expect(expectOk(await runCli(seedShow, { env })).json<ExtensionOutput>()).toMatchObject({
+      provisioningState: 'Updating',
+      configurationSettings: { 'osm.osm.enableDebugServer': 'true' },
+    });
+  });
+
   it('says an absent extension cannot be updated (exit 3)', async () => {
     const { env } = await sandbox();
     const result = await runCli(['extension', 'update', ...ARC, '-n', 'osm', '--config', 'a=b'], { env });
@@ -375,6 +521,18 @@ describe('delete', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('Pass --yes (-y)');
     expect(arm.requestLog().filter((entry) => entry.path.startsWith('/subscriptions/'))).toHaveLength(0);
+  });
+
+  it.skipIf(!hasScript)('exits 1 with "Operation cancelled" when the answer at the prompt is no, as az', async () => {
+    const { env, sandbox: arm } = await sandbox();
+    expectOk(await runCli(seedCreate, { env }));
+    const answered = await runCliOnTerminal(seedDelete.slice(0, -1), env, 'n\n');
+    expect(answered.output).toContain(
+      "Delete extension 'osm' (microsoft.openservicemesh) from cluster 'arc-cluster'? (y/N)",
+    );
+    expect(answered.output).toContain('Operation cancelled at the prompt; nothing was deleted.');
+    expect(answered.code).toBe(1);
+    expect(arm.requestLog().filter((entry) => entry.method === 'DELETE')).toHaveLength(0);
   });
 
   it('is a success with a warning when the extension is absent; a missing cluster is exit 3', async () => {

@@ -93,6 +93,55 @@ describe('settings', () => {
     expect(protectedFailure.message).not.toContain('hunter2');
   });
 
+  it('keeps every YAML scalar as the text written, not as a YAML 1.2 parser reads it', () => {
+    const yaml = parseSettingsFile(
+      [
+        'osm.osm.image.tag: 1.10',
+        'osm.osm.osmController.replicaCount: 010',
+        'hex: 0x1F',
+        'exponent: 1e3',
+        'enabled: true',
+        'disabled: false',
+        'capital: True',
+        'double: "1.10"',
+        "single: '010'",
+        '1.10: key as written',
+        'anchored: &tag 1.10',
+        'aliased: *tag',
+        'literal: |',
+        '  line one',
+        '',
+      ].join('\n'),
+      'values.yaml',
+      false,
+    );
+    expect(yaml).toEqual({
+      'osm.osm.image.tag': '1.10',
+      'osm.osm.osmController.replicaCount': '010',
+      hex: '0x1F',
+      exponent: '1e3',
+      enabled: 'true',
+      disabled: 'false',
+      capital: 'True',
+      double: '1.10',
+      single: '010',
+      '1.10': 'key as written',
+      anchored: '1.10',
+      aliased: '1.10',
+      literal: 'line one\n',
+    });
+  });
+
+  it('keeps JSON numbers as written, reads escapes in JSON strings, and takes tab-indented JSON', () => {
+    expect(
+      parseSettingsFile(
+        '{\n\t"osm.osm.image.tag": 1.10,\n\t"count": 010,\n\t"big": 1e3,\n\t"on": true,\n\t"text": "a\\u0041\\/\\"q\\""\n}\n',
+        'settings.json',
+        false,
+      ),
+    ).toEqual({ 'osm.osm.image.tag': '1.10', count: '010', big: '1e3', on: 'true', text: 'aA/"q"' });
+  });
+
   it('reads flat JSON and YAML, turning booleans and numbers into strings', () => {
     const json = parseSettingsFile(
       '{"osm.OpenServiceMesh.enablePrivilegedInitContainer": true, "n": 3}',
@@ -109,6 +158,10 @@ describe('settings', () => {
     ['[1, 2]', 'not a list'],
     ['{"a": {"b": "c"}}', "nested value for 'a'"],
     ['{"a": null}', "null value for 'a'"],
+    ['a: ~\n', "null value for 'a'"],
+    ['a:\n', "null value for 'a'"],
+    ['a:\n  b: c\n', "nested value for 'a'"],
+    ['a: [1]\n', "nested value for 'a'"],
     ['"just a string"', 'not string'],
     ['{"a": ', 'neither valid JSON nor valid YAML'],
   ])('refuses the settings file %j', (text, message) => {
@@ -393,11 +446,70 @@ describe('update', () => {
     const pinned = planUpdate(spec({ version: '1.2.5-1', autoUpgradeMinorVersion: false }), floating);
     expect(pinned.patch).toEqual({ version: '1.2.5-1', autoUpgradeMinorVersion: false });
     expect(pinned.versionLookup).toEqual({ releaseTrain: 'stable', version: '1.2.5-1' });
-    const unpinned = planUpdate(spec({ autoUpgradeMinorVersion: true }), existingOsm());
+    const pinnedStable = existingOsm({ releaseTrain: 'stable', version: '1.2.0-1' });
+    const unpinned = planUpdate(spec({ autoUpgradeMinorVersion: true }), pinnedStable);
     expect(unpinned.patch).toEqual({ autoUpgradeMinorVersion: true, version: null });
+    expect(unpinned.versionLookup).toBeUndefined();
     expect(
       usageFailure(() => planUpdate(spec({ version: '0.8.0', autoUpgradeMinorVersion: false }), existingOsm())).message,
     ).toContain('older than 0.8.4');
+  });
+
+  it('refuses to turn auto-upgrade on while the extension stays on pilot or staging', () => {
+    for (const releaseTrain of ['pilot', 'Staging']) {
+      const failure = usageFailure(() =>
+        planUpdate(spec({ autoUpgradeMinorVersion: true }), existingOsm({ releaseTrain })),
+      );
+      expect(failure.message).toBe(
+        `Release train '${releaseTrain}' offers pinned versions only, so auto-upgrade cannot be turned on for extension 'osm'.`,
+      );
+      expect(failure.hint).toContain(
+        "'arcmesh extension update -c arc-cluster -g arcmesh-sandbox -t connectedClusters -n osm --release-train stable --auto-upgrade-minor-version true'",
+      );
+    }
+    // Leaving pilot for stable in the same update is the way to auto-upgrade; nothing is pinned, so no look-up.
+    const toStable = planUpdate(spec({ autoUpgradeMinorVersion: true, releaseTrain: 'stable' }), existingOsm());
+    expect(toStable.patch).toEqual({ releaseTrain: 'stable', autoUpgradeMinorVersion: true, version: null });
+    expect(toStable.versionLookup).toBeUndefined();
+  });
+
+  it('refuses to move an auto-upgrading extension to pilot without a version, and pins with --version alone', () => {
+    const floating = existingOsm({ autoUpgradeMinorVersion: true, version: undefined, releaseTrain: 'Stable' });
+    const failure = usageFailure(() => planUpdate(spec({ releaseTrain: 'pilot' }), floating));
+    expect(failure.message).toBe(
+      "Release train 'pilot' offers pinned versions only, and extension 'osm' would have no version pinned there.",
+    );
+    expect(failure.hint).toContain(
+      "'arcmesh extension-types list-versions --extension-type microsoft.openservicemesh --release-train pilot -c arc-cluster -g arcmesh-sandbox -t connectedClusters'",
+    );
+    expect(
+      usageFailure(() => planUpdate(spec({ releaseTrain: 'pilot', autoUpgradeMinorVersion: false }), floating)).message,
+    ).toContain('would have no version pinned');
+    const pinned = planUpdate(spec({ releaseTrain: 'pilot', version: '0.9.2' }), floating);
+    expect(pinned.patch).toEqual({ releaseTrain: 'pilot', version: '0.9.2', autoUpgradeMinorVersion: false });
+    expect(pinned.versionLookup).toEqual({ releaseTrain: 'pilot', version: '0.9.2' });
+  });
+
+  it('looks the kept pin up in the new train, and refuses it there when the train lacks it', () => {
+    const plan = planUpdate(spec({ releaseTrain: 'stable' }), existingOsm());
+    expect(plan.patch).toEqual({ releaseTrain: 'stable' });
+    expect(plan.versionLookup).toEqual({ releaseTrain: 'stable', version: '0.8.4', keptPin: true });
+    const stable = ['1.0.0-1', '1.2.5-1', '1.1.0-1'];
+    const failure = usageFailure(() => checkUpdateObserved(spec({}), plan, { trainVersions: stable }));
+    expect(failure.message).toBe(
+      "The pinned version 0.8.4 of microsoft.openservicemesh is not offered on release train 'stable'.",
+    );
+    expect(failure.hint).toBe(
+      "Versions on 'stable', newest first: 1.2.5-1, 1.1.0-1, 1.0.0-1; pass one of them with --version.",
+    );
+    const withVersion = planUpdate(spec({ releaseTrain: 'stable', version: '1.0.0-1' }), existingOsm());
+    expect(withVersion.versionLookup).toEqual({ releaseTrain: 'stable', version: '1.0.0-1' });
+    expect(() => checkUpdateObserved(spec({}), withVersion, { trainVersions: stable })).not.toThrow();
+    // Only a change of train or version needs the catalogue; the same train in another case is no change.
+    expect(planUpdate(spec({ releaseTrain: 'Pilot' }), existingOsm()).versionLookup).toBeUndefined();
+    expect(
+      planUpdate(spec({ configurationSettings: { 'osm.osm.enableDebugServer': 'true' } }), existingOsm()).versionLookup,
+    ).toBeUndefined();
   });
 });
 

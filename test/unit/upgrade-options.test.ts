@@ -39,6 +39,14 @@ describe('upgrade flags', () => {
       expect(() => upgradeMode(bad)).toThrow(expect.objectContaining({ kind: 'usage' }));
     }
   });
+  it('without a target, hints with the command that lists the versions, when there is one to run', () => {
+    const versionsCommand =
+      'arcmesh extension-types list-versions --extension-type microsoft.openservicemesh -c arc-cluster -g arcmesh-sandbox -t connectedClusters';
+    expect(() => upgradeMode(options({ versionsCommand }))).toThrow(
+      expect.objectContaining({ hint: `List the versions with '${versionsCommand}'.` }),
+    );
+    expect(() => upgradeMode(options({}))).toThrow(expect.objectContaining({ hint: undefined }));
+  });
 });
 
 describe('upgrade helpers', () => {

@@ -6,6 +6,7 @@
  */
 import { closestMatch } from '../did-you-mean.js';
 import { usageError } from '../errors.js';
+import { clusterArgs, type ClusterRef } from './cluster.js';
 import type { Settings } from './settings.js';
 
 export const OSM_EXTENSION_TYPE = 'microsoft.openservicemesh';
@@ -165,18 +166,30 @@ export function compareOsmVersions(a: string, b: string): number {
   return 0;
 }
 
-/** Refuses versions that are not x.y.z[-N] or older than the supported minimum (exit 2, no call made). */
-export function checkOsmVersion(version: string): void {
+/**
+ * The command that lists what a train (every train when none is given) offers for the user's cluster,
+ * complete, so a hint can be run as printed: list-versions needs a cluster or a region to ask about.
+ */
+export function listOsmVersionsCommand(cluster: ClusterRef, releaseTrain?: string): string {
+  const train = releaseTrain === undefined ? '' : ` --release-train ${releaseTrain}`;
+  return `arcmesh extension-types list-versions --extension-type ${OSM_EXTENSION_TYPE}${train} ${clusterArgs(cluster)}`;
+}
+
+/**
+ * Refuses versions that are not x.y.z[-N] or older than the supported minimum (exit 2, no call made).
+ * `releaseTrain` is the train the extension will follow, named in the hint's listing command.
+ */
+export function checkOsmVersion(version: string, cluster: ClusterRef, releaseTrain: string): void {
   if (!parseOsmVersion(version)) {
     throw usageError(
       `'${version}' is not an OSM extension version; they look like 1.2.5-1 (stable) or 0.8.4 (pilot).`,
-      `List the versions of a train with 'arcmesh extension-types list-versions --extension-type ${OSM_EXTENSION_TYPE} --release-train stable -l eastus'.`,
+      `List the versions of the train with '${listOsmVersionsCommand(cluster, releaseTrain)}'.`,
     );
   }
   if (compareOsmVersions(version, OSM_MINIMUM_VERSION) < 0) {
     throw usageError(
       `OSM version ${version} is older than ${OSM_MINIMUM_VERSION}, the oldest version Azure Arc supports for ${OSM_EXTENSION_TYPE}.`,
-      `Pick ${OSM_MINIMUM_VERSION} or newer; list them with 'arcmesh extension-types list-versions --extension-type ${OSM_EXTENSION_TYPE}'.`,
+      `Pick ${OSM_MINIMUM_VERSION} or newer; list them with '${listOsmVersionsCommand(cluster, releaseTrain)}'.`,
     );
   }
 }

@@ -15,6 +15,7 @@ import {
   checkOsmVersion,
   compareOsmVersions,
   isOsm,
+  listOsmVersionsCommand,
   privilegedInitContainerSetting,
   unknownOsmSettingWarnings,
 } from './osm.js';
@@ -37,6 +38,8 @@ export interface ExtensionCreateSpec extends ExtensionRef {
 export interface VersionLookup {
   releaseTrain: string;
   version: string;
+  /** The extension's current pin, kept across a change of train (the user did not type it). */
+  keptPin?: boolean | undefined;
 }
 
 export interface CreatePlan {
@@ -58,9 +61,6 @@ export interface Observed {
 
 export type CreateDecision =
   { action: 'unchanged'; existing: ExtensionResource; warnings: string[] } | { action: 'put'; warnings: string[] };
-
-const listVersionsCommand = (train: string) =>
-  `arcmesh extension-types list-versions --extension-type ${OSM_EXTENSION_TYPE} --release-train ${train}`;
 
 function scopeFor(spec: ExtensionCreateSpec, osm: boolean, warnings: string[]): Extension['scope'] {
   if (osm) {
@@ -143,11 +143,11 @@ export function planCreate(spec: ExtensionCreateSpec): CreatePlan {
   const warnings: string[] = [];
   const scope = scopeFor(spec, osm, warnings);
   if (osm && spec.releaseTrain !== undefined) checkOsmReleaseTrain(spec.releaseTrain);
-  if (osm && spec.version !== undefined) checkOsmVersion(spec.version);
+  if (osm && spec.version !== undefined) checkOsmVersion(spec.version, spec, spec.releaseTrain ?? 'stable');
   if (osm && spec.releaseTrain && PINNED_ONLY_TRAINS.includes(spec.releaseTrain.toLowerCase()) && !spec.version) {
     throw usageError(
       `Release train '${spec.releaseTrain}' offers pinned versions only, and --version was not given.`,
-      `Add --version <version>; list them with '${listVersionsCommand(spec.releaseTrain)}'.`,
+      `Add --version <version>; list them with '${listOsmVersionsCommand(spec, spec.releaseTrain)}'.`,
     );
   }
   const autoUpgradeMinorVersion = autoUpgradeFor(spec.version, spec.autoUpgradeMinorVersion, spec.releaseTrain, osm);
@@ -180,9 +180,11 @@ export function planCreate(spec: ExtensionCreateSpec): CreatePlan {
 function checkVersionInTrain(lookup: VersionLookup | undefined, offered: readonly string[] | undefined): void {
   if (!lookup || !offered || offered.includes(lookup.version)) return;
   const newestFirst = [...offered].sort((a, b) => compareOsmVersions(b, a));
+  const subject = lookup.keptPin ? `The pinned version ${lookup.version}` : `Version ${lookup.version}`;
   throw usageError(
-    `Version ${lookup.version} of ${OSM_EXTENSION_TYPE} is not offered on release train '${lookup.releaseTrain}'.`,
-    `Versions on '${lookup.releaseTrain}', newest first: ${newestFirst.join(', ') || 'none'}.`,
+    `${subject} of ${OSM_EXTENSION_TYPE} is not offered on release train '${lookup.releaseTrain}'.`,
+    `Versions on '${lookup.releaseTrain}', newest first: ${newestFirst.join(', ') || 'none'}` +
+      (newestFirst.length > 0 ? '; pass one of them with --version.' : '.'),
   );
 }
 
@@ -303,14 +305,25 @@ export interface UpdatePlan {
 export function planUpdate(spec: ExtensionUpdateSpec, existing: ExtensionResource): UpdatePlan {
   const warnings: string[] = [];
   const osm = isOsm(existing.extensionType);
+  const trainAfter = spec.releaseTrain ?? existing.releaseTrain ?? 'stable';
+  const trainChanges = spec.releaseTrain !== undefined && lower(spec.releaseTrain) !== lower(existing.releaseTrain);
   if (osm && spec.releaseTrain !== undefined) checkOsmReleaseTrain(spec.releaseTrain);
-  if (osm && spec.version !== undefined) checkOsmVersion(spec.version);
-  const autoUpgradeAfter = spec.autoUpgradeMinorVersion ?? existing.autoUpgradeMinorVersion ?? true;
+  if (osm && spec.version !== undefined) checkOsmVersion(spec.version, spec, trainAfter);
+  const pinnedOnlyTrain = osm && PINNED_ONLY_TRAINS.includes(lower(trainAfter));
+  // As on create: on a pinned-only train, --version alone pins (auto-upgrade off).
+  const autoUpgradeAsked =
+    spec.autoUpgradeMinorVersion ?? (pinnedOnlyTrain && spec.version !== undefined ? false : undefined);
+  const autoUpgradeAfter = autoUpgradeAsked ?? existing.autoUpgradeMinorVersion ?? true;
   if (spec.version !== undefined && autoUpgradeAfter) {
     throw usageError(
       `To pin version ${spec.version}, auto-upgrade must be off, and extension '${spec.name}' has it on.`,
       "Add '--auto-upgrade-minor-version false'.",
     );
+  }
+  const versionAfter = autoUpgradeAfter ? undefined : (spec.version ?? existing.version ?? undefined);
+  const pinningChanges = trainChanges || spec.version !== undefined || spec.autoUpgradeMinorVersion !== undefined;
+  if (pinnedOnlyTrain && pinningChanges && versionAfter === undefined) {
+    refuseUnpinnedOnPinnedOnlyTrain(spec, trainAfter);
   }
   const remove = spec.removeSettings ?? [];
   const existingSettings = existing.configurationSettings ?? {};
@@ -331,13 +344,12 @@ export function planUpdate(spec: ExtensionUpdateSpec, existing: ExtensionResourc
   for (const key of removedProtected) protectedPatch[key] = null;
 
   const patch: PatchExtension = {};
-  if (spec.releaseTrain !== undefined && lower(spec.releaseTrain) !== lower(existing.releaseTrain)) {
-    patch.releaseTrain = spec.releaseTrain;
-  }
-  if (spec.version !== undefined && spec.version !== existing.version) patch.version = spec.version;
-  if (spec.autoUpgradeMinorVersion !== undefined && spec.autoUpgradeMinorVersion !== existing.autoUpgradeMinorVersion) {
-    patch.autoUpgradeMinorVersion = spec.autoUpgradeMinorVersion;
-    if (spec.autoUpgradeMinorVersion && existing.version) {
+  if (trainChanges) patch.releaseTrain = spec.releaseTrain;
+  const versionChanges = spec.version !== undefined && spec.version !== existing.version;
+  if (versionChanges) patch.version = spec.version;
+  if (autoUpgradeAsked !== undefined && autoUpgradeAsked !== existing.autoUpgradeMinorVersion) {
+    patch.autoUpgradeMinorVersion = autoUpgradeAsked;
+    if (autoUpgradeAsked && existing.version) {
       // A pinned version and auto-upgrade cannot coexist; turning auto-upgrade on unpins.
       (patch as Record<string, unknown>).version = null;
       warnings.push(`Auto-upgrade on: extension '${spec.name}' is no longer pinned to ${existing.version}.`);
@@ -350,7 +362,6 @@ export function planUpdate(spec: ExtensionUpdateSpec, existing: ExtensionResourc
   }
   if (Object.keys(protectedPatch).length > 0) patch.configurationProtectedSettings = protectedPatch as Settings;
 
-  const trainAfter = spec.releaseTrain ?? existing.releaseTrain ?? 'stable';
   return {
     patch: Object.keys(patch).length === 0 ? undefined : patch,
     warnings,
@@ -360,9 +371,30 @@ export function planUpdate(spec: ExtensionUpdateSpec, existing: ExtensionResourc
       spec.clusterType === 'connectedClusters' &&
       privilegedInitContainerSetting(existingSettings)?.toLowerCase() === 'true' &&
       privilegedInitContainerSetting(settingsAfter)?.toLowerCase() !== 'true',
-    versionLookup: osm && patch.version ? { releaseTrain: trainAfter, version: patch.version } : undefined,
+    // A pin must exist in the train it ends up on: a new version in its train, the kept one in a new train.
+    versionLookup:
+      osm && versionAfter !== undefined && (versionChanges || trainChanges)
+        ? { releaseTrain: trainAfter, version: versionAfter, ...(versionChanges ? {} : { keptPin: true }) }
+        : undefined,
     settingsAfter,
   };
+}
+
+/** pilot and staging only ever offered pinned versions: an update must leave the extension pinned there. */
+function refuseUnpinnedOnPinnedOnlyTrain(spec: ExtensionUpdateSpec, train: string): never {
+  const listing = listOsmVersionsCommand(spec, train);
+  if (spec.autoUpgradeMinorVersion === true) {
+    throw usageError(
+      `Release train '${train}' offers pinned versions only, so auto-upgrade cannot be turned on for extension '${spec.name}'.`,
+      `To auto-upgrade, move it to the stable train as well: 'arcmesh extension update ${clusterArgs(spec)} -n ${spec.name} ` +
+        `--release-train stable --auto-upgrade-minor-version true'. To stay on ${train}, pin a newer version with ` +
+        `--version; list them with '${listing}'.`,
+    );
+  }
+  throw usageError(
+    `Release train '${train}' offers pinned versions only, and extension '${spec.name}' would have no version pinned there.`,
+    `Add --version <version> to pin one (on ${train} that turns auto-upgrade off); list them with '${listing}'.`,
+  );
 }
 
 /** After the update's preflight look-ups: the OpenShift and train checks. */

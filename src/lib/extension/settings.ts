@@ -1,10 +1,10 @@
 /**
  * Configuration settings as az takes them (`key=value` arguments and flat settings files), plus what az
- * leaves out: YAML files, values kept as the strings ARM stores, and errors that never quote a protected
- * value.
+ * leaves out: YAML files, values kept as the text the user wrote (ARM stores strings), and errors that never
+ * quote a protected value.
  */
 import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
+import { Scalar, isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
 import { usageError } from '../errors.js';
 
 export type Settings = Record<string, string>;
@@ -37,45 +37,52 @@ export function parseSettingPairs(pairs: readonly string[], isProtected: boolean
 }
 
 /**
- * A settings file's text into a map. JSON or YAML (JSON first, so JSON files get JSON's error positions);
- * the top level must be a flat object, as az takes it. Booleans and numbers become the strings ARM stores
- * (`true` → "true"), which az leaves to the service to reject.
+ * A scalar as the user wrote it: a plain scalar keeps its source text (`1.10`, `010`, `0x1F`, `true` stay
+ * as typed, where a YAML or JSON parser would make them 1.1, 10, 31), a quoted or block one its string value.
+ * Null (`null`, `~`, nothing) has no text to keep. Anything else is not a scalar.
+ */
+function scalarText(node: unknown, document: Document): string | null | undefined {
+  const resolved = isAlias(node) ? node.resolve(document) : node;
+  if (!isScalar(resolved)) return undefined;
+  if (resolved.value === null) return null;
+  return resolved.type === Scalar.PLAIN && resolved.source !== undefined ? resolved.source : String(resolved.value);
+}
+
+/**
+ * A settings file's text into a map. JSON or YAML (YAML 1.2 reads JSON too); the top level must be a flat
+ * object, as az takes it. Values stay the text the user wrote, which is what ARM stores and the chart gets:
+ * az's json.load would turn 1.10 into 1.1.
  */
 export function parseSettingsFile(text: string, path: string, isProtected: boolean): Settings {
   const what = `${label(isProtected)}s file '${path}'`;
-  if (text.trim() === '') {
-    throw usageError(
-      `The ${what} is empty.`,
-      'Write a flat object such as {"key": "value"} (JSON) or key: value (YAML).',
-    );
-  }
-  let parsed: unknown;
-  try {
-    parsed = /^\s*[{[]/.test(text) ? JSON.parse(text) : parseYaml(text);
-  } catch (error) {
+  const flatObjectHint = 'Write a flat object such as {"key": "value"} (JSON) or key: value (YAML).';
+  if (text.trim() === '') throw usageError(`The ${what} is empty.`, flatObjectHint);
+  const document = parseDocument(text);
+  const [parseError] = document.errors;
+  if (parseError) {
     // A parser's message quotes the offending text; for protected settings that may be a secret.
-    const detail = isProtected ? '' : `: ${(error as Error).message.split('\n')[0]}`;
-    throw usageError(
-      `The ${what} is neither valid JSON nor valid YAML${detail}.`,
-      'Write a flat object such as {"key": "value"} (JSON) or key: value (YAML).',
-    );
+    const detail = isProtected ? '' : `: ${parseError.message.split('\n')[0]}`;
+    throw usageError(`The ${what} is neither valid JSON nor valid YAML${detail}.`, flatObjectHint);
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw usageError(
-      `The ${what} must hold one flat object of key/value pairs, not ${Array.isArray(parsed) ? 'a list' : typeof parsed}.`,
-      'Write a flat object such as {"key": "value"} (JSON) or key: value (YAML).',
-    );
+  const root = document.contents;
+  if (!isMap(root)) {
+    const found = isSeq(root) ? 'a list' : isScalar(root) ? typeof root.value : 'nothing';
+    throw usageError(`The ${what} must hold one flat object of key/value pairs, not ${found}.`, flatObjectHint);
   }
   const settings: Settings = {};
-  for (const [key, value] of Object.entries(parsed)) {
-    if (typeof value === 'string') settings[key] = value;
-    else if (typeof value === 'boolean' || typeof value === 'number') settings[key] = String(value);
-    else {
+  for (const { key: keyNode, value: valueNode } of root.items) {
+    const key = scalarText(keyNode, document);
+    if (key === undefined || key === null) {
+      throw usageError(`The ${what} has a key that is not a plain name.`, flatObjectHint);
+    }
+    const value = scalarText(valueNode, document);
+    if (value === undefined || value === null) {
       throw usageError(
-        `The ${what} has a ${value === null ? 'null' : 'nested'} value for '${key}'; ARM stores settings as flat strings.`,
+        `The ${what} has a ${value === null || valueNode === null ? 'null' : 'nested'} value for '${key}'; ARM stores settings as flat strings.`,
         `Use dotted keys for nested chart values, e.g. "osm.osm.osmController.autoScale.enable": "true".`,
       );
     }
+    settings[key] = value;
   }
   return settings;
 }

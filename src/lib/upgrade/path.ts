@@ -36,7 +36,7 @@ function requireVersion(text: string, role: 'installed' | 'target'): ExtensionVe
     throw new ArcmeshError(
       'usage',
       `The ${role} version "${text}" is not a version arcmesh understands.`,
-      'Versions look like 1.2.0-1 (Arc stable train) or 0.8.4; list them with `az k8s-extension extension-types list-versions-by-cluster`.',
+      'Versions look like 1.2.0-1 (Arc stable train) or 0.8.4.',
     );
   }
   return version;

@@ -38,6 +38,8 @@ export interface UpgradeOptions {
   rollback: boolean;
   /** Names the default backup directory: `~/.arcmesh/backups/<cluster>/<timestamp>/`. */
   cluster: string;
+  /** The command that lists the versions to upgrade to, for hints; a helm install has none to run. */
+  versionsCommand?: string | undefined;
   home?: string | undefined;
   now?: Date | undefined;
   confirm?: ((plan: UpgradePlan) => Promise<boolean>) | undefined;
@@ -72,7 +74,7 @@ export function upgradeMode(options: UpgradeOptions): { mode: UpgradeMode; targe
     throw new ArcmeshError(
       'usage',
       'Say which version to upgrade to: --version V, or --to latest-patch|next-minor.',
-      'List the versions with `arcmesh extension-types list-versions`.',
+      options.versionsCommand ? `List the versions with '${options.versionsCommand}'.` : undefined,
     );
   }
   const target: UpgradeTarget | undefined =
