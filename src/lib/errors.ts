@@ -46,6 +46,10 @@ export const failedError = (message: string, hint?: string, options?: { cause?: 
 export const timeoutError = (message: string, hint?: string): ArcmeshError =>
   new ArcmeshError('timeout', message, hint);
 
+/** A "no" at a confirmation prompt: az's user_confirmation raises "Operation cancelled.", which az exits 1 with. */
+export const cancelledAtPromptError = (nothingDone: string): ArcmeshError =>
+  failedError(`Operation cancelled at the prompt; nothing was ${nothingDone}.`, 'Pass --yes to skip the prompt.');
+
 export const interruptedError = (): ArcmeshError =>
   new ArcmeshError('interrupted', 'Interrupted.', 'Re-run the same command: every arcmesh command is safe to repeat.');
 

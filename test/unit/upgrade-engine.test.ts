@@ -260,6 +260,15 @@ describe('the upgrade engine', () => {
     expect(existsSync(directory)).toBe(false);
   });
 
+  it('stops on a "no" at the prompt with exit 1, as az does, before writing anything', async () => {
+    const w = world();
+    const refused = runUpgrade(ports(w), request({ confirm: async () => false }));
+    await expect(refused).rejects.toMatchObject({ kind: 'failed', exitCode: 1 });
+    await expect(refused).rejects.toThrow('Operation cancelled at the prompt; nothing was changed.');
+    expect(w.calls).toEqual([]);
+    expect(existsSync(directory)).toBe(false);
+  });
+
   it('has nothing to do when --to finds no newer version', async () => {
     const w = world();
     w.installed = { ...w.installed, version: '1.2.5-1' };

@@ -8,7 +8,7 @@ import jmespath from 'jmespath';
 import { armRequest, extensionsClient } from '../../azure/clients.js';
 import { toArcmeshError } from '../../azure/errors.js';
 import type { OperationContext } from '../context.js';
-import { failedError, notFoundError, timeoutError, usageError, type ArcmeshError } from '../errors.js';
+import { cancelledAtPromptError, notFoundError, timeoutError, usageError, type ArcmeshError } from '../errors.js';
 import { deadlineAfter, sleep } from '../polling.js';
 import {
   clusterArgs,
@@ -318,8 +318,7 @@ export async function deleteExtension(ctx: OperationContext, request: ExtensionD
       `Delete ${request.force ? '(force) ' : ''}extension '${request.name}' (${existing.extensionType}) from cluster ` +
       `'${request.clusterName}'?`;
     if (!(await request.confirm(question))) {
-      // az's user_confirmation raises "Operation cancelled." on a no, which its error handler exits 1 with.
-      throw failedError('Operation cancelled at the prompt; nothing was deleted.', 'Pass --yes to skip the prompt.');
+      throw cancelledAtPromptError('deleted');
     }
   }
   if (request.force) {

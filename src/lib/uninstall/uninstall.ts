@@ -7,7 +7,7 @@ import type { KubeClients } from '../../kube/clients.js';
 import { kubeClients } from '../../kube/clients.js';
 import type { KubeTarget } from '../../kube/connection.js';
 import type { OperationContext } from '../context.js';
-import { ArcmeshError, usageError } from '../errors.js';
+import { cancelledAtPromptError, usageError } from '../errors.js';
 import { clusterArgs, clusterLabel, clusterResourceProvider, type ExtensionRef } from '../extension/cluster.js';
 import { deleteExtension, findExtension } from '../extension/extension.js';
 import { isOsm, OSM_RELEASE_NAMESPACE } from '../extension/osm.js';
@@ -61,11 +61,7 @@ function confirmationQuestion(subject: string, plan: CleanupPlan, namespace: str
 
 async function confirmOrStop(choices: UninstallChoices, question: string): Promise<void> {
   if (choices.confirm && !(await choices.confirm(question))) {
-    throw new ArcmeshError(
-      'interrupted',
-      'Cancelled at the prompt; nothing was uninstalled.',
-      'Pass --yes to skip the prompt.',
-    );
+    throw cancelledAtPromptError('uninstalled');
   }
 }
 

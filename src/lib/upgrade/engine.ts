@@ -15,7 +15,7 @@ import type { BackupResult } from '../crds/backup.js';
 import { readVersion } from '../crds/backup.js';
 import { checkBackupConversions, readBackupManifest, type RestoreResult, type VerifyResult } from '../crds/restore.js';
 import type { Reporter } from '../context.js';
-import { ArcmeshError, interruptedError } from '../errors.js';
+import { ArcmeshError, cancelledAtPromptError, interruptedError } from '../errors.js';
 import { assessPreflight, compareHealth, type HealthAfter } from './health.js';
 import {
   appendJournal,
@@ -269,11 +269,7 @@ export async function runUpgrade(ports: UpgradePorts, request: UpgradeRequest): 
   if (request.dryRun) return { status: 'planned', ...base, steps: [] };
   await refuseUsedDirectory(request.directory);
   if (request.confirm && !(await request.confirm(plan))) {
-    throw new ArcmeshError(
-      'interrupted',
-      'Cancelled at the prompt; nothing was changed.',
-      'Pass --yes to skip the prompt.',
-    );
+    throw cancelledAtPromptError('changed');
   }
   await mkdir(request.directory, { recursive: true, mode: 0o700 });
   const run: JournalRun = {
