@@ -30,21 +30,8 @@ function expectOk(result: CliResult): CliResult {
 
 const ARC = ['-c', 'arc-cluster', '-g', 'arcmesh-sandbox', '-t', 'connectedClusters'];
 const AKS = ['-g', 'arcmesh-sandbox', '-n', 'aks-cluster'];
-const CREATE_OSM = [
-  'extension',
-  'create',
-  ...ARC,
-  '--extension-type',
-  'Microsoft.openservicemesh',
-  '--scope',
-  'cluster',
-  '--release-train',
-  'pilot',
-  '--name',
-  'osm',
-  '--version',
-  '0.8.4',
-];
+/** A create with every default: the stable train's latest version, cluster scope. */
+const CREATE_OSM = ['extension', 'create', ...ARC, '--extension-type', 'microsoft.openservicemesh', '-n', 'osm'];
 const MISSPELT_SETTING = ['--config', 'osm.osm.enablePrivilegedInitContainr=true'];
 const FEATURE = ['--namespace', 'Microsoft.ContainerService', '--name', 'AKS-OpenServiceMesh'];
 
