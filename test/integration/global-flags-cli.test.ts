@@ -4,29 +4,14 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SANDBOX_SUBSCRIPTION_ID } from '../../src/sandbox/arm/contract.js';
-import type { SandboxOptions } from '../../src/sandbox/sandbox.js';
-import { runCli, type CliResult } from '../helpers/cli.js';
-import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { expectOk, runCli } from '../helpers/cli.js';
+import { sandboxPerTest, type TestSandbox } from '../helpers/sandbox.js';
 
 const BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
 
-let fixture: TestSandbox | undefined;
-afterEach(async () => {
-  await fixture?.close();
-  fixture = undefined;
-});
-
-async function sandbox(overrides: Partial<SandboxOptions> = {}): Promise<TestSandbox> {
-  fixture = await startTestSandbox(overrides);
-  return fixture;
-}
-
-function expectOk(result: CliResult): CliResult {
-  if (result.code !== 0) throw new Error(`exit ${result.code}\n${result.stderr}`);
-  return result;
-}
+const sandbox = sandboxPerTest();
 
 const ARC = ['-c', 'arc-cluster', '-g', 'arcmesh-sandbox', '-t', 'connectedClusters'];
 const AKS = ['-g', 'arcmesh-sandbox', '-n', 'aks-cluster'];
