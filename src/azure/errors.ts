@@ -19,12 +19,24 @@ export interface ErrorContext {
   action: string;
   /** The hint to give when ARM says the thing is not there. */
   notFoundHint?: string;
+  /**
+   * Set once ARM accepted a long-running operation: how to follow it. Stopping arcmesh then stops only the
+   * waiting, so re-running the command is not the advice (a second enable is refused while the first runs).
+   */
+  followAcceptedOperation?: string | undefined;
 }
 
 export function toArcmeshError(error: unknown, context: ErrorContext): ArcmeshError {
   if (isArcmeshError(error)) return error;
   const err = error as RestErrorLike;
   if (err?.name === 'AbortError') {
+    if (context.followAcceptedOperation) {
+      return new ArcmeshError(
+        'interrupted',
+        `Stopped waiting to ${context.action}; the operation goes on in Azure.`,
+        context.followAcceptedOperation,
+      );
+    }
     return new ArcmeshError(
       'interrupted',
       `Stopped while trying to ${context.action}.`,
@@ -61,7 +73,9 @@ export function toArcmeshError(error: unknown, context: ErrorContext): ArcmeshEr
     return new ArcmeshError(
       'notFound',
       `Could not ${context.action}: (${armCode}) ${armMessage}`,
-      context.notFoundHint ?? 'Check the names, --resource-group and --subscription.',
+      armCode === 'SubscriptionNotFound'
+        ? 'Check --subscription (without it: AZURE_SUBSCRIPTION_ID, then the az CLI default); `az account list -o table` lists yours.'
+        : (context.notFoundHint ?? 'Check the names, --resource-group and --subscription.'),
       { cause: error, details: err.details },
     );
   }

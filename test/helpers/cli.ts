@@ -44,3 +44,9 @@ export function runCli(
     child.stdin.end(options.input ?? '');
   });
 }
+
+/** The result of a run that must succeed; otherwise the test fails with the exit code and stderr. */
+export function expectOk(result: CliResult): CliResult {
+  if (result.code !== 0) throw new Error(`exit ${result.code}\n${result.stderr}`);
+  return result;
+}

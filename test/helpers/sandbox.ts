@@ -5,6 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
 import { resolveAzureTarget, type AzureTarget } from '../../src/azure/target.js';
 import type { RunningArmSandbox } from '../../src/sandbox/arm/contract.js';
 import type { RunningExtensionAgent } from '../../src/sandbox/agent/agent.js';
@@ -48,5 +49,21 @@ export async function startTestSandbox(overrides: Partial<SandboxOptions> = {}):
       await running.close();
       if (ownsStateDir) await rm(stateDir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * A fresh sandbox for each test of the file that calls this at its top level, closed after the test: the returned
+ * function starts it.
+ */
+export function sandboxPerTest(): (overrides?: Partial<SandboxOptions>) => Promise<TestSandbox> {
+  let current: TestSandbox | undefined;
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  return async (overrides = {}) => {
+    current = await startTestSandbox(overrides);
+    return current;
   };
 }

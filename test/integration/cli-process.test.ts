@@ -44,3 +44,18 @@ test('oclif debug output appears with DEBUG=oclif:* and never without it', async
   expect(silent.code).toBe(0);
   expect(silent.stderr).toBe('');
 });
+
+// oclif trims the rendered flag list, which took the padding off a first flag that has no short form.
+test.each([
+  ['feature', 'register'],
+  ['extension-types', 'list-versions'],
+  ['extension', 'show'],
+])('every flag of `%s %s --help` lines up, whether or not it has a short form', async (...command) => {
+  const help = await runCli([...command, '--help']);
+  expect(help.code).toBe(0);
+  const flagsSection = help.stdout.split('\n\n').find((section) => section.startsWith('FLAGS\n')) ?? '';
+  const labels = flagsSection.split('\n').filter((line) => /^\s+(-\w, )?--/.test(line));
+  expect(labels.length).toBeGreaterThan(1);
+  expect(labels.some((line) => /^\s+--/.test(line))).toBe(true);
+  expect(new Set(labels.map((line) => line.indexOf('--')))).toEqual(new Set([6]));
+});

@@ -7,26 +7,16 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { SandboxOptions } from '../../src/sandbox/sandbox.js';
-import { runCli, type CliResult } from '../helpers/cli.js';
-import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectOk, runCli } from '../helpers/cli.js';
+import { sandboxPerTest, type TestSandbox } from '../helpers/sandbox.js';
 
-let fixture: TestSandbox | undefined;
 let files: string;
 beforeAll(async () => {
   files = await mkdtemp(join(tmpdir(), 'arcmesh-extension-'));
 });
 afterAll(() => rm(files, { recursive: true, force: true }));
-afterEach(async () => {
-  await fixture?.close();
-  fixture = undefined;
-});
-
-async function sandbox(overrides: Partial<SandboxOptions> = {}): Promise<TestSandbox> {
-  fixture = await startTestSandbox(overrides);
-  return fixture;
-}
+const sandbox = sandboxPerTest();
 
 // Seed 001's variables.
 const CLUSTER_NAME = 'arc-cluster';
@@ -110,11 +100,6 @@ interface ExtensionOutput {
   scope: unknown;
   resourceGroup: string;
   id: string;
-}
-
-function expectOk(result: CliResult): CliResult {
-  if (result.code !== 0) throw new Error(`exit ${result.code}\n${result.stderr}`);
-  return result;
 }
 
 /** The `arcmesh extension-types list-versions …` command an error's hint prints, as arguments to run. */

@@ -10,6 +10,7 @@ import type { OperationContext, Reporter } from '../../lib/context.js';
 import { ArcmeshError, EXIT_CODES, isArcmeshError } from '../../lib/errors.js';
 import { OUTPUT_FORMATS, render, type OutputFormat } from '../../lib/output/format.js';
 import { defaultSandboxStateDir, sandboxRequested } from '../../sandbox/connection.js';
+import { outputFormatInArgv, usageErrorFromParse } from './parse-errors.js';
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof ArcmeshCommand)['baseFlags'] & T['flags']
@@ -32,7 +33,10 @@ export abstract class ArcmeshCommand<T extends typeof Command> extends Command {
       helpGroup: 'GLOBAL',
     }),
     debug: Flags.boolean({ description: 'Show the HTTP trace (secrets redacted).', helpGroup: 'GLOBAL' }),
-    verbose: Flags.boolean({ description: 'Increase logging verbosity.', helpGroup: 'GLOBAL' }),
+    verbose: Flags.boolean({
+      description: 'Show INFO lines on stderr: polled states, the number of ARM requests, the time taken.',
+      helpGroup: 'GLOBAL',
+    }),
     'only-show-errors': Flags.boolean({ description: 'Only show errors, suppressing warnings.', helpGroup: 'GLOBAL' }),
     sandbox: Flags.boolean({
       description: 'Target the local sandbox (or set ARCMESH_SANDBOX=1).',
@@ -45,6 +49,12 @@ export abstract class ArcmeshCommand<T extends typeof Command> extends Command {
   protected args!: BaseArgs<T>;
   private readonly abort = new AbortController();
   private spinnerActive = false;
+  /** The last progress status told to --verbose: a poll that sees the same state again says nothing new. */
+  private lastReportedStatus: string | undefined;
+  /** Every Azure target this run built, for --verbose's request count. */
+  private readonly azureTargets: AzureTarget[] = [];
+  /** When init ended and run began, in ms since the process started (az's "init" and "invoke" split). */
+  private invokeStartedMs: number | undefined;
 
   override async init(): Promise<void> {
     await super.init();
@@ -62,6 +72,29 @@ export abstract class ArcmeshCommand<T extends typeof Command> extends Command {
       // A second Ctrl-C stops at once.
       process.once('SIGINT', () => process.exit(EXIT_CODES.interrupted));
     });
+    this.invokeStartedMs = performance.now();
+  }
+
+  /** --verbose (or --debug, as in az) shows INFO lines on stderr; --only-show-errors silences them. */
+  private get verbose(): boolean {
+    return Boolean((this.flags?.verbose || this.flags?.debug) && !this.flags['only-show-errors']);
+  }
+
+  /** --verbose's closing lines, as az's: how many requests went to ARM and how long the command took. */
+  override async finally(error: Error | undefined): Promise<unknown> {
+    if (this.verbose && this.invokeStartedMs !== undefined) {
+      if (this.azureTargets.length > 0) {
+        const requests = this.azureTargets.reduce((sum, target) => sum + target.requestCounter.requests, 0);
+        this.reporter.info(`${requests} HTTP request${requests === 1 ? '' : 's'} sent to ARM.`);
+      }
+      const seconds = (ms: number) => (ms / 1000).toFixed(3);
+      const endedMs = performance.now();
+      this.reporter.info(
+        `Command ran in ${seconds(endedMs)} seconds (init: ${seconds(this.invokeStartedMs)}, ` +
+          `invoke: ${seconds(endedMs - this.invokeStartedMs)})`,
+      );
+    }
+    return super.finally(error);
   }
 
   /** Aborted by Ctrl-C. */
@@ -92,9 +125,13 @@ export abstract class ArcmeshCommand<T extends typeof Command> extends Command {
       if (!this.flags['only-show-errors']) this.stderrLine(`WARNING: ${message}`);
     },
     info: (message) => {
-      if (this.flags.verbose || this.flags.debug) this.stderrLine(`INFO: ${message}`);
+      if (this.verbose) this.stderrLine(`INFO: ${message}`);
     },
     progress: (status) => {
+      if (status !== this.lastReportedStatus) {
+        this.lastReportedStatus = status;
+        this.reporter.info(status);
+      }
       if (!this.showProgress) return;
       if (!this.spinnerActive) {
         ux.action.start(this.id ?? 'arcmesh', status, { stdout: false });
@@ -119,12 +156,14 @@ export abstract class ArcmeshCommand<T extends typeof Command> extends Command {
 
   protected async azureTarget(): Promise<AzureTarget> {
     const { resolveAzureTarget } = await import('../../azure/target.js');
-    return resolveAzureTarget({
+    const target = await resolveAzureTarget({
       sandbox: this.useSandbox,
       sandboxStateDir: this.sandboxStateDir,
       subscription: this.flags.subscription,
       trace: this.flags.debug ? (line) => this.stderrLine(`DEBUG: ${line}`) : undefined,
     });
+    this.azureTargets.push(target);
+    return target;
   }
 
   /** The cluster of a command that declares `kubeFlags` (src/commands/_shared/kube-flags.ts). */
@@ -175,8 +214,10 @@ export abstract class ArcmeshCommand<T extends typeof Command> extends Command {
 
   protected override async catch(error: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
     this.stopProgress('failed');
-    if (!isArcmeshError(error)) {
-      // oclif's own parse errors (unknown flag, missing arg) are usage errors: exit 2, as az does.
+    // oclif's own parse errors (unknown flag, bad value, missing flag) are usage errors: exit 2, as az does.
+    const parseFailure = usageErrorFromParse(error, this.id?.replaceAll(':', ' ') ?? '');
+    if (parseFailure) error = parseFailure;
+    else if (!isArcmeshError(error)) {
       if (error.oclif?.exit !== undefined || error.name === 'ExitError') return super.catch(error);
       error = new ArcmeshError(
         'failed',
@@ -188,7 +229,9 @@ export abstract class ArcmeshCommand<T extends typeof Command> extends Command {
       );
     }
     const failure = error as ArcmeshError;
-    if (this.flags?.output === 'json' || this.flags?.output === 'jsonc') {
+    // A parse error leaves no parsed flags: -o is then read from the arguments as typed.
+    const format = this.flags?.output ?? outputFormatInArgv(this.argv);
+    if (format === 'json' || format === 'jsonc') {
       process.stderr.write(
         `${JSON.stringify({ error: { kind: failure.kind, message: failure.message, hint: failure.hint, details: failure.details } }, null, 2)}\n`,
       );

@@ -134,6 +134,7 @@ async function putManagedCluster(
 ): Promise<ManagedCluster | undefined> {
   const client = await containerServiceClient(ctx.target);
   const action = `${verb} ${clusterLabel(ref)}`;
+  let accepted = false;
   try {
     ctx.reporter.progress(`Updating managed cluster ${ref.clusterName}`);
     const poller = client.managedClusters.createOrUpdate(ref.resourceGroup, ref.clusterName, body, {
@@ -142,14 +143,20 @@ async function putManagedCluster(
       ...(ctx.target.sandbox ? { updateIntervalInMs: 100 } : {}),
     });
     poller.onProgress((state) => ctx.reporter.progress(`Updating managed cluster ${ref.clusterName}: ${state.status}`));
-    if (ref.noWait) {
-      await poller.submitted();
-      return undefined;
-    }
+    await poller.submitted();
+    accepted = true;
+    if (ref.noWait) return undefined;
     return await poller;
   } catch (error) {
     if (isFeatureFlagNotEnabledError(error)) throw featureFlagError(action, error);
-    throw toArcmeshError(error, { action, notFoundHint: 'Check --name and --resource-group (and --subscription).' });
+    throw toArcmeshError(error, {
+      action,
+      notFoundHint: 'Check --name and --resource-group (and --subscription).',
+      followAcceptedOperation: accepted
+        ? `Follow it with 'arcmesh addon show -g ${ref.resourceGroup} -n ${ref.clusterName}' (provisioningState ` +
+          'Succeeded once AKS is done).'
+        : undefined,
+    });
   }
 }
 

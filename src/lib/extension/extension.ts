@@ -8,7 +8,14 @@ import jmespath from 'jmespath';
 import { armRequest, extensionsClient } from '../../azure/clients.js';
 import { toArcmeshError } from '../../azure/errors.js';
 import type { OperationContext } from '../context.js';
-import { cancelledAtPromptError, notFoundError, timeoutError, usageError, type ArcmeshError } from '../errors.js';
+import {
+  ArcmeshError,
+  cancelledAtPromptError,
+  isArcmeshError,
+  notFoundError,
+  timeoutError,
+  usageError,
+} from '../errors.js';
 import { deadlineAfter, sleep } from '../polling.js';
 import {
   clusterArgs,
@@ -45,10 +52,13 @@ export interface NoWait {
 
 const extensionLabel = (ref: ExtensionRef) => `extension '${ref.name}' on ${clusterLabel(ref)}`;
 
-/** ARM's 404 for a missing cluster (ResourceNotFound) differs from the one for a missing extension. */
+/** ARM's 404s for what holds the extension: the cluster, its resource group or the subscription. */
+const CLUSTER_SCOPE_MISSING = new Set(['ResourceNotFound', 'ResourceGroupNotFound', 'SubscriptionNotFound']);
+
+/** A 404 for a missing cluster (or its resource group or subscription) differs from the one for a missing extension. */
 function isClusterMissing(error: unknown): boolean {
   const failure = error as { statusCode?: number; code?: string };
-  return failure?.statusCode === 404 && failure.code === 'ResourceNotFound';
+  return failure?.statusCode === 404 && CLUSTER_SCOPE_MISSING.has(failure.code ?? '');
 }
 
 function isNotFound(error: unknown): boolean {
@@ -59,13 +69,23 @@ function clusterNotFoundHint(): string {
   return `Check -c/--cluster-name, -g/--resource-group and -t/--cluster-type (connectedClusters for Arc, managedClusters for AKS), and --subscription.`;
 }
 
-function armError(error: unknown, action: string, ref: ExtensionRef): ArcmeshError {
+function armError(error: unknown, action: string, ref: ExtensionRef, followAcceptedOperation?: string): ArcmeshError {
   return toArcmeshError(error, {
     action,
     notFoundHint: isClusterMissing(error)
       ? clusterNotFoundHint()
       : `List the cluster's extensions with 'arcmesh extension list ${clusterArgs(ref)}'.`,
+    followAcceptedOperation,
   });
+}
+
+/** How to follow an operation on the extension that Azure goes on with after arcmesh stopped waiting. */
+function followOperationHint(ref: ExtensionRef, condition: 'created' | 'updated' | 'deleted'): string {
+  const extensionArgs = `${clusterArgs(ref)} -n ${ref.name}`;
+  return (
+    `Wait for it with 'arcmesh extension wait ${extensionArgs} --${condition}', or see where it is with ` +
+    `'arcmesh extension show ${extensionArgs}' (its provisioningState).`
+  );
 }
 
 function sdkArgs(ref: ExtensionRef): [string, string, string, string, string] {
@@ -185,8 +205,10 @@ export async function createExtension(
     await submitOnly(ctx, spec, action, { method: 'PUT', body: extensionBody(plan.body) });
     return undefined;
   }
-  return runLongOperation(ctx, spec, action, 'Creating', (client) =>
-    client.extensions.beginCreate(...sdkArgs(spec), plan.body, pollOptions(ctx)),
+  return extensionView(
+    await runLongOperation(ctx, spec, action, 'created', (client) =>
+      client.extensions.beginCreate(...sdkArgs(spec), plan.body, pollOptions(ctx)),
+    ),
   );
 }
 
@@ -236,13 +258,15 @@ export async function updateExtension(
     await submitOnly(ctx, spec, action, { method: 'PATCH', body: { properties: patch } });
     return undefined;
   }
-  return runLongOperation(ctx, spec, action, 'Updating', (sdk) =>
-    sdk.extensions.beginUpdate(...sdkArgs(spec), patch, pollOptions(ctx)),
+  return extensionView(
+    await runLongOperation(ctx, spec, action, 'updated', (sdk) =>
+      sdk.extensions.beginUpdate(...sdkArgs(spec), patch, pollOptions(ctx)),
+    ),
   );
 }
 
 interface PollerLike<T> {
-  pollUntilDone(): Promise<T>;
+  pollUntilDone(options?: { abortSignal?: AbortSignal | undefined }): Promise<T>;
   onProgress(callback: (state: { status: string }) => void): unknown;
 }
 
@@ -277,21 +301,30 @@ function extensionBody(extension: Extension): unknown {
   return { ...(identity === undefined ? {} : { identity }), properties };
 }
 
-async function runLongOperation(
+const OPERATION_VERBS = { created: 'Creating', updated: 'Updating', deleted: 'Deleting' } as const;
+
+/**
+ * Sends the write through the SDK's poller and waits for the operation to end. `outcome` is the `extension wait`
+ * condition the operation leads to, for the advice after Ctrl-C.
+ */
+async function runLongOperation<T>(
   ctx: OperationContext,
   ref: ExtensionRef,
   action: string,
-  verb: string,
-  begin: (client: SourceControlConfigurationClient) => Promise<PollerLike<Extension>>,
-): Promise<ExtensionView> {
+  outcome: keyof typeof OPERATION_VERBS,
+  begin: (client: SourceControlConfigurationClient) => Promise<PollerLike<T>>,
+): Promise<T> {
   const client = await extensionsClient(ctx.target);
+  const operation = `${OPERATION_VERBS[outcome]} extension ${ref.name}`;
+  let accepted = false;
   try {
-    ctx.reporter.progress(`${verb} extension ${ref.name}`);
+    ctx.reporter.progress(operation);
     const poller = await begin(client);
-    poller.onProgress((state) => ctx.reporter.progress(`${verb} extension ${ref.name}: ${state.status}`));
-    return extensionView(await poller.pollUntilDone());
+    accepted = true;
+    poller.onProgress((state) => ctx.reporter.progress(`${operation}: ${state.status}`));
+    return await poller.pollUntilDone({ abortSignal: ctx.signal });
   } catch (error) {
-    throw armError(error, action, ref);
+    throw armError(error, action, ref, accepted ? followOperationHint(ref, outcome) : undefined);
   }
 }
 
@@ -335,17 +368,12 @@ export async function deleteExtension(ctx: OperationContext, request: ExtensionD
     });
     return;
   }
-  try {
-    ctx.reporter.progress(`Deleting extension ${request.name}`);
-    const poller = await client.extensions.beginDelete(...sdkArgs(request), {
+  await runLongOperation(ctx, request, action, 'deleted', (sdk) =>
+    sdk.extensions.beginDelete(...sdkArgs(request), {
       ...pollOptions(ctx),
       ...(request.force ? { forceDelete: true } : {}),
-    });
-    poller.onProgress((state) => ctx.reporter.progress(`Deleting extension ${request.name}: ${state.status}`));
-    await poller.pollUntilDone();
-  } catch (error) {
-    throw armError(error, action, request);
-  }
+    }),
+  );
 }
 
 export interface WaitRequest extends ExtensionRef {
@@ -369,19 +397,30 @@ export async function waitForExtension(ctx: OperationContext, request: WaitReque
   }
   const client = await extensionsClient(ctx.target);
   const deadline = deadlineAfter(request.timeoutSeconds);
-  for (;;) {
-    const extension = await getExtension(ctx, client, request);
-    if (decideWait(request.condition, extension, request.name) === 'done') return;
-    ctx.reporter.progress(
-      `Waiting for extension ${request.name} (${request.condition.kind}): ${extension?.provisioningState ?? 'absent'}`,
-    );
-    if (deadline.remainingMs() <= 0) {
-      throw timeoutError(
-        `Gave up after ${request.timeoutSeconds} s waiting for extension '${request.name}' to be ${request.condition.kind}` +
-          ` (it is ${extension ? `${extension.provisioningState ?? 'in an unknown state'}` : 'absent'}).`,
-        'The operation goes on in Azure; run the same wait again with a longer --timeout.',
+  try {
+    for (;;) {
+      const extension = await getExtension(ctx, client, request);
+      if (decideWait(request.condition, extension, request.name) === 'done') return;
+      ctx.reporter.progress(
+        `Waiting for extension ${request.name} (${request.condition.kind}): ${extension?.provisioningState ?? 'absent'}`,
+      );
+      if (deadline.remainingMs() <= 0) {
+        throw timeoutError(
+          `Gave up after ${request.timeoutSeconds} s waiting for extension '${request.name}' to be ${request.condition.kind}` +
+            ` (it is ${extension ? `${extension.provisioningState ?? 'in an unknown state'}` : 'absent'}).`,
+          'The operation goes on in Azure; run the same wait again with a longer --timeout.',
+        );
+      }
+      await sleep(Math.min(request.intervalSeconds * 1000, deadline.remainingMs()), ctx.signal);
+    }
+  } catch (error) {
+    if (isArcmeshError(error) && error.kind === 'interrupted') {
+      throw new ArcmeshError(
+        'interrupted',
+        `Stopped waiting for extension '${request.name}' (--${request.condition.kind}); what Azure is doing with it goes on.`,
+        'Run the same `arcmesh extension wait` again to keep waiting.',
       );
     }
-    await sleep(Math.min(request.intervalSeconds * 1000, deadline.remainingMs()), ctx.signal);
+    throw error;
   }
 }

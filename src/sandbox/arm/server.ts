@@ -192,6 +192,11 @@ export async function startArmSandbox(options: ArmSandboxOptions): Promise<Runni
     if (request && !route.anonymous) authenticate(request.headers.authorization, store, context.now);
     const fault = faults.take(context.method, path);
     if (fault?.status !== undefined) throw faultError({ ...fault, status: fault.status });
+    const subscriptionId = params.subscriptionId;
+    if (subscriptionId !== undefined && subscriptionId.toLowerCase() !== SANDBOX_SUBSCRIPTION_ID) {
+      // ARM's answer for a subscription that does not exist (the sandbox has exactly one).
+      throw new ArmHttpError(404, 'SubscriptionNotFound', `The subscription '${subscriptionId}' could not be found.`);
+    }
     checkApiVersion(route, context.apiVersion);
     return route.handler({
       ...context,
