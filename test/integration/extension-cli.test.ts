@@ -2,13 +2,11 @@
  * `arcmesh extension …` and `arcmesh extension-types list-versions` as a user runs them (the built CLI in a
  * child process) against an in-process ARM sandbox, through the real SDK clients and credential.
  */
-import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectOk, runCli } from '../helpers/cli.js';
+import { expectOk, hasScript, runCli, runCliOnTerminal } from '../helpers/cli.js';
 import { sandboxPerTest, type TestSandbox } from '../helpers/sandbox.js';
 
 let files: string;
@@ -107,32 +105,6 @@ function printedListVersionsCommand(stderr: string): string[] {
   const printed = /'arcmesh (extension-types list-versions [^']+)'/.exec(stderr)?.[1];
   if (!printed) throw new Error(`no list-versions command in:\n${stderr}`);
   return printed.split(' ');
-}
-
-const hasScript = spawnSync('script', ['--version']).status === 0;
-
-/**
- * Runs the built CLI on a pseudo-terminal (util-linux `script`), so that it prompts as it does for a person,
- * and types `input` there. The terminal's output (prompt and stderr together) comes back as one text.
- */
-function runCliOnTerminal(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  input: string,
-): Promise<{ code: number; output: string }> {
-  const bin = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
-  const command = [process.execPath, bin, ...args].map((word) => `'${word.replaceAll("'", "'\\''")}'`).join(' ');
-  return new Promise((resolve, reject) => {
-    const child = spawn('script', ['--quiet', '--return', '--command', command, '/dev/null'], {
-      env: { ...process.env, NO_COLOR: '1', ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, output }));
-    child.stdin.write(input);
-  });
 }
 
 describe('seed 001: create with pilot/0.8.4, show, delete', () => {

@@ -97,6 +97,11 @@ export abstract class ArcmeshCommand<T extends typeof Command> extends Command {
     return super.finally(error);
   }
 
+  /** The command as the user types it: `extension create`, not oclif's id `extension:create`. */
+  private get commandLine(): string {
+    return this.id?.replaceAll(':', ' ') ?? '';
+  }
+
   /** Aborted by Ctrl-C. */
   protected get signal(): AbortSignal {
     return this.abort.signal;
@@ -134,7 +139,7 @@ export abstract class ArcmeshCommand<T extends typeof Command> extends Command {
       }
       if (!this.showProgress) return;
       if (!this.spinnerActive) {
-        ux.action.start(this.id ?? 'arcmesh', status, { stdout: false });
+        ux.action.start(this.commandLine, status, { stdout: false });
         this.spinnerActive = true;
       } else {
         ux.action.status = status;
@@ -215,7 +220,7 @@ export abstract class ArcmeshCommand<T extends typeof Command> extends Command {
   protected override async catch(error: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
     this.stopProgress('failed');
     // oclif's own parse errors (unknown flag, bad value, missing flag) are usage errors: exit 2, as az does.
-    const parseFailure = usageErrorFromParse(error, this.id?.replaceAll(':', ' ') ?? '');
+    const parseFailure = usageErrorFromParse(error, this.commandLine);
     if (parseFailure) error = parseFailure;
     else if (!isArcmeshError(error)) {
       if (error.oclif?.exit !== undefined || error.name === 'ExitError') return super.catch(error);
