@@ -10,7 +10,7 @@ import * as tls from 'node:tls';
 import type { TokenCredential } from '@azure/core-auth';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { usageError } from '../lib/errors.js';
-import { readSandboxEndpoints } from '../sandbox/connection.js';
+import { defaultSandboxStateDir, readSandboxEndpoints } from '../sandbox/connection.js';
 import { createTracePolicy, type TraceSink } from './trace-policy.js';
 
 export const PUBLIC_ARM_URL = 'https://management.azure.com';
@@ -28,9 +28,13 @@ export interface AzureTarget {
 }
 
 export interface TargetOptions {
+  /** Send ARM calls to a running sandbox instead of Azure. */
   sandbox: boolean;
-  sandboxStateDir: string;
+  /** The sandbox's state directory (its endpoints.json); default ARCMESH_SANDBOX_DIR or ~/.arcmesh/sandbox. */
+  sandboxStateDir?: string | undefined;
+  /** Default: the sandbox's subscription, else AZURE_SUBSCRIPTION_ID, else az's default subscription. */
   subscription?: string | undefined;
+  /** Receives the HTTP trace (--debug), tokens and protected settings redacted. */
   trace?: TraceSink | undefined;
   env?: NodeJS.ProcessEnv;
 }
@@ -45,6 +49,10 @@ async function trustCa(caFile: string): Promise<void> {
   trustedCaFiles.add(caFile);
 }
 
+/**
+ * The target for real Azure (DefaultAzureCredential: environment, workload identity, managed identity, az login) or,
+ * with `sandbox: true`, for the sandbox whose endpoints.json is in `sandboxStateDir`.
+ */
 export async function resolveAzureTarget(options: TargetOptions): Promise<AzureTarget> {
   const env = options.env ?? process.env;
   const requestCounter = { requests: 0 };
@@ -52,7 +60,7 @@ export async function resolveAzureTarget(options: TargetOptions): Promise<AzureT
     { policy: createTracePolicy(options.trace, requestCounter), position: 'perRetry' },
   ];
   if (options.sandbox) {
-    const endpoints = await readSandboxEndpoints(options.sandboxStateDir);
+    const endpoints = await readSandboxEndpoints(options.sandboxStateDir ?? defaultSandboxStateDir(env));
     await trustCa(endpoints.caFile);
     const { ClientSecretCredential } = await import('@azure/identity');
     const credential = new ClientSecretCredential(endpoints.tenantId, endpoints.clientId, endpoints.clientSecret, {

@@ -6,11 +6,12 @@
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ArcmeshError } from '../lib/errors.js';
-import { readSandboxEndpoints } from '../sandbox/connection.js';
+import { defaultSandboxStateDir, readSandboxEndpoints } from '../sandbox/connection.js';
 
 export interface KubeTargetOptions {
   sandbox: boolean;
-  sandboxStateDir: string;
+  /** The sandbox's state directory; default ARCMESH_SANDBOX_DIR or ~/.arcmesh/sandbox. */
+  sandboxStateDir?: string | undefined;
   /** `--kubeconfig`. */
   kubeconfig?: string | undefined;
   /** `--kube-context`. */
@@ -44,7 +45,7 @@ export async function resolveKubeTarget(options: KubeTargetOptions): Promise<Kub
   const env = options.env ?? process.env;
   const kubeconfigEnv =
     options.kubeconfig ??
-    (options.sandbox ? await sandboxKubeconfig(options.sandboxStateDir) : undefined) ??
+    (options.sandbox ? await sandboxKubeconfig(options.sandboxStateDir ?? defaultSandboxStateDir(env)) : undefined) ??
     (env.KUBECONFIG || undefined);
   const { KubeConfig } = await import('@kubernetes/client-node');
   const config = new KubeConfig();

@@ -8,6 +8,22 @@ import { startArmSandbox } from './arm/server.js';
 import { startKubeSandbox, type RunningKubeSandbox } from './kube/server.js';
 import { startExtensionAgent, type RunningExtensionAgent } from './agent/agent.js';
 
+// The public entry point `arcmesh/sandbox`: besides startSandbox, what its options and the running sandbox refer to
+// (fault rules, endpoints, agent reports), and the names every sandbox serves (subscription, resource group, clusters).
+export {
+  SANDBOX_CLUSTERS,
+  SANDBOX_RESOURCE_GROUP,
+  SANDBOX_SUBSCRIPTION_ID,
+  type ArmSandboxOptions,
+  type ExtensionAgentReport,
+  type FaultRule,
+  type RunningArmSandbox,
+  type SandboxEndpoints,
+  type StoredExtensionEvent,
+} from './arm/contract.js';
+export type { KubeClusterEndpoint, RunningKubeSandbox } from './kube/server.js';
+export type { RunningExtensionAgent } from './agent/agent.js';
+
 export interface SandboxOptions extends Omit<ArmSandboxOptions, 'kubeconfig'> {
   /** Start the Kubernetes API servers too (default true); ARM-only tests turn it off to start faster. */
   kube?: boolean;

@@ -50,6 +50,9 @@ export interface NoWait {
   noWait: boolean;
 }
 
+export type ExtensionCreateRequest = ExtensionCreateSpec & NoWait;
+export type ExtensionUpdateRequest = ExtensionUpdateSpec & NoWait;
+
 const extensionLabel = (ref: ExtensionRef) => `extension '${ref.name}' on ${clusterLabel(ref)}`;
 
 /** ARM's 404s for what holds the extension: the cluster, its resource group or the subscription. */
@@ -116,6 +119,7 @@ export async function findExtension(ctx: OperationContext, ref: ExtensionRef): P
   return getExtension(ctx, await extensionsClient(ctx.target), ref);
 }
 
+/** The extension as az prints it (protected settings by key only); exit 3 when the cluster has none of that name. */
 export async function showExtension(ctx: OperationContext, ref: ExtensionRef): Promise<ExtensionView> {
   clusterResourceProvider(ref);
   const extension = await getExtension(ctx, await extensionsClient(ctx.target), ref);
@@ -150,6 +154,7 @@ async function listResources(ctx: OperationContext, cluster: ClusterRef): Promis
   return extensions;
 }
 
+/** Every extension of the cluster, following ARM's pages. */
 export async function listExtensions(ctx: OperationContext, cluster: ClusterRef): Promise<ExtensionView[]> {
   clusterResourceProvider(cluster);
   return (await listResources(ctx, cluster)).map(extensionView);
@@ -186,7 +191,7 @@ async function trainVersions(
  */
 export async function createExtension(
   ctx: OperationContext,
-  spec: ExtensionCreateSpec & NoWait,
+  spec: ExtensionCreateRequest,
 ): Promise<ExtensionView | undefined> {
   const plan = planCreate(spec);
   for (const warning of plan.warnings) ctx.reporter.warn(warning);
@@ -213,10 +218,6 @@ export async function createExtension(
 }
 
 /**
- * GET, then PATCH carrying every existing setting forward (see planUpdate). Resolves to the extension, or
- * undefined with noWait; an update that changes nothing sends no PATCH.
- */
-/**
  * Everything `extension update` checks before its PATCH (the spec, the extension as it is, the OpenShift and
  * release-train look-ups), with reads only: the upgrade runs it in its preflight, before its first write.
  */
@@ -242,9 +243,13 @@ export async function checkExtensionUpdate(
   return { existing, plan };
 }
 
+/**
+ * GET, then PATCH carrying every existing setting forward (see planUpdate). Resolves to the extension, or
+ * undefined with noWait; an update that changes nothing sends no PATCH.
+ */
 export async function updateExtension(
   ctx: OperationContext,
-  spec: ExtensionUpdateSpec & NoWait,
+  spec: ExtensionUpdateRequest,
 ): Promise<ExtensionView | undefined> {
   const { existing, plan } = await checkExtensionUpdate(ctx, spec);
   for (const warning of plan.warnings) ctx.reporter.warn(warning);
@@ -376,14 +381,14 @@ export async function deleteExtension(ctx: OperationContext, request: ExtensionD
   );
 }
 
-export interface WaitRequest extends ExtensionRef {
+export interface ExtensionWaitRequest extends ExtensionRef {
   condition: WaitCondition;
   intervalSeconds: number;
   timeoutSeconds: number;
 }
 
 /** az's `wait`: polls GET until the condition holds; exit 4 when the timeout passes first. */
-export async function waitForExtension(ctx: OperationContext, request: WaitRequest): Promise<void> {
+export async function waitForExtension(ctx: OperationContext, request: ExtensionWaitRequest): Promise<void> {
   clusterResourceProvider(request);
   if (request.condition.kind === 'custom') {
     try {
