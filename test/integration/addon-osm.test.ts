@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { armRequest } from '../../src/azure/clients.js';
+import type { AzureTarget } from '../../src/azure/target.js';
+import { AKS_ENABLE_ADDONS_SHAPE, shapeDifferences } from '../fixtures/az-output/aks-enable-addons.js';
 import { runCli } from '../helpers/cli.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 
@@ -20,8 +22,21 @@ const CLUSTER_PATH =
 const puts = (arm: TestSandbox['sandbox']) =>
   arm.requestLog().filter((entry) => entry.method === 'PUT' && entry.path.includes('managedClusters'));
 
+/** What another tool does: GET the cluster, set its add-on profiles, PUT it back. */
+async function putAddonProfiles(arm: AzureTarget, addonProfiles: Record<string, unknown>): Promise<void> {
+  const { body: cluster } = await armRequest<{ properties: Record<string, unknown> }>(arm, {
+    method: 'GET',
+    path: CLUSTER_PATH,
+    apiVersion: '2026-06-01',
+  });
+  cluster.properties.addonProfiles = addonProfiles;
+  await armRequest(arm, { method: 'PUT', path: CLUSTER_PATH, apiVersion: '2026-06-01', body: cluster });
+}
+
 interface AddonStatus {
   name: string;
+  api_key: string;
+  identity: unknown;
   enabled: boolean;
   config: unknown;
   kubernetesVersion: string;
@@ -43,9 +58,11 @@ describe('addon enable / show / disable', () => {
 
     const shown = await runCli(['addon', 'show', ...CLUSTER], { env });
     expect(shown.json<AddonStatus>()).toMatchObject({
-      name: 'openServiceMesh',
+      name: 'open-service-mesh',
+      api_key: 'openServiceMesh',
       enabled: true,
       config: {},
+      identity: { resourceId: expect.stringMatching(/userAssignedIdentities\/openservicemesh-aks-cluster$/) },
       kubernetesVersion: '1.30.6',
       osmVersion: '1.2.7',
     });
@@ -60,9 +77,26 @@ describe('addon enable / show / disable', () => {
     const disabled = await runCli(['addon', 'disable', '-a', 'open-service-mesh', ...CLUSTER], { env });
     expect(disabled.code).toBe(0);
     expect(disabled.json<{ addonProfiles: Record<string, unknown> }>().addonProfiles).toEqual({
-      openServiceMesh: { enabled: false, config: null },
+      openServiceMesh: { enabled: false, config: null, identity: null },
     });
     expect(disabled.stderr).toContain('osm uninstall cluster-wide-resources');
+  });
+
+  it("prints the cluster in the shape of the docs' `az aks enable-addons` output, then disable's the same way", async () => {
+    const { env, target } = await sandbox();
+    await putAddonProfiles(await target(), { disabledAddon: { enabled: false } });
+
+    const enabled = await runCli(['addon', 'enable', '-a', 'open-service-mesh', ...CLUSTER], { env });
+    expect(enabled.code).toBe(0);
+    expect(shapeDifferences(enabled.json(), AKS_ENABLE_ADDONS_SHAPE)).toEqual([]);
+    expect(enabled.json()).toMatchObject({ resourceGroup: 'arcmesh-sandbox', provisioningState: 'Succeeded' });
+
+    const disabled = await runCli(['addon', 'disable', '-a', 'open-service-mesh', ...CLUSTER], { env });
+    const disabledShape = {
+      ...AKS_ENABLE_ADDONS_SHAPE,
+      addonProfiles: { openServiceMesh: AKS_ENABLE_ADDONS_SHAPE.addonProfiles.disabledAddon },
+    };
+    expect(shapeDifferences(disabled.json(), disabledShape)).toEqual([]);
   });
 
   it('refuses to disable an add-on the cluster does not have, without a PUT', async () => {
@@ -75,12 +109,7 @@ describe('addon enable / show / disable', () => {
 
   it('treats a differently-cased existing key as the add-on and writes the canonical key back', async () => {
     const { env, target } = await sandbox();
-    await armRequest(await target(), {
-      method: 'PUT',
-      path: CLUSTER_PATH,
-      apiVersion: '2026-06-01',
-      body: { location: 'eastus', properties: { addonProfiles: { openservicemesh: { enabled: true, config: {} } } } },
-    });
+    await putAddonProfiles(await target(), { openservicemesh: { enabled: true, config: {} } });
 
     const shown = await runCli(['addon', 'show', ...CLUSTER], { env });
     expect(shown.json<AddonStatus>()).toMatchObject({ enabled: true, osmVersion: '1.2.7' });
@@ -88,7 +117,7 @@ describe('addon enable / show / disable', () => {
     const disabled = await runCli(['addon', 'disable', ...CLUSTER], { env });
     expect(disabled.code).toBe(0);
     expect(disabled.json<{ addonProfiles: Record<string, unknown> }>().addonProfiles).toEqual({
-      openServiceMesh: { enabled: false, config: null },
+      openServiceMesh: { enabled: false, config: null, identity: null },
     });
   });
 

@@ -111,7 +111,10 @@ describe('deployment group create | validate | what-if', () => {
       type: 'Microsoft.Resources/deployments',
     });
     expect(deployment.properties.provisioningState).toBe('Succeeded');
-    expect(deployment.properties.outputResources).toEqual([{ id: changes[0]?.resourceId }]);
+    // az adds resourceGroup to every object with an id, output resources included.
+    expect(deployment.properties.outputResources).toEqual([
+      { id: changes[0]?.resourceId, resourceGroup: 'arcmesh-sandbox' },
+    ]);
     expect(Object.values(deployment.properties.outputs)[0]?.value).toBe(changes[0]?.resourceId);
 
     const again = await cli([

@@ -549,6 +549,14 @@ describe('--no-wait and wait', () => {
     );
     expect(timedOut.code).toBe(4);
     expect(timedOut.stderr).toContain('Gave up after 1 s');
+    expect(timedOut.stderr).toContain('Azure is still working on it (provisioningState Creating)');
+    const neverCreated = await runCli(
+      ['extension', 'wait', ...ARC, '-n', 'nope', '--created', '--interval', '1', '--timeout', '1'],
+      { env },
+    );
+    expect(neverCreated.code).toBe(4);
+    expect(neverCreated.stderr).toContain("No extension 'nope' appeared on the cluster in that time");
+    expect(neverCreated.stderr).not.toContain('goes on');
     const noCondition = await runCli(['extension', 'wait', ...ARC, '-n', 'osm'], { env });
     expect(noCondition.code).toBe(2);
   });

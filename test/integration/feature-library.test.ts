@@ -63,7 +63,8 @@ describe('the library, called directly', () => {
     const ctx: OperationContext = { target: await fixture.target(), reporter };
     const request = { resourceGroup: 'arcmesh-sandbox', clusterName: 'aks-cluster' };
     const cluster = await enableOsmAddonOnCluster(ctx, { ...request, noWait: false });
-    expect(cluster?.addonProfiles?.openServiceMesh).toEqual({ enabled: true, config: {} });
+    expect(cluster?.addonProfiles?.openServiceMesh).toMatchObject({ enabled: true, config: {} });
+    expect(cluster?.addonProfiles?.openServiceMesh?.identity?.resourceId).toMatch(/openservicemesh-aks-cluster$/);
     expect(reporter.warnings.some((warning) => warning.includes('2027-09-30'))).toBe(true);
     expect(reporter.progressLines.some((line) => line.startsWith('Updating managed cluster aks-cluster'))).toBe(true);
     expect(await showOsmAddon(ctx, request)).toMatchObject({ enabled: true, osmVersion: '1.2.7' });

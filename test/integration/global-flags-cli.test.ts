@@ -91,7 +91,7 @@ describe('--subscription', () => {
   it("works with the sandbox's subscription and gives ARM's SubscriptionNotFound (exit 3) for another", async () => {
     const { env } = await sandbox();
     const ours = expectOk(await runCli(['addon', 'show', ...AKS, '--subscription', SANDBOX_SUBSCRIPTION_ID], { env }));
-    expect(ours.json<{ name: string }>().name).toBe('openServiceMesh');
+    expect(ours.json<{ name: string }>().name).toBe('open-service-mesh');
 
     const other = '11111111-1111-1111-1111-111111111111';
     const shown = await runCli(['addon', 'show', ...AKS, '--subscription', other], { env });

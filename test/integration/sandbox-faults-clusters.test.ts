@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { containerServiceClient, extensionsClient, featureClient } from '../../src/azure/clients.js';
 import type { AzureTarget } from '../../src/azure/target.js';
-import { SANDBOX_CLUSTERS, SANDBOX_RESOURCE_GROUP } from '../../src/sandbox/arm/contract.js';
+import { SANDBOX_CLUSTERS, SANDBOX_RESOURCE_GROUP, SANDBOX_SUBSCRIPTION_ID } from '../../src/sandbox/arm/contract.js';
 import { rawRequest } from '../helpers/raw-https.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 
@@ -93,7 +93,7 @@ describe('fault injection', () => {
 });
 
 describe('managed clusters', () => {
-  test('GET shows Kubernetes 1.30 without an OSM add-on; PUT stores addonProfiles as sent and keeps read-only fields', async () => {
+  test('GET shows Kubernetes 1.30 without an OSM add-on; PUT stores addonProfiles and keeps read-only fields', async () => {
     const aks = await containerServiceClient(target);
     const cluster = await aks.managedClusters.get(RG, SANDBOX_CLUSTERS.aks);
     expect(cluster.kubernetesVersion).toBe('1.30');
@@ -124,6 +124,67 @@ describe('managed clusters', () => {
     expect(created.addonProfiles).toHaveProperty('OpenServiceMesh');
     const put = world.sandbox.requestLog().filter((entry) => entry.method === 'PUT' && entry.path.endsWith('/aks-new'));
     expect(put.map((entry) => entry.status)).toEqual([201]);
+  });
+
+  test('PUT replaces the cluster: what the body leaves out is gone, what AKS owns stays', async () => {
+    const aks = await containerServiceClient(target);
+    const created = await aks.managedClusters.beginCreateOrUpdateAndWait(RG, 'aks-replaced', {
+      location: 'eastus',
+      kubernetesVersion: '1.30',
+      dnsPrefix: 'aks-replaced',
+      tags: { team: 'mesh' },
+      networkProfile: { networkPlugin: 'azure' },
+      agentPoolProfiles: [{ name: 'pool1', count: 1, mode: 'System' }],
+    });
+    const replaced = await aks.managedClusters.beginCreateOrUpdateAndWait(RG, 'aks-replaced', {
+      location: 'eastus',
+      kubernetesVersion: '1.30',
+      dnsPrefix: 'aks-replaced',
+      agentPoolProfiles: [{ name: 'pool1', count: 2, mode: 'System' }],
+      fqdn: 'ignored.example.com',
+    });
+    expect(replaced.networkProfile).toBeUndefined();
+    expect(replaced.tags).toBeUndefined();
+    expect(replaced.agentPoolProfiles?.[0]?.count).toBe(2);
+    for (const owned of [
+      'fqdn',
+      'powerState',
+      'currentKubernetesVersion',
+      'nodeResourceGroup',
+      'maxAgentPools',
+    ] as const)
+      expect(replaced[owned]).toEqual(created[owned]);
+    expect(replaced.provisioningState).toBe('Succeeded');
+  });
+
+  test('an enabled OSM add-on gets a user-assigned identity in the node resource group, kept by later PUTs and dropped on disable', async () => {
+    const aks = await containerServiceClient(target);
+    const cluster = await aks.managedClusters.beginCreateOrUpdateAndWait(RG, 'aks-identity', {
+      location: 'eastus',
+      kubernetesVersion: '1.30',
+      dnsPrefix: 'aks-identity',
+      addonProfiles: { openServiceMesh: { enabled: true, config: {} }, kubeDashboard: { enabled: false } },
+    });
+    const identity = cluster.addonProfiles?.openServiceMesh?.identity;
+    expect(identity).toEqual({
+      clientId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      objectId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      resourceId: `/subscriptions/${SANDBOX_SUBSCRIPTION_ID}/resourcegroups/${cluster.nodeResourceGroup}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/openservicemesh-aks-identity`,
+    });
+    expect(cluster.addonProfiles?.kubeDashboard?.identity).toBeUndefined();
+
+    const again = await aks.managedClusters.beginCreateOrUpdateAndWait(RG, 'aks-identity', {
+      ...cluster,
+      addonProfiles: { openServiceMesh: { enabled: true, config: {} } },
+    });
+    expect(again.addonProfiles?.openServiceMesh?.identity).toEqual(identity);
+
+    const disabled = await aks.managedClusters.beginCreateOrUpdateAndWait(RG, 'aks-identity', {
+      ...again,
+      addonProfiles: { openServiceMesh: { enabled: false, config: undefined } },
+    });
+    expect(disabled.addonProfiles?.openServiceMesh).toMatchObject({ enabled: false });
+    expect(disabled.addonProfiles?.openServiceMesh?.identity).toBeUndefined();
   });
 
   test('an unknown managed cluster is a 404 ResourceNotFound', async () => {

@@ -10,6 +10,7 @@ import {
   osmVersionForKubernetes,
 } from '../../src/lib/addon/osm-addon.js';
 import { osmAddonStatus } from '../../src/lib/addon/addon.js';
+import { managedClusterView, pythonAttributeName } from '../../src/lib/addon/managed-cluster-view.js';
 
 const cluster = { resourceGroup: 'arcmesh-sandbox', clusterName: 'aks-cluster' };
 
@@ -99,7 +100,13 @@ describe('the PUT body after the GET', () => {
     fqdn: 'aks.example',
     dnsPrefix: 'aks',
     servicePrincipalProfile: { clientId: 'msi' },
-    addonProfiles: { openservicemesh: { enabled: true, config: {} } },
+    addonProfiles: {
+      openservicemesh: {
+        enabled: true,
+        config: {},
+        identity: { clientId: 'c', objectId: 'o', resourceId: '/subscriptions/s/resourcegroups/mc/providers/x/y/osm' },
+      },
+    },
   } as unknown as ManagedCluster;
 
   it('drops the service principal profile and read-only fields and keeps what the user set', () => {
@@ -127,9 +134,11 @@ describe('the PUT body after the GET', () => {
 
   it('summarises the add-on with the OSM version for the running Kubernetes version', () => {
     expect(osmAddonStatus(fetched)).toEqual({
-      name: 'openServiceMesh',
+      name: 'open-service-mesh',
+      api_key: 'openServiceMesh',
       enabled: true,
       config: {},
+      identity: { clientId: 'c', objectId: 'o', resourceId: '/subscriptions/s/resourcegroups/mc/providers/x/y/osm' },
       kubernetesVersion: '1.30.5',
       osmVersion: '1.2.7',
       provisioningState: 'Succeeded',
@@ -139,7 +148,55 @@ describe('the PUT body after the GET', () => {
 
   it('reports a cluster without the add-on as disabled, with no OSM version', () => {
     const status = osmAddonStatus({ ...fetched, addonProfiles: {} } as ManagedCluster);
-    expect(status).toMatchObject({ enabled: false, config: null, osmVersion: null });
+    expect(status).toMatchObject({ enabled: false, config: null, identity: null, osmVersion: null });
+  });
+});
+
+describe('the managed cluster as az prints it', () => {
+  it("names attributes as az's Python models do, keeping the keys of maps", () => {
+    expect(
+      [
+        'diskEncryptionSetID',
+        'resourceUID',
+        'privateFqdn',
+        'enableRbac',
+        'dnsServiceIP',
+        'effectiveOutboundIPs',
+        'outboundIPPrefixes',
+        'osDiskSizeGB',
+        'nodePublicIPPrefixID',
+        'eTag',
+        'aadProfile',
+      ].map(pythonAttributeName),
+    ).toEqual([
+      'diskEncryptionSetId',
+      'resourceUid',
+      'privateFqdn',
+      'enableRbac',
+      'dnsServiceIp',
+      'effectiveOutboundIPs',
+      'outboundIpPrefixes',
+      'osDiskSizeGb',
+      'nodePublicIpPrefixId',
+      'eTag',
+      'aadProfile',
+    ]);
+    const view = managedClusterView({
+      aadProfile: undefined,
+      diskEncryptionSetID: undefined,
+      tags: { costCenterID: 'x' },
+      addonProfiles: { KubeDashboard: { enabled: false, config: undefined, identity: undefined } },
+      identity: { type: 'UserAssigned', userAssignedIdentities: { '/subscriptions/s/resourceGroups/rg/x': {} } },
+      systemData: { createdAt: new Date(0) },
+    } as unknown as ManagedCluster);
+    expect(view).toEqual({
+      aadProfile: null,
+      diskEncryptionSetId: null,
+      tags: { costCenterID: 'x' },
+      addonProfiles: { KubeDashboard: { enabled: false, config: null, identity: null } },
+      identity: { type: 'UserAssigned', userAssignedIdentities: { '/subscriptions/s/resourceGroups/rg/x': {} } },
+      systemData: { createdAt: new Date(0) },
+    });
   });
 });
 

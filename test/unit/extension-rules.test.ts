@@ -14,6 +14,7 @@ import {
   decideCreate,
   decideWait,
   planCreate,
+  waitTimeoutHint,
   planUpdate,
   type ExtensionCreateSpec,
   type ExtensionUpdateSpec,
@@ -524,8 +525,46 @@ describe('wait conditions', () => {
     [{ kind: 'exists' }, existingOsm({ provisioningState: 'Creating' }), 'done'],
     [{ kind: 'custom', query: "installState=='Installed'" }, existingOsm(), 'pending'],
     [{ kind: 'custom', query: "installState=='Installed'" }, existingOsm({ currentVersion: '0.8.4' }), 'done'],
+    // --custom sees datetimes as az prints them.
+    [
+      { kind: 'custom', query: "systemData.createdAt=='2026-12-01T22:07:01.683000+00:00'" },
+      existingOsm({ systemData: { createdAt: new Date('2026-12-01T22:07:01.683Z') } }),
+      'done',
+    ],
   ])('%j', (condition, extension, expected) => {
     expect(decideWait(condition, extension, 'osm')).toBe(expected);
+  });
+
+  it('says after a timeout only what was seen: an operation going on, none, or a settled extension', () => {
+    const ref = {
+      clusterName: 'arc-cluster',
+      resourceGroup: 'arcmesh-sandbox',
+      clusterType: 'connectedClusters' as const,
+      name: 'osm',
+    };
+    const created = { kind: 'created' } as const;
+    const neverSeen = waitTimeoutHint(created, { last: undefined, everSeen: false }, ref);
+    expect(neverSeen).toContain(
+      "No extension 'osm' appeared on the cluster in that time, so no operation on it was seen",
+    );
+    expect(neverSeen).toContain('arcmesh extension list -c arc-cluster -g arcmesh-sandbox -t connectedClusters');
+    expect(neverSeen).not.toMatch(/goes on|still working/);
+    expect(
+      waitTimeoutHint(created, { last: existingOsm({ provisioningState: 'Creating' }), everSeen: true }, ref),
+    ).toContain('Azure is still working on it (provisioningState Creating)');
+    expect(waitTimeoutHint({ kind: 'deleted' }, { last: existingOsm(), everSeen: true }, ref)).toContain(
+      'no delete is running',
+    );
+    expect(waitTimeoutHint(created, { last: undefined, everSeen: true }, ref)).toContain(
+      'deleted while arcmesh waited',
+    );
+    expect(
+      waitTimeoutHint(
+        { kind: 'custom', query: "installState=='Installed'" },
+        { last: existingOsm(), everSeen: true },
+        ref,
+      ),
+    ).toContain('the condition never held');
   });
 
   it('stops waiting with exit 1 when the extension ends Failed', () => {

@@ -79,4 +79,45 @@ describe('render (az output rules)', () => {
       expect((error as ArcmeshError).exitCode).toBe(2);
     }
   });
+
+  it('prints datetimes as az does (Python isoformat: +00:00, microseconds, no fraction when zero), in every format', () => {
+    const resource = {
+      id: '/subscriptions/0000/resourceGroups/rg/providers/Microsoft.KubernetesConfiguration/extensions/osm',
+      systemData: { createdAt: new Date('2026-12-01T22:07:01.683Z'), lastModifiedAt: new Date('2026-12-01T22:07:01Z') },
+    };
+    const printed = JSON.parse(render(resource, { format: 'json' })) as { systemData: Record<string, string> };
+    expect(printed.systemData).toEqual({
+      createdAt: '2026-12-01T22:07:01.683000+00:00',
+      lastModifiedAt: '2026-12-01T22:07:01+00:00',
+    });
+    expect(render(resource, { format: 'tsv', query: 'systemData.createdAt' })).toBe(
+      '2026-12-01T22:07:01.683000+00:00\n',
+    );
+    expect(render([{ at: new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 7)) }], { format: 'yaml' })).toBe(
+      '- at: 2026-01-02T03:04:05.007000+00:00\n',
+    );
+  });
+
+  it('adds resourceGroup from id to every object that has one, at any depth, before --query (az result transform)', () => {
+    const cluster = {
+      id: '/subscriptions/0000/resourcegroups/rg-aks/providers/Microsoft.ContainerService/managedClusters/aks',
+      networkProfile: {
+        loadBalancerProfile: {
+          effectiveOutboundIPs: [
+            { id: '/subscriptions/0000/resourceGroups/MC_rg/providers/Microsoft.Network/publicIPAddresses/ip1' },
+          ],
+        },
+      },
+      group: { id: '/subscriptions/0000/resourceGroups/rg-aks' },
+      kept: { id: '/subscriptions/0000/resourceGroups/a/providers/X/y/z', resourceGroup: null },
+      sourceVault: { id: '/subscriptions/0000/resourceGroups/kv/providers/Microsoft.KeyVault/vaults/v' },
+    };
+    const printed = JSON.parse(render(cluster, { format: 'json' })) as typeof cluster & { resourceGroup: string };
+    expect(printed.resourceGroup).toBe('rg-aks');
+    expect(printed.networkProfile.loadBalancerProfile.effectiveOutboundIPs[0]).toHaveProperty('resourceGroup', 'MC_rg');
+    expect(printed.group).not.toHaveProperty('resourceGroup');
+    expect(printed.kept.resourceGroup).toBeNull();
+    expect(printed.sourceVault).not.toHaveProperty('resourceGroup');
+    expect(render(cluster, { format: 'tsv', query: 'resourceGroup' })).toBe('rg-aks\n');
+  });
 });

@@ -1,4 +1,5 @@
 import { disableOsmAddonOnCluster } from '../../lib/addon/addon.js';
+import { managedClusterView } from '../../lib/addon/managed-cluster-view.js';
 import { ArcmeshCommand } from '../_shared/base-command.js';
 import { addonsFlag, clusterNameFlag, noWaitFlag, resourceGroupFlag } from '../_shared/az-flags.js';
 
@@ -21,6 +22,6 @@ export default class AddonDisable extends ArcmeshCommand<typeof AddonDisable> {
       clusterName: this.flags.name,
       noWait: this.flags['no-wait'],
     });
-    if (cluster) this.print(cluster);
+    if (cluster) this.print(managedClusterView(cluster));
   }
 }

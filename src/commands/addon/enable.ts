@@ -1,4 +1,5 @@
 import { enableOsmAddonOnCluster } from '../../lib/addon/addon.js';
+import { managedClusterView } from '../../lib/addon/managed-cluster-view.js';
 import { ArcmeshCommand } from '../_shared/base-command.js';
 import { addonsFlag, clusterNameFlag, noWaitFlag, resourceGroupFlag } from '../_shared/az-flags.js';
 
@@ -22,6 +23,6 @@ export default class AddonEnable extends ArcmeshCommand<typeof AddonEnable> {
       clusterName: this.flags.name,
       noWait: this.flags['no-wait'],
     });
-    if (cluster) this.print(cluster);
+    if (cluster) this.print(managedClusterView(cluster));
   }
 }

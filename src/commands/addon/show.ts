@@ -4,7 +4,7 @@ import { addonsFlag, clusterNameFlag, resourceGroupFlag } from '../_shared/az-fl
 
 export default class AddonShow extends ArcmeshCommand<typeof AddonShow> {
   static override summary =
-    'Show the Open Service Mesh add-on of an AKS cluster, with the OSM version AKS runs for its Kubernetes version.';
+    "Show the Open Service Mesh add-on of an AKS cluster (az aks addon show's fields), with the OSM version AKS runs for its Kubernetes version.";
   static override examples = [
     '<%= config.bin %> addon show -g arcmesh-sandbox -n aks-cluster',
     '<%= config.bin %> addon show -a open-service-mesh -g myResourceGroup -n myAKSCluster --query enabled',

@@ -9,7 +9,7 @@ const CONDITIONS = ['created', 'updated', 'deleted', 'exists'] as const;
 
 export default class ExtensionWait extends ArcmeshCommand<typeof ExtensionWait> {
   static override summary =
-    'Wait until a cluster extension reaches a condition (az k8s-extension wait); exit code 4 on timeout.';
+    "Wait until a cluster extension reaches a condition (az's generic wait flags, for an extension); exit code 4 on timeout.";
   static override examples = [
     '<%= config.bin %> extension wait -c arc-cluster -g arcmesh-sandbox -t connectedClusters -n osm --created',
     `<%= config.bin %> extension wait -c arc-cluster -g arcmesh-sandbox -t connectedClusters -n osm --custom "installState=='Installed'" --timeout 600`,

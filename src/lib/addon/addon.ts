@@ -3,13 +3,14 @@
  * change addonProfiles, PUT the whole cluster as a long-running operation), with clearer refusals before
  * the PUT and the remediation for the preview feature flag.
  */
-import type { ManagedCluster, ManagedClusterAddonProfile } from '@azure/arm-containerservice';
+import type { ManagedCluster, ManagedClusterAddonProfile, UserAssignedIdentity } from '@azure/arm-containerservice';
 import { containerServiceClient } from '../../azure/clients.js';
 import { toArcmeshError } from '../../azure/errors.js';
 import type { OperationContext } from '../context.js';
 import { ArcmeshError, failedError } from '../errors.js';
 import { featureRegisterCommand } from '../feature/feature.js';
 import {
+  OSM_ADDON_CLI_NAME,
   OSM_ADDON_KEY,
   OSM_ADDON_RETIREMENT_DATE,
   OSM_FEATURE_FLAG_ERROR_CODE,
@@ -28,10 +29,14 @@ export interface AddonChangeRequest extends ClusterRef {
   noWait: boolean;
 }
 
+/** az's `aks addon show` fields (name, api_key, config, identity), then what arcmesh adds. */
 export interface OsmAddonStatus {
-  name: typeof OSM_ADDON_KEY;
+  name: typeof OSM_ADDON_CLI_NAME;
+  api_key: typeof OSM_ADDON_KEY;
   enabled: boolean;
   config: Record<string, string> | null;
+  /** The user-assigned identity AKS made for the add-on (null while it is off). */
+  identity: UserAssignedIdentity | null;
   /** The Kubernetes version the cluster runs (currentKubernetesVersion, else the requested one). */
   kubernetesVersion: string | null;
   /** The OSM version AKS installs for that Kubernetes version (null when the add-on is off or unknown). */
@@ -65,9 +70,11 @@ export function osmAddonStatus(cluster: ManagedCluster): OsmAddonStatus {
   const enabled = profile?.enabled ?? false;
   const kubernetesVersion = clusterKubernetesVersion(cluster);
   return {
-    name: OSM_ADDON_KEY,
+    name: OSM_ADDON_CLI_NAME,
+    api_key: OSM_ADDON_KEY,
     enabled,
     config: profile?.config ?? null,
+    identity: profile?.identity ?? null,
     kubernetesVersion: kubernetesVersion ?? null,
     osmVersion: enabled ? (osmVersionForKubernetes(kubernetesVersion) ?? null) : null,
     provisioningState: cluster.provisioningState ?? null,

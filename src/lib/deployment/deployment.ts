@@ -53,7 +53,7 @@ export function azDeploymentView(
   const shown: Record<string, unknown> = {};
   for (const name of AZ_DEPLOYMENT_PROPERTIES) {
     const value = properties[name];
-    shown[name] = value instanceof Date ? value.toISOString() : (value ?? null);
+    shown[name] = value ?? null;
   }
   return {
     id: deployment.id ?? null,

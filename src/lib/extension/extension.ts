@@ -31,6 +31,7 @@ import {
   checkUpdateSpec,
   decideCreate,
   decideWait,
+  waitTimeoutHint,
   planCreate,
   planUpdate,
   type ExtensionCreateSpec,
@@ -402,9 +403,11 @@ export async function waitForExtension(ctx: OperationContext, request: Extension
   }
   const client = await extensionsClient(ctx.target);
   const deadline = deadlineAfter(request.timeoutSeconds);
+  let everSeen = false;
   try {
     for (;;) {
       const extension = await getExtension(ctx, client, request);
+      everSeen ||= extension !== undefined;
       if (decideWait(request.condition, extension, request.name) === 'done') return;
       ctx.reporter.progress(
         `Waiting for extension ${request.name} (${request.condition.kind}): ${extension?.provisioningState ?? 'absent'}`,
@@ -413,7 +416,7 @@ export async function waitForExtension(ctx: OperationContext, request: Extension
         throw timeoutError(
           `Gave up after ${request.timeoutSeconds} s waiting for extension '${request.name}' to be ${request.condition.kind}` +
             ` (it is ${extension ? `${extension.provisioningState ?? 'in an unknown state'}` : 'absent'}).`,
-          'The operation goes on in Azure; run the same wait again with a longer --timeout.',
+          waitTimeoutHint(request.condition, { last: extension, everSeen }, request),
         );
       }
       await sleep(Math.min(request.intervalSeconds * 1000, deadline.remainingMs()), ctx.signal);

@@ -5,6 +5,7 @@
 import type { Extension, PatchExtension } from '@azure/arm-kubernetesconfiguration';
 import jmespath from 'jmespath';
 import { failedError, usageError } from '../errors.js';
+import { azResult } from '../output/az-result.js';
 import { clusterArgs, clusterResourceProvider, type ExtensionRef } from './cluster.js';
 import {
   OSM_EXTENSION_TYPE,
@@ -412,6 +413,43 @@ export type WaitCondition =
 
 export type WaitDecision = 'done' | 'pending';
 
+/** What arcmesh saw of the extension during a wait that ran out of time. */
+export interface WaitOutcome {
+  /** The extension at the last look (undefined: absent). */
+  last: ExtensionResource | undefined;
+  /** Whether any look found it. */
+  everSeen: boolean;
+}
+
+const SETTLED_STATES = new Set(['succeeded', 'failed', 'canceled']);
+
+/**
+ * The hint after a wait timed out, true to what was seen: "the operation goes on" only while the extension is
+ * in a running state, since a wait on an extension that never appeared or sits settled has nothing going on.
+ * az's generic wait treats a 404 as "not yet" for --created, so arcmesh waits too; only the words differ.
+ */
+export function waitTimeoutHint(condition: WaitCondition, outcome: WaitOutcome, ref: ExtensionRef): string {
+  const extensionArgs = `${clusterArgs(ref)} -n ${ref.name}`;
+  const { last } = outcome;
+  if (!last) {
+    return outcome.everSeen
+      ? `The extension was there and is gone now, so it was deleted while arcmesh waited; see the cluster's extensions with 'arcmesh extension list ${clusterArgs(ref)}'.`
+      : `No extension '${ref.name}' appeared on the cluster in that time, so no operation on it was seen. Check -n, -c, -g and -t ` +
+          `against 'arcmesh extension list ${clusterArgs(ref)}', or create it first ('arcmesh extension create ${extensionArgs} --extension-type …').`;
+  }
+  const state = last.provisioningState ?? 'unknown';
+  if (!SETTLED_STATES.has(state.toLowerCase())) {
+    return `Azure is still working on it (provisioningState ${state}); run the same wait again with a longer --timeout.`;
+  }
+  if (condition.kind === 'deleted') {
+    return `It still exists (provisioningState ${state}) and no delete is running; delete it with 'arcmesh extension delete ${extensionArgs}'.`;
+  }
+  return (
+    `It exists (provisioningState ${state}) but the condition never held; look at it with 'arcmesh extension show ${extensionArgs}'` +
+    ' (installState stays Pending until the cluster agent reports), or wait again with a longer --timeout.'
+  );
+}
+
 /**
  * az's generic wait: created/updated mean the resource exists with provisioningState Succeeded (a Failed
  * one ends the wait with an error instead of running to the timeout), deleted means a 404, exists any 200,
@@ -429,7 +467,7 @@ export function decideWait(
       return extension ? 'done' : 'pending';
     case 'custom': {
       if (!extension) return 'pending';
-      const result: unknown = jmespath.search(extensionView(extension) as unknown as object, condition.query);
+      const result: unknown = jmespath.search(azResult(extensionView(extension)) as object, condition.query);
       const truthy = Array.isArray(result) ? result.length > 0 : Boolean(result);
       return truthy ? 'done' : 'pending';
     }

@@ -4,6 +4,7 @@
  * no longer return but users (and the Arc docs) still read. Protected settings show their keys only.
  */
 import type { Extension } from '@azure/arm-kubernetesconfiguration';
+import { resourceGroupOf } from '../output/az-result.js';
 
 export type InstallState = 'Pending' | 'Installed' | 'Failed';
 
@@ -56,22 +57,10 @@ export function deriveInstallState(extension: ExtensionResource): InstallState {
   return 'Pending';
 }
 
-/** The SDK turns systemData's timestamps into Dates; print them as ARM sent them (ISO 8601). */
-function plainSystemData(systemData: Extension['systemData']): unknown {
-  if (!systemData) return null;
-  return Object.fromEntries(
-    Object.entries(systemData).map(([key, value]) => [key, value instanceof Date ? value.toISOString() : value]),
-  );
-}
-
 /** az prints both scope kinds, the unused one as null. */
 function plainScope(scope: Extension['scope']): unknown {
   if (!scope) return null;
   return { cluster: scope.cluster ?? null, namespace: scope.namespace ?? null };
-}
-
-function resourceGroupOf(id: string | undefined): string | null {
-  return id ? (/\/resourceGroups\/([^/]+)/i.exec(id)?.[1] ?? null) : null;
 }
 
 export function extensionView(extension: ExtensionResource): ExtensionView {
@@ -99,7 +88,8 @@ export function extensionView(extension: ExtensionResource): ExtensionView {
     resourceGroup: resourceGroupOf(extension.id),
     scope: plainScope(extension.scope),
     statuses: extension.statuses ?? [],
-    systemData: plainSystemData(extension.systemData),
+    // Dates stay Dates: the output path prints them as az does (src/lib/output/az-result.ts).
+    systemData: extension.systemData ?? null,
     type: extension.type ?? null,
     version: extension.version ?? null,
   };

@@ -6,6 +6,7 @@
 import jmespath from 'jmespath';
 import { stringify as toYaml } from 'yaml';
 import { usageError } from '../errors.js';
+import { azResult } from './az-result.js';
 
 export const OUTPUT_FORMATS = ['json', 'jsonc', 'yaml', 'yamlc', 'table', 'tsv', 'none'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -37,7 +38,7 @@ export function applyQuery(value: unknown, query: string | undefined): unknown {
 
 export function render(value: unknown, options: RenderOptions): string {
   const queryActive = Boolean(options.query);
-  const result = applyQuery(value, options.query);
+  const result = applyQuery(azResult(value), options.query);
   switch (options.format) {
     case 'none':
       return '';

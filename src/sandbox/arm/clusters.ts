@@ -1,7 +1,8 @@
 /**
  * The clusters extensions live on: Arc connected clusters (read-only here; they are seeded) and AKS
- * managed clusters (GET and a long-running PUT that stores `addonProfiles` as sent).
+ * managed clusters (GET and a long-running PUT that replaces the cluster, keeping what AKS owns).
  */
+import { randomUUID } from 'node:crypto';
 import { SANDBOX_LOCATION, key } from './store.js';
 import {
   apiVersionsSince,
@@ -14,6 +15,7 @@ import {
   type RequestContext,
   type Route,
 } from './http.js';
+import { assignedIdentity } from './identity.js';
 import { operationHeaders } from './operations.js';
 
 export const CLUSTER_TYPES = {
@@ -65,31 +67,150 @@ function getManagedCluster(context: RequestContext): HandlerResult {
   return json(200, findCluster(managedClusterParams(context)));
 }
 
-/** Fields the client may not set: the service computes them, so a PUT body's values are ignored. */
-const READ_ONLY_PROPERTIES = [
+/**
+ * What AKS owns whatever a PUT sends: the spec's read-only properties, and nodeResourceGroup, which is fixed
+ * once the cluster exists (AKS fills it in at creation).
+ */
+const SERVICE_OWNED_PROPERTIES = [
   'provisioningState',
   'powerState',
+  'maxAgentPools',
   'currentKubernetesVersion',
   'fqdn',
+  'azurePortalFQDN',
+  'privateFQDN',
+  'resourceUID',
   'nodeResourceGroup',
 ];
 
-/** A new cluster from a PUT body; the service's computed fields are filled in as AKS would. */
-function newManagedCluster(context: RequestContext, body: Record<string, unknown>): Record<string, unknown> {
+/** Read-only fields of an agent pool, kept from the pool of the same name. */
+const SERVICE_OWNED_POOL_PROPERTIES = ['provisioningState', 'currentOrchestratorVersion', 'nodeImageVersion', 'eTag'];
+
+/**
+ * Add-ons for which AKS creates a user-assigned identity in the node resource group, named `<add-on>-<cluster>`
+ * (omsagent's is the documented one; the OSM add-on's shows in az's output of `enable-addons`).
+ */
+const ADDONS_WITH_IDENTITY = new Set([
+  'openservicemesh',
+  'omsagent',
+  'azurepolicy',
+  'ingressapplicationgateway',
+  'azurekeyvaultsecretsprovider',
+  'aciconnectorlinux',
+]);
+
+const records = (value: unknown): Record<string, unknown> => (isRecord(value) ? value : {});
+
+/**
+ * The add-on profiles as AKS stores them: as sent, except the read-only `identity`, which an enabled add-on
+ * that has one keeps (matched without regard to the key's case) or gets, and a disabled one loses.
+ */
+function storedAddonProfiles(
+  sent: Record<string, unknown>,
+  current: Record<string, unknown>,
+  identityPrefix: string,
+  clusterName: string,
+): Record<string, unknown> {
+  const currentByKey = new Map(Object.entries(current).map(([name, profile]) => [name.toLowerCase(), profile]));
+  return Object.fromEntries(
+    Object.entries(sent).map(([name, value]) => {
+      const { identity: _sentIdentity, ...profile } = records(value);
+      if (profile.enabled !== true || !ADDONS_WITH_IDENTITY.has(name.toLowerCase())) return [name, profile];
+      const identity = records(currentByKey.get(name.toLowerCase())).identity ?? {
+        resourceId: `${identityPrefix}/${name.toLowerCase()}-${clusterName}`,
+        clientId: randomUUID(),
+        objectId: randomUUID(),
+      };
+      return [name, { ...profile, identity }];
+    }),
+  );
+}
+
+function storedAgentPools(sent: unknown, current: unknown): unknown {
+  if (!Array.isArray(sent)) return sent;
+  const currentPools = Array.isArray(current) ? current.map(records) : [];
+  return sent.map((value) => {
+    const pool = { ...records(value) };
+    const existing = currentPools.find((candidate) => candidate.name === pool.name);
+    for (const field of SERVICE_OWNED_POOL_PROPERTIES) {
+      if (existing?.[field] === undefined) delete pool[field];
+      else pool[field] = existing[field];
+    }
+    return pool;
+  });
+}
+
+/**
+ * The cluster without the nested fields AKS owns (add-on identities, agent pools' read-only fields), which no
+ * template sends: what-if compares a template with this, as ARM's what-if leaves read-only properties out.
+ */
+export function withoutAksOwnedFields(cluster: Record<string, unknown>): Record<string, unknown> {
+  const properties = { ...records(cluster.properties) };
+  if (isRecord(properties.addonProfiles)) {
+    properties.addonProfiles = Object.fromEntries(
+      Object.entries(properties.addonProfiles).map(([name, value]) => {
+        const { identity: _owned, ...profile } = records(value);
+        return [name, profile];
+      }),
+    );
+  }
+  if (Array.isArray(properties.agentPoolProfiles)) {
+    properties.agentPoolProfiles = properties.agentPoolProfiles.map((value) =>
+      Object.fromEntries(
+        Object.entries(records(value)).filter(([name]) => !SERVICE_OWNED_POOL_PROPERTIES.includes(name)),
+      ),
+    );
+  }
+  return { ...cluster, properties };
+}
+
+/**
+ * The cluster a PUT leaves: ARM's PUT replaces the resource, so what the body leaves out is gone, except what
+ * AKS owns (kept, or computed for a new cluster).
+ */
+function storedManagedCluster(
+  context: RequestContext,
+  body: Record<string, unknown>,
+  existing: Record<string, unknown> | undefined,
+): Record<string, unknown> {
   const { subscriptionId, resourceGroup, cluster } = context.params as Record<string, string>;
-  const sent = isRecord(body.properties) ? body.properties : {};
+  const sent = records(body.properties);
+  const current = existing
+    ? records(existing.properties)
+    : {
+        powerState: { code: 'Running' },
+        maxAgentPools: 100,
+        currentKubernetesVersion: sent.kubernetesVersion ?? null,
+        fqdn: `${cluster}-dns.hcp.${SANDBOX_LOCATION}.azmk8s.io`,
+        nodeResourceGroup: sent.nodeResourceGroup ?? `MC_${resourceGroup}_${cluster}_${SANDBOX_LOCATION}`,
+      };
+  const properties: Record<string, unknown> = { ...sent };
+  for (const field of SERVICE_OWNED_PROPERTIES) {
+    if (current[field] === undefined) delete properties[field];
+    else properties[field] = current[field];
+  }
+  if (isRecord(sent.addonProfiles)) {
+    const identityPrefix = `/subscriptions/${subscriptionId}/resourcegroups/${String(properties.nodeResourceGroup)}/providers/Microsoft.ManagedIdentity/userAssignedIdentities`;
+    properties.addonProfiles = storedAddonProfiles(
+      sent.addonProfiles,
+      records(current.addonProfiles),
+      identityPrefix,
+      String(cluster),
+    );
+  }
+  if (sent.agentPoolProfiles !== undefined)
+    properties.agentPoolProfiles = storedAgentPools(sent.agentPoolProfiles, current.agentPoolProfiles);
+  const identity = assignedIdentity(body.identity, existing?.identity);
+  const sku = body.sku ?? existing?.sku;
   return {
     id: `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${cluster}`,
     name: cluster,
     type: 'Microsoft.ContainerService/ManagedClusters',
-    location: typeof body.location === 'string' ? body.location : SANDBOX_LOCATION,
-    properties: {
-      ...sent,
-      powerState: { code: 'Running' },
-      currentKubernetesVersion: sent.kubernetesVersion ?? null,
-      fqdn: `${cluster}-dns.hcp.${SANDBOX_LOCATION}.azmk8s.io`,
-      nodeResourceGroup: `MC_${resourceGroup}_${cluster}_${SANDBOX_LOCATION}`,
-    },
+    location: existing?.location ?? (typeof body.location === 'string' ? body.location : SANDBOX_LOCATION),
+    ...(isRecord(body.tags) ? { tags: body.tags } : {}),
+    ...(sku === undefined ? {} : { sku }),
+    ...(identity === undefined ? {} : { identity }),
+    properties,
   };
 }
 
@@ -100,16 +221,8 @@ function putManagedCluster(context: RequestContext): HandlerResult {
     `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${name}`,
   );
   const existing = context.store.state.managedClusters[clusterKey];
-  const cluster = existing ?? newManagedCluster(context, body);
-  if (existing) {
-    const sent = isRecord(body.properties) ? body.properties : {};
-    const current = existing.properties as Record<string, unknown>;
-    const properties: Record<string, unknown> = { ...current, ...sent };
-    for (const readOnly of READ_ONLY_PROPERTIES) properties[readOnly] = current[readOnly];
-    existing.properties = properties;
-  }
+  const cluster = storedManagedCluster(context, body, existing);
   (cluster.properties as Record<string, unknown>).provisioningState = existing ? 'Updating' : 'Creating';
-  if (isRecord(body.tags)) cluster.tags = body.tags;
   context.store.state.managedClusters[clusterKey] = cluster;
   const operation = context.store.startOperation({
     kind: 'managedClusterUpdate',

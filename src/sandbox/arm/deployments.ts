@@ -10,6 +10,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { SANDBOX_RESOURCE_GROUP, SANDBOX_TENANT_ID } from './contract.js';
+import { withoutAksOwnedFields } from './clusters.js';
 import {
   renderDeployment,
   renderDeploymentOperation,
@@ -459,6 +460,11 @@ function maskProtectedSettings(value: unknown): unknown {
   );
 }
 
+/** The current resource as what-if compares it: without the nested fields the service owns. */
+function comparableForWhatIf(type: string, current: Record<string, unknown>): Record<string, unknown> {
+  return type.toLowerCase() === 'microsoft.containerservice/managedclusters' ? withoutAksOwnedFields(current) : current;
+}
+
 async function whatIfChanges(context: RequestContext, plan: DeploymentPlan) {
   const changes = [];
   for (const resource of plan.resources) {
@@ -486,7 +492,7 @@ async function whatIfChanges(context: RequestContext, plan: DeploymentPlan) {
     // What-if payloads carry the api-version they were read and would be written with, as ARM's do.
     const before = { ...(current.body as Record<string, unknown>), apiVersion: resource.apiVersion };
     const found: Change[] = [];
-    diff(before, body, [], found);
+    diff(comparableForWhatIf(resource.type, before), body, [], found);
     const after = structuredClone(before);
     for (const change of found)
       setPath(after, change.segments, change.propertyChangeType === 'Delete' ? undefined : change.after);

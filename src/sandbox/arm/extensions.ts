@@ -28,6 +28,7 @@ import {
   type RequestContext,
   type Route,
 } from './http.js';
+import { assignedIdentity } from './identity.js';
 import { operationHeaders } from './operations.js';
 import { key, type ArmStore, type OperationKind, type StoredExtension } from './store.js';
 
@@ -283,7 +284,8 @@ function putExtension(context: RequestContext): HandlerResult {
     name: existing?.name ?? (context.params.extensionName as string),
     clusterId: cluster.id as string,
     properties,
-    ...(body.identity === undefined ? {} : { identity: body.identity }),
+    // A PUT replaces the resource: without an identity in the body it has none.
+    ...(body.identity === undefined ? {} : { identity: assignedIdentity(body.identity, existing?.identity) }),
     systemData: {
       createdAt: existing?.systemData.createdAt ?? now,
       createdBy: existing?.systemData.createdBy ?? 'sandbox-client',
@@ -346,7 +348,7 @@ function patchExtension(context: RequestContext): HandlerResult {
   const updated: StoredExtension = {
     ...extension,
     properties: merged,
-    ...(body.identity === undefined ? {} : { identity: body.identity }),
+    identity: assignedIdentity(body.identity, extension.identity),
     systemData: { ...extension.systemData, lastModifiedAt: new Date(context.now).toISOString() },
   };
   context.store.putExtension(updated);

@@ -27,14 +27,23 @@ export function operationHeaders(
   return headers;
 }
 
+/**
+ * The operation-status resource. Extensions follow their spec's OperationStatusResult (stable/2023-05-01
+ * GetExtensionAsyncOperationStatus.json: `properties` always there, `error` null until a failure); AKS's
+ * carries start and end times.
+ */
 export function operationStatus(operation: OperationRecord) {
+  const failure = operation.status === 'Failed' && operation.error ? operation.error : undefined;
+  if (operation.kind.startsWith('extension')) {
+    return { id: operation.path, name: operation.id, status: operation.status, properties: {}, error: failure ?? null };
+  }
   return {
     id: operation.path,
     name: operation.id,
     status: operation.status,
     startTime: operation.startTime,
     ...(operation.endTime ? { endTime: operation.endTime } : {}),
-    ...(operation.status === 'Failed' && operation.error ? { error: operation.error } : {}),
+    ...(failure ? { error: failure } : {}),
   };
 }
 

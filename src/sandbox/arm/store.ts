@@ -15,6 +15,7 @@ import {
   SANDBOX_CLUSTERS,
   SANDBOX_RESOURCE_GROUP,
   SANDBOX_SUBSCRIPTION_ID,
+  SANDBOX_TENANT_ID,
   type StoredExtensionEvent,
 } from './contract.js';
 
@@ -171,7 +172,7 @@ function seedConnectedCluster(name: string, distribution: string, kubernetesVers
     type: 'Microsoft.Kubernetes/connectedClusters',
     location: SANDBOX_LOCATION,
     tags: {},
-    identity: { type: 'SystemAssigned', principalId: randomUUID(), tenantId: null },
+    identity: { type: 'SystemAssigned', principalId: randomUUID(), tenantId: SANDBOX_TENANT_ID },
     properties: {
       agentPublicKeyCertificate: '',
       kubernetesVersion,
@@ -197,7 +198,7 @@ function seedManagedCluster(name: string): Record<string, unknown> {
     type: 'Microsoft.ContainerService/ManagedClusters',
     location: SANDBOX_LOCATION,
     sku: { name: 'Base', tier: 'Free' },
-    identity: { type: 'SystemAssigned', principalId: randomUUID(), tenantId: randomUUID() },
+    identity: { type: 'SystemAssigned', principalId: randomUUID(), tenantId: SANDBOX_TENANT_ID },
     properties: {
       provisioningState: 'Succeeded',
       powerState: { code: 'Running' },
