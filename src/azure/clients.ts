@@ -65,6 +65,7 @@ export async function armRequest<T>(target: AzureTarget, request: ArmRequest): P
     credentialScopes: [`${new URL(target.endpoint).origin}/.default`],
     additionalPolicies: options.additionalPolicies,
     retryOptions: options.retryOptions,
+    tlsOptions: options.tlsOptions,
   });
   const url = new URL(request.path, target.endpoint);
   url.searchParams.set('api-version', request.apiVersion);

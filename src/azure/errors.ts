@@ -48,12 +48,7 @@ export function toArcmeshError(error: unknown, context: ErrorContext): ArcmeshEr
     err?.name === 'AuthenticationError' ||
     err?.name === 'AggregateAuthenticationError'
   ) {
-    return new ArcmeshError(
-      'failed',
-      `Could not get an Azure token to ${context.action}: ${firstLine(err.message)}`,
-      'Sign in with `az login`, or set AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET; use --sandbox for the local sandbox.',
-      { cause: error },
-    );
+    return credentialError(error as CredentialErrorLike, context.action);
   }
   const lro = typeof err?.message === 'string' ? LRO_FAILED.exec(err.message) : null;
   if (lro) {
@@ -103,6 +98,40 @@ export function toArcmeshError(error: unknown, context: ErrorContext): ArcmeshEr
       : 'Re-run with --debug to see the HTTP exchange.',
     { cause: error, details: err?.details },
   );
+}
+
+interface CredentialErrorLike extends RestErrorLike {
+  /** AggregateAuthenticationError: one error per credential DefaultAzureCredential tried, in order. */
+  errors?: Array<{ message?: string }>;
+  /** AuthenticationError: Entra's answer (AADSTS code and description). */
+  errorResponse?: { errorDescription?: string };
+}
+
+/**
+ * A token request is the first remote call, so a failed one is exit 1 like any other remote failure (az, too,
+ * exits 1 with "Please run 'az login'"). Each credential's reason is kept, in short: that is what tells a user
+ * which of the ways to sign in to fix.
+ */
+function credentialError(err: CredentialErrorLike, action: string): ArcmeshError {
+  const reasons = (err.errors?.length ? err.errors : [err]).map((each) => credentialReason(each.message ?? ''));
+  const entra = err.errorResponse?.errorDescription ? credentialReason(err.errorResponse.errorDescription) : undefined;
+  if (entra) reasons.push(entra);
+  return new ArcmeshError(
+    'failed',
+    `Could not get an Azure token to ${action}:\n${reasons.map((reason) => `  - ${reason}`).join('\n')}`,
+    'Sign in with `az login`; or, for a service principal, set AZURE_TENANT_ID, AZURE_CLIENT_ID and ' +
+      'AZURE_CLIENT_SECRET; or, in a pod with workload identity, AZURE_TENANT_ID, AZURE_CLIENT_ID and ' +
+      'AZURE_FEDERATED_TOKEN_FILE. Use --sandbox for the local sandbox.',
+    { cause: err },
+  );
+}
+
+/** The first sentence of the SDK's message (the rest is troubleshooting links), without "Error:" prefixes. */
+function credentialReason(message: string): string {
+  const line = firstLine(message)
+    .replace(/^(?:\w*Error: )+/, '')
+    .replace(/:? See https?:\/\/\S+ for details\.?$/, '');
+  return line.split(/(?<=\.)\s+/)[0] ?? line;
 }
 
 function firstLine(text: string): string {

@@ -4,13 +4,10 @@
  * need is in `AzureTarget`, so library functions never look at flags or the environment.
  */
 import { readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-import * as tls from 'node:tls';
 import type { TokenCredential } from '@azure/core-auth';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
-import { usageError } from '../lib/errors.js';
 import { defaultSandboxStateDir, readSandboxEndpoints } from '../sandbox/connection.js';
+import { azureProfileFile, chooseSubscription, readProfileSubscriptions } from './subscription.js';
 import { createTracePolicy, type TraceSink } from './trace-policy.js';
 
 export const PUBLIC_ARM_URL = 'https://management.azure.com';
@@ -25,6 +22,12 @@ export interface AzureTarget {
   /** Counts every HTTP request sent to ARM (for --verbose and the request-count benchmark). */
   requestCounter: { requests: number };
   sandbox: boolean;
+  /**
+   * The sandbox CA, trusted by this target's clients only. Given to each pipeline rather than added to the
+   * process's trust store: that needs tls.setDefaultCACertificates (Node 24.5), and would change what every
+   * other HTTPS client of a library user's process trusts.
+   */
+  tlsOptions?: { ca: string };
 }
 
 export interface TargetOptions {
@@ -36,17 +39,8 @@ export interface TargetOptions {
   subscription?: string | undefined;
   /** Receives the HTTP trace (--debug), tokens and protected settings redacted. */
   trace?: TraceSink | undefined;
+  /** Where AZURE_SUBSCRIPTION_ID, AZURE_CONFIG_DIR/HOME (the az profile) and ARCMESH_ARM_ENDPOINT are read. */
   env?: NodeJS.ProcessEnv;
-}
-
-const trustedCaFiles = new Set<string>();
-
-/** Adds the sandbox CA to this process's trust store (Node ≥ 24.5), once per file. */
-async function trustCa(caFile: string): Promise<void> {
-  if (trustedCaFiles.has(caFile)) return;
-  const pem = await readFile(caFile, 'utf8');
-  tls.setDefaultCACertificates([...tls.getCACertificates('default'), pem]);
-  trustedCaFiles.add(caFile);
 }
 
 /**
@@ -61,11 +55,12 @@ export async function resolveAzureTarget(options: TargetOptions): Promise<AzureT
   ];
   if (options.sandbox) {
     const endpoints = await readSandboxEndpoints(options.sandboxStateDir ?? defaultSandboxStateDir(env));
-    await trustCa(endpoints.caFile);
+    const tlsOptions = { ca: await readFile(endpoints.caFile, 'utf8') };
     const { ClientSecretCredential } = await import('@azure/identity');
     const credential = new ClientSecretCredential(endpoints.tenantId, endpoints.clientId, endpoints.clientSecret, {
       authorityHost: endpoints.authorityHost,
       disableInstanceDiscovery: true,
+      tlsOptions,
     });
     return {
       subscriptionId: options.subscription ?? endpoints.subscriptionId,
@@ -74,15 +69,15 @@ export async function resolveAzureTarget(options: TargetOptions): Promise<AzureT
       additionalPolicies,
       requestCounter,
       sandbox: true,
+      tlsOptions,
     };
   }
-  const subscriptionId = options.subscription ?? env.AZURE_SUBSCRIPTION_ID ?? (await defaultAzCliSubscription());
-  if (!subscriptionId) {
-    throw usageError(
-      'No subscription: none given, AZURE_SUBSCRIPTION_ID is not set, and no default az login was found.',
-      'Pass --subscription <id>, set AZURE_SUBSCRIPTION_ID, or use --sandbox to work against the local sandbox.',
-    );
-  }
+  const profileFile = azureProfileFile(env);
+  const subscriptionId = chooseSubscription(
+    { flag: options.subscription, env: env.AZURE_SUBSCRIPTION_ID },
+    await readProfileSubscriptions(profileFile),
+    profileFile,
+  );
   const { DefaultAzureCredential } = await import('@azure/identity');
   return {
     subscriptionId,
@@ -94,18 +89,6 @@ export async function resolveAzureTarget(options: TargetOptions): Promise<AzureT
   };
 }
 
-/** The subscription `az account set` chose, so that an az user needs no extra flag. */
-async function defaultAzCliSubscription(): Promise<string | undefined> {
-  try {
-    const profile = JSON.parse(
-      (await readFile(join(homedir(), '.azure', 'azureProfile.json'), 'utf8')).replace(/^\uFEFF/, ''),
-    ) as { subscriptions?: Array<{ id: string; isDefault?: boolean }> };
-    return profile.subscriptions?.find((subscription) => subscription.isDefault)?.id;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Client options shared by every @azure/arm-* client built for a target. */
 export function armClientOptions(target: AzureTarget) {
   return {
@@ -113,5 +96,6 @@ export function armClientOptions(target: AzureTarget) {
     additionalPolicies: target.additionalPolicies,
     // The sandbox runs on loopback; the SDK's default retry backoff is sized for the real ARM.
     retryOptions: target.sandbox ? { retryDelayInMs: 50, maxRetryDelayInMs: 2000 } : undefined,
+    tlsOptions: target.tlsOptions,
   };
 }

@@ -27,6 +27,7 @@ describe('token endpoint', () => {
     const wrong = new ClientSecretCredential(endpoints.tenantId, endpoints.clientId, 'not-the-secret', {
       authorityHost: endpoints.authorityHost,
       disableInstanceDiscovery: true,
+      tlsOptions: target.tlsOptions,
     });
     await expect(wrong.getToken(`${endpoints.armUrl}/.default`)).rejects.toThrow(/AADSTS7000215|invalid_client/);
   });

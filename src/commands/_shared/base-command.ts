@@ -29,7 +29,7 @@ export abstract class ArcmeshCommand<T extends typeof Command> extends Command {
     })(),
     query: Flags.string({ description: 'JMESPath query string, as az. See http://jmespath.org.', helpGroup: 'GLOBAL' }),
     subscription: Flags.string({
-      description: 'Subscription ID (defaults to AZURE_SUBSCRIPTION_ID, then the az CLI default).',
+      description: 'Name or ID of subscription (defaults to AZURE_SUBSCRIPTION_ID, then the az CLI default).',
       helpGroup: 'GLOBAL',
     }),
     debug: Flags.boolean({ description: 'Show the HTTP trace (secrets redacted).', helpGroup: 'GLOBAL' }),

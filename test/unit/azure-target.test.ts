@@ -1,0 +1,125 @@
+/**
+ * Where a real-Azure command's subscription, endpoint and credential come from, with the environment and the az
+ * profile (HOME/.azure/azureProfile.json, or AZURE_CONFIG_DIR) injected: no call leaves the process here.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DefaultAzureCredential } from '@azure/identity';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { PUBLIC_ARM_URL, resolveAzureTarget } from '../../src/azure/target.js';
+import { ArcmeshError } from '../../src/lib/errors.js';
+
+const PRODUCTION = '11111111-1111-1111-1111-111111111111';
+const STAGING = '22222222-2222-2222-2222-222222222222';
+const FROM_ENV = '33333333-3333-3333-3333-333333333333';
+const FROM_FLAG = '44444444-4444-4444-4444-444444444444';
+
+let home: string;
+
+beforeEach(async () => {
+  home = await mkdtemp(join(tmpdir(), 'arcmesh-home-'));
+});
+afterEach(() => rm(home, { recursive: true, force: true }));
+
+/** The profile as `az login` writes it: with a byte-order mark, one subscription marked isDefault. */
+async function writeProfile(dir: string, subscriptions: Array<{ id: string; name: string; isDefault: boolean }>) {
+  await mkdir(dir, { recursive: true });
+  const profile = subscriptions.map((subscription) => ({ ...subscription, state: 'Enabled', tenantId: 'tenant' }));
+  await writeFile(join(dir, 'azureProfile.json'), `\uFEFF${JSON.stringify({ subscriptions: profile })}`);
+}
+
+const azLogin = () =>
+  writeProfile(join(home, '.azure'), [
+    { id: PRODUCTION, name: 'Contoso Production', isDefault: true },
+    { id: STAGING, name: 'Contoso Staging', isDefault: false },
+  ]);
+
+const resolve = (env: NodeJS.ProcessEnv, subscription?: string) =>
+  resolveAzureTarget({ sandbox: false, sandboxStateDir: '', subscription, env: { HOME: home, ...env } });
+
+async function usageErrorOf(promise: Promise<unknown>): Promise<ArcmeshError> {
+  const error = await promise.then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
+  expect(error).toBeInstanceOf(ArcmeshError);
+  expect((error as ArcmeshError).exitCode).toBe(2);
+  return error as ArcmeshError;
+}
+
+describe('subscription', () => {
+  test('--subscription wins over AZURE_SUBSCRIPTION_ID and the profile default', async () => {
+    await azLogin();
+    expect((await resolve({ AZURE_SUBSCRIPTION_ID: FROM_ENV }, FROM_FLAG)).subscriptionId).toBe(FROM_FLAG);
+  });
+
+  test('AZURE_SUBSCRIPTION_ID wins over the profile default', async () => {
+    await azLogin();
+    expect((await resolve({ AZURE_SUBSCRIPTION_ID: FROM_ENV })).subscriptionId).toBe(FROM_ENV);
+  });
+
+  test('without either, the subscription az login marked as default', async () => {
+    await azLogin();
+    expect((await resolve({})).subscriptionId).toBe(PRODUCTION);
+  });
+
+  test('the profile under AZURE_CONFIG_DIR, as az reads it', async () => {
+    const configDir = join(home, 'elsewhere');
+    await writeProfile(configDir, [{ id: STAGING, name: 'Contoso Staging', isDefault: true }]);
+    expect((await resolve({ AZURE_CONFIG_DIR: configDir })).subscriptionId).toBe(STAGING);
+  });
+
+  test('--subscription takes a subscription name from the profile, without regard to case, as az does', async () => {
+    await azLogin();
+    expect((await resolve({}, 'contoso staging')).subscriptionId).toBe(STAGING);
+  });
+
+  test('an id that is not in the profile is used as given (a service principal has no profile)', async () => {
+    expect((await resolve({}, FROM_FLAG)).subscriptionId).toBe(FROM_FLAG);
+  });
+
+  test('a name the profile does not know is a usage error', async () => {
+    await azLogin();
+    const error = await usageErrorOf(resolve({}, 'Contoso Test'));
+    expect(error.message).toBe(
+      `--subscription 'Contoso Test' is not a subscription id, and no subscription of that name is in ${join(home, '.azure', 'azureProfile.json')}.`,
+    );
+    expect(error.hint).toContain('az account list');
+  });
+
+  test('a name two subscriptions share is a usage error listing both ids', async () => {
+    await writeProfile(join(home, '.azure'), [
+      { id: PRODUCTION, name: 'Contoso', isDefault: true },
+      { id: STAGING, name: 'Contoso', isDefault: false },
+    ]);
+    const error = await usageErrorOf(resolve({}, 'Contoso'));
+    expect(error.message).toContain(`${PRODUCTION}, ${STAGING}`);
+  });
+
+  test('none at all (no flag, no AZURE_SUBSCRIPTION_ID, no az login) is a usage error saying what to do', async () => {
+    const error = await usageErrorOf(resolve({}));
+    expect(error.message).toContain('--subscription is not given, AZURE_SUBSCRIPTION_ID is not set');
+    expect(error.hint).toMatch(/--subscription.*AZURE_SUBSCRIPTION_ID.*az login.*--sandbox/);
+  });
+
+  test('a profile with no default subscription is the same usage error', async () => {
+    await writeProfile(join(home, '.azure'), [{ id: STAGING, name: 'Contoso Staging', isDefault: false }]);
+    await usageErrorOf(resolve({}));
+  });
+});
+
+describe('endpoint and credential', () => {
+  test('public ARM through DefaultAzureCredential, with no CA of its own', async () => {
+    const target = await resolve({}, FROM_FLAG);
+    expect(target.endpoint).toBe(PUBLIC_ARM_URL);
+    expect(target.credential).toBeInstanceOf(DefaultAzureCredential);
+    expect(target.tlsOptions).toBeUndefined();
+    expect(target.sandbox).toBe(false);
+  });
+
+  test('ARCMESH_ARM_ENDPOINT points the clients at another ARM (a sovereign cloud, Azure Stack)', async () => {
+    const target = await resolve({ ARCMESH_ARM_ENDPOINT: 'https://management.usgovcloudapi.net' }, FROM_FLAG);
+    expect(target.endpoint).toBe('https://management.usgovcloudapi.net');
+  });
+});
