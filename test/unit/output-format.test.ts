@@ -110,6 +110,7 @@ describe('render (az output rules)', () => {
       },
       group: { id: '/subscriptions/0000/resourceGroups/rg-aks' },
       kept: { id: '/subscriptions/0000/resourceGroups/a/providers/X/y/z', resourceGroup: null },
+      keptAnyCase: { id: '/subscriptions/0000/resourceGroups/a/providers/X/y/z', resourcegroup: 'own' },
       sourceVault: { id: '/subscriptions/0000/resourceGroups/kv/providers/Microsoft.KeyVault/vaults/v' },
     };
     const printed = JSON.parse(render(cluster, { format: 'json' })) as typeof cluster & { resourceGroup: string };
@@ -117,6 +118,7 @@ describe('render (az output rules)', () => {
     expect(printed.networkProfile.loadBalancerProfile.effectiveOutboundIPs[0]).toHaveProperty('resourceGroup', 'MC_rg');
     expect(printed.group).not.toHaveProperty('resourceGroup');
     expect(printed.kept.resourceGroup).toBeNull();
+    expect(printed.keptAnyCase).toEqual(cluster.keptAnyCase);
     expect(printed.sourceVault).not.toHaveProperty('resourceGroup');
     expect(render(cluster, { format: 'tsv', query: 'resourceGroup' })).toBe('rg-aks\n');
   });

@@ -46,7 +46,7 @@ function plainValue(value: unknown): unknown {
   return value;
 }
 
-/** az's result transform: every object with an `id` and no `resourceGroup` gets one, at any depth. */
+/** az's result transform: every object with an `id` and no resource group key (in any case) gets one, at any depth. */
 function addResourceGroups(value: unknown): void {
   if (Array.isArray(value)) {
     for (const item of value) addResourceGroups(item);
@@ -54,7 +54,7 @@ function addResourceGroups(value: unknown): void {
   }
   if (!value || typeof value !== 'object') return;
   const record = value as Record<string, unknown>;
-  if (!('resourceGroup' in record)) {
+  if (!Object.keys(record).some((name) => name.toLowerCase() === 'resourcegroup')) {
     const resourceGroup = resourceGroupOf(record.id);
     if (resourceGroup !== null) record.resourceGroup = resourceGroup;
   }
