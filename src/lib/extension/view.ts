@@ -26,6 +26,7 @@ export interface ExtensionView {
   plan: unknown;
   provisioningState: string | null;
   releaseTrain: string | null;
+  /** Also added by the CLI's output path; set here so library callers, who never go through it, have it too. */
   resourceGroup: string | null;
   scope: unknown;
   statuses: unknown[];
