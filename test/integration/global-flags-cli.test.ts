@@ -180,6 +180,49 @@ describe("oclif's parse errors look like arcmesh's usage errors", () => {
   });
 });
 
+describe('parse errors oclif words its own way', () => {
+  it('a flag without its value or given twice: usage errors, as text, -o json or ARCMESH_OUTPUT=json', async () => {
+    const noValue = await runCli(['feature', 'show', '--name', 'AKS-OpenServiceMesh', '--namespace']);
+    expect(noValue.code).toBe(2);
+    expect(noValue.stderr).toBe("ERROR: Flag --namespace expects a value\nSee 'arcmesh feature show --help'.\n");
+
+    const twice = [...FEATURE, '--namespace', 'Microsoft.Other'];
+    const json = await runCli(['feature', 'show', ...twice, '-o', 'json']);
+    const fromEnv = await runCli(['feature', 'show', ...twice], { env: { ARCMESH_OUTPUT: 'json' } });
+    for (const failed of [json, fromEnv]) {
+      expect(failed.code).toBe(2);
+      expect(JSON.parse(failed.stderr)).toEqual({
+        error: {
+          kind: 'usage',
+          message: 'Flag --namespace can only be specified once',
+          hint: "See 'arcmesh feature show --help'.",
+        },
+      });
+    }
+  });
+
+  it('never repeats the value of a mistyped flag', async () => {
+    const typo = await runCli(['extension', 'update', ...ARC, '-n', 'osm', '--config-protectd=osm.osm.token=HUNTER2']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toBe(
+      "ERROR: Nonexistent flag: --config-protectd=<redacted>\nSee 'arcmesh extension update --help'.\n",
+    );
+  });
+});
+
+describe('ARCMESH_OUTPUT', () => {
+  it('chooses the format of errors as of results', async () => {
+    const { env } = await sandbox();
+    const failed = await runCli(['feature', 'show', '--namespace', 'Microsoft.ContainerService', '-n', 'Nope'], {
+      env: { ...env, ARCMESH_OUTPUT: 'json' },
+    });
+    expect(failed.code).toBe(3);
+    expect(JSON.parse(failed.stderr)).toMatchObject({
+      error: { kind: expect.any(String), message: expect.any(String) },
+    });
+  });
+});
+
 /** Starts the CLI, sends Ctrl-C once stderr shows `ready`, and resolves with how it ended. */
 function interruptWhen(
   args: string[],
