@@ -97,13 +97,27 @@ describe('--subscription', () => {
     const shown = await runCli(['addon', 'show', ...AKS, '--subscription', other], { env });
     expect(shown.code).toBe(3);
     expect(shown.stderr).toContain(`(SubscriptionNotFound) The subscription '${other}' could not be found.`);
-    expect(shown.stderr).toContain('Check --subscription');
+    // The sandbox has no AZURE_SUBSCRIPTION_ID or az default to check: only its own subscription.
+    expect(shown.stderr).toContain(`The sandbox has only its own subscription, ${SANDBOX_SUBSCRIPTION_ID}`);
+    expect(shown.stderr).not.toContain('AZURE_SUBSCRIPTION_ID');
     // Not "nothing to delete": the extension's scope is missing, not the extension.
     const deleted = await runCli(['extension', 'delete', ...ARC, '-n', 'osm', '--yes', '--subscription', other], {
       env,
     });
     expect(deleted.code).toBe(3);
     expect(deleted.stderr).toContain('SubscriptionNotFound');
+  });
+
+  it('is repeated in the commands a hint prints when it was given, so they run as printed', async () => {
+    const { env } = await sandbox();
+    const show = ['extension', 'show', ...ARC, '-n', 'no-such-extension'];
+    const named = await runCli([...show, '--subscription', SANDBOX_SUBSCRIPTION_ID], { env });
+    expect(named.code).toBe(3);
+    expect(named.stderr).toContain(
+      `'arcmesh extension list ${ARC.join(' ')} --subscription ${SANDBOX_SUBSCRIPTION_ID}'`,
+    );
+    const defaulted = await runCli(show, { env });
+    expect(defaulted.stderr).toContain(`'arcmesh extension list ${ARC.join(' ')}'`);
   });
 });
 

@@ -222,6 +222,23 @@ describe('OSM facts', () => {
   });
 });
 
+describe('printed follow-up commands', () => {
+  it('carry --subscription when the caller named it, and only then', () => {
+    const pilot = { ...seedCreate, version: undefined };
+    const named = usageFailure(() => planCreate({ ...pilot, namedSubscription: 'My Subscription' }));
+    expect(named.hint).toContain(
+      "'arcmesh extension-types list-versions --extension-type microsoft.openservicemesh --release-train pilot " +
+        "-c arc-cluster -g arcmesh-sandbox -t connectedClusters --subscription 'My Subscription''",
+    );
+    expect(usageFailure(() => planCreate(pilot)).hint).not.toContain('--subscription');
+    const ref = { ...CLUSTER, name: 'osm', namedSubscription: '00000000-0000-0000-0000-000000000001' };
+    expect(waitTimeoutHint({ kind: 'created' }, { last: undefined, everSeen: false }, ref)).toContain(
+      "'arcmesh extension create -c arc-cluster -g arcmesh-sandbox -t connectedClusters " +
+        "--subscription 00000000-0000-0000-0000-000000000001 -n osm --extension-type …'",
+    );
+  });
+});
+
 describe('planCreate: refusals before any call', () => {
   it('plans seed 001 as az sends it, pinned with auto-upgrade off (implied on pilot)', () => {
     const plan = planCreate(seedCreate);
@@ -501,7 +518,17 @@ describe('update', () => {
       "The pinned version 0.8.4 of microsoft.openservicemesh is not offered on release train 'stable'.",
     );
     expect(failure.hint).toBe(
-      "Versions on 'stable', newest first: 1.2.5-1, 1.1.0-1, 1.0.0-1; pass one of them with --version.",
+      "Versions on 'stable', newest first: 1.2.5-1, 1.1.0-1, 1.0.0-1; pass one of them with --version. " +
+        'Or drop the pin and follow the train with --auto-upgrade-minor-version true.',
+    );
+    // A version the user typed is theirs to fix: no auto-upgrade advice, nor on a train of pinned versions only.
+    const typed = planUpdate(spec({ releaseTrain: 'stable', version: '0.9.9-1' }), existingOsm());
+    expect(usageFailure(() => checkUpdateObserved(spec({}), typed, { trainVersions: stable })).hint).not.toContain(
+      'auto-upgrade',
+    );
+    const toPilot = planUpdate(spec({ releaseTrain: 'pilot' }), existingOsm({ releaseTrain: 'stable' }));
+    expect(usageFailure(() => checkUpdateObserved(spec({}), toPilot, { trainVersions: ['1.0.0'] })).hint).not.toContain(
+      'auto-upgrade',
     );
     const withVersion = planUpdate(spec({ releaseTrain: 'stable', version: '1.0.0-1' }), existingOsm());
     expect(withVersion.versionLookup).toEqual({ releaseTrain: 'stable', version: '1.0.0-1' });

@@ -27,6 +27,7 @@ export async function showProvider(ctx: OperationContext, namespace: string): Pr
     return await client.providers.get(namespace, { abortSignal: ctx.signal });
   } catch (error) {
     throw toArcmeshError(error, {
+      sandbox: ctx.target.sandbox,
       action: `show resource provider '${namespace}'`,
       notFoundHint: 'Check the namespace spelling, e.g. Microsoft.ContainerService.',
     });
@@ -42,6 +43,7 @@ export async function registerProvider(ctx: OperationContext, request: ProviderR
     provider = await client.providers.register(namespace, { abortSignal: ctx.signal });
   } catch (error) {
     throw toArcmeshError(error, {
+      sandbox: ctx.target.sandbox,
       action: `register resource provider '${namespace}'`,
       notFoundHint: 'Check the namespace spelling, e.g. Microsoft.ContainerService.',
     });
