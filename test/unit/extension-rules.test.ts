@@ -169,10 +169,28 @@ describe('settings', () => {
     expect(usageFailure(() => parseSettingsFile(text, 'settings.json', false)).message).toContain(message);
   });
 
-  it('never quotes a protected file that does not parse', () => {
+  it('never quotes a protected file that does not parse, and still says where', () => {
     const failure = usageFailure(() => parseSettingsFile('token: "s3cret\n  bad: [', 'p.yaml', true));
     expect(failure.message).not.toContain('s3cret');
+    expect(failure.message).toMatch(
+      /^The protected settings file 'p\.yaml' is neither valid JSON nor valid YAML at line \d+, column \d+\.$/,
+    );
     expect(failure.hint ?? '').not.toContain('s3cret');
+  });
+
+  it("tells the parser's reason without a dangling colon", () => {
+    expect(usageFailure(() => parseSettingsFile('{"a": "1"', 's.json', false)).message).toBe(
+      "The settings file 's.json' is neither valid JSON nor valid YAML: Flow map must end with a } at line 1, column 10.",
+    );
+  });
+
+  it('refuses a key given twice, where az took the last one, saying where and never the value', () => {
+    for (const isProtected of [false, true]) {
+      const failure = usageFailure(() => parseSettingsFile('{"a": "1", "a": "HUNTER2"}', 's.json', isProtected));
+      expect(failure.message).toMatch(/ file 's\.json' has a key twice at line 1, column 12\.$/);
+      expect(`${failure.message} ${failure.hint}`).not.toContain('HUNTER2');
+      expect(failure.hint).toContain('takes the last one');
+    }
   });
 
   it('carries existing settings forward, the given ones on top, removed ones gone', () => {
