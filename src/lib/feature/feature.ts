@@ -148,6 +148,7 @@ export async function registerFeature(
     namespace: request.namespace,
     wait: true,
     timeoutSeconds: Math.max(1, Math.ceil(deadline.remainingMs() / 1000)),
+    namedSubscription: request.namedSubscription,
   });
   return feature;
 }
