@@ -3,6 +3,7 @@
  * into an ArcmeshError with the right kind, ARM's own code and message, and a hint.
  */
 import { ArcmeshError, isArcmeshError } from '../lib/errors.js';
+import { SANDBOX_SUBSCRIPTION_ID } from '../sandbox/arm/contract.js';
 
 interface RestErrorLike {
   name?: string;
@@ -24,6 +25,14 @@ export interface ErrorContext {
    * waiting, so re-running the command is not the advice (a second enable is refused while the first runs).
    */
   followAcceptedOperation?: string | undefined;
+  /** The call went to the sandbox (AzureTarget.sandbox), which has one subscription and no defaults to check. */
+  sandbox?: boolean | undefined;
+}
+
+function subscriptionNotFoundHint(sandbox: boolean | undefined): string {
+  return sandbox
+    ? `The sandbox has only its own subscription, ${SANDBOX_SUBSCRIPTION_ID}: pass that to --subscription, or leave it out.`
+    : 'Check --subscription (without it: AZURE_SUBSCRIPTION_ID, then the az CLI default); `az account list -o table` lists yours.';
 }
 
 export function toArcmeshError(error: unknown, context: ErrorContext): ArcmeshError {
@@ -69,7 +78,7 @@ export function toArcmeshError(error: unknown, context: ErrorContext): ArcmeshEr
       'notFound',
       `Could not ${context.action}: (${armCode}) ${armMessage}`,
       armCode === 'SubscriptionNotFound'
-        ? 'Check --subscription (without it: AZURE_SUBSCRIPTION_ID, then the az CLI default); `az account list -o table` lists yours.'
+        ? subscriptionNotFoundHint(context.sandbox)
         : (context.notFoundHint ?? 'Check the names, --resource-group and --subscription.'),
       { cause: error, details: err.details },
     );

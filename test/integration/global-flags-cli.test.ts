@@ -97,13 +97,27 @@ describe('--subscription', () => {
     const shown = await runCli(['addon', 'show', ...AKS, '--subscription', other], { env });
     expect(shown.code).toBe(3);
     expect(shown.stderr).toContain(`(SubscriptionNotFound) The subscription '${other}' could not be found.`);
-    expect(shown.stderr).toContain('Check --subscription');
+    // The sandbox has no AZURE_SUBSCRIPTION_ID or az default to check: only its own subscription.
+    expect(shown.stderr).toContain(`The sandbox has only its own subscription, ${SANDBOX_SUBSCRIPTION_ID}`);
+    expect(shown.stderr).not.toContain('AZURE_SUBSCRIPTION_ID');
     // Not "nothing to delete": the extension's scope is missing, not the extension.
     const deleted = await runCli(['extension', 'delete', ...ARC, '-n', 'osm', '--yes', '--subscription', other], {
       env,
     });
     expect(deleted.code).toBe(3);
     expect(deleted.stderr).toContain('SubscriptionNotFound');
+  });
+
+  it('is repeated in the commands a hint prints when it was given, so they run as printed', async () => {
+    const { env } = await sandbox();
+    const show = ['extension', 'show', ...ARC, '-n', 'no-such-extension'];
+    const named = await runCli([...show, '--subscription', SANDBOX_SUBSCRIPTION_ID], { env });
+    expect(named.code).toBe(3);
+    expect(named.stderr).toContain(
+      `'arcmesh extension list ${ARC.join(' ')} --subscription ${SANDBOX_SUBSCRIPTION_ID}'`,
+    );
+    const defaulted = await runCli(show, { env });
+    expect(defaulted.stderr).toContain(`'arcmesh extension list ${ARC.join(' ')}'`);
   });
 });
 
@@ -177,6 +191,49 @@ describe("oclif's parse errors look like arcmesh's usage errors", () => {
     const clusterType = await runCli(['extension', 'show', '-c', 'arc-cluster', '-g', 'arcmesh-sandbox', '-t', 'x']);
     expect(clusterType.code).toBe(2);
     expect(clusterType.stderr).toMatch(/^ERROR: --cluster-type: Cluster type 'x' is not supported\.\nUse one of: /);
+  });
+});
+
+describe('parse errors oclif words its own way', () => {
+  it('a flag without its value or given twice: usage errors, as text, -o json or ARCMESH_OUTPUT=json', async () => {
+    const noValue = await runCli(['feature', 'show', '--name', 'AKS-OpenServiceMesh', '--namespace']);
+    expect(noValue.code).toBe(2);
+    expect(noValue.stderr).toBe("ERROR: Flag --namespace expects a value\nSee 'arcmesh feature show --help'.\n");
+
+    const twice = [...FEATURE, '--namespace', 'Microsoft.Other'];
+    const json = await runCli(['feature', 'show', ...twice, '-o', 'json']);
+    const fromEnv = await runCli(['feature', 'show', ...twice], { env: { ARCMESH_OUTPUT: 'json' } });
+    for (const failed of [json, fromEnv]) {
+      expect(failed.code).toBe(2);
+      expect(JSON.parse(failed.stderr)).toEqual({
+        error: {
+          kind: 'usage',
+          message: 'Flag --namespace can only be specified once',
+          hint: "See 'arcmesh feature show --help'.",
+        },
+      });
+    }
+  });
+
+  it('never repeats the value of a mistyped flag', async () => {
+    const typo = await runCli(['extension', 'update', ...ARC, '-n', 'osm', '--config-protectd=osm.osm.token=HUNTER2']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toBe(
+      "ERROR: Nonexistent flag: --config-protectd=<redacted>\nSee 'arcmesh extension update --help'.\n",
+    );
+  });
+});
+
+describe('ARCMESH_OUTPUT', () => {
+  it('chooses the format of errors as of results', async () => {
+    const { env } = await sandbox();
+    const failed = await runCli(['feature', 'show', '--namespace', 'Microsoft.ContainerService', '-n', 'Nope'], {
+      env: { ...env, ARCMESH_OUTPUT: 'json' },
+    });
+    expect(failed.code).toBe(3);
+    expect(JSON.parse(failed.stderr)).toMatchObject({
+      error: { kind: expect.any(String), message: expect.any(String) },
+    });
   });
 });
 

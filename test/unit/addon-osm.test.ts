@@ -66,6 +66,15 @@ describe('addonProfiles changes', () => {
     );
   });
 
+  it('names the subscription in the commands it suggests when the caller named it', () => {
+    const named = { ...cluster, namedSubscription: '00000000-0000-0000-0000-000000000001' };
+    expect(() => disableOsmAddon({}, named)).toThrow(
+      expect.objectContaining({
+        hint: "Check the cluster with 'arcmesh addon show -g arcmesh-sandbox -n aks-cluster --subscription 00000000-0000-0000-0000-000000000001'.",
+      }),
+    );
+  });
+
   it('sends the enable again when the last cluster update failed, since that is the retry', () => {
     const profiles = enableOsmAddon(
       { openServiceMesh: { enabled: true, config: {} } },

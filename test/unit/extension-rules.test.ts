@@ -169,10 +169,28 @@ describe('settings', () => {
     expect(usageFailure(() => parseSettingsFile(text, 'settings.json', false)).message).toContain(message);
   });
 
-  it('never quotes a protected file that does not parse', () => {
+  it('never quotes a protected file that does not parse, and still says where', () => {
     const failure = usageFailure(() => parseSettingsFile('token: "s3cret\n  bad: [', 'p.yaml', true));
     expect(failure.message).not.toContain('s3cret');
+    expect(failure.message).toMatch(
+      /^The protected settings file 'p\.yaml' is neither valid JSON nor valid YAML at line \d+, column \d+\.$/,
+    );
     expect(failure.hint ?? '').not.toContain('s3cret');
+  });
+
+  it("tells the parser's reason without a dangling colon", () => {
+    expect(usageFailure(() => parseSettingsFile('{"a": "1"', 's.json', false)).message).toBe(
+      "The settings file 's.json' is neither valid JSON nor valid YAML: Flow map must end with a } at line 1, column 10.",
+    );
+  });
+
+  it('refuses a key given twice, where az took the last one, saying where and never the value', () => {
+    for (const isProtected of [false, true]) {
+      const failure = usageFailure(() => parseSettingsFile('{"a": "1", "a": "HUNTER2"}', 's.json', isProtected));
+      expect(failure.message).toMatch(/ file 's\.json' has a key twice at line 1, column 12\.$/);
+      expect(`${failure.message} ${failure.hint}`).not.toContain('HUNTER2');
+      expect(failure.hint).toContain('takes the last one');
+    }
   });
 
   it('carries existing settings forward, the given ones on top, removed ones gone', () => {
@@ -219,6 +237,23 @@ describe('OSM facts', () => {
       checkOpenShiftSettings('openshift', { 'osm.OpenServiceMesh.enablePrivilegedInitContainer': 'TRUE' }, 'c'),
     ).not.toThrow();
     expect(() => checkOpenShiftSettings('generic', {}, 'c')).not.toThrow();
+  });
+});
+
+describe('printed follow-up commands', () => {
+  it('carry --subscription when the caller named it, and only then', () => {
+    const pilot = { ...seedCreate, version: undefined };
+    const named = usageFailure(() => planCreate({ ...pilot, namedSubscription: 'My Subscription' }));
+    expect(named.hint).toContain(
+      "'arcmesh extension-types list-versions --extension-type microsoft.openservicemesh --release-train pilot " +
+        "-c arc-cluster -g arcmesh-sandbox -t connectedClusters --subscription 'My Subscription''",
+    );
+    expect(usageFailure(() => planCreate(pilot)).hint).not.toContain('--subscription');
+    const ref = { ...CLUSTER, name: 'osm', namedSubscription: '00000000-0000-0000-0000-000000000001' };
+    expect(waitTimeoutHint({ kind: 'created' }, { last: undefined, everSeen: false }, ref)).toContain(
+      "'arcmesh extension create -c arc-cluster -g arcmesh-sandbox -t connectedClusters " +
+        "--subscription 00000000-0000-0000-0000-000000000001 -n osm --extension-type …'",
+    );
   });
 });
 
@@ -501,7 +536,17 @@ describe('update', () => {
       "The pinned version 0.8.4 of microsoft.openservicemesh is not offered on release train 'stable'.",
     );
     expect(failure.hint).toBe(
-      "Versions on 'stable', newest first: 1.2.5-1, 1.1.0-1, 1.0.0-1; pass one of them with --version.",
+      "Versions on 'stable', newest first: 1.2.5-1, 1.1.0-1, 1.0.0-1; pass one of them with --version. " +
+        'Or drop the pin and follow the train with --auto-upgrade-minor-version true.',
+    );
+    // A version the user typed is theirs to fix: no auto-upgrade advice, nor on a train of pinned versions only.
+    const typed = planUpdate(spec({ releaseTrain: 'stable', version: '0.9.9-1' }), existingOsm());
+    expect(usageFailure(() => checkUpdateObserved(spec({}), typed, { trainVersions: stable })).hint).not.toContain(
+      'auto-upgrade',
+    );
+    const toPilot = planUpdate(spec({ releaseTrain: 'pilot' }), existingOsm({ releaseTrain: 'stable' }));
+    expect(usageFailure(() => checkUpdateObserved(spec({}), toPilot, { trainVersions: ['1.0.0'] })).hint).not.toContain(
+      'auto-upgrade',
     );
     const withVersion = planUpdate(spec({ releaseTrain: 'stable', version: '1.0.0-1' }), existingOsm());
     expect(withVersion.versionLookup).toEqual({ releaseTrain: 'stable', version: '1.0.0-1' });

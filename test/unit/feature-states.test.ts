@@ -43,6 +43,10 @@ describe('feature registration states', () => {
     expect(featureRegisterCommand({ namespace: 'Microsoft.ContainerService', name: 'AKS-OpenServiceMesh' })).toBe(
       'arcmesh feature register --namespace Microsoft.ContainerService --name AKS-OpenServiceMesh --wait',
     );
+    const named = { namespace: 'Microsoft.ContainerService', name: 'AKS-OpenServiceMesh', namedSubscription: 'sub 1' };
+    expect(featureRegisterCommand(named)).toBe(
+      "arcmesh feature register --namespace Microsoft.ContainerService --name AKS-OpenServiceMesh --wait --subscription 'sub 1'",
+    );
   });
 });
 

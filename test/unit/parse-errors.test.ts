@@ -1,10 +1,42 @@
+import { Args, Flags, Parser } from '@oclif/core';
 import { describe, expect, it } from 'vitest';
 import { outputFormatInArgv, usageErrorFromParse } from '../../src/commands/_shared/parse-errors.js';
 import { ArcmeshError } from '../../src/lib/errors.js';
 
+/** The error oclif's parser really throws for `argv` against a command with --namespace, --config and one arg. */
+async function parseFailure(argv: string[]): Promise<Error> {
+  const failure = await Parser.parse(argv, {
+    flags: { namespace: Flags.string(), config: Flags.string({ multiple: true }) },
+    args: { name: Args.string() },
+    strict: true,
+  }).then(
+    () => undefined,
+    (error: unknown) => error as Error,
+  );
+  if (!failure) throw new Error(`${argv.join(' ')} parsed`);
+  return failure;
+}
+
 describe('usageErrorFromParse', () => {
-  it("leaves errors that oclif's parser did not raise alone", () => {
-    expect(usageErrorFromParse(new Error('socket hang up'), 'addon show')).toBeUndefined();
+  it.each([
+    [['--namespace'], 'Flag --namespace expects a value'],
+    [['--namespace', 'a', '--namespace', 'b'], 'Flag --namespace can only be specified once'],
+  ])("makes every parse error a usage error, also those without oclif's --help line: %j", async (argv, message) => {
+    const error = usageErrorFromParse(await parseFailure(argv), 'feature show');
+    expect(error).toMatchObject({ kind: 'usage', exitCode: 2, message, hint: "See 'arcmesh feature show --help'." });
+  });
+
+  it('never repeats what follows = in a mistyped flag or an unexpected argument', async () => {
+    const flag = usageErrorFromParse(
+      await parseFailure(['--config-protectd=osm.osm.token=HUNTER2', '--bogus', '--namespace=x']),
+      'extension update',
+    );
+    expect(flag.message).toBe('Nonexistent flags: --config-protectd=<redacted>, --bogus');
+    const args = usageErrorFromParse(await parseFailure(['osm', 'osm.osm.token=HUNTER2, x=y']), 'extension update');
+    expect(args.message).toBe('Unexpected argument: osm.osm.token=<redacted>');
+    // Without oclif's list of tokens, everything after the first = goes.
+    const bare = usageErrorFromParse(new Error('Nonexistent flag: --a=HUNTER2, --b'), 'extension update');
+    expect(bare.message).toBe('Nonexistent flag: --a=<redacted>');
   });
 
   it("keeps the kind and hint of arcmesh's own error thrown by a flag's parse function", () => {

@@ -3,6 +3,10 @@
  * Commands stay thin: parse, call one library function, print.
  */
 import { Command, Flags, ux, type Interfaces } from '@oclif/core';
+import type { Input, ParserOutput } from '@oclif/core/interfaces';
+
+/** oclif's own constraints on parsed flags and args (its FlagOutput and ArgOutput, which it does not export). */
+type ParsedValues = Parameters<Command['parse']>[0] extends Input<infer F, infer _B, infer _A> | undefined ? F : never;
 import type { AzureTarget } from '../../azure/target.js';
 import type { KubeClients } from '../../kube/clients.js';
 import type { KubeTarget } from '../../kube/connection.js';
@@ -56,6 +60,18 @@ export abstract class ArcmeshCommand<T extends typeof Command> extends Command {
   /** When init ended and run began, in ms since the process started (az's "init" and "invoke" split). */
   private invokeStartedMs: number | undefined;
 
+  /** Whatever fails while oclif parses the command line is a usage error (see usageErrorFromParse). */
+  protected override async parse<F extends ParsedValues, B extends ParsedValues, A extends ParsedValues>(
+    options?: Input<F, B, A>,
+    argv?: string[],
+  ): Promise<ParserOutput<F, B, A>> {
+    try {
+      return await super.parse(options, argv);
+    } catch (error) {
+      throw usageErrorFromParse(error as Error, this.commandLine);
+    }
+  }
+
   override async init(): Promise<void> {
     await super.init();
     const { args, flags } = await this.parse({
@@ -108,7 +124,18 @@ export abstract class ArcmeshCommand<T extends typeof Command> extends Command {
   }
 
   protected get outputFormat(): OutputFormat {
-    return this.flags.output ?? (process.env.ARCMESH_OUTPUT as OutputFormat | undefined) ?? 'json';
+    return this.chosenOutputFormat ?? 'json';
+  }
+
+  /**
+   * The output format the user chose: -o, else ARCMESH_OUTPUT. Before oclif parsed the flags (a parse error) -o is
+   * read from the arguments as typed.
+   */
+  private get chosenOutputFormat(): OutputFormat | undefined {
+    return (
+      (this.flags ? this.flags.output : outputFormatInArgv(this.argv)) ??
+      (process.env.ARCMESH_OUTPUT as OutputFormat | undefined)
+    );
   }
 
   protected get useSandbox(): boolean {
@@ -219,10 +246,7 @@ export abstract class ArcmeshCommand<T extends typeof Command> extends Command {
 
   protected override async catch(error: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
     this.stopProgress('failed');
-    // oclif's own parse errors (unknown flag, bad value, missing flag) are usage errors: exit 2, as az does.
-    const parseFailure = usageErrorFromParse(error, this.commandLine);
-    if (parseFailure) error = parseFailure;
-    else if (!isArcmeshError(error)) {
+    if (!isArcmeshError(error)) {
       if (error.oclif?.exit !== undefined || error.name === 'ExitError') return super.catch(error);
       error = new ArcmeshError(
         'failed',
@@ -234,8 +258,8 @@ export abstract class ArcmeshCommand<T extends typeof Command> extends Command {
       );
     }
     const failure = error as ArcmeshError;
-    // A parse error leaves no parsed flags: -o is then read from the arguments as typed.
-    const format = this.flags?.output ?? outputFormatInArgv(this.argv);
+    // Errors are text unless an output format was chosen: the default JSON is for results.
+    const format = this.chosenOutputFormat;
     if (format === 'json' || format === 'jsonc') {
       process.stderr.write(
         `${JSON.stringify({ error: { kind: failure.kind, message: failure.message, hint: failure.hint, details: failure.details } }, null, 2)}\n`,

@@ -119,6 +119,7 @@ interface ClusterFlagValues {
   'resource-group'?: string | undefined;
   'cluster-type'?: ClusterType | undefined;
   'cluster-resource-provider'?: string | undefined;
+  subscription?: string | undefined;
 }
 
 export function clusterRef(flags: ClusterFlagValues): ClusterRef {
@@ -127,6 +128,7 @@ export function clusterRef(flags: ClusterFlagValues): ClusterRef {
     resourceGroup: flags['resource-group'] ?? '',
     clusterType: flags['cluster-type'] ?? 'connectedClusters',
     clusterResourceProvider: flags['cluster-resource-provider'],
+    namedSubscription: flags.subscription,
   };
 }
 

@@ -1,12 +1,13 @@
 /**
- * oclif's own parse failures (unknown flag, bad flag value, missing required flag) told the way arcmesh tells its
- * other usage errors: one `ERROR:` line (or JSON under -o json), exit 2, and a pointer to --help instead of oclif's
- * usage dump.
+ * oclif's own parse failures (unknown flag, bad flag value, missing required flag, a flag given twice, …) told the way
+ * arcmesh tells its other usage errors: one `ERROR:` line (or JSON under -o json), exit 2, and a pointer to --help
+ * instead of oclif's usage dump.
  */
+import { REDACTED } from '../../azure/redact.js';
 import { ArcmeshError, isArcmeshError } from '../../lib/errors.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../../lib/output/format.js';
 
-/** oclif ends every parse error (and every error thrown by a flag's own parse function) with this line. */
+/** oclif ends most parse errors (and every error thrown by a flag's own parse function) with this line. */
 const OCLIF_HELP_TAIL = /\s*\nSee more help with --help$/;
 /** oclif's wrapper around an error thrown while parsing one flag's value. */
 const FLAG_PARSE_FAILED = /^Parsing --([\w-]+) \n\t([\s\S]*)$/;
@@ -16,14 +17,41 @@ const VALIDATIONS_FAILED = /^The following errors? occurred:\n/;
 const ANSI_ESCAPE = /\u001b\[[0-9;]*m/g;
 
 /**
- * The usage error an oclif parse failure stands for, or undefined when the error did not come from parsing.
- * `command` is the command as typed (`feature register`), for the hint.
+ * oclif's errors that repeat command-line tokens, with the property holding those tokens: a mistyped
+ * `--config-protectd=key=secret` comes back whole in them.
  */
-export function usageErrorFromParse(error: Error, command: string): ArcmeshError | undefined {
-  const text = error.message.replace(ANSI_ESCAPE, '');
-  if (!OCLIF_HELP_TAIL.test(text)) return undefined;
+const ECHOED_TOKENS = [
+  { heading: /^Nonexistent flags?: /, tokens: 'flags' },
+  { heading: /^Unexpected arguments?: /, tokens: 'args' },
+] as const;
+
+/** A command-line token without what follows its first `=`, which may be a protected value. */
+function withoutValue(token: string): string {
+  const equals = token.indexOf('=');
+  return equals === -1 ? token : `${token.slice(0, equals)}=${REDACTED}`;
+}
+
+/** `body` with every token oclif echoed from the command line stripped of its value. */
+function hideEchoedValues(error: Error, body: string): string {
+  for (const { heading, tokens } of ECHOED_TOKENS) {
+    const match = heading.exec(body);
+    if (!match) continue;
+    const echoed = (error as Error & Partial<Record<typeof tokens, unknown>>)[tokens];
+    // Without oclif's list of tokens the split is unknown: drop everything after the first `=`.
+    return Array.isArray(echoed)
+      ? match[0] + echoed.map((token) => withoutValue(String(token))).join(', ')
+      : withoutValue(body);
+  }
+  return body;
+}
+
+/**
+ * The usage error an error thrown while oclif parsed the command line stands for: any such error, whatever its
+ * message. `command` is the command as typed (`feature register`), for the hint.
+ */
+export function usageErrorFromParse(error: Error, command: string): ArcmeshError {
   const hint = `See 'arcmesh ${command} --help'.`;
-  const body = text.replace(OCLIF_HELP_TAIL, '');
+  const body = hideEchoedValues(error, error.message.replace(ANSI_ESCAPE, '').replace(OCLIF_HELP_TAIL, ''));
   const flagParse = FLAG_PARSE_FAILED.exec(body);
   if (flagParse) {
     const message = `--${flagParse[1]}: ${flagParse[2]?.trim()}`;

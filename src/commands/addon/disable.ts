@@ -20,6 +20,7 @@ export default class AddonDisable extends ArcmeshCommand<typeof AddonDisable> {
     const cluster = await disableOsmAddonOnCluster(await this.operationContext(), {
       resourceGroup: this.flags['resource-group'],
       clusterName: this.flags.name,
+      namedSubscription: this.flags.subscription,
       noWait: this.flags['no-wait'],
     });
     if (cluster) this.print(managedClusterView(cluster));

@@ -21,6 +21,7 @@ export default class AddonEnable extends ArcmeshCommand<typeof AddonEnable> {
     const cluster = await enableOsmAddonOnCluster(await this.operationContext(), {
       resourceGroup: this.flags['resource-group'],
       clusterName: this.flags.name,
+      namedSubscription: this.flags.subscription,
       noWait: this.flags['no-wait'],
     });
     if (cluster) this.print(managedClusterView(cluster));

@@ -16,6 +16,7 @@ export default class AddonShow extends ArcmeshCommand<typeof AddonShow> {
       await showOsmAddon(await this.operationContext(), {
         resourceGroup: this.flags['resource-group'],
         clusterName: this.flags.name,
+        namedSubscription: this.flags.subscription,
       }),
     );
   }

@@ -25,6 +25,7 @@ export default class FeatureRegister extends ArcmeshCommand<typeof FeatureRegist
     const result = await registerFeature(await this.operationContext(), {
       namespace: this.flags.namespace,
       name: this.flags.name,
+      namedSubscription: this.flags.subscription,
       wait: this.flags.wait,
       timeoutSeconds: this.flags.timeout,
     });

@@ -12,7 +12,11 @@ export default class FeatureShow extends ArcmeshCommand<typeof FeatureShow> {
 
   async run(): Promise<void> {
     this.print(
-      await showFeature(await this.operationContext(), { namespace: this.flags.namespace, name: this.flags.name }),
+      await showFeature(await this.operationContext(), {
+        namespace: this.flags.namespace,
+        name: this.flags.name,
+        namedSubscription: this.flags.subscription,
+      }),
       featureTable,
     );
   }

@@ -15,6 +15,7 @@ export default class FeatureUnregister extends ArcmeshCommand<typeof FeatureUnre
       await unregisterFeature(await this.operationContext(), {
         namespace: this.flags.namespace,
         name: this.flags.name,
+        namedSubscription: this.flags.subscription,
       }),
       featureTable,
     );

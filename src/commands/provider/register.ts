@@ -21,6 +21,7 @@ export default class ProviderRegister extends ArcmeshCommand<typeof ProviderRegi
       namespace: this.flags.namespace,
       wait: this.flags.wait,
       timeoutSeconds: this.flags.timeout,
+      namedSubscription: this.flags.subscription,
     });
     this.print(provider);
   }

@@ -10,6 +10,7 @@ import type { OperationContext } from '../context.js';
 import { ArcmeshError, failedError } from '../errors.js';
 import { featureRegisterCommand } from '../feature/feature.js';
 import {
+  addonClusterArgs,
   OSM_ADDON_CLI_NAME,
   OSM_ADDON_KEY,
   OSM_ADDON_RETIREMENT_DATE,
@@ -54,6 +55,7 @@ async function getManagedCluster(ctx: OperationContext, ref: ClusterRef): Promis
     return await client.managedClusters.get(ref.resourceGroup, ref.clusterName, { abortSignal: ctx.signal });
   } catch (error) {
     throw toArcmeshError(error, {
+      sandbox: ctx.target.sandbox,
       action: `get ${clusterLabel(ref)}`,
       notFoundHint:
         'Check --name and --resource-group (and --subscription); list clusters with `az aks list -o table`.',
@@ -155,20 +157,25 @@ async function putManagedCluster(
     if (ref.noWait) return undefined;
     return await poller;
   } catch (error) {
-    if (isFeatureFlagNotEnabledError(error)) throw featureFlagError(action, error);
+    if (isFeatureFlagNotEnabledError(error)) throw featureFlagError(action, error, ref);
     throw toArcmeshError(error, {
+      sandbox: ctx.target.sandbox,
       action,
       notFoundHint: 'Check --name and --resource-group (and --subscription).',
       followAcceptedOperation: accepted
-        ? `Follow it with 'arcmesh addon show -g ${ref.resourceGroup} -n ${ref.clusterName}' (provisioningState ` +
+        ? `Follow it with 'arcmesh addon show ${addonClusterArgs(ref)}' (provisioningState ` +
           'Succeeded once AKS is done).'
         : undefined,
     });
   }
 }
 
-function featureFlagError(action: string, cause: unknown): ArcmeshError {
-  const command = featureRegisterCommand({ namespace: 'Microsoft.ContainerService', name: 'AKS-OpenServiceMesh' });
+function featureFlagError(action: string, cause: unknown, ref: ClusterRef): ArcmeshError {
+  const command = featureRegisterCommand({
+    namespace: 'Microsoft.ContainerService',
+    name: 'AKS-OpenServiceMesh',
+    namedSubscription: ref.namedSubscription,
+  });
   return failedError(
     `Azure refused to ${action}: (${OSM_FEATURE_FLAG_ERROR_CODE}) the subscription does not have the preview feature ` +
       `'Microsoft.ContainerService/AKS-OpenServiceMesh' registered.`,

@@ -4,6 +4,7 @@
  */
 import type { ManagedCluster, ManagedClusterAddonProfile } from '@azure/arm-containerservice';
 import { usageError } from '../errors.js';
+import { subscriptionArg } from '../shell.js';
 
 /** The key AKS uses in addonProfiles (azure-cli's CONST_OPEN_SERVICE_MESH_ADDON_NAME). */
 export const OSM_ADDON_KEY = 'openServiceMesh';
@@ -23,6 +24,13 @@ type AddonProfiles = Record<string, ManagedClusterAddonProfile>;
 export interface ClusterRef {
   resourceGroup: string;
   clusterName: string;
+  /** The subscription as the caller named it (--subscription), repeated in printed commands; see subscriptionArg. */
+  namedSubscription?: string | undefined;
+}
+
+/** `-g -n` (and --subscription) of an add-on command as typed, for hints that suggest the next command. */
+export function addonClusterArgs(cluster: ClusterRef): string {
+  return `-g ${cluster.resourceGroup} -n ${cluster.clusterName}${subscriptionArg(cluster.namedSubscription)}`;
 }
 
 /**
@@ -66,8 +74,8 @@ export function enableOsmAddon(
     throw usageError(
       `The ${OSM_ADDON_CLI_NAME} add-on is already enabled on managed cluster '${cluster.clusterName}'; nothing was changed.`,
       'There is no add-on configuration to change: AKS picks the OSM version from the Kubernetes version. To reinstall it, run ' +
-        `'arcmesh addon disable -a ${OSM_ADDON_CLI_NAME} -g ${cluster.resourceGroup} -n ${cluster.clusterName}' first; ` +
-        `see its state with 'arcmesh addon show -g ${cluster.resourceGroup} -n ${cluster.clusterName}'.`,
+        `'arcmesh addon disable -a ${OSM_ADDON_CLI_NAME} ${addonClusterArgs(cluster)}' first; ` +
+        `see its state with 'arcmesh addon show ${addonClusterArgs(cluster)}'.`,
     );
   }
   // AKS documents no config keys for this add-on; az always sends an empty map.
@@ -81,7 +89,7 @@ export function disableOsmAddon(addonProfiles: AddonProfiles | undefined, cluste
   if (!profiles[OSM_ADDON_KEY]) {
     throw usageError(
       `The ${OSM_ADDON_CLI_NAME} add-on is not installed on managed cluster '${cluster.clusterName}'; nothing was changed.`,
-      `Check the cluster with 'arcmesh addon show -g ${cluster.resourceGroup} -n ${cluster.clusterName}'.`,
+      `Check the cluster with 'arcmesh addon show ${addonClusterArgs(cluster)}'.`,
     );
   }
   // az writes config null (not {}) on disable; AKS then drops the add-on's settings.

@@ -143,6 +143,7 @@ async function deploymentFailure(
     );
   }
   const mapped = toArcmeshError(error, {
+    sandbox: ctx.target.sandbox,
     action: `create ${label(request)}`,
     notFoundHint: 'Check --resource-group (and --subscription): the resource group must exist.',
   });
@@ -178,7 +179,11 @@ export async function validateDeployment(
       onResponse: capture.onResponse,
     });
   } catch (error) {
-    if (!capture.error) throw toArcmeshError(error, { action: `validate ${label(request)}` });
+    if (!capture.error)
+      throw toArcmeshError(error, {
+        sandbox: ctx.target.sandbox,
+        action: `validate ${label(request)}`,
+      });
     result = { error: capture.error };
   }
   if (result.error) {
@@ -230,7 +235,10 @@ export async function whatIfDeployment(
         },
       );
     }
-    throw toArcmeshError(error, { action: `run what-if for ${label(request)}` });
+    throw toArcmeshError(error, {
+      sandbox: ctx.target.sandbox,
+      action: `run what-if for ${label(request)}`,
+    });
   }
 }
 
@@ -247,6 +255,7 @@ export async function showDeployment(
     );
   } catch (error) {
     throw toArcmeshError(error, {
+      sandbox: ctx.target.sandbox,
       action: `show deployment '${ref.name}' in resource group '${ref.resourceGroup}'`,
       notFoundHint:
         'Check --name and --resource-group; deployments are named after their template file unless --name was given.',
@@ -268,6 +277,7 @@ export async function listDeploymentOperations(
       operations.push({ ...operation, resourceGroup: ref.resourceGroup });
   } catch (error) {
     throw toArcmeshError(error, {
+      sandbox: ctx.target.sandbox,
       action: `list the operations of deployment '${ref.name}' in resource group '${ref.resourceGroup}'`,
       notFoundHint: 'Check --name and --resource-group.',
     });

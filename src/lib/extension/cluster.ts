@@ -3,6 +3,7 @@
  * (az's `get_cluster_rp_api_version`), and the ARM paths built from them.
  */
 import { usageError } from '../errors.js';
+import { subscriptionArg } from '../shell.js';
 
 export const CLUSTER_TYPES = [
   'connectedClusters',
@@ -22,6 +23,11 @@ export interface ClusterRef {
   clusterType: ClusterType;
   /** Only for provisionedClusters (az's `--cluster-resource-provider/--cluster-rp`). */
   clusterResourceProvider?: string | undefined;
+  /**
+   * The subscription as the caller named it (--subscription), repeated in the commands arcmesh prints as hints;
+   * unset when it came from the defaults. ARM calls go to the context's target, not here.
+   */
+  namedSubscription?: string | undefined;
 }
 
 export interface ExtensionRef extends ClusterRef {
@@ -65,8 +71,11 @@ export function clusterLabel(cluster: ClusterRef): string {
   return `${cluster.clusterType}/${cluster.clusterName} in resource group '${cluster.resourceGroup}'`;
 }
 
-/** The `-c -g -t` triple as typed on the command line, for hints that suggest the next command. */
+/** The `-c -g -t` triple (and --subscription) as typed on the command line, for hints that suggest the next command. */
 export function clusterArgs(cluster: ClusterRef): string {
   const rp = cluster.clusterResourceProvider ? ` --cluster-rp ${cluster.clusterResourceProvider}` : '';
-  return `-c ${cluster.clusterName} -g ${cluster.resourceGroup} -t ${cluster.clusterType}${rp}`;
+  return (
+    `-c ${cluster.clusterName} -g ${cluster.resourceGroup} -t ${cluster.clusterType}${rp}` +
+    subscriptionArg(cluster.namedSubscription)
+  );
 }

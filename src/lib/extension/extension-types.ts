@@ -56,7 +56,7 @@ function typesPath(ctx: OperationContext, query: VersionsQuery): string {
   );
 }
 
-function lookupError(error: unknown, query: VersionsQuery) {
+function lookupError(ctx: OperationContext, error: unknown, query: VersionsQuery) {
   const failure = error as { statusCode?: number; code?: string; message?: string };
   if (failure?.statusCode === 400 && failure.code === 'InvalidReleaseTrain') {
     return usageError(
@@ -65,6 +65,7 @@ function lookupError(error: unknown, query: VersionsQuery) {
     );
   }
   return toArcmeshError(error, {
+    sandbox: ctx.target.sandbox,
     action: `list the versions of ${query.extensionType}${query.cluster ? ` for ${clusterLabel(query.cluster)}` : ''}`,
     notFoundHint: query.cluster
       ? `Check the extension type and the cluster (${clusterArgs(query.cluster)}).`
@@ -114,7 +115,7 @@ export async function listExtensionTypeVersions(ctx: OperationContext, query: Ve
     }
     return [{ releaseTrain: query.releaseTrain, versions: newestFirst(versions) }];
   } catch (error) {
-    throw lookupError(error, query);
+    throw lookupError(ctx, error, query);
   }
 }
 

@@ -73,8 +73,15 @@ function clusterNotFoundHint(): string {
   return `Check -c/--cluster-name, -g/--resource-group and -t/--cluster-type (connectedClusters for Arc, managedClusters for AKS), and --subscription.`;
 }
 
-function armError(error: unknown, action: string, ref: ExtensionRef, followAcceptedOperation?: string): ArcmeshError {
+function armError(
+  ctx: OperationContext,
+  error: unknown,
+  action: string,
+  ref: ExtensionRef,
+  followAcceptedOperation?: string,
+): ArcmeshError {
   return toArcmeshError(error, {
+    sandbox: ctx.target.sandbox,
     action,
     notFoundHint: isClusterMissing(error)
       ? clusterNotFoundHint()
@@ -110,7 +117,7 @@ async function getExtension(
     return await client.extensions.get(...sdkArgs(ref), { abortSignal: ctx.signal });
   } catch (error) {
     if (isNotFound(error) && !isClusterMissing(error)) return undefined;
-    throw armError(error, `get ${extensionLabel(ref)}`, ref);
+    throw armError(ctx, error, `get ${extensionLabel(ref)}`, ref);
   }
 }
 
@@ -148,6 +155,7 @@ async function listResources(ctx: OperationContext, cluster: ClusterRef): Promis
     }
   } catch (error) {
     throw toArcmeshError(error, {
+      sandbox: ctx.target.sandbox,
       action: `list the extensions of ${clusterLabel(cluster)}`,
       notFoundHint: clusterNotFoundHint(),
     });
@@ -171,7 +179,11 @@ async function connectedClusterDistribution(ctx: OperationContext, cluster: Clus
     });
     return response.body.properties?.distribution;
   } catch (error) {
-    throw toArcmeshError(error, { action: `get ${clusterLabel(cluster)}`, notFoundHint: clusterNotFoundHint() });
+    throw toArcmeshError(error, {
+      sandbox: ctx.target.sandbox,
+      action: `get ${clusterLabel(cluster)}`,
+      notFoundHint: clusterNotFoundHint(),
+    });
   }
 }
 
@@ -297,7 +309,7 @@ async function submitOnly(
       signal: ctx.signal,
     });
   } catch (error) {
-    throw armError(error, action, ref);
+    throw armError(ctx, error, action, ref);
   }
 }
 
@@ -330,7 +342,7 @@ async function runLongOperation<T>(
     poller.onProgress((state) => ctx.reporter.progress(`${operation}: ${state.status}`));
     return await poller.pollUntilDone({ abortSignal: ctx.signal });
   } catch (error) {
-    throw armError(error, action, ref, accepted ? followOperationHint(ref, outcome) : undefined);
+    throw armError(ctx, error, action, ref, accepted ? followOperationHint(ref, outcome) : undefined);
   }
 }
 

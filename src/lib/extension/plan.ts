@@ -182,10 +182,16 @@ function checkVersionInTrain(lookup: VersionLookup | undefined, offered: readonl
   if (!lookup || !offered || offered.includes(lookup.version)) return;
   const newestFirst = [...offered].sort((a, b) => compareOsmVersions(b, a));
   const subject = lookup.keptPin ? `The pinned version ${lookup.version}` : `Version ${lookup.version}`;
+  // A kept pin the user did not type can also be dropped where the train auto-upgrades (stable's usual way).
+  const autoUpgrade =
+    lookup.keptPin && !PINNED_ONLY_TRAINS.includes(lower(lookup.releaseTrain))
+      ? ' Or drop the pin and follow the train with --auto-upgrade-minor-version true.'
+      : '';
   throw usageError(
     `${subject} of ${OSM_EXTENSION_TYPE} is not offered on release train '${lookup.releaseTrain}'.`,
     `Versions on '${lookup.releaseTrain}', newest first: ${newestFirst.join(', ') || 'none'}` +
-      (newestFirst.length > 0 ? '; pass one of them with --version.' : '.'),
+      (newestFirst.length > 0 ? '; pass one of them with --version.' : '.') +
+      autoUpgrade,
   );
 }
 

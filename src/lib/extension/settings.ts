@@ -60,8 +60,18 @@ export function parseSettingsFile(text: string, path: string, isProtected: boole
   const document = parseDocument(text);
   const [parseError] = document.errors;
   if (parseError) {
-    // A parser's message quotes the offending text; for protected settings that may be a secret.
-    const detail = isProtected ? '' : `: ${parseError.message.split('\n')[0]}`;
+    const position = parseError.linePos?.[0];
+    const at = position ? ` at line ${position.line}, column ${position.col}` : '';
+    if (parseError.code === 'DUPLICATE_KEY') {
+      throw usageError(
+        `The ${what} has a key twice${at}.`,
+        "Keep one entry per key: az's json.load takes the last one silently, arcmesh refuses to guess.",
+      );
+    }
+    // The parser's reason (its first line, which ends in a colon before the quoted source) may quote the offending
+    // text; for protected settings that may be a secret, so only the position is told.
+    const reason = parseError.message.split('\n')[0]?.replace(/:$/, '');
+    const detail = isProtected ? at : `: ${reason}`;
     throw usageError(`The ${what} is neither valid JSON nor valid YAML${detail}.`, flatObjectHint);
   }
   const root = document.contents;

@@ -8,6 +8,7 @@ import { featureClient } from '../../azure/clients.js';
 import { toArcmeshError } from '../../azure/errors.js';
 import type { OperationContext } from '../context.js';
 import { failedError, timeoutError } from '../errors.js';
+import { subscriptionArg } from '../shell.js';
 import { deadlineAfter, nextPollDelayMs, registrationBackoff, sleep } from '../polling.js';
 import { registerProvider } from '../provider/provider.js';
 import { decideFeatureWait, needsManualApproval } from './states.js';
@@ -17,6 +18,8 @@ export interface FeatureRef {
   namespace: string;
   /** Feature name, e.g. AKS-OpenServiceMesh. */
   name: string;
+  /** The subscription as the caller named it (--subscription), repeated in printed commands; see subscriptionArg. */
+  namedSubscription?: string | undefined;
 }
 
 export interface FeatureRegistrationRequest extends FeatureRef {
@@ -27,10 +30,10 @@ export interface FeatureRegistrationRequest extends FeatureRef {
 }
 
 const notFoundHint = (ref: FeatureRef) =>
-  `Check the names: list the provider's features with 'arcmesh feature list --namespace ${ref.namespace}'.`;
+  `Check the names: list the provider's features with 'arcmesh feature list --namespace ${ref.namespace}${subscriptionArg(ref.namedSubscription)}'.`;
 
 export function featureRegisterCommand(ref: FeatureRef): string {
-  return `arcmesh feature register --namespace ${ref.namespace} --name ${ref.name} --wait`;
+  return `arcmesh feature register --namespace ${ref.namespace} --name ${ref.name} --wait${subscriptionArg(ref.namedSubscription)}`;
 }
 
 export async function showFeature(ctx: OperationContext, ref: FeatureRef): Promise<FeatureResult> {
@@ -39,6 +42,7 @@ export async function showFeature(ctx: OperationContext, ref: FeatureRef): Promi
     return await client.features.get(ref.namespace, ref.name, { abortSignal: ctx.signal });
   } catch (error) {
     throw toArcmeshError(error, {
+      sandbox: ctx.target.sandbox,
       action: `show feature '${ref.namespace}/${ref.name}'`,
       notFoundHint: notFoundHint(ref),
     });
@@ -59,6 +63,7 @@ export async function listFeatures(
     for await (const feature of pages) features.push(feature);
   } catch (error) {
     throw toArcmeshError(error, {
+      sandbox: ctx.target.sandbox,
       action: request.namespace ? `list the features of '${request.namespace}'` : 'list features',
       notFoundHint: 'Check the namespace spelling, e.g. Microsoft.ContainerService.',
     });
@@ -72,6 +77,7 @@ export async function unregisterFeature(ctx: OperationContext, ref: FeatureRef):
     return await client.features.unregister(ref.namespace, ref.name, { abortSignal: ctx.signal });
   } catch (error) {
     throw toArcmeshError(error, {
+      sandbox: ctx.target.sandbox,
       action: `unregister feature '${ref.namespace}/${ref.name}'`,
       notFoundHint: notFoundHint(ref),
     });
@@ -89,16 +95,20 @@ export async function registerFeature(
     ctx.reporter.progress(`Registering feature ${label}`);
     feature = await client.features.register(request.namespace, request.name, { abortSignal: ctx.signal });
   } catch (error) {
-    throw toArcmeshError(error, { action: `register feature '${label}'`, notFoundHint: notFoundHint(request) });
+    throw toArcmeshError(error, {
+      sandbox: ctx.target.sandbox,
+      action: `register feature '${label}'`,
+      notFoundHint: notFoundHint(request),
+    });
   }
   if (!request.wait) {
     const registered = decideFeatureWait(feature.properties?.state) === 'registered';
     ctx.reporter.warn(
       registered
         ? `Feature '${label}' is Registered. Re-register the resource provider to propagate it: ` +
-            `'arcmesh provider register --namespace ${request.namespace} --wait'.`
+            `'arcmesh provider register --namespace ${request.namespace} --wait${subscriptionArg(request.namedSubscription)}'.`
         : `Feature '${label}' is ${feature.properties?.state ?? 'being registered'}. Once it is Registered, the resource ` +
-            `provider must be re-registered to propagate it: 'arcmesh provider register --namespace ${request.namespace} --wait'. ` +
+            `provider must be re-registered to propagate it: 'arcmesh provider register --namespace ${request.namespace} --wait${subscriptionArg(request.namedSubscription)}'. ` +
             `'${featureRegisterCommand(request)}' does both and waits.`,
     );
     return feature;
@@ -126,7 +136,7 @@ export async function registerFeature(
       throw timeoutError(
         `Feature '${label}' was still ${state ?? 'not registered'} after ${request.timeoutSeconds}s.`,
         `Registration continues in Azure (it can take 15 minutes or more). Check it with ` +
-          `'arcmesh feature show --namespace ${request.namespace} --name ${request.name}', or re-run with a larger --timeout.`,
+          `'arcmesh feature show --namespace ${request.namespace} --name ${request.name}${subscriptionArg(request.namedSubscription)}', or re-run with a larger --timeout.`,
       );
     }
     await sleep(Math.min(nextPollDelayMs(attempt, backoff), deadline.remainingMs()), ctx.signal);
@@ -138,6 +148,7 @@ export async function registerFeature(
     namespace: request.namespace,
     wait: true,
     timeoutSeconds: Math.max(1, Math.ceil(deadline.remainingMs() / 1000)),
+    namedSubscription: request.namedSubscription,
   });
   return feature;
 }
@@ -155,6 +166,7 @@ async function failIfApprovalRequired(ctx: OperationContext, ref: FeatureRef): P
     documentationLink = registration.properties?.documentationLink;
   } catch (error) {
     throw toArcmeshError(error, {
+      sandbox: ctx.target.sandbox,
       action: `read the approval type of feature '${ref.namespace}/${ref.name}'`,
       notFoundHint: notFoundHint(ref),
     });

@@ -8,6 +8,7 @@ import { toArcmeshError } from '../../azure/errors.js';
 import type { OperationContext } from '../context.js';
 import { timeoutError } from '../errors.js';
 import { sameState } from '../feature/states.js';
+import { subscriptionArg } from '../shell.js';
 import { deadlineAfter, nextPollDelayMs, registrationBackoff, sleep } from '../polling.js';
 
 export interface ProviderRegistrationRequest {
@@ -15,6 +16,8 @@ export interface ProviderRegistrationRequest {
   /** Poll until the provider is Registered (az's --wait). */
   wait: boolean;
   timeoutSeconds: number;
+  /** The subscription as the caller named it (--subscription), repeated in printed commands; see subscriptionArg. */
+  namedSubscription?: string | undefined;
 }
 
 export function isProviderRegistered(registrationState: string | undefined): boolean {
@@ -27,6 +30,7 @@ export async function showProvider(ctx: OperationContext, namespace: string): Pr
     return await client.providers.get(namespace, { abortSignal: ctx.signal });
   } catch (error) {
     throw toArcmeshError(error, {
+      sandbox: ctx.target.sandbox,
       action: `show resource provider '${namespace}'`,
       notFoundHint: 'Check the namespace spelling, e.g. Microsoft.ContainerService.',
     });
@@ -42,6 +46,7 @@ export async function registerProvider(ctx: OperationContext, request: ProviderR
     provider = await client.providers.register(namespace, { abortSignal: ctx.signal });
   } catch (error) {
     throw toArcmeshError(error, {
+      sandbox: ctx.target.sandbox,
       action: `register resource provider '${namespace}'`,
       notFoundHint: 'Check the namespace spelling, e.g. Microsoft.ContainerService.',
     });
@@ -50,7 +55,7 @@ export async function registerProvider(ctx: OperationContext, request: ProviderR
   if (!request.wait) {
     ctx.reporter.warn(
       `Registration of ${namespace} is still in progress (${provider.registrationState ?? 'unknown state'}). ` +
-        `Watch it with 'arcmesh provider show --namespace ${namespace}', or pass --wait next time.`,
+        `Watch it with 'arcmesh provider show --namespace ${namespace}${subscriptionArg(request.namedSubscription)}', or pass --wait next time.`,
     );
     return provider;
   }
@@ -60,7 +65,7 @@ export async function registerProvider(ctx: OperationContext, request: ProviderR
     if (deadline.expired()) {
       throw timeoutError(
         `Resource provider ${namespace} was still ${provider.registrationState ?? 'not registered'} after ${request.timeoutSeconds}s.`,
-        `Registration continues in Azure. Check it with 'arcmesh provider show --namespace ${namespace}', or re-run with a larger --timeout.`,
+        `Registration continues in Azure. Check it with 'arcmesh provider show --namespace ${namespace}${subscriptionArg(request.namedSubscription)}', or re-run with a larger --timeout.`,
       );
     }
     await sleep(Math.min(nextPollDelayMs(attempt, backoff), deadline.remainingMs()), ctx.signal);

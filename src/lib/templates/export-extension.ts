@@ -44,6 +44,7 @@ export async function exportExtensionTemplate(
     );
   } catch (error) {
     throw toArcmeshError(error, {
+      sandbox: ctx.target.sandbox,
       action: `read extension '${ref.name}' on ${ref.clusterType}/${ref.clusterName}`,
       notFoundHint: `List the cluster's extensions with \`az k8s-extension list -g ${ref.resourceGroup} -c ${ref.clusterName} -t ${ref.clusterType}\`.`,
     });
