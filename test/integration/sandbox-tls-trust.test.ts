@@ -1,7 +1,7 @@
 /**
- * --sandbox, through every kind of client the commands build, on the oldest Node that package.json allows (22.12): there, tls.getCACertificates (22.15) and
- * tls.setDefaultCACertificates (24.5) do not exist. The sandbox CA must reach the SDK pipelines without them,
- * and without changing what the rest of the process trusts.
+ * --sandbox, through every kind of client the commands build, on the oldest Node that package.json allows (22.12):
+ * there, tls.getCACertificates (22.15) and tls.setDefaultCACertificates (24.5) do not exist. The sandbox CA must
+ * reach the SDK pipelines without them, and without changing what the rest of the process trusts.
  */
 import { syncBuiltinESMExports } from 'node:module';
 import tls from 'node:tls';
