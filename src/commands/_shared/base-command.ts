@@ -3,6 +3,7 @@
  * Commands stay thin: parse, call one library function, print.
  */
 import { Command, Flags, ux, type Interfaces } from '@oclif/core';
+import { redactEnvironmentSecrets } from '../../azure/redact.js';
 import type { AzureTarget } from '../../azure/target.js';
 import type { KubeClients } from '../../kube/clients.js';
 import type { KubeTarget } from '../../kube/connection.js';
@@ -16,6 +17,11 @@ export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof ArcmeshCommand)['baseFlags'] & T['flags']
 >;
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
+
+/** Everything arcmesh writes to stderr (errors, their causes under --debug, the trace) goes through here. */
+function writeStderr(text: string): void {
+  process.stderr.write(redactEnvironmentSecrets(text, process.env));
+}
 
 const MACHINE_FORMATS = new Set<OutputFormat>(['json', 'jsonc', 'yaml', 'yamlc', 'tsv', 'none']);
 
@@ -148,8 +154,8 @@ export abstract class ArcmeshCommand<T extends typeof Command> extends Command {
   };
 
   private stderrLine(line: string): void {
-    if (this.spinnerActive) ux.action.pause(() => process.stderr.write(`${line}\n`));
-    else process.stderr.write(`${line}\n`);
+    if (this.spinnerActive) ux.action.pause(() => writeStderr(`${line}\n`));
+    else writeStderr(`${line}\n`);
   }
 
   protected stopProgress(final = 'done'): void {
@@ -237,14 +243,14 @@ export abstract class ArcmeshCommand<T extends typeof Command> extends Command {
     // A parse error leaves no parsed flags: -o is then read from the arguments as typed.
     const format = this.flags?.output ?? outputFormatInArgv(this.argv);
     if (format === 'json' || format === 'jsonc') {
-      process.stderr.write(
+      writeStderr(
         `${JSON.stringify({ error: { kind: failure.kind, message: failure.message, hint: failure.hint, details: failure.details } }, null, 2)}\n`,
       );
     } else {
-      process.stderr.write(`ERROR: ${failure.message}\n`);
-      if (failure.hint) process.stderr.write(`${failure.hint}\n`);
+      writeStderr(`ERROR: ${failure.message}\n`);
+      if (failure.hint) writeStderr(`${failure.hint}\n`);
       if (this.flags?.debug && failure.cause instanceof Error && failure.cause.stack) {
-        process.stderr.write(`DEBUG: ${failure.cause.stack}\n`);
+        writeStderr(`DEBUG: ${failure.cause.stack}\n`);
       }
     }
     process.exitCode = failure.exitCode;
