@@ -62,7 +62,7 @@ export async function armRequest<T>(target: AzureTarget, request: ArmRequest): P
   const options = armClientOptions(target);
   const client = new ServiceClient({
     credential: target.credential,
-    credentialScopes: [`${new URL(target.endpoint).origin}/.default`],
+    credentialScopes: options.credentialScopes,
     additionalPolicies: options.additionalPolicies,
     retryOptions: options.retryOptions,
     tlsOptions: options.tlsOptions,

@@ -79,3 +79,21 @@ export function redactUrl(url: string): string {
   // Signed operation URLs carry signatures in the query (…&s=…&h=…); keep the path, drop the signature values.
   return url.replace(/([?&](?:sig|s|h|t|c|code|client_secret)=)[^&]*/gi, `$1${REDACTED}`);
 }
+
+/** The variables @azure/identity's EnvironmentCredential reads whose values are secrets. */
+const SECRET_ENVIRONMENT_VARIABLES = ['AZURE_CLIENT_SECRET', 'AZURE_CLIENT_CERTIFICATE_PASSWORD', 'AZURE_PASSWORD'];
+
+/**
+ * `text` without the values of the secret credential variables, as given or URL-encoded: a token endpoint (or a
+ * proxy) may answer with an error that repeats the request carrying them, and that error is printed.
+ */
+export function redactEnvironmentSecrets(text: string, env: NodeJS.ProcessEnv): string {
+  let redacted = text;
+  for (const name of SECRET_ENVIRONMENT_VARIABLES) {
+    const value = env[name];
+    if (!value) continue;
+    const forms = new Set([value, encodeURIComponent(value), new URLSearchParams({ value }).toString().slice(6)]);
+    for (const form of forms) redacted = redacted.split(form).join(REDACTED);
+  }
+  return redacted;
+}

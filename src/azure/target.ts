@@ -6,8 +6,9 @@
 import { readFile } from 'node:fs/promises';
 import type { TokenCredential } from '@azure/core-auth';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
+import { usageError } from '../lib/errors.js';
 import { defaultSandboxStateDir, readSandboxEndpoints } from '../sandbox/connection.js';
-import { azureProfileFile, chooseSubscription, readProfileSubscriptions } from './subscription.js';
+import { azureProfileFile, checkSubscriptionFlag, chooseSubscription, readAzureProfile } from './subscription.js';
 import { createTracePolicy, type TraceSink } from './trace-policy.js';
 
 export const PUBLIC_ARM_URL = 'https://management.azure.com';
@@ -49,6 +50,7 @@ export interface TargetOptions {
  */
 export async function resolveAzureTarget(options: TargetOptions): Promise<AzureTarget> {
   const env = options.env ?? process.env;
+  checkSubscriptionFlag(options.subscription);
   const requestCounter = { requests: 0 };
   const additionalPolicies: AzureTarget['additionalPolicies'] = [
     { policy: createTracePolicy(options.trace, requestCounter), position: 'perRetry' },
@@ -72,27 +74,51 @@ export async function resolveAzureTarget(options: TargetOptions): Promise<AzureT
       tlsOptions,
     };
   }
-  const profileFile = azureProfileFile(env);
   const subscriptionId = chooseSubscription(
     { flag: options.subscription, env: env.AZURE_SUBSCRIPTION_ID },
-    await readProfileSubscriptions(profileFile),
-    profileFile,
+    await readAzureProfile(azureProfileFile(env)),
   );
   const { DefaultAzureCredential } = await import('@azure/identity');
   return {
     subscriptionId,
     credential: new DefaultAzureCredential(),
-    endpoint: env.ARCMESH_ARM_ENDPOINT ?? PUBLIC_ARM_URL,
+    endpoint: armEndpoint(env),
     additionalPolicies,
     requestCounter,
     sandbox: false,
   };
 }
 
+/** ARCMESH_ARM_ENDPOINT, checked before any call: every client derives its token audience from it. */
+function armEndpoint(env: NodeJS.ProcessEnv): string {
+  const endpoint = env.ARCMESH_ARM_ENDPOINT || PUBLIC_ARM_URL;
+  if (URL.parse(endpoint)?.protocol !== 'https:') {
+    throw usageError(
+      `ARCMESH_ARM_ENDPOINT '${endpoint}' is not an https URL.`,
+      'Set it to the ARM endpoint of your cloud (e.g. https://management.usgovcloudapi.net), or unset it for public Azure.',
+    );
+  }
+  return endpoint;
+}
+
+/**
+ * The token audience for an ARM endpoint: its origin, so a sovereign cloud's ARM gets a token for itself and a
+ * trailing `/` on ARCMESH_ARM_ENDPOINT cannot make it `…//.default`.
+ */
+export function armTokenScope(endpoint: string): string {
+  return `${new URL(endpoint).origin}/.default`;
+}
+
 /** Client options shared by every @azure/arm-* client built for a target. */
 export function armClientOptions(target: AzureTarget) {
+  const scopes = [armTokenScope(target.endpoint)];
   return {
     endpoint: target.endpoint,
+    // Two SDK generations: the core-client ones (features, extensions) read `credentialScopes` and default it to
+    // `${endpoint}/.default`; the modular ones (containerservice, resources, deployments) read `credentials.scopes`
+    // and default it to public ARM's whatever the endpoint.
+    credentialScopes: scopes,
+    credentials: { scopes },
     additionalPolicies: target.additionalPolicies,
     // The sandbox runs on loopback; the SDK's default retry backoff is sized for the real ARM.
     retryOptions: target.sandbox ? { retryDelayInMs: 50, maxRetryDelayInMs: 2000 } : undefined,

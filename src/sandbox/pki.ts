@@ -8,6 +8,7 @@
  */
 import { randomBytes, webcrypto } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 // tsyringe, under @peculiar/x509, needs the Reflect metadata API before x509 loads.
 import 'reflect-metadata';
@@ -50,7 +51,7 @@ async function importPrivateKeyPem(pem: string): Promise<CryptoKey> {
   return crypto.subtle.importKey('pkcs8', x509.PemConverter.decodeFirst(pem), KEY_ALGORITHM, true, ['sign']);
 }
 
-async function createCa(): Promise<{ certPem: string; keyPem: string }> {
+export async function createCa(): Promise<{ certPem: string; keyPem: string }> {
   const keys = await crypto.subtle.generateKey(KEY_ALGORITHM, true, ['sign', 'verify']);
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     name: 'CN=arcmesh sandbox CA',
@@ -67,12 +68,17 @@ async function createCa(): Promise<{ certPem: string; keyPem: string }> {
   return { certPem: cert.toString('pem'), keyPem: await exportPrivateKeyPem(keys.privateKey) };
 }
 
-async function createServingCert(caCertPem: string, caKeyPem: string): Promise<{ certPem: string; keyPem: string }> {
+/** A serving certificate for `names` (IP addresses or DNS names), signed by the CA; tests sign others' names too. */
+export async function createServingCert(
+  caCertPem: string,
+  caKeyPem: string,
+  names: string[] = ['127.0.0.1', 'localhost'],
+): Promise<{ certPem: string; keyPem: string }> {
   const caCert = new x509.X509Certificate(caCertPem);
   const caKey = await importPrivateKeyPem(caKeyPem);
   const keys = await crypto.subtle.generateKey(KEY_ALGORITHM, true, ['sign', 'verify']);
   const cert = await x509.X509CertificateGenerator.create({
-    subject: 'CN=127.0.0.1',
+    subject: `CN=${names[0]}`,
     issuer: caCert.subject,
     publicKey: keys.publicKey,
     signingKey: caKey,
@@ -83,10 +89,9 @@ async function createServingCert(caCertPem: string, caKeyPem: string): Promise<{
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension([
-        { type: 'ip', value: '127.0.0.1' },
-        { type: 'dns', value: 'localhost' },
-      ]),
+      new x509.SubjectAlternativeNameExtension(
+        names.map((name) => ({ type: isIP(name) ? ('ip' as const) : ('dns' as const), value: name })),
+      ),
       await x509.AuthorityKeyIdentifierExtension.create(caCert),
     ],
   });

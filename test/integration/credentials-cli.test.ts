@@ -2,17 +2,23 @@
  * The real-Azure path of the built CLI with no way to sign in: no AZURE_* variables, an empty HOME (no az
  * profile, no cached logins), no `az` on PATH. Nothing may leave loopback: HTTP(S)_PROXY names a local server
  * that drops every connection, so DefaultAzureCredential's managed-identity probe (and any other request)
- * fails at once on 127.0.0.1 instead of waiting for 169.254.169.254.
+ * fails at once on 127.0.0.1 instead of waiting for 169.254.169.254. The service-principal test brings its own
+ * proxy, in front of a loopback Entra ID (`startEchoingEntra`).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { createCa, createServingCert } from '../../src/sandbox/pki.js';
 import { runCli } from '../helpers/cli.js';
 
 const SUBSCRIPTION = '11111111-1111-1111-1111-111111111111';
 const SECRET = 'client-secret-that-must-not-be-printed';
+const TENANT = '72f988bf-0000-0000-0000-000000000000';
+const AUTHORITY_HOST = 'login.microsoftonline.com';
 
 let home: string;
 let proxy: Server;
@@ -72,20 +78,29 @@ test('no credential at all: exit 1, each credential of the chain with its reason
   expect(connections).toBeGreaterThan(0);
 });
 
-test('a service principal whose token request fails: exit 1, its reason, and never the secret', async () => {
-  connections = 0;
-  const result = await runCli([...showFeature, '--subscription', SUBSCRIPTION, '--debug'], {
-    env: {
-      ...env,
-      AZURE_TENANT_ID: '72f988bf-0000-0000-0000-000000000000',
-      AZURE_CLIENT_ID: 'a37b5ded-4989-4adc-87cb-a8d13ccc15fe',
-      AZURE_CLIENT_SECRET: SECRET,
-    },
-  });
-  expect(result.code).toBe(1);
-  expect(result.stderr).toContain('  - EnvironmentCredential authentication failed.');
-  expect(result.stdout + result.stderr).not.toContain(SECRET);
-  expect(connections).toBeGreaterThan(0);
+test('a service principal whose secret Entra refuses, echoing it: exit 1, the reason, never the secret', async () => {
+  const entra = await startEchoingEntra();
+  try {
+    for (const extra of [[], ['--debug']]) {
+      const result = await runCli([...showFeature, '--subscription', SUBSCRIPTION, ...extra], {
+        env: {
+          ...env,
+          ...entra.env,
+          AZURE_TENANT_ID: TENANT,
+          AZURE_CLIENT_ID: 'a37b5ded-4989-4adc-87cb-a8d13ccc15fe',
+          AZURE_CLIENT_SECRET: SECRET,
+        },
+      });
+      // The secret did reach the token endpoint, and came back in its error.
+      expect(new URLSearchParams(entra.tokenRequests.pop()).get('client_secret')).toBe(SECRET);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('  - EnvironmentCredential authentication failed.');
+      expect(result.stderr).toContain('AADSTS7000215: Invalid client secret provided (POST /');
+      expect(result.stdout + result.stderr).not.toContain(SECRET);
+    }
+  } finally {
+    await entra.close();
+  }
 });
 
 test('no subscription anywhere: exit 2 before any request', async () => {
@@ -97,3 +112,80 @@ test('no subscription anywhere: exit 2 before any request', async () => {
   );
   expect(connections).toBe(0);
 });
+
+/**
+ * Entra ID as far as a client secret goes, on loopback: an HTTPS proxy (HTTPS_PROXY) that tunnels every CONNECT
+ * to a TLS server holding a certificate for login.microsoftonline.com from a CA only the CLI child trusts
+ * (NODE_EXTRA_CA_CERTS). It serves the tenant's OpenID configuration and refuses every token request with an
+ * AADSTS error whose description repeats the request body, secret included.
+ */
+async function startEchoingEntra() {
+  const dir = await mkdtemp(join(tmpdir(), 'arcmesh-entra-'));
+  const ca = await createCa();
+  const serving = await createServingCert(ca.certPem, ca.keyPem, [AUTHORITY_HOST]);
+  await writeFile(join(dir, 'ca.pem'), ca.certPem);
+  const tokenRequests: string[] = [];
+  const entra = createHttpsServer(
+    { cert: `${serving.certPem}\n${ca.certPem}`, key: serving.keyPem },
+    (request, response) => {
+      let body = '';
+      request.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+      request.on('end', () => {
+        const authority = `https://${AUTHORITY_HOST}/${TENANT}`;
+        response.setHeader('content-type', 'application/json');
+        if (request.method === 'GET' && request.url?.startsWith(`/${TENANT}/v2.0/.well-known/openid-configuration`)) {
+          response.end(
+            JSON.stringify({
+              issuer: `${authority}/v2.0`,
+              token_endpoint: `${authority}/oauth2/v2.0/token`,
+              authorization_endpoint: `${authority}/oauth2/v2.0/authorize`,
+              end_session_endpoint: `${authority}/oauth2/v2.0/logout`,
+            }),
+          );
+          return;
+        }
+        if (request.method === 'POST' && request.url?.startsWith(`/${TENANT}/oauth2/v2.0/token`))
+          tokenRequests.push(body);
+        response.statusCode = 401;
+        response.end(
+          JSON.stringify({
+            error: 'invalid_client',
+            error_description: `AADSTS7000215: Invalid client secret provided (${request.method} ${request.url} with ${body}). Trace ID: 0`,
+            error_codes: [7000215],
+          }),
+        );
+      });
+    },
+  );
+  await new Promise<void>((resolve) => entra.listen(0, '127.0.0.1', resolve));
+  const tunnel = createHttpServer((_request, response) => response.writeHead(502).end());
+  // The tunnels are the server's no more once connected: closing it means ending them.
+  const tunnels = new Set<Socket>();
+  tunnel.on('connect', (_request: IncomingMessage, client: Socket, head: Buffer) => {
+    tunnels.add(client);
+    const upstream = connect((entra.address() as AddressInfo).port, '127.0.0.1', () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    // Either end closing (or failing) closes the other.
+    upstream.on('error', () => upstream.destroy()).on('close', () => client.destroy());
+    client.on('error', () => client.destroy()).on('close', () => upstream.destroy());
+  });
+  await new Promise<void>((resolve) => tunnel.listen(0, '127.0.0.1', resolve));
+  const proxyUrl = `http://127.0.0.1:${(tunnel.address() as AddressInfo).port}`;
+  return {
+    tokenRequests,
+    env: { HTTPS_PROXY: proxyUrl, HTTP_PROXY: proxyUrl, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') },
+    async close() {
+      for (const socket of tunnels) socket.destroy();
+      entra.closeAllConnections();
+      await Promise.all([
+        new Promise((resolve) => tunnel.close(resolve)),
+        new Promise((resolve) => entra.close(resolve)),
+      ]);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

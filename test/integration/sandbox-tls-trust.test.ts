@@ -1,12 +1,19 @@
 /**
- * --sandbox on the oldest Node that package.json allows (22.12): there, tls.getCACertificates (22.15) and
- * tls.setDefaultCACertificates (24.5) do not exist. The sandbox CA must reach the SDK pipelines without them,
- * and without changing what the rest of the process trusts.
+ * --sandbox, through every kind of client the commands build, on the oldest Node that package.json allows (22.12):
+ * there, tls.getCACertificates (22.15) and tls.setDefaultCACertificates (24.5) do not exist. The sandbox CA must
+ * reach the SDK pipelines without them, and without changing what the rest of the process trusts.
  */
 import { syncBuiltinESMExports } from 'node:module';
 import tls from 'node:tls';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { armRequest, featureClient } from '../../src/azure/clients.js';
+import {
+  armRequest,
+  containerServiceClient,
+  deploymentsClient,
+  extensionsClient,
+  featureClient,
+  resourceClient,
+} from '../../src/azure/clients.js';
 import { SANDBOX_CLUSTERS, SANDBOX_RESOURCE_GROUP } from '../../src/sandbox/arm/contract.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 
@@ -40,6 +47,26 @@ test('sandbox calls make real TLS handshakes with the sandbox CA where Node lack
     apiVersion: '2021-10-01',
   });
   expect(cluster.body.name).toBe(SANDBOX_CLUSTERS.arc);
+  // Every other client the commands build: the modular SDKs (AKS, resources, deployments) and the extensions one.
+  const aks = await (
+    await containerServiceClient(target)
+  ).managedClusters.get(SANDBOX_RESOURCE_GROUP, SANDBOX_CLUSTERS.aks);
+  expect(aks.name).toBe(SANDBOX_CLUSTERS.aks);
+  const extensions = (await extensionsClient(target)).extensions.list(
+    SANDBOX_RESOURCE_GROUP,
+    'Microsoft.Kubernetes',
+    'connectedClusters',
+    SANDBOX_CLUSTERS.arc,
+  );
+  const listedExtensions: unknown[] = [];
+  for await (const extension of extensions) listedExtensions.push(extension);
+  expect(listedExtensions).toEqual([]);
+  const provider = await (await resourceClient(target)).providers.get('Microsoft.KubernetesConfiguration');
+  expect(provider.namespace).toBe('Microsoft.KubernetesConfiguration');
+  const deployments = (await deploymentsClient(target)).deployments.listByResourceGroup(SANDBOX_RESOURCE_GROUP);
+  const listedDeployments: unknown[] = [];
+  for await (const deployment of deployments) listedDeployments.push(deployment);
+  expect(listedDeployments).toEqual([]);
 
   Object.assign(tls, removed);
   syncBuiltinESMExports();

@@ -2,7 +2,7 @@
  * Where a real-Azure command's subscription, endpoint and credential come from, with the environment and the az
  * profile (HOME/.azure/azureProfile.json, or AZURE_CONFIG_DIR) injected: no call leaves the process here.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DefaultAzureCredential } from '@azure/identity';
@@ -109,6 +109,70 @@ describe('subscription', () => {
   });
 });
 
+describe('subscription: the profile az writes, and what a user can mistype', () => {
+  const profileFile = () => join(home, '.azure', 'azureProfile.json');
+
+  test('a subscription listed twice (under two tenants or users) is one subscription, by name or by default', async () => {
+    await writeProfile(join(home, '.azure'), [
+      { id: STAGING, name: 'Contoso Staging', isDefault: false },
+      { id: STAGING, name: 'Contoso Staging', isDefault: true },
+      { id: PRODUCTION, name: 'Contoso Production', isDefault: false },
+    ]);
+    expect((await resolve({}, 'Contoso Staging')).subscriptionId).toBe(STAGING);
+    expect((await resolve({})).subscriptionId).toBe(STAGING);
+  });
+
+  test('the byte-order mark az writes is not a parse error', async () => {
+    await azLogin();
+    expect((await readFile(profileFile()))[0]).toBe(0xef);
+    expect((await resolve({}, 'Contoso Production')).subscriptionId).toBe(PRODUCTION);
+  });
+
+  test('a profile that is not JSON is reported as such, naming the file and the parse error', async () => {
+    await mkdir(join(home, '.azure'), { recursive: true });
+    await writeFile(profileFile(), '\uFEFF{"subscriptions": [');
+    let parseError = '';
+    try {
+      JSON.parse('{"subscriptions": [');
+    } catch (error) {
+      parseError = (error as Error).message;
+    }
+    for (const subscription of ['Contoso Production', undefined]) {
+      const error = await usageErrorOf(resolve({}, subscription));
+      expect(error.message).toBe(`Cannot read the az profile ${profileFile()}: ${parseError}`);
+      expect(error.hint).toContain('az login');
+    }
+  });
+
+  test('a profile that cannot be read is reported with the reason, not as "no such name"', async () => {
+    await mkdir(profileFile(), { recursive: true });
+    const error = await usageErrorOf(resolve({}, 'Contoso Production'));
+    expect(error.message).toMatch(new RegExp(`^Cannot read the az profile ${profileFile()}: EISDIR`));
+  });
+
+  test('a broken profile does not matter when the subscription is given by id', async () => {
+    await mkdir(join(home, '.azure'), { recursive: true });
+    await writeFile(profileFile(), 'not json');
+    expect((await resolve({}, FROM_FLAG)).subscriptionId).toBe(FROM_FLAG);
+    expect((await resolve({ AZURE_SUBSCRIPTION_ID: FROM_ENV })).subscriptionId).toBe(FROM_ENV);
+  });
+
+  test('--subscription "" is refused, not taken for "not given"', async () => {
+    await azLogin();
+    for (const sandbox of [false, true]) {
+      const error = await usageErrorOf(
+        resolveAzureTarget({
+          sandbox,
+          sandboxStateDir: home,
+          subscription: '',
+          env: { HOME: home, AZURE_SUBSCRIPTION_ID: FROM_ENV },
+        }),
+      );
+      expect(error.message).toBe('--subscription is empty.');
+    }
+  });
+});
+
 describe('endpoint and credential', () => {
   test('public ARM through DefaultAzureCredential, with no CA of its own', async () => {
     const target = await resolve({}, FROM_FLAG);
@@ -121,5 +185,12 @@ describe('endpoint and credential', () => {
   test('ARCMESH_ARM_ENDPOINT points the clients at another ARM (a sovereign cloud, Azure Stack)', async () => {
     const target = await resolve({ ARCMESH_ARM_ENDPOINT: 'https://management.usgovcloudapi.net' }, FROM_FLAG);
     expect(target.endpoint).toBe('https://management.usgovcloudapi.net');
+  });
+
+  test('an ARCMESH_ARM_ENDPOINT that is not an https URL is a usage error before any call', async () => {
+    for (const endpoint of ['management.usgovcloudapi.net', 'http://management.usgovcloudapi.net']) {
+      const error = await usageErrorOf(resolve({ ARCMESH_ARM_ENDPOINT: endpoint }, FROM_FLAG));
+      expect(error.message).toBe(`ARCMESH_ARM_ENDPOINT '${endpoint}' is not an https URL.`);
+    }
   });
 });

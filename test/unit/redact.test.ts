@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactBody, redactHeaders, redactUrl } from '../../src/azure/redact.js';
+import { REDACTED, redactBody, redactEnvironmentSecrets, redactHeaders, redactUrl } from '../../src/azure/redact.js';
 import { toArcmeshError } from '../../src/azure/errors.js';
 
 describe('redaction for --debug', () => {
@@ -52,5 +52,21 @@ describe('SDK errors become arcmesh errors', () => {
   it('maps an abort to interrupted (exit 130)', () => {
     const abort = Object.assign(new Error('aborted'), { name: 'AbortError' });
     expect(toArcmeshError(abort, { action: 'wait' }).exitCode).toBe(130);
+  });
+});
+
+describe('credential secrets from the environment', () => {
+  const secret = 'a+b/c d&e=f~';
+  const env = { AZURE_CLIENT_SECRET: secret, AZURE_CLIENT_ID: 'client' };
+
+  it('are redacted as given, URI-encoded and form-encoded, wherever a message repeats them', () => {
+    const echoed = [secret, encodeURIComponent(secret), new URLSearchParams({ client_secret: secret }).toString()];
+    const shown = redactEnvironmentSecrets(`AADSTS7000215: ${echoed.join(' | ')}`, env);
+    expect(shown).toBe(`AADSTS7000215: ${REDACTED} | ${REDACTED} | client_secret=${REDACTED}`);
+  });
+
+  it('leave other text, and other variables, alone', () => {
+    expect(redactEnvironmentSecrets('client_id=client', env)).toBe('client_id=client');
+    expect(redactEnvironmentSecrets('nothing set', {})).toBe('nothing set');
   });
 });

@@ -4,9 +4,7 @@
  */
 import { Command, Flags, ux, type Interfaces } from '@oclif/core';
 import type { Input, ParserOutput } from '@oclif/core/interfaces';
-
-/** oclif's own constraints on parsed flags and args (its FlagOutput and ArgOutput, which it does not export). */
-type ParsedValues = Parameters<Command['parse']>[0] extends Input<infer F, infer _B, infer _A> | undefined ? F : never;
+import { redactEnvironmentSecrets } from '../../azure/redact.js';
 import type { AzureTarget } from '../../azure/target.js';
 import type { KubeClients } from '../../kube/clients.js';
 import type { KubeTarget } from '../../kube/connection.js';
@@ -16,10 +14,18 @@ import { OUTPUT_FORMATS, render, type OutputFormat } from '../../lib/output/form
 import { defaultSandboxStateDir, sandboxRequested } from '../../sandbox/connection.js';
 import { outputFormatInArgv, usageErrorFromParse } from './parse-errors.js';
 
+/** oclif's own constraints on parsed flags and args (its FlagOutput and ArgOutput, which it does not export). */
+type ParsedValues = Parameters<Command['parse']>[0] extends Input<infer F, infer _B, infer _A> | undefined ? F : never;
+
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof ArcmeshCommand)['baseFlags'] & T['flags']
 >;
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
+
+/** Everything arcmesh writes to stderr (errors, their causes under --debug, the trace) goes through here. */
+function writeStderr(text: string): void {
+  process.stderr.write(redactEnvironmentSecrets(text, process.env));
+}
 
 const MACHINE_FORMATS = new Set<OutputFormat>(['json', 'jsonc', 'yaml', 'yamlc', 'tsv', 'none']);
 
@@ -175,8 +181,8 @@ export abstract class ArcmeshCommand<T extends typeof Command> extends Command {
   };
 
   private stderrLine(line: string): void {
-    if (this.spinnerActive) ux.action.pause(() => process.stderr.write(`${line}\n`));
-    else process.stderr.write(`${line}\n`);
+    if (this.spinnerActive) ux.action.pause(() => writeStderr(`${line}\n`));
+    else writeStderr(`${line}\n`);
   }
 
   protected stopProgress(final = 'done'): void {
@@ -261,14 +267,14 @@ export abstract class ArcmeshCommand<T extends typeof Command> extends Command {
     // Errors are text unless an output format was chosen: the default JSON is for results.
     const format = this.chosenOutputFormat;
     if (format === 'json' || format === 'jsonc') {
-      process.stderr.write(
+      writeStderr(
         `${JSON.stringify({ error: { kind: failure.kind, message: failure.message, hint: failure.hint, details: failure.details } }, null, 2)}\n`,
       );
     } else {
-      process.stderr.write(`ERROR: ${failure.message}\n`);
-      if (failure.hint) process.stderr.write(`${failure.hint}\n`);
+      writeStderr(`ERROR: ${failure.message}\n`);
+      if (failure.hint) writeStderr(`${failure.hint}\n`);
       if (this.flags?.debug && failure.cause instanceof Error && failure.cause.stack) {
-        process.stderr.write(`DEBUG: ${failure.cause.stack}\n`);
+        writeStderr(`DEBUG: ${failure.cause.stack}\n`);
       }
     }
     process.exitCode = failure.exitCode;
