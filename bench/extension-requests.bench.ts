@@ -16,6 +16,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SEED_001_CREATE } from '../dist/lib/demo/story.js';
 import { startSandbox } from '../dist/sandbox/sandbox.js';
 import { report } from './report.ts';
 
@@ -30,41 +31,28 @@ interface Step {
 }
 
 const ARC = ['-c', 'arc-cluster', '-g', 'arcmesh-sandbox', '-t', 'connectedClusters'];
-const OSM = ['--extension-type', 'microsoft.openservicemesh', '-n', 'osm'];
 const AKS = ['-a', 'open-service-mesh', '-g', 'arcmesh-sandbox', '-n', 'aks-cluster'];
 const OSM_FEATURE = ['--namespace', 'Microsoft.ContainerService', '--name', 'AKS-OpenServiceMesh'];
-const seedCreate = [
-  'extension',
-  'create',
-  ...ARC,
-  ...OSM,
-  '--scope',
-  'cluster',
-  '--release-train',
-  'pilot',
-  '--version',
-  '0.8.4',
-];
 const remove = ['extension', 'delete', ...ARC, '-n', 'osm', '--yes'];
 
 const steps: Step[] = [
   {
     name: 'create',
-    args: seedCreate,
+    args: SEED_001_CREATE,
     az: 6,
     azRequests:
       'GET cluster, GET osm-azure values.yaml (version/distro check), GET provider registration, PUT, 1 poll, final GET',
   },
   {
     name: 'create-again',
-    args: seedCreate,
+    args: SEED_001_CREATE,
     az: 6,
     azRequests: 'the same as create: az has no existence check and re-PUTs',
   },
   {
     name: 'create-no-wait',
     before: [remove],
-    args: [...seedCreate, '--no-wait'],
+    args: [...SEED_001_CREATE, '--no-wait'],
     az: 4,
     azRequests: 'GET cluster, GET osm-azure values.yaml, GET provider registration, PUT',
   },
@@ -108,7 +96,7 @@ const steps: Step[] = [
   },
   {
     name: 'delete-force',
-    before: [seedCreate],
+    before: [SEED_001_CREATE],
     args: [...remove, '--force'],
     az: 2,
     azRequests: 'GET, DELETE forceDelete=true (200)',

@@ -6,8 +6,8 @@
  *
  * Beside them, the key that seals protected settings in the ARM emulator's state file (see arm/sealed-state.ts).
  */
-import { randomBytes, webcrypto } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { randomBytes, randomUUID, webcrypto } from 'node:crypto';
+import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 // tsyringe, under @peculiar/x509, needs the Reflect metadata API before x509 loads.
@@ -108,23 +108,59 @@ async function pkiDir(stateDir: string): Promise<string> {
 export const STATE_KEY_FILE = join('pki', 'state.key');
 const STATE_KEY_BYTES = 32;
 
-/** The AES-256 key that seals protected settings at rest: created once, readable by this user only. */
-export async function loadOrCreateStateKey(stateDir: string): Promise<Buffer> {
+/** The stored key, or undefined when there is none; a key that is there but unreadable is an error, not absent. */
+async function readStateKey(file: string): Promise<Buffer | undefined> {
+  let stored: string;
+  try {
+    stored = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  const key = Buffer.from(stored.trim(), 'base64');
+  if (key.length !== STATE_KEY_BYTES) {
+    throw new Error(
+      `${file} does not hold a ${STATE_KEY_BYTES}-byte key. Restore it from a backup, or delete the state directory to start from the seeded world.`,
+    );
+  }
+  return key;
+}
+
+/**
+ * Writes a new key whole under a temporary name and links it into place: a crash never leaves half a key, and
+ * of two sandboxes starting at once on the same directory the second finds the first one's key and uses it.
+ */
+async function createStateKey(file: string): Promise<Buffer> {
+  const key = randomBytes(STATE_KEY_BYTES);
+  const temp = `${file}.${process.pid}.${randomUUID()}.tmp`;
+  await writeFile(temp, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+  try {
+    await link(temp, file);
+    return key;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    // Another start linked its key first; that one is the key from now on.
+    return (await readStateKey(file)) as Buffer;
+  } finally {
+    await rm(temp, { force: true });
+  }
+}
+
+/**
+ * The AES-256 key that seals protected settings at rest, readable by this user only. It is created only while
+ * nothing is sealed yet: a new key cannot open what the lost one sealed, so a missing key is reported as such.
+ */
+export async function loadOrCreateStateKey(stateDir: string, stateHoldsSealedValues: boolean): Promise<Buffer> {
   await pkiDir(stateDir);
   const file = join(stateDir, STATE_KEY_FILE);
-  const stored = await readIfPresent(file);
-  if (stored !== undefined) {
-    const key = Buffer.from(stored.trim(), 'base64');
-    if (key.length !== STATE_KEY_BYTES) {
-      throw new Error(
-        `${file} does not hold a ${STATE_KEY_BYTES}-byte key. Restore it from a backup, or delete the state directory to start from the seeded world.`,
-      );
-    }
-    return key;
+  const stored = await readStateKey(file);
+  if (stored !== undefined) return stored;
+  if (stateHoldsSealedValues) {
+    throw new Error(
+      `${file} is missing, and the sandbox state in ${stateDir} holds protected settings sealed with it. Restore ${STATE_KEY_FILE} from a backup; otherwise start with a fresh --state-dir, or delete ${stateDir}, to start from the seeded world (the sealed settings are lost without the key).`,
+    );
   }
-  const key = randomBytes(STATE_KEY_BYTES);
-  await writeFile(file, `${key.toString('base64')}\n`, { mode: 0o600 });
-  return key;
+  return createStateKey(file);
 }
 
 /** Loads the persisted CA and serving certificate, creating (only) what is missing or expired. */

@@ -6,6 +6,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SEED_001_CREATE } from '../../src/lib/demo/story.js';
 import { expectOk, hasScript, runCli, runCliOnTerminal } from '../helpers/cli.js';
 import { sandboxPerTest, type TestSandbox } from '../helpers/sandbox.js';
 
@@ -23,27 +24,6 @@ const VERSION = '0.8.4';
 const ARC = ['-c', CLUSTER_NAME, '-g', RESOURCE_GROUP, '-t', 'connectedClusters'];
 const OPENSHIFT = ['-c', 'arc-openshift', '-g', RESOURCE_GROUP, '-t', 'connectedClusters'];
 
-/** Seed 001's create command, verbatim but for the program name. */
-const seedCreate = [
-  'extension',
-  'create',
-  '--cluster-name',
-  CLUSTER_NAME,
-  '--resource-group',
-  RESOURCE_GROUP,
-  '--cluster-type',
-  'connectedClusters',
-  '--extension-type',
-  'Microsoft.openservicemesh',
-  '--scope',
-  'cluster',
-  '--release-train',
-  'pilot',
-  '--name',
-  'osm',
-  '--version',
-  VERSION,
-];
 const seedShow = [
   'extension',
   'show',
@@ -110,7 +90,7 @@ function printedListVersionsCommand(stderr: string): string[] {
 describe('seed 001: create with pilot/0.8.4, show, delete', () => {
   it('runs the seed’s commands as written and prints az’s shape with installState', async () => {
     const { env, sandbox: arm } = await sandbox();
-    const created = expectOk(await runCli(seedCreate, { env }));
+    const created = expectOk(await runCli(SEED_001_CREATE, { env }));
     const extension = created.json<ExtensionOutput>();
     expect(extension).toMatchObject({
       autoUpgradeMinorVersion: false,
@@ -148,9 +128,9 @@ describe('seed 001: create with pilot/0.8.4, show, delete', () => {
 
   it('re-running create with the same values changes nothing and says so', async () => {
     const { env, sandbox: arm } = await sandbox();
-    const first = expectOk(await runCli(seedCreate, { env }));
+    const first = expectOk(await runCli(SEED_001_CREATE, { env }));
     const putsBefore = extensionWrites(arm).length;
-    const again = expectOk(await runCli(seedCreate, { env }));
+    const again = expectOk(await runCli(SEED_001_CREATE, { env }));
     expect(extensionWrites(arm)).toHaveLength(putsBefore);
     expect(again.stderr).toContain("Extension 'osm' already exists as requested; nothing was changed.");
     expect(again.json()).toEqual(first.json());
@@ -158,9 +138,9 @@ describe('seed 001: create with pilot/0.8.4, show, delete', () => {
 
   it('refuses a second OSM on the same cluster before any write', async () => {
     const { env, sandbox: arm } = await sandbox();
-    expectOk(await runCli(seedCreate, { env }));
+    expectOk(await runCli(SEED_001_CREATE, { env }));
     const before = extensionWrites(arm).length;
-    const second = await runCli([...seedCreate.slice(0, -3), 'osm-two', '--version', VERSION], { env });
+    const second = await runCli([...SEED_001_CREATE.slice(0, -3), 'osm-two', '--version', VERSION], { env });
     expect(second.code).toBe(2);
     expect(second.stderr).toContain("already has Open Service Mesh as extension 'osm'");
     expect(second.stderr).toContain(
@@ -204,7 +184,7 @@ describe('local refusals: exit 2 before the first remote call', () => {
     ['a bad cluster type', ['--cluster-type', 'kindClusters'], "Cluster type 'kindClusters' is not supported"],
   ])('%s', async (_, overrides, message) => {
     const { env, sandbox: arm } = await sandbox();
-    const args = [...seedCreate];
+    const args = [...SEED_001_CREATE];
     for (let index = 0; index < overrides.length; index += 2) {
       const flag = overrides[index] as string;
       const at = args.indexOf(flag);
@@ -223,7 +203,7 @@ describe('local refusals: exit 2 before the first remote call', () => {
     ['pilot without a version', ['--version', '']],
   ])('the hint for %s lists the versions when run as printed', async (_, overrides) => {
     const { env } = await sandbox();
-    const args = [...seedCreate];
+    const args = [...SEED_001_CREATE];
     const at = args.indexOf(overrides[0] as string);
     if (overrides[1] === '') args.splice(at, 2);
     else args[at + 1] = overrides[1] as string;
@@ -238,15 +218,15 @@ describe('local refusals: exit 2 before the first remote call', () => {
 
   it('refuses a --config value that is not key=value, and a settings file it cannot read', async () => {
     const { env, sandbox: arm } = await sandbox();
-    const notPair = await runCli([...seedCreate, '--config', 'osm.osm.enableDebugServer'], { env });
+    const notPair = await runCli([...SEED_001_CREATE, '--config', 'osm.osm.enableDebugServer'], { env });
     expect(notPair.code).toBe(2);
     expect(notPair.stderr).toContain("The setting 'osm.osm.enableDebugServer' is not of the form key=value.");
-    const missing = await runCli([...seedCreate, '--config-file', join(files, 'absent.yaml')], { env });
+    const missing = await runCli([...SEED_001_CREATE, '--config-file', join(files, 'absent.yaml')], { env });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain(`Cannot read the settings file '${join(files, 'absent.yaml')}': ENOENT.`);
     const directory = join(files, 'a-directory.yaml');
     await mkdir(directory, { recursive: true });
-    const unreadable = await runCli([...seedCreate, '--config-protected-file', directory], { env });
+    const unreadable = await runCli([...SEED_001_CREATE, '--config-protected-file', directory], { env });
     expect(unreadable.code).toBe(2);
     expect(unreadable.stderr).toContain(`Cannot read the protected settings file '${directory}': EISDIR.`);
     expect(arm.requestLog().filter((entry) => entry.path.startsWith('/subscriptions/'))).toHaveLength(0);
@@ -256,7 +236,7 @@ describe('local refusals: exit 2 before the first remote call', () => {
     const { env, sandbox: arm } = await sandbox();
     const path = join(files, 'nested.json');
     await writeFile(path, '{"osm": {"osm": {"enablePrivilegedInitContainer": true}}}');
-    const result = await runCli([...seedCreate, '--config-file', path], { env });
+    const result = await runCli([...SEED_001_CREATE, '--config-file', path], { env });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("nested value for 'osm'");
     expect(arm.requestLog().filter((entry) => entry.path.startsWith('/subscriptions/'))).toHaveLength(0);
@@ -320,7 +300,7 @@ describe('update carries settings forward', () => {
     expectOk(
       await runCli(
         [
-          ...seedCreate,
+          ...SEED_001_CREATE,
           '--configuration-settings',
           'osm.osm.enableDebugServer=false',
           'osm.osm.enablePermissiveTrafficPolicy=true',
@@ -376,7 +356,7 @@ describe('update carries settings forward', () => {
 
   it('upgrades a pinned version within its train and refuses one the train lacks', async () => {
     const { env, sandbox: arm } = await sandbox();
-    expectOk(await runCli(seedCreate, { env }));
+    expectOk(await runCli(SEED_001_CREATE, { env }));
     const upgraded = expectOk(
       await runCli(['extension', 'update', ...ARC, '-n', 'osm', '--version', '0.9.2'], { env }),
     );
@@ -392,7 +372,7 @@ describe('update carries settings forward', () => {
 
   it('keeps a pin on pilot, and looks a kept pin up in the new train, before any write', async () => {
     const { env, sandbox: arm } = await sandbox();
-    expectOk(await runCli(seedCreate, { env }));
+    expectOk(await runCli(SEED_001_CREATE, { env }));
     const update = ['extension', 'update', ...ARC, '-n', 'osm'];
     const before = arm.requestLog().length;
 
@@ -439,7 +419,7 @@ describe('update carries settings forward', () => {
 
   it('--no-wait returns once ARM accepted the PATCH, printing nothing, as az does', async () => {
     const { env, sandbox: arm } = await sandbox({ operationDurationMs: 60_000 });
-    expectOk(await runCli([...seedCreate, '--no-wait'], { env }));
+    expectOk(await runCli([...SEED_001_CREATE, '--no-wait'], { env }));
     arm.reportExtension(expectOk(await runCli(seedShow, { env })).json<ExtensionOutput>().id, {
       installState: 'Installed',
       currentVersion: VERSION,
@@ -482,7 +462,7 @@ describe('delete', () => {
 
   it.skipIf(!hasScript)('exits 1 with "Operation cancelled" when the answer at the prompt is no, as az', async () => {
     const { env, sandbox: arm } = await sandbox();
-    expectOk(await runCli(seedCreate, { env }));
+    expectOk(await runCli(SEED_001_CREATE, { env }));
     const answered = await runCliOnTerminal(seedDelete.slice(0, -1), env, 'n\n');
     expect(answered.output).toContain(
       "Delete extension 'osm' (microsoft.openservicemesh) from cluster 'arc-cluster'? (y/N)",
@@ -507,12 +487,12 @@ describe('delete', () => {
 
   it('--force deletes at once (forceDelete answers 200), --no-wait returns without polling', async () => {
     const { env, sandbox: arm } = await sandbox();
-    expectOk(await runCli(seedCreate, { env }));
+    expectOk(await runCli(SEED_001_CREATE, { env }));
     expectOk(await runCli([...seedDelete, '--force'], { env }));
     const deletes = arm.requestLog().filter((entry) => entry.method === 'DELETE');
     expect(deletes.map((entry) => entry.status)).toEqual([200]);
 
-    expectOk(await runCli(seedCreate, { env }));
+    expectOk(await runCli(SEED_001_CREATE, { env }));
     const pollsBefore = arm.requestLog().filter((entry) => entry.path.includes('/operations/')).length;
     const noWait = expectOk(await runCli([...seedDelete, '--no-wait'], { env }));
     expect(noWait.stdout).toBe('');
@@ -529,7 +509,7 @@ describe('delete', () => {
 describe('--no-wait and wait', () => {
   it('create --no-wait prints nothing; wait --created returns once it succeeded', async () => {
     const { env, sandbox: arm } = await sandbox({ operationDurationMs: 8000 });
-    const created = expectOk(await runCli([...seedCreate, '--no-wait'], { env }));
+    const created = expectOk(await runCli([...SEED_001_CREATE, '--no-wait'], { env }));
     expect(created.stdout).toBe('');
     expect(arm.requestLog().filter((entry) => entry.path.includes('/operations/'))).toHaveLength(0);
     expect(expectOk(await runCli(seedShow, { env })).json<ExtensionOutput>().provisioningState).toBe('Creating');
@@ -540,7 +520,7 @@ describe('--no-wait and wait', () => {
 
   it('exits 4 when the timeout passes first, 2 without a condition', async () => {
     const { env } = await sandbox({ operationDurationMs: 120_000 });
-    expectOk(await runCli([...seedCreate, '--no-wait'], { env }));
+    expectOk(await runCli([...SEED_001_CREATE, '--no-wait'], { env }));
     const timedOut = await runCli(
       ['extension', 'wait', ...ARC, '-n', 'osm', '--created', '--interval', '1', '--timeout', '1'],
       {
@@ -563,7 +543,7 @@ describe('--no-wait and wait', () => {
 
   it('wait --deleted after delete --no-wait', async () => {
     const { env } = await sandbox({ operationDurationMs: 1000 });
-    expectOk(await runCli(seedCreate, { env }));
+    expectOk(await runCli(SEED_001_CREATE, { env }));
     expectOk(await runCli([...seedDelete, '--no-wait'], { env }));
     expectOk(await runCli(['extension', 'wait', ...ARC, '-n', 'osm', '--deleted', '--interval', '1'], { env }));
     expect((await runCli(seedShow, { env })).code).toBe(3);
@@ -580,14 +560,14 @@ describe('faults', () => {
       retryAfterSeconds: 0,
       times: 1,
     });
-    expectOk(await runCli(seedCreate, { env }));
+    expectOk(await runCli(SEED_001_CREATE, { env }));
     expect(arm.requestLog().filter((entry) => entry.status === 429)).toHaveLength(1);
   });
 
   it('exits 1 when ARM keeps answering 500', async () => {
     const { env, sandbox: arm } = await sandbox();
     arm.injectFault({ method: 'PUT', path: '/extensions/osm', status: 500 });
-    const result = await runCli(seedCreate, { env });
+    const result = await runCli(SEED_001_CREATE, { env });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("create extension 'osm'");
     expect(result.stderr).toContain('HTTP 500');
@@ -596,14 +576,14 @@ describe('faults', () => {
   it('exits 1 when the operation ends Failed; show then reports Failed, and create again is the retry', async () => {
     const { env, sandbox: arm } = await sandbox();
     arm.injectFault({ method: 'PUT', path: '/extensions/osm', operationOutcome: 'Failed', times: 1 });
-    const failed = await runCli(seedCreate, { env });
+    const failed = await runCli(SEED_001_CREATE, { env });
     expect(failed.code).toBe(1);
     expect(failed.stderr).toContain('ExtensionOperationFailed');
     expect(expectOk(await runCli(seedShow, { env })).json<ExtensionOutput>()).toMatchObject({
       provisioningState: 'Failed',
       installState: 'Failed',
     });
-    const retried = expectOk(await runCli(seedCreate, { env }));
+    const retried = expectOk(await runCli(SEED_001_CREATE, { env }));
     expect(retried.json<ExtensionOutput>().provisioningState).toBe('Succeeded');
   });
 });
@@ -615,7 +595,7 @@ describe('protected settings never leave the process', () => {
     const protectedFile = join(files, 'protected.yaml');
     await writeFile(protectedFile, `osm.osm.vault.token: ${secret}-file\n`);
     const runs = [
-      await runCli([...seedCreate, '--config-protected', `osm.osm.vault.token=${secret}`, '--debug'], { env }),
+      await runCli([...SEED_001_CREATE, '--config-protected', `osm.osm.vault.token=${secret}`, '--debug'], { env }),
       await runCli(
         ['extension', 'update', ...ARC, '-n', 'osm', '--config-protected-file', protectedFile, '--debug', '-o', 'yaml'],
         { env },

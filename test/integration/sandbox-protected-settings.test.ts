@@ -3,29 +3,107 @@
  * --config-protected …`, no file under the state directory holds the value, yet the helm release the agent
  * installed has it; a restarted sandbox still hands it to helm when an update carries it forward; and a state
  * directory written before protected settings were sealed loads with them intact, sealed from then on.
+ * helm runs through a wrapper that records its command lines and whether its stdin held the value: a file the
+ * agent deleted after helm ran, or helm's own gzipped release Secret, would escape a look at the files alone.
  */
 import { execFile } from 'node:child_process';
-import { copyFile, mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { chmod, copyFile, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extensionsClient } from '../../src/azure/clients.js';
+import { SEED_001_CREATE } from '../../src/lib/demo/story.js';
 import type { StoredExtensionEvent } from '../../src/sandbox/arm/contract.js';
 import { STATE_FILE } from '../../src/sandbox/arm/store.js';
-import { runCli, type CliResult } from '../helpers/cli.js';
+import { expectOk, runCli } from '../helpers/cli.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 import { helmPath } from '../helpers/tools.js';
 
 const ARC = ['-c', 'arc-cluster', '-g', 'arcmesh-sandbox', '-t', 'connectedClusters'];
 const LEGACY_STATE = join(import.meta.dirname, '..', 'fixtures', 'sandbox', 'arm-state-v1.json');
 
+/** The protected value under watch, which the wrapper looks for in helm's stdin (it reaches helm in its env). */
+const WATCHED_VALUE_ENV = 'ARCMESH_TEST_WATCHED_VALUE';
+
 let stateDir: string;
+let wrapperDir: string;
+let helmLog: string;
 beforeAll(async () => {
-  process.env.ARCMESH_HELM = helmPath();
   stateDir = await mkdtemp(join(tmpdir(), 'arcmesh-protected-'));
+  wrapperDir = await mkdtemp(join(tmpdir(), 'arcmesh-helm-wrapper-'));
+  helmLog = join(wrapperDir, 'calls.log');
+  const wrapper = join(wrapperDir, 'helm');
+  await writeFile(
+    wrapper,
+    `#!/bin/sh
+log='${helmLog}'
+printf 'call\\n' >> "$log"
+values_on_stdin=no
+previous=
+for arg in "$@"; do
+  printf 'arg %s\\n' "$arg" >> "$log"
+  case "$previous" in --values|-f) [ "$arg" = - ] && values_on_stdin=yes ;; esac
+  previous=$arg
+done
+if [ "$values_on_stdin" = yes ]; then
+  values=$(cat)
+  [ -n "$${WATCHED_VALUE_ENV}" ] && case "$values" in *"$${WATCHED_VALUE_ENV}"*) printf 'stdin holds the watched value\\n' >> "$log" ;; esac
+  # The pipeline runs helm in a subshell: end here with its status rather than run helm a second time below.
+  printf '%s' "$values" | '${helmPath()}' "$@"
+  exit $?
+fi
+exec '${helmPath()}' "$@"
+`,
+  );
+  await chmod(wrapper, 0o755);
+  process.env.ARCMESH_HELM = wrapper;
 });
-afterAll(() => rm(stateDir, { recursive: true, force: true }));
+afterAll(async () => {
+  delete process.env[WATCHED_VALUE_ENV];
+  await rm(stateDir, { recursive: true, force: true });
+  await rm(wrapperDir, { recursive: true, force: true });
+});
+
+interface HelmCall {
+  argv: string[];
+  stdinHeldWatchedValue: boolean;
+}
+
+async function helmCalls(): Promise<HelmCall[]> {
+  const calls: HelmCall[] = [];
+  for (const line of (await readFile(helmLog, 'utf8')).split('\n')) {
+    if (line === 'call') calls.push({ argv: [], stdinHeldWatchedValue: false });
+    else if (line.startsWith('arg ')) calls.at(-1)!.argv.push(line.slice('arg '.length));
+    else if (line === 'stdin holds the watched value') calls.at(-1)!.stdinHeldWatchedValue = true;
+  }
+  return calls;
+}
+
+/** The files a helm command line reads values from (`-` is stdin). */
+function valuesFiles(argv: string[]): string[] {
+  return argv.flatMap((arg, index) => {
+    const previous = argv[index - 1];
+    if (previous === '--values' || previous === '-f' || previous === '--set-file') return [arg];
+    const inline = /^(?:--values|--set-file)=(.*)$/.exec(arg);
+    return inline ? [inline[1]!] : [];
+  });
+}
+
+/** Every `helm upgrade --install` the agent ran read the value from stdin, and no argument names a values file. */
+async function expectValuesOnlyOnStdin(value: string, installs: number): Promise<void> {
+  const calls = await helmCalls();
+  for (const { argv } of calls) {
+    expect(valuesFiles(argv).filter((file) => file !== '-')).toEqual([]);
+    expect(argv.join(' ')).not.toContain(value);
+  }
+  const upgrades = calls.filter(({ argv }) => argv[0] === 'upgrade');
+  expect(upgrades).toHaveLength(installs);
+  for (const upgrade of upgrades) {
+    expect(valuesFiles(upgrade.argv)).toEqual(['-']);
+    expect(upgrade.stdinHeldWatchedValue).toBe(true);
+  }
+}
 
 /** Every file under `dir` whose bytes contain `value`, as paths relative to `dir`. */
 async function filesContaining(dir: string, value: string): Promise<string[]> {
@@ -35,11 +113,6 @@ async function filesContaining(dir: string, value: string): Promise<string[]> {
     if ((await stat(file)).isFile() && (await readFile(file)).includes(value)) found.push(path);
   }
   return found;
-}
-
-function expectOk(result: CliResult): CliResult {
-  expect(result.code, result.stderr).toBe(0);
-  return result;
 }
 
 async function releaseValues(world: TestSandbox): Promise<unknown> {
@@ -67,35 +140,20 @@ describe('protected settings at rest', () => {
   const address = `https://arcmesh:${token}@jaeger.example`;
 
   it('reach helm but no file of the state directory, before and after a restart', async () => {
+    process.env[WATCHED_VALUE_ENV] = token;
     let world = await startTestSandbox({ kube: true, stateDir });
     try {
       expectOk(
-        await runCli(
-          [
-            'extension',
-            'create',
-            ...ARC,
-            '--extension-type',
-            'microsoft.openservicemesh',
-            '-n',
-            'osm',
-            '--scope',
-            'cluster',
-            '--release-train',
-            'pilot',
-            '--version',
-            '0.8.4',
-            '--config-protected',
-            `osm.osm.tracing.address=${address}`,
-          ],
-          { env: world.env },
-        ),
+        await runCli([...SEED_001_CREATE, '--config-protected', `osm.osm.tracing.address=${address}`], {
+          env: world.env,
+        }),
       );
       await world.agent!.idle();
       expect(await releaseValues(world)).toMatchObject({ osm: { osm: { tracing: { address } } } });
     } finally {
       await world.close();
     }
+    await expectValuesOnlyOnStdin(token, 1);
     expect(await filesContaining(stateDir, token)).toEqual([]);
     // The check can fail: the state directory does hold what the extension's plain settings hold.
     expect(await filesContaining(stateDir, 'microsoft.openservicemesh')).toContain(STATE_FILE);
@@ -117,6 +175,7 @@ describe('protected settings at rest', () => {
     } finally {
       await world.close();
     }
+    await expectValuesOnlyOnStdin(token, 2);
     expect(await filesContaining(stateDir, token)).toEqual([]);
   });
 });

@@ -3,12 +3,14 @@
  * and opened again only with the same key. The state is the one the sandbox wrote before sealing existed.
  */
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { seal, sealState, unseal, unsealState } from '../../src/sandbox/arm/sealed-state.js';
+import { startArmSandbox } from '../../src/sandbox/arm/server.js';
 import { ArmStore, STATE_FILE, type ArmState } from '../../src/sandbox/arm/store.js';
+import { STATE_KEY_FILE } from '../../src/sandbox/pki.js';
 
 const LEGACY_STATE = join(import.meta.dirname, '..', 'fixtures', 'sandbox', 'arm-state-v1.json');
 const PROTECTED_VALUE = 'legacy-plain-token';
@@ -88,6 +90,26 @@ describe('the state file', () => {
       expect(() => ArmStore.open(stateDir, randomBytes(32), ignoreEvents)).toThrow(
         /does not open with this state key\. If pki\/state\.key was replaced, restore the key/,
       );
+    } finally {
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps the state and reports the key as missing, rather than writing a new key, when the key is lost', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'arcmesh-sealed-'));
+    try {
+      // A state from before sealing has nothing sealed yet: the sandbox creates the key and seals with it.
+      copyFileSync(LEGACY_STATE, join(stateDir, STATE_FILE));
+      await (await startArmSandbox({ stateDir, port: 0 })).close();
+      expect(readFileSync(join(stateDir, STATE_FILE), 'utf8')).toContain('sealedProtectedSettings');
+
+      rmSync(join(stateDir, STATE_KEY_FILE));
+      const sealedState = readFileSync(join(stateDir, STATE_FILE), 'utf8');
+      await expect(startArmSandbox({ stateDir, port: 0 })).rejects.toThrow(
+        `${join(stateDir, STATE_KEY_FILE)} is missing, and the sandbox state in ${stateDir} holds protected settings sealed with it`,
+      );
+      expect(existsSync(join(stateDir, STATE_KEY_FILE))).toBe(false);
+      expect(readFileSync(join(stateDir, STATE_FILE), 'utf8')).toBe(sealedState);
     } finally {
       rmSync(stateDir, { recursive: true, force: true });
     }

@@ -18,6 +18,23 @@ export interface DemoStep {
 const RG = SANDBOX_RESOURCE_GROUP;
 const ARC = ['--cluster-name', SANDBOX_CLUSTERS.arc, '--resource-group', RG, '--cluster-type', 'connectedClusters'];
 
+/** Seed 001's create command, verbatim but for the program name: the demo runs it, and so do tests and benches. */
+export const SEED_001_CREATE = [
+  'extension',
+  'create',
+  ...ARC,
+  '--extension-type',
+  'Microsoft.openservicemesh',
+  '--scope',
+  'cluster',
+  '--release-train',
+  'pilot',
+  '--name',
+  'osm',
+  '--version',
+  '0.8.4',
+];
+
 export const DEMO_STORY: DemoStep[] = [
   {
     title: 'Seed 002: register the AKS-OpenServiceMesh preview feature and wait until it is Registered',
@@ -68,21 +85,7 @@ export const DEMO_STORY: DemoStep[] = [
   {
     title: 'Seed 001: install OSM 0.8.4 from the pilot train on the Arc cluster',
     program: 'arcmesh',
-    args: [
-      'extension',
-      'create',
-      ...ARC,
-      '--extension-type',
-      'Microsoft.openservicemesh',
-      '--scope',
-      'cluster',
-      '--release-train',
-      'pilot',
-      '--name',
-      'osm',
-      '--version',
-      '0.8.4',
-    ],
+    args: SEED_001_CREATE,
   },
   {
     title: 'Seed 001: wait until the extension agent has installed the chart',

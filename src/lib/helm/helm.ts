@@ -101,6 +101,22 @@ export function runHelm(target: HelmTarget, args: string[], options: HelmRunOpti
         reject(new HelmFailure(argv, typeof error.code === 'number' ? error.code : 1, stderr));
       },
     );
-    if (options.stdin !== undefined) child.stdin?.end(options.stdin);
+    if (options.stdin !== undefined && child.stdin) {
+      // helm may exit before reading its values (a bad flag, an unreachable cluster): the write then fails with
+      // EPIPE, and the exit callback above reports helm's own error. Any other write error is ours to report.
+      child.stdin.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code === 'EPIPE') return;
+        child.kill();
+        reject(
+          new ArcmeshError(
+            'failed',
+            `Could not pass values to ${binary} on stdin: ${error.message}`,
+            'Run the same command again: helm picks up from the release state.',
+            { cause: error },
+          ),
+        );
+      });
+      child.stdin.end(options.stdin);
+    }
   });
 }

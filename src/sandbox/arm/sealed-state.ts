@@ -96,3 +96,15 @@ export function unsealState(state: ArmState, stateKey: Buffer): ArmState {
   }
   return state;
 }
+
+/** Whether a state as read from its file holds anything sealed, which only the key that sealed it opens. */
+export function holdsSealedValues(state: ArmState): boolean {
+  return (
+    Object.values(state.extensions).some(
+      (extension: SealedExtension) => extension.sealedProtectedSettings !== undefined,
+    ) ||
+    Object.values(state.deployments ?? {}).some(
+      (deployment: SealedDeployment) => deployment.sealedPendingOutputs !== undefined,
+    )
+  );
+}

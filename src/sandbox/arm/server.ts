@@ -41,7 +41,7 @@ import {
 import { operationRoutes } from './operations.js';
 import { loadOrCreatePki, loadOrCreateStateKey } from '../pki.js';
 import { providerRoutes } from './providers.js';
-import { ArmStore, type StoredExtension } from './store.js';
+import { ArmStore, stateFileHoldsSealedValues, type StoredExtension } from './store.js';
 import { authenticate, tokenRoutes } from './token.js';
 
 const ROUTES: Route[] = [
@@ -134,7 +134,8 @@ export async function startArmSandbox(options: ArmSandboxOptions): Promise<Runni
     };
     for (const listener of listeners) listener(event);
   };
-  const store = ArmStore.open(options.stateDir, await loadOrCreateStateKey(options.stateDir), emit);
+  const stateKey = await loadOrCreateStateKey(options.stateDir, stateFileHoldsSealedValues(options.stateDir));
+  const store = ArmStore.open(options.stateDir, stateKey, emit);
   const faults = new FaultList();
   const log: LogEntry[] = [];
   let settleTimer: NodeJS.Timeout | undefined;

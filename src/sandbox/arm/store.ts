@@ -10,7 +10,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { STATE_KEY_FILE } from '../pki.js';
 import { finishDeployment, type StoredDeployment } from './deployment-records.js';
-import { sealState, unsealState } from './sealed-state.js';
+import { holdsSealedValues, sealState, unsealState } from './sealed-state.js';
 import {
   SANDBOX_CLUSTERS,
   SANDBOX_RESOURCE_GROUP,
@@ -24,6 +24,12 @@ export const STATE_FILE = 'arm-state.json';
 const STATE_VERSION = 2;
 const READABLE_STATE_VERSIONS = [1, STATE_VERSION];
 export const SANDBOX_LOCATION = 'eastus';
+
+/** Whether the state file in `stateDir` holds protected settings sealed with the state key (see ../pki.ts). */
+export function stateFileHoldsSealedValues(stateDir: string): boolean {
+  const file = join(stateDir, STATE_FILE);
+  return existsSync(file) && holdsSealedValues(JSON.parse(readFileSync(file, 'utf8')) as ArmState);
+}
 const FINISHED_OPERATION_RETENTION_MS = 60 * 60 * 1000;
 
 export interface PendingTransition {
