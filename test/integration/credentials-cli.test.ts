@@ -2,18 +2,21 @@
  * The real-Azure path of the built CLI with no way to sign in: no AZURE_* variables, an empty HOME (no az
  * profile, no cached logins), no `az` on PATH. Nothing may leave loopback: HTTP(S)_PROXY names a local server
  * that drops every connection, so DefaultAzureCredential's managed-identity probe (and any other request)
- * fails at once on 127.0.0.1 instead of waiting for 169.254.169.254. The service-principal test brings its own
- * proxy, in front of a loopback Entra ID (`startEchoingEntra`).
+ * fails at once on 127.0.0.1 instead of waiting for 169.254.169.254. The service-principal tests bring their own
+ * proxy, in front of a loopback Entra ID (`startLoopbackEntra`) that refuses the secret or hands the request on to
+ * an in-process sandbox, whose ARM then serves the call.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createHttpsServer, request as httpsRequest } from 'node:https';
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { SandboxEndpoints } from '../../src/sandbox/arm/contract.js';
 import { createCa, createServingCert } from '../../src/sandbox/pki.js';
-import { runCli } from '../helpers/cli.js';
+import { expectOk, runCli } from '../helpers/cli.js';
+import { startTestSandbox } from '../helpers/sandbox.js';
 
 const SUBSCRIPTION = '11111111-1111-1111-1111-111111111111';
 const SECRET = 'client-secret-that-must-not-be-printed';
@@ -79,7 +82,7 @@ test('no credential at all: exit 1, each credential of the chain with its reason
 });
 
 test('a service principal whose secret Entra refuses, echoing it: exit 1, the reason, never the secret', async () => {
-  const entra = await startEchoingEntra();
+  const entra = await startLoopbackEntra(echoingRefusal);
   try {
     for (const extra of [[], ['--debug']]) {
       const result = await runCli([...showFeature, '--subscription', SUBSCRIPTION, ...extra], {
@@ -103,6 +106,59 @@ test('a service principal whose secret Entra refuses, echoing it: exit 1, the re
   }
 });
 
+test('a service principal Entra accepts: DefaultAzureCredential gets an ARM token and the call succeeds', async () => {
+  const fixture = await startTestSandbox();
+  const sandbox = fixture.sandbox.endpoints;
+  const sandboxCa = await readFile(sandbox.caFile, 'utf8');
+  const entra = await startLoopbackEntra(forwardingTo(sandbox, sandboxCa), sandboxCa);
+  try {
+    const result = expectOk(
+      await runCli([...showFeature, '--subscription', sandbox.subscriptionId, '--output', 'json'], {
+        env: {
+          ...env,
+          ...entra.env,
+          // Entra through the proxy; the sandbox's ARM directly.
+          NO_PROXY: '127.0.0.1,localhost',
+          ARCMESH_ARM_ENDPOINT: sandbox.armUrl,
+          AZURE_TENANT_ID: sandbox.tenantId,
+          AZURE_CLIENT_ID: sandbox.clientId,
+          AZURE_CLIENT_SECRET: sandbox.clientSecret,
+        },
+      }),
+    );
+    expect(result.json()).toMatchObject({
+      name: 'Microsoft.ContainerService/AKS-OpenServiceMesh',
+      properties: { state: expect.any(String) },
+    });
+    // MSAL asked the public authority for a client-credentials token for the sandbox ARM's origin, once, and nothing else.
+    expect(entra.requests).toEqual([
+      expect.stringMatching(new RegExp(`^POST /${sandbox.tenantId}/oauth2/v2\\.0/token\\?`)),
+    ]);
+    expect(entra.tokenRequests).toHaveLength(1);
+    const tokenRequest = new URLSearchParams(entra.tokenRequests[0]);
+    expect(tokenRequest.get('grant_type')).toBe('client_credentials');
+    expect(tokenRequest.get('scope')).toBe(`${new URL(sandbox.armUrl).origin}/.default`);
+    // Only login.microsoftonline.com went through the proxy: no managed-identity probe, no az.
+    expect(new Set(entra.proxied)).toEqual(new Set([`${AUTHORITY_HOST}:443`]));
+    // The sandbox issued the token and then accepted it on the feature GET (a protected route: 401 without it).
+    const log = fixture.sandbox.requestLog();
+    expect(log).toContainEqual(
+      expect.objectContaining({ method: 'POST', path: `/${sandbox.tenantId}/oauth2/v2.0/token`, status: 200 }),
+    );
+    expect(log).toContainEqual(
+      expect.objectContaining({
+        method: 'GET',
+        path: `/subscriptions/${sandbox.subscriptionId}/providers/Microsoft.Features/providers/Microsoft.ContainerService/features/AKS-OpenServiceMesh`,
+        status: 200,
+      }),
+    );
+    expect(log.filter((entry) => entry.status === 401)).toEqual([]);
+  } finally {
+    await entra.close();
+    await fixture.close();
+  }
+});
+
 test('no subscription anywhere: exit 2 before any request', async () => {
   connections = 0;
   const result = await runCli([...showFeature, '--verbose'], { env });
@@ -113,55 +169,82 @@ test('no subscription anywhere: exit 2 before any request', async () => {
   expect(connections).toBe(0);
 });
 
+/** What the loopback Entra answers to a token request: a status and a JSON body. */
+type TokenAnswer = (path: string, body: string) => Promise<{ status: number; body: string }>;
+
+/** Refuses every secret with an AADSTS error whose description repeats the request, secret included. */
+const echoingRefusal: TokenAnswer = async (path, body) => ({
+  status: 401,
+  body: JSON.stringify({
+    error: 'invalid_client',
+    error_description: `AADSTS7000215: Invalid client secret provided (POST ${path} with ${body}). Trace ID: 0`,
+    error_codes: [7000215],
+  }),
+});
+
+/** Hands the token request on to the sandbox's own token endpoint, so its check of the client id and secret runs. */
+function forwardingTo(sandbox: SandboxEndpoints, sandboxCa: string): TokenAnswer {
+  return (path, body) =>
+    new Promise((resolve, reject) => {
+      const forwarded = httpsRequest(
+        new URL(path, sandbox.authorityHost),
+        { method: 'POST', ca: sandboxCa, headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+        (response) => {
+          let text = '';
+          response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+          response.on('end', () => resolve({ status: response.statusCode ?? 502, body: text }));
+        },
+      );
+      forwarded.on('error', reject);
+      forwarded.end(body);
+    });
+}
+
 /**
  * Entra ID as far as a client secret goes, on loopback: an HTTPS proxy (HTTPS_PROXY) that tunnels every CONNECT
  * to a TLS server holding a certificate for login.microsoftonline.com from a CA only the CLI child trusts
- * (NODE_EXTRA_CA_CERTS). It serves the tenant's OpenID configuration and refuses every token request with an
- * AADSTS error whose description repeats the request body, secret included.
+ * (NODE_EXTRA_CA_CERTS, with `alsoTrusted` appended). It answers the tenant's token requests with `answerToken`
+ * and anything else with 404: MSAL knows the public cloud's metadata, so it asks for neither instance discovery nor
+ * the OpenID configuration. `proxied` lists what went through the proxy (CONNECT targets, plain HTTP URLs).
  */
-async function startEchoingEntra() {
+async function startLoopbackEntra(answerToken: TokenAnswer, alsoTrusted = '') {
   const dir = await mkdtemp(join(tmpdir(), 'arcmesh-entra-'));
   const ca = await createCa();
   const serving = await createServingCert(ca.certPem, ca.keyPem, [AUTHORITY_HOST]);
-  await writeFile(join(dir, 'ca.pem'), ca.certPem);
+  await writeFile(join(dir, 'ca.pem'), `${ca.certPem}\n${alsoTrusted}`);
   const tokenRequests: string[] = [];
+  const requests: string[] = [];
+  const proxied: string[] = [];
   const entra = createHttpsServer(
     { cert: `${serving.certPem}\n${ca.certPem}`, key: serving.keyPem },
     (request, response) => {
       let body = '';
       request.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
       request.on('end', () => {
-        const authority = `https://${AUTHORITY_HOST}/${TENANT}`;
+        const path = request.url ?? '/';
+        requests.push(`${request.method} ${path}`);
         response.setHeader('content-type', 'application/json');
-        if (request.method === 'GET' && request.url?.startsWith(`/${TENANT}/v2.0/.well-known/openid-configuration`)) {
-          response.end(
-            JSON.stringify({
-              issuer: `${authority}/v2.0`,
-              token_endpoint: `${authority}/oauth2/v2.0/token`,
-              authorization_endpoint: `${authority}/oauth2/v2.0/authorize`,
-              end_session_endpoint: `${authority}/oauth2/v2.0/logout`,
-            }),
+        if (request.method === 'POST' && /^\/[^/]+\/oauth2\/v2\.0\/token\b/.test(path)) {
+          tokenRequests.push(body);
+          answerToken(path, body).then(
+            (answer) => response.writeHead(answer.status).end(answer.body),
+            (error: Error) => response.writeHead(502).end(JSON.stringify({ error: error.message })),
           );
           return;
         }
-        if (request.method === 'POST' && request.url?.startsWith(`/${TENANT}/oauth2/v2.0/token`))
-          tokenRequests.push(body);
-        response.statusCode = 401;
-        response.end(
-          JSON.stringify({
-            error: 'invalid_client',
-            error_description: `AADSTS7000215: Invalid client secret provided (${request.method} ${request.url} with ${body}). Trace ID: 0`,
-            error_codes: [7000215],
-          }),
-        );
+        response.writeHead(404).end(JSON.stringify({ error: 'not_found' }));
       });
     },
   );
   await new Promise<void>((resolve) => entra.listen(0, '127.0.0.1', resolve));
-  const tunnel = createHttpServer((_request, response) => response.writeHead(502).end());
+  const tunnel = createHttpServer((request, response) => {
+    proxied.push(request.url ?? '');
+    response.writeHead(502).end();
+  });
   // The tunnels are the server's no more once connected: closing it means ending them.
   const tunnels = new Set<Socket>();
-  tunnel.on('connect', (_request: IncomingMessage, client: Socket, head: Buffer) => {
+  tunnel.on('connect', (request: IncomingMessage, client: Socket, head: Buffer) => {
+    proxied.push(request.url ?? '');
     tunnels.add(client);
     const upstream = connect((entra.address() as AddressInfo).port, '127.0.0.1', () => {
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
@@ -177,6 +260,8 @@ async function startEchoingEntra() {
   const proxyUrl = `http://127.0.0.1:${(tunnel.address() as AddressInfo).port}`;
   return {
     tokenRequests,
+    requests,
+    proxied,
     env: { HTTPS_PROXY: proxyUrl, HTTP_PROXY: proxyUrl, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') },
     async close() {
       for (const socket of tunnels) socket.destroy();
