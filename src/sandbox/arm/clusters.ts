@@ -126,16 +126,25 @@ function storedAddonProfiles(
   );
 }
 
+/** Whatever a PUT sent for the fields the service owns is replaced by the service's values (none: absent). */
+function keepServiceOwned(
+  sent: Record<string, unknown>,
+  service: Record<string, unknown>,
+  fields: readonly string[],
+): void {
+  for (const field of fields) {
+    if (service[field] === undefined) delete sent[field];
+    else sent[field] = service[field];
+  }
+}
+
 function storedAgentPools(sent: unknown, current: unknown): unknown {
   if (!Array.isArray(sent)) return sent;
   const currentPools = Array.isArray(current) ? current.map(records) : [];
   return sent.map((value) => {
     const pool = { ...records(value) };
     const existing = currentPools.find((candidate) => candidate.name === pool.name);
-    for (const field of SERVICE_OWNED_POOL_PROPERTIES) {
-      if (existing?.[field] === undefined) delete pool[field];
-      else pool[field] = existing[field];
-    }
+    keepServiceOwned(pool, existing ?? {}, SERVICE_OWNED_POOL_PROPERTIES);
     return pool;
   });
 }
@@ -185,10 +194,7 @@ function storedManagedCluster(
         nodeResourceGroup: sent.nodeResourceGroup ?? `MC_${resourceGroup}_${cluster}_${SANDBOX_LOCATION}`,
       };
   const properties: Record<string, unknown> = { ...sent };
-  for (const field of SERVICE_OWNED_PROPERTIES) {
-    if (current[field] === undefined) delete properties[field];
-    else properties[field] = current[field];
-  }
+  keepServiceOwned(properties, current, SERVICE_OWNED_PROPERTIES);
   if (isRecord(sent.addonProfiles)) {
     const identityPrefix = `/subscriptions/${subscriptionId}/resourcegroups/${String(properties.nodeResourceGroup)}/providers/Microsoft.ManagedIdentity/userAssignedIdentities`;
     properties.addonProfiles = storedAddonProfiles(
