@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { $, fs, path } from 'zx';
+import { ENVOY_DESCRIPTOR_PATH, buildEnvoyDescriptor } from './envoy-protos.mjs';
 
 $.verbose = false;
 
@@ -42,7 +43,9 @@ const oclifStartUp = {
   },
 };
 await fs.rm('dist', { recursive: true, force: true });
+await fs.writeJson(ENVOY_DESCRIPTOR_PATH, await buildEnvoyDescriptor());
 await $`tsc -p tsconfig.build.json`;
+await fs.copy(ENVOY_DESCRIPTOR_PATH, path.join('dist/controlplane/protos', path.basename(ENVOY_DESCRIPTOR_PATH)));
 await build({
   entryPoints: { main: 'src/main.ts', commands: 'src/commands/index.ts', help: 'src/help.ts' },
   outdir: 'dist/cli',

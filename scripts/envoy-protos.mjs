@@ -1,0 +1,74 @@
+// Builds the Envoy v3 descriptor the control plane encodes, decodes and validates with: the .proto files that the
+// pinned @grpc/grpc-js-xds ships under deps/ (Envoy's API, cncf xds, googleapis, protoc-gen-validate; Apache-2.0),
+// loaded once here with protobufjs and written as one JSON descriptor next to the loader. Parsing ~200 .proto files
+// takes longer than reading their JSON form, and the control-plane image then needs neither the .proto tree nor
+// grpc-js-xds. The field options, validate.rules among them, are kept in the JSON.
+import { createRequire } from 'node:module';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import protobuf from 'protobufjs';
+
+// Every message the emitters put on the wire or into a config dump, directly or inside an Any; their imports come along.
+export const ENVOY_PROTO_ENTRY_POINTS = [
+  'envoy/service/discovery/v3/ads.proto',
+  'envoy/service/status/v3/csds.proto',
+  'envoy/admin/v3/config_dump.proto',
+  'envoy/config/bootstrap/v3/bootstrap.proto',
+  'envoy/config/listener/v3/listener.proto',
+  'envoy/config/cluster/v3/cluster.proto',
+  'envoy/config/route/v3/route.proto',
+  'envoy/config/endpoint/v3/endpoint.proto',
+  'envoy/extensions/transport_sockets/tls/v3/tls.proto',
+  'envoy/extensions/transport_sockets/tls/v3/secret.proto',
+  'envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto',
+  'envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy.proto',
+  'envoy/extensions/filters/network/rbac/v3/rbac.proto',
+  'envoy/extensions/filters/network/local_ratelimit/v3/local_rate_limit.proto',
+  'envoy/extensions/filters/network/ext_authz/v3/ext_authz.proto',
+  'envoy/extensions/filters/http/router/v3/router.proto',
+  'envoy/extensions/filters/http/rbac/v3/rbac.proto',
+  'envoy/extensions/filters/http/fault/v3/fault.proto',
+  'envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit.proto',
+  'envoy/extensions/filters/http/ext_authz/v3/ext_authz.proto',
+  'envoy/extensions/filters/http/health_check/v3/health_check.proto',
+  'envoy/extensions/filters/http/wasm/v3/wasm.proto',
+  'envoy/extensions/filters/listener/original_dst/v3/original_dst.proto',
+  'envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector.proto',
+  'envoy/extensions/filters/listener/http_inspector/v3/http_inspector.proto',
+  'envoy/extensions/access_loggers/stream/v3/stream.proto',
+  'envoy/extensions/access_loggers/file/v3/file.proto',
+  'envoy/extensions/upstreams/http/v3/http_protocol_options.proto',
+];
+
+const require = createRequire(import.meta.url);
+const xdsDeps = join(dirname(require.resolve('@grpc/grpc-js-xds/package.json')), 'deps');
+// protobufjs carries google/protobuf/*.proto (descriptor.proto among them) in its own package folder.
+const includeDirs = [
+  ...['envoy-api', 'xds', 'googleapis', 'protoc-gen-validate'].map((dir) => join(xdsDeps, dir)),
+  dirname(require.resolve('protobufjs/package.json')),
+];
+
+export async function buildEnvoyDescriptor() {
+  const root = new protobuf.Root();
+  root.resolvePath = (_origin, target) => {
+    for (const dir of includeDirs) {
+      const candidate = join(dir, target);
+      if (existsSync(candidate)) return candidate;
+    }
+    throw new Error(`envoy-protos: ${target} is in none of ${includeDirs.join(', ')}`);
+  };
+  await root.load(ENVOY_PROTO_ENTRY_POINTS, { keepCase: true });
+  root.resolveAll();
+  const { version } = require('@grpc/grpc-js-xds/package.json');
+  return { source: `@grpc/grpc-js-xds@${version} deps/`, descriptor: root.toJSON() };
+}
+
+export const ENVOY_DESCRIPTOR_PATH = fileURLToPath(
+  new URL('../src/controlplane/protos/envoy-descriptor.generated.json', import.meta.url),
+);
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  mkdirSync(dirname(ENVOY_DESCRIPTOR_PATH), { recursive: true });
+  writeFileSync(ENVOY_DESCRIPTOR_PATH, JSON.stringify(await buildEnvoyDescriptor()));
+}
