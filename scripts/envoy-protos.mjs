@@ -60,8 +60,46 @@ export async function buildEnvoyDescriptor() {
   };
   await root.load(ENVOY_PROTO_ENTRY_POINTS, { keepCase: true });
   root.resolveAll();
+  keepListOptions(root);
   const { version } = require('@grpc/grpc-js-xds/package.json');
-  return { source: `@grpc/grpc-js-xds@${version} deps/`, descriptor: root.toJSON() };
+  const descriptor = root.toJSON();
+  useProtoFieldNames(descriptor.nested.google.nested.protobuf.nested.Value);
+  return { source: `@grpc/grpc-js-xds@${version} deps/`, descriptor };
+}
+
+// protobufjs brings google.protobuf.Struct's Value from its built-in definitions, with camelCase field names
+// (`stringValue`) whatever keepCase says; every other message keeps the proto names. The wire only knows field
+// numbers, so renaming them to struct.proto's own names (`string_value`) keeps one spelling across the object form.
+function useProtoFieldNames(type) {
+  const snake = (name) => name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+  type.fields = Object.fromEntries(Object.entries(type.fields).map(([name, field]) => [snake(name), field]));
+  for (const oneof of Object.values(type.oneofs ?? {})) oneof.oneof = oneof.oneof.map(snake);
+}
+
+// protobufjs flattens a message's, field's or oneof's option into `options` keeping only the last element of a list
+// (`in: ["http", "https"]` becomes '(validate.rules).string.in': 'https'), and its toJSON drops the complete parsed
+// form. Put each whole list back under its flattened key, so src/controlplane/protos/validate.ts sees every value a
+// rule allows.
+function keepListOptions(namespace) {
+  for (const object of namespace.nestedArray) {
+    if (object instanceof protobuf.Type) {
+      for (const member of [object, ...object.fieldsArray, ...object.oneofsArray]) {
+        for (const parsed of member.parsedOptions ?? []) {
+          for (const [name, value] of Object.entries(parsed)) restoreLists(member.options, name, value);
+        }
+      }
+    }
+    if (object.nestedArray) keepListOptions(object);
+  }
+}
+
+function restoreLists(options, key, value) {
+  if (Array.isArray(value)) {
+    for (const flattened of Object.keys(options)) if (flattened.startsWith(`${key}.`)) delete options[flattened];
+    options[key] = value;
+  } else if (value !== null && typeof value === 'object') {
+    for (const [name, inner] of Object.entries(value)) restoreLists(options, `${key}.${name}`, inner);
+  }
 }
 
 export const ENVOY_DESCRIPTOR_PATH = fileURLToPath(

@@ -55,6 +55,26 @@ describe("Envoy's JSON (proto3 canonical mapping)", () => {
     expect(toEnvoyJson(assignment)).toMatchObject({ policy: { overprovisioning_factor: 140 } });
   });
 
+  it('prints a Struct (an access log json_format) as a plain JSON object', () => {
+    const listener = {
+      '@type': TYPE_URLS.listener,
+      name: 'outbound-listener',
+      access_log: [
+        {
+          name: 'envoy.access_loggers.stream',
+          typed_config: {
+            '@type': 'type.googleapis.com/envoy.extensions.access_loggers.stream.v3.StdoutAccessLog',
+            log_format: { json_format: { fields: { method: { string_value: '%REQ(:METHOD)%' } } } },
+          },
+        },
+      ],
+    };
+    const sent = decodeTyped(TYPE_URLS.listener, encodeTyped(listener));
+    expect(toEnvoyJson(sent)).toMatchObject({
+      access_log: [{ typed_config: { log_format: { json_format: { method: '%REQ(:METHOD)%' } } } }],
+    });
+  });
+
   it('writes durations with 0, 3, 6 or 9 fractional digits', () => {
     expect(durationToJson({ seconds: 0 })).toBe('0s');
     expect(durationToJson({ seconds: 5, nanos: 0 })).toBe('5s');
