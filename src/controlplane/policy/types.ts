@@ -34,7 +34,7 @@ export interface MeshServicePort {
 
 /** The proxy a policy is for. */
 export interface ProxyRef extends Identity {
-  /** The pod behind the proxy, when known: its labels pick the proxy's local services. */
+  /** The name of the pod behind the proxy (in the proxy's namespace), when known: its labels pick the local services. */
   pod?: string;
 }
 
