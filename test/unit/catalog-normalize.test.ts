@@ -50,6 +50,26 @@ const routeGroup = (matches: unknown) => ({
 });
 
 describe('Go durations', () => {
+  it('reads every form time.ParseDuration reads, and refuses what Go refuses', () => {
+    const HOUR_MS = 3_600_000;
+    const read: [string, number][] = [
+      ['1.5h', 90 * 60_000],
+      ['.5s', 500],
+      ['1.s', 1000],
+      ['+90s', 90_000],
+      ['-1m', -60_000],
+      ['-0s', 0],
+      ['1h2m3s4ms5us6ns', 3_723_004.005006],
+      ['3\u00b5s', 0.003],
+      ['3\u03bcs', 0.003],
+      ['2562047h', 2_562_047 * HOUR_MS],
+    ];
+    for (const [text, milliseconds] of read) expect(parseGoDuration(text)).toEqual({ ok: true, milliseconds });
+    for (const text of ['', '24', '1d', '1h 30m', 'h', '.h', '-', '2562048h']) {
+      expect(parseGoDuration(text).ok, text).toBe(false);
+    }
+  });
+
   it.each([
     ['24h', 86_400_000],
     ['1h30m', 5_400_000],

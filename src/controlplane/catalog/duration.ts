@@ -48,5 +48,6 @@ export function parseGoDuration(text: string): DurationResult {
     rest = rest.slice(whole.length);
   }
   const milliseconds = Number(total) / 1e6;
-  return { ok: true, milliseconds: negative ? -milliseconds : milliseconds };
+  // Go has no negative zero: "-0s" is 0.
+  return { ok: true, milliseconds: negative && milliseconds !== 0 ? -milliseconds : milliseconds };
 }
