@@ -1,8 +1,7 @@
 /**
  * The control plane's HTTP endpoint, the one the chart's probes and Prometheus scrape annotations point at:
- * `/healthz` (liveness), `/readyz` (readiness: ready while serving, not ready once shutting down) and `/metrics`
- * (prom-client's default process metrics). Until the controller and injector land this is all the control plane
- * does, and it says so rather than reporting mesh state it does not have.
+ * `/healthz` (liveness), `/readyz` (readiness: 503 with the reason until the component says it is ready, and once
+ * shutting down) and `/metrics` (the component's metrics and prom-client's process metrics).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +14,10 @@ export interface HealthServerOptions {
   component: ControlPlaneComponent;
   port: number;
   host?: string;
+  /** Where the component's own metrics are; a new registry when absent. */
+  registry?: Registry;
+  /** Why the component is not ready yet, or undefined when it is; ready at once when absent. */
+  notReadyReason?: () => string | undefined;
 }
 
 export interface RunningHealthServer {
@@ -24,10 +27,10 @@ export interface RunningHealthServer {
 }
 
 export async function startHealthServer(options: HealthServerOptions): Promise<RunningHealthServer> {
-  const registry = new Registry();
+  const registry = options.registry ?? new Registry();
   registry.setDefaultLabels({ component: options.component });
   collectDefaultMetrics({ register: registry });
-  let ready = true;
+  let closing = false;
 
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
@@ -38,7 +41,8 @@ export async function startHealthServer(options: HealthServerOptions): Promise<R
     if (path === '/healthz') {
       response.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
     } else if (path === '/readyz') {
-      response.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'ok\n' : 'shutting down\n');
+      const reason = closing ? 'shutting down' : options.notReadyReason?.();
+      response.writeHead(reason ? 503 : 200, { 'content-type': 'text/plain' }).end(`${reason ?? 'ok'}\n`);
     } else if (path === '/metrics') {
       registry.metrics().then(
         (text) => response.writeHead(200, { 'content-type': registry.contentType }).end(text),
@@ -59,7 +63,7 @@ export async function startHealthServer(options: HealthServerOptions): Promise<R
   return {
     port: (server.address() as AddressInfo).port,
     close() {
-      ready = false;
+      closing = true;
       return new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
     },
   };

@@ -1,15 +1,24 @@
 /**
- * The control plane container's entry point (the chart runs `node dist/controlplane/main.js --component=...`).
- * Today it serves health, readiness and process metrics only; the controller, injector and xDS server are the
- * control-plane issue's work.
+ * The control plane container's entry point: the chart runs `node dist/controlplane/main.js --component=...`.
+ * `osm-controller` runs the mesh controller (catalog → policy → emitters → xDS on 15128, certificates, the debug
+ * server) beside the health endpoint; `osm-injector` serves health only until the injector lands.
+ *
+ * Kubernetes credentials come from the pod (service-account token, CA and KUBERNETES_SERVICE_HOST/PORT), or from
+ * KUBECONFIG when run outside a cluster.
  */
+import { hostname } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { Registry } from 'prom-client';
 import { CONTROL_PLANE_COMPONENTS, startHealthServer, type ControlPlaneComponent } from './health.js';
 
 export interface ControlPlaneArgs {
   component: ControlPlaneComponent;
   httpPort: number;
+  adsPort: number;
+  debugPort: number;
+  /** Undefined: the proxyless gRPC port stays closed (the chart's default). */
+  proxylessPort?: number;
   meshName: string;
   osmNamespace: string;
 }
@@ -21,6 +30,9 @@ export function parseControlPlaneArgs(argv: string[]): ControlPlaneArgs {
     options: {
       component: { type: 'string' },
       'http-port': { type: 'string', default: '9091' },
+      'ads-port': { type: 'string', default: '15128' },
+      'debug-port': { type: 'string', default: '9092' },
+      'proxyless-port': { type: 'string' },
       'mesh-name': { type: 'string', default: 'osm' },
       'osm-namespace': { type: 'string', default: 'osm-system' },
     },
@@ -32,14 +44,27 @@ export function parseControlPlaneArgs(argv: string[]): ControlPlaneArgs {
       `--component must be one of ${CONTROL_PLANE_COMPONENTS.join(', ')} (got ${component ?? 'nothing'})`,
     );
   }
-  const httpPort = Number(values['http-port']);
-  if (!Number.isInteger(httpPort) || httpPort < 0 || httpPort > 65535) {
-    throw new Error(`--http-port must be a port number (got ${values['http-port']})`);
-  }
-  return { component, httpPort, meshName: values['mesh-name'], osmNamespace: values['osm-namespace'] };
+  const port = (flag: string, value: string) => {
+    const number = Number(value);
+    if (!Number.isInteger(number) || number < 0 || number > 65535) {
+      throw new Error(`--${flag} must be a port number (got ${value})`);
+    }
+    return number;
+  };
+  const proxyless = values['proxyless-port'];
+  return {
+    component,
+    httpPort: port('http-port', values['http-port']),
+    adsPort: port('ads-port', values['ads-port']),
+    debugPort: port('debug-port', values['debug-port']),
+    ...(proxyless === undefined ? {} : { proxylessPort: port('proxyless-port', proxyless) }),
+    meshName: values['mesh-name'],
+    osmNamespace: values['osm-namespace'],
+  };
 }
 
-function log(level: 'info' | 'error', message: string, fields: Record<string, unknown> = {}): void {
+function log(level: 'debug' | 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown> = {}): void {
+  if (level === 'debug' && !process.env.ARCMESH_DEBUG) return;
   process.stdout.write(`${JSON.stringify({ level, time: new Date().toISOString(), message, ...fields })}\n`);
 }
 
@@ -52,19 +77,48 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const server = await startHealthServer({ component: args.component, port: args.httpPort });
-  log('info', 'serving /healthz, /readyz and /metrics only: the mesh control loops are not implemented yet', {
+  const registry = new Registry();
+  let stopComponent: () => Promise<void> = async () => undefined;
+  let notReadyReason: () => string | undefined = () => 'starting';
+  const server = await startHealthServer({
     component: args.component,
-    mesh: args.meshName,
-    namespace: args.osmNamespace,
-    port: server.port,
+    port: args.httpPort,
+    registry,
+    notReadyReason: () => notReadyReason(),
   });
+  const fields = { component: args.component, mesh: args.meshName, namespace: args.osmNamespace };
+  if (args.component === 'osm-controller') {
+    const { KubeConfig } = await import('@kubernetes/client-node');
+    const { startMeshController } = await import('./controller.js');
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromDefault();
+    try {
+      const controller = await startMeshController({
+        kubeConfig,
+        meshName: args.meshName,
+        osmNamespace: args.osmNamespace,
+        podName: process.env.POD_NAME || hostname(),
+        adsPort: args.adsPort,
+        proxylessPort: args.proxylessPort,
+        debugPort: args.debugPort,
+        registry,
+        log,
+      });
+      notReadyReason = controller.notReadyReason;
+      stopComponent = controller.close;
+    } catch (error) {
+      log('error', 'the controller could not start', { ...fields, error: String(error) });
+      await server.close();
+      process.exit(1);
+    }
+  } else {
+    notReadyReason = () => undefined;
+    log('info', 'serving /healthz, /readyz and /metrics only: the sidecar injector is not implemented yet', fields);
+  }
+  log('info', 'started', { ...fields, port: server.port });
   const stop = (signal: string) => {
-    log('info', `${signal} received, shutting down`, { component: args.component });
-    server.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    log('info', `${signal} received, shutting down`, fields);
+    Promise.allSettled([stopComponent(), server.close()]).then(() => process.exit(0));
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));

@@ -401,20 +401,54 @@ webhooks: []
 });
 
 describe('the control plane entry point', () => {
-  it('runs from dist, serves readiness on the port it logs, and stops on SIGTERM', async () => {
-    const main = fileURLToPath(new URL('../../dist/controlplane/main.js', import.meta.url));
-    const child = spawn(process.execPath, [main, '--component=osm-controller', '--http-port=0'], {
+  const main = fileURLToPath(new URL('../../dist/controlplane/main.js', import.meta.url));
+  async function start(args: string[]) {
+    const child = spawn(process.execPath, [main, '--http-port=0', ...args], {
       stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, KUBECONFIG: kube.kubeconfig, POD_NAME: 'osm-controller-test' },
     });
     const lines = createInterface({ input: child.stdout! });
-    const first = await new Promise<string>((resolve) => lines.once('line', resolve));
-    const started = JSON.parse(first) as { level: string; component: string; port: number; message: string };
-    expect(started).toMatchObject({ level: 'info', component: 'osm-controller' });
-    expect(started.message).toContain('the mesh control loops are not implemented yet');
-    const ready = await fetch(`http://127.0.0.1:${started.port}/readyz`);
-    expect(ready.status).toBe(200);
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    const logged: { level: string; component: string; port?: number; message: string }[] = [];
+    const started = await new Promise<(typeof logged)[number]>((resolve, reject) => {
+      lines.on('line', (line) => {
+        const entry = JSON.parse(line) as (typeof logged)[number];
+        logged.push(entry);
+        if (entry.message === 'started') resolve(entry);
+      });
+      child.once('exit', (code) => reject(new Error(`exited with ${code}: ${JSON.stringify(logged)}`)));
+    });
+    const stop = async () => {
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      return exited;
+    };
+    return { started, logged, stop };
+  }
+
+  it('runs the controller from dist with the kubeconfig: the mesh CA created, ready, stopped on SIGTERM', async () => {
+    await kube.kubectl(['create', 'namespace', 'cp-entry']);
+    const controller = await start([
+      '--component=osm-controller',
+      '--ads-port=0',
+      '--debug-port=0',
+      '--osm-namespace=cp-entry',
+    ]);
+    expect(controller.logged.map((entry) => entry.message)).toContain('serving xDS');
+    const ready = await fetch(`http://127.0.0.1:${controller.started.port}/readyz`);
+    expect([ready.status, await ready.text()]).toEqual([200, 'ok\n']);
+    const secret = await kube.kubectl(['get', 'secret', 'osm-ca-bundle', '-n', 'cp-entry', '-o', 'jsonpath={.data}']);
+    expect(Object.keys(JSON.parse(secret.stdout) as object).sort()).toEqual(['ca.crt', 'private.key']);
+    const metrics = await (await fetch(`http://127.0.0.1:${controller.started.port}/metrics`)).text();
+    expect(metrics).toMatch(/^osm_cert_issued_count\{component="osm-controller"\} [1-9]/m);
+    expect(await controller.stop()).toBe(0);
+  });
+
+  it('runs the injector component as health only, and says so', async () => {
+    const injector = await start(['--component=osm-injector']);
+    expect(injector.logged.map((entry) => entry.message).join('\n')).toContain(
+      'the sidecar injector is not implemented yet',
+    );
+    expect((await fetch(`http://127.0.0.1:${injector.started.port}/readyz`)).status).toBe(200);
+    expect(await injector.stop()).toBe(0);
   });
 });

@@ -6,12 +6,25 @@ describe('control plane arguments', () => {
   it('reads the flags the chart passes', () => {
     expect(
       parseControlPlaneArgs([
-        '--component=osm-injector',
+        '--component=osm-controller',
         '--http-port=9091',
+        '--ads-port=15128',
+        '--debug-port=9092',
+        '--proxyless-port=15129',
         '--mesh-name=osm',
         '--osm-namespace=arc-osm-system',
       ]),
-    ).toEqual({ component: 'osm-injector', httpPort: 9091, meshName: 'osm', osmNamespace: 'arc-osm-system' });
+    ).toEqual({
+      component: 'osm-controller',
+      httpPort: 9091,
+      adsPort: 15128,
+      debugPort: 9092,
+      proxylessPort: 15129,
+      meshName: 'osm',
+      osmNamespace: 'arc-osm-system',
+    });
+    // The proxyless port stays closed unless the chart enables it.
+    expect(parseControlPlaneArgs(['--component=osm-injector'])).not.toHaveProperty('proxylessPort');
   });
 
   it('refuses an unknown component, a bad port and an unknown flag', () => {
@@ -44,6 +57,25 @@ describe('health server', () => {
     }
     expect((await fetch(`${base}/debug`)).status).toBe(404);
     expect((await fetch(`${base}/healthz`, { method: 'POST' })).status).toBe(405);
+  });
+
+  it('is not ready, with the reason, until the component says so', async () => {
+    let reason: string | undefined = 'the mesh CA is not loaded yet';
+    const starting = await startHealthServer({
+      component: 'osm-controller',
+      port: 0,
+      host: '127.0.0.1',
+      notReadyReason: () => reason,
+    });
+    try {
+      const url = `http://127.0.0.1:${starting.port}/readyz`;
+      const before = await fetch(url);
+      expect([before.status, await before.text()]).toEqual([503, 'the mesh CA is not loaded yet\n']);
+      reason = undefined;
+      expect((await fetch(url)).status).toBe(200);
+    } finally {
+      await starting.close();
+    }
   });
 
   it('serves process metrics in the Prometheus text format, labelled with the component', async () => {

@@ -1,0 +1,517 @@
+/**
+ * osm-controller: the mesh's control loop. Kubernetes objects come in through the catalog's informers; each change
+ * recompiles the policy of the proxies it touches (the policy engine); their resources are emitted (Envoy for
+ * sidecars, proxyless gRPC for applications without one), checked against Envoy's validation rules, and handed to
+ * the xDS snapshot cache, which pushes them. This module is the only one that knows every stage; each stage knows
+ * nothing of the one after next.
+ *
+ * Pushes are debounced: changes that arrive within DEBOUNCE_MS of each other are applied together, and none waits
+ * longer than DEBOUNCE_CAP_MS (OSM waits 2 s, at most 10 s: a faster policy compile lets the window be shorter).
+ * Only the leader writes what needs one writer (the CA Secret, Events); every replica serves xDS.
+ */
+import { Registry, Counter, Histogram } from 'prom-client';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { ServerCredentials } from '@grpc/grpc-js';
+import { MeshCatalog, type ApplyResult } from './catalog/catalog.js';
+import type { MeshSnapshot, ObjectRef } from './catalog/model.js';
+import { watchCatalog, type CatalogWatch } from './catalog/watch.js';
+import { builtinCaIssuer, type CertificateAuthority } from './certs/builtin-ca.js';
+import { loadOrCreateCa } from './certs/ca-store.js';
+import { parseXdsClientCommonName } from './certs/identity.js';
+import {
+  adsServerCertificateRequest,
+  serviceCertificateRequest,
+  type CertificateIssuer,
+  type CertificateRequest,
+  type IssuedCertificate,
+} from './certs/issuer.js';
+import { kubeCaStore } from './certs/kube-ca-store.js';
+import { certificateManager, startRenewalTimer, type CertificateManager, type RenewalTimer } from './certs/manager.js';
+import { debugServer, type DebugServer } from './debug/server.js';
+import { emitEnvoyResources } from './envoy/emit.js';
+import { emitProxylessResources } from './grpc/emit.js';
+import { PolicyEngine, proxyKey } from './policy/engine.js';
+import type { ProxyRef } from './policy/types.js';
+import { configDump } from './protos/config-dump.js';
+import type { ProtoObject, TypedProtoObject } from './protos/envoy.js';
+import { validateEnvoyMessage } from './protos/validate.js';
+import { kubeEventSink, type EventSink } from './runtime/events.js';
+import { startLeaderElection, type LeaderElector } from './runtime/leader-election.js';
+import { SnapshotCache } from './xds/cache.js';
+import { startAdsServer, type AdsPeer, type AdsAuthentication, type AdsServer } from './xds/server.js';
+import { buildSnapshot, type Snapshot } from './xds/snapshot.js';
+
+export const DEBOUNCE_MS = 100;
+export const DEBOUNCE_CAP_MS = 1_000;
+/** The file_watcher certificate provider instance a proxyless client declares in its node metadata to get mTLS. */
+export const PROXYLESS_CERTIFICATE_PROVIDER_METADATA = 'arcmesh.io/certificate-provider-instance';
+
+export type ControllerLog = (
+  level: 'debug' | 'info' | 'warn' | 'error',
+  message: string,
+  fields?: Record<string, unknown>,
+) => void;
+
+export interface MeshControllerOptions {
+  kubeConfig: KubeConfig;
+  meshName: string;
+  osmNamespace: string;
+  /** This replica's name (the pod's), for the leader Lease and Events. */
+  podName: string;
+  host?: string;
+  /** The sidecars' mTLS ADS port, 15128; 0 picks one. */
+  adsPort: number;
+  /** The proxyless gRPC port; undefined keeps it closed. */
+  proxylessPort?: number;
+  /** The debug server's port (9092), served while MeshConfig enables it. */
+  debugPort: number;
+  registry: Registry;
+  log: ControllerLog;
+  /** Leader Lease timing, shortened by tests. */
+  leaseTiming?: Parameters<typeof startLeaderElection>[0]['timing'];
+}
+
+export interface MeshController {
+  readonly adsPort: number;
+  readonly proxylessPort: number | undefined;
+  /** Why the controller is not ready, or undefined when it is. */
+  notReadyReason(): string | undefined;
+  readonly debug: DebugServer;
+  close(): Promise<void>;
+}
+
+interface Connected {
+  kind: 'envoy' | 'proxyless';
+  ref: ProxyRef;
+  /** The file_watcher instance the proxyless client has, if any. */
+  certificateProvider?: string;
+  sentAt?: Date;
+}
+
+export async function startMeshController(options: MeshControllerOptions): Promise<MeshController> {
+  const { kubeConfig, meshName, osmNamespace, log } = options;
+  const k8s = await import('@kubernetes/client-node');
+  const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
+  const coordination = kubeConfig.makeApiClient(k8s.CoordinationV1Api);
+
+  const catalog = new MeshCatalog({ meshName, osmNamespace });
+  const engine = new PolicyEngine(catalog.snapshot);
+  const cache = new SnapshotCache();
+  const connected = new Map<string, Connected>();
+  const events: EventSink = kubeEventSink({
+    api: core,
+    component: 'osm-controller',
+    instance: options.podName,
+    defaultNamespace: osmNamespace,
+    log,
+  });
+  const metrics = controllerMetrics(options.registry);
+  let notReady: string | undefined = 'the catalog has not listed the cluster yet';
+  let closing = false;
+
+  const elector: LeaderElector = startLeaderElection({
+    api: coordination,
+    namespace: osmNamespace,
+    name: 'osm-controller-leader',
+    identity: options.podName,
+    timing: options.leaseTiming,
+    onStartedLeading: () => reportRejections(catalog.snapshot.rejections.values()),
+    onStoppedLeading: () => undefined,
+    log,
+  });
+
+  // --- the catalog, and what its changes set off ---
+  let dirty = new Set<string>();
+  let firstDirtyAt: number | undefined;
+  let flushTimer: NodeJS.Timeout | undefined;
+  const scheduleFlush = () => {
+    if (closing) return;
+    const now = Date.now();
+    firstDirtyAt ??= now;
+    clearTimeout(flushTimer);
+    const wait = Math.max(0, Math.min(DEBOUNCE_MS, firstDirtyAt + DEBOUNCE_CAP_MS - now));
+    flushTimer = setTimeout(() => void flush(), wait);
+  };
+  const markDirty = (proxyIds: Iterable<string>) => {
+    for (const proxyId of proxyIds) dirty.add(proxyId);
+    if (dirty.size) scheduleFlush();
+  };
+  const proxiesWithKeys = (keys: ReadonlySet<string>) =>
+    [...connected].filter(([, proxy]) => keys.has(proxyKey(proxy.ref))).map(([proxyId]) => proxyId);
+
+  const onCatalogChange = (result: ApplyResult) => {
+    const changedKeys = engine.update(result.snapshot, result.changed);
+    markDirty(proxiesWithKeys(changedKeys));
+    const rejected = result.changed.flatMap((change) =>
+      change.kind === 'Rejection' && change.after ? [change.after] : [],
+    );
+    if (rejected.length && elector.isLeader()) reportRejections(rejected);
+    for (const rejection of rejected)
+      log('warn', 'object refused', { object: describe(rejection.object), reason: rejection.reason });
+    void debug.setEnabled(result.snapshot.settings.enableDebugServer);
+  };
+  function reportRejections(rejections: Iterable<{ object: ObjectRef; reason: string }>) {
+    for (const { object, reason } of rejections) void events.warn(object, 'Refused', reason);
+  }
+
+  // --- certificates ---
+  let certificates: CertificateManager | undefined;
+  let authority: CertificateAuthority | undefined;
+  let renewal: RenewalTimer | undefined;
+  const keySpecFor = (snapshot: MeshSnapshot) => ({
+    keyAlgorithm: 'rsa' as const,
+    rsaBits: snapshot.settings.certKeyBitSize,
+  });
+  const serviceCertificate = (ref: ProxyRef): Promise<IssuedCertificate> => {
+    const { settings } = catalog.snapshot;
+    return certificates!.getOrIssue(
+      `service:${ref.namespace}/${ref.serviceAccount}`,
+      serviceCertificateRequest(
+        { serviceAccount: ref.serviceAccount, namespace: ref.namespace, trustDomain: settings.trustDomain },
+        { ...keySpecFor(catalog.snapshot), validityMs: settings.serviceCertValidityMs },
+      ),
+    );
+  };
+
+  // --- per-proxy snapshots ---
+  async function build(proxyId: string, proxy: Connected): Promise<Snapshot> {
+    const policy = engine.policyFor(proxy.ref);
+    let resources: TypedProtoObject[];
+    if (proxy.kind === 'envoy') {
+      const certificate = await serviceCertificate(proxy.ref);
+      const emitted = emitEnvoyResources(policy, {
+        serviceCertificate: { certificatePem: certificate.certificatePem, privateKeyPem: certificate.privateKeyPem },
+        trustedCaPem: certificate.trustedCaPem,
+      });
+      resources = [
+        ...emitted.listeners,
+        ...emitted.clusters,
+        ...emitted.routeConfigurations,
+        ...emitted.clusterLoadAssignments,
+        ...emitted.secrets,
+      ];
+    } else {
+      const emitted = emitProxylessResources(policy, { certificateProviderInstance: proxy.certificateProvider });
+      resources = [
+        ...emitted.listeners,
+        ...emitted.clusters,
+        ...emitted.routeConfigurations,
+        ...emitted.clusterLoadAssignments,
+      ];
+    }
+    // Envoy would reject a resource that breaks its rules and keep its old config: refuse it here instead, so the
+    // proxy keeps what it has and the problem is in our log, not only in the proxy's.
+    const invalid = resources.flatMap((resource) =>
+      validateEnvoyMessage(resource).map(
+        (violation) => `${String(resource.name ?? resource['@type'])}: ${violation.path}: ${violation.message}`,
+      ),
+    );
+    if (invalid.length) throw new Error(`the emitted config breaks Envoy's rules: ${invalid.slice(0, 5).join('; ')}`);
+    return buildSnapshot(resources);
+  }
+
+  async function refresh(proxyId: string): Promise<void> {
+    const proxy = connected.get(proxyId);
+    if (!proxy) return;
+    const started = performance.now();
+    try {
+      const snapshot = await build(proxyId, proxy);
+      if (connected.get(proxyId) !== proxy) return;
+      if (cache.setSnapshot(proxyId, snapshot).length) proxy.sentAt = new Date();
+      metrics.snapshotBuilds.inc({ outcome: 'ok' });
+    } catch (error) {
+      metrics.snapshotBuilds.inc({ outcome: 'error' });
+      log('error', 'could not build the proxy config; it keeps the last one', { proxy: proxyId, error: String(error) });
+    } finally {
+      metrics.snapshotBuildSeconds.observe((performance.now() - started) / 1000);
+    }
+  }
+
+  async function flush(): Promise<void> {
+    const batch = dirty;
+    dirty = new Set();
+    firstDirtyAt = undefined;
+    await Promise.all([...batch].map(refresh));
+  }
+
+  // --- proxy identity ---
+  const podOf = (namespace: string, name: string) => catalog.snapshot.pods.get(`${namespace}/${name}`);
+
+  async function authenticateSidecar(peer: AdsPeer): Promise<AdsAuthentication> {
+    if (!peer.certificate) return { refused: 'no client certificate', code: 'UNAUTHENTICATED' };
+    const parsed = parseXdsClientCommonName(peer.certificate.commonName);
+    if (!parsed.ok)
+      return { refused: `certificate CN ${peer.certificate.commonName}: ${parsed.reason}`, code: 'PERMISSION_DENIED' };
+    const { uuid, serviceAccount, namespace } = parsed.identity;
+    const pods = [...catalog.snapshot.pods.values()].filter((pod) => pod.proxyUuid === uuid);
+    if (pods.length > 1)
+      return { refused: `${pods.length} pods carry osm-proxy-uuid=${uuid}`, code: 'PERMISSION_DENIED' };
+    const pod = pods[0];
+    if (pod && (pod.serviceAccount !== serviceAccount || pod.namespace !== namespace)) {
+      return {
+        refused: `certificate names ${namespace}/${serviceAccount} but pod ${pod.namespace}/${pod.name} runs as ${pod.namespace}/${pod.serviceAccount}`,
+        code: 'PERMISSION_DENIED',
+      };
+    }
+    // As OSM: a proxy whose pod is not known (yet) is served with its certificate's identity and no local services.
+    await register(uuid, { kind: 'envoy', ref: { namespace, serviceAccount, pod: pod?.name } });
+    return { proxyId: uuid, labels: { identity: `${namespace}/${serviceAccount}`, ...(pod ? { pod: pod.name } : {}) } };
+  }
+
+  async function authenticateProxyless(peer: AdsPeer): Promise<AdsAuthentication> {
+    const [namespace, name, ...rest] = peer.nodeId.split('/');
+    if (!namespace || !name || rest.length) {
+      return { refused: `node id ${JSON.stringify(peer.nodeId)} is not <namespace>/<pod>`, code: 'UNAUTHENTICATED' };
+    }
+    const pod = podOf(namespace, name);
+    if (!pod) return { refused: `no pod ${namespace}/${name} in a monitored namespace`, code: 'PERMISSION_DENIED' };
+    const proxyId = `proxyless:${namespace}/${name}`;
+    await register(proxyId, {
+      kind: 'proxyless',
+      ref: { namespace, serviceAccount: pod.serviceAccount, pod: name },
+      certificateProvider: stringMetadata(peer.node, PROXYLESS_CERTIFICATE_PROVIDER_METADATA),
+    });
+    return { proxyId, labels: { identity: `${namespace}/${pod.serviceAccount}`, pod: name } };
+  }
+
+  async function register(proxyId: string, proxy: Connected): Promise<void> {
+    connected.set(proxyId, proxy);
+    await refresh(proxyId);
+  }
+
+  const hooks = (kind: Connected['kind']) => ({
+    onDisconnect(proxy: { proxyId: string }) {
+      const stillConnected = [...(kind === 'envoy' ? ads : proxyless)!.connectedProxies()].some(
+        (other) => other.proxyId === proxy.proxyId,
+      );
+      if (stillConnected) return;
+      const entry = connected.get(proxy.proxyId);
+      connected.delete(proxy.proxyId);
+      cache.clear(proxy.proxyId);
+      if (entry && ![...connected.values()].some((other) => proxyKey(other.ref) === proxyKey(entry.ref))) {
+        engine.forget(entry.ref);
+      }
+    },
+    onNack(nack: { proxyId: string; typeUrl: string; error: string }) {
+      metrics.nacks.inc({ type: nack.typeUrl.split('.').at(-1) ?? nack.typeUrl });
+    },
+  });
+
+  // --- start: catalog first (identity checks need pods), then the CA, then the servers ---
+  const watch: CatalogWatch = watchCatalog({ kubeConfig, catalog, osmNamespace, onChange: onCatalogChange, log });
+  const debug = debugServer(
+    {
+      proxies: () => [...(ads?.connectedProxies() ?? []), ...(proxyless?.connectedProxies() ?? [])],
+      xds: () =>
+        Object.fromEntries(
+          [...(ads?.connectedProxies() ?? []), ...(proxyless?.connectedProxies() ?? [])].map((p) => [
+            p.proxyId,
+            p.types,
+          ]),
+        ),
+      configDump: (proxyId, { includeEds }) => {
+        const snapshot = cache.getSnapshot(proxyId);
+        if (!snapshot) return undefined;
+        const lastUpdated = connected.get(proxyId)?.sentAt ?? new Date();
+        return configDump({
+          includeEds,
+          dynamic: Object.fromEntries(
+            Object.entries(snapshot.types).map(([typeUrl, type]) => [
+              typeUrl,
+              {
+                version: type.version,
+                resources: [...type.resources.values()].map((r) => ({ resource: r.resource, lastUpdated })),
+              },
+            ]),
+          ),
+        });
+      },
+      policies: () => policiesView(catalog.snapshot),
+      certificates: () => certificates?.debugView() ?? [],
+      meshConfig: () => catalog.snapshot.settings,
+      namespaces: () => [...catalog.snapshot.namespaces.values()],
+    },
+    { port: options.debugPort, host: options.host },
+  );
+
+  let ads: AdsServer | undefined;
+  let proxyless: AdsServer | undefined;
+  try {
+    await watch.synced;
+    notReady = 'the mesh CA is not loaded yet';
+    authority = await loadCa();
+    const issuer = countedIssuer(builtinCaIssuer(authority), metrics);
+    certificates = certificateManager({
+      issuer,
+      // OSM reads the MeshConfig at each renewal: a changed validity or key size applies from the next one.
+      renewalRequest: (_key, previous: CertificateRequest) =>
+        previous.commonName.startsWith('ads.')
+          ? previous
+          : {
+              ...previous,
+              validityMs: catalog.snapshot.settings.serviceCertValidityMs,
+              ...keySpecFor(catalog.snapshot),
+            },
+      log,
+    });
+    certificates.onRotated((_certificate, _previous, key) => {
+      if (!key.startsWith('service:')) return;
+      const identity = key.slice('service:'.length);
+      markDirty(
+        [...connected].filter(([, p]) => `${p.ref.namespace}/${p.ref.serviceAccount}` === identity).map(([id]) => id),
+      );
+    });
+    renewal = startRenewalTimer(certificates, { log });
+
+    notReady = 'the ADS server is not listening yet';
+    const serverCertificate = await certificates.getOrIssue(
+      'ads',
+      adsServerCertificateRequest(
+        { osmNamespace, trustDomain: catalog.snapshot.settings.trustDomain },
+        keySpecFor(catalog.snapshot),
+      ),
+    );
+    ads = await startAdsServer({
+      cache,
+      credentials: ServerCredentials.createSsl(
+        Buffer.from(serverCertificate.trustedCaPem),
+        [
+          {
+            cert_chain: Buffer.from(serverCertificate.certificatePem),
+            private_key: Buffer.from(serverCertificate.privateKeyPem),
+          },
+        ],
+        true,
+      ),
+      host: options.host,
+      port: options.adsPort,
+      authenticate: authenticateSidecar,
+      maxConnections: catalog.snapshot.settings.maxDataPlaneConnections,
+      log,
+      registry: options.registry,
+      hooks: hooks('envoy'),
+    });
+    if (options.proxylessPort !== undefined) {
+      proxyless = await startAdsServer({
+        cache,
+        credentials: ServerCredentials.createInsecure(),
+        host: options.host,
+        port: options.proxylessPort,
+        authenticate: authenticateProxyless,
+        log,
+        // One registry per server (prom-client refuses a name twice): the sidecar port's metrics are the exported ones.
+        hooks: hooks('proxyless'),
+      });
+    }
+    await debug.setEnabled(catalog.snapshot.settings.enableDebugServer);
+    notReady = undefined;
+    log('info', 'serving xDS', { ads: ads.port, proxyless: proxyless?.port, mesh: meshName });
+  } catch (error) {
+    await shutdown();
+    throw error;
+  }
+
+  async function loadCa(): Promise<CertificateAuthority> {
+    const store = kubeCaStore({ api: core, namespace: osmNamespace });
+    // Only the leader creates the CA; the others wait until it is stored. Creation is create-only besides, so a
+    // leader change mid-way cannot give two CAs.
+    for (;;) {
+      if (closing) throw new Error('stopped before the mesh CA was loaded');
+      if (elector.isLeader() || (await store.read())) return (await loadOrCreateCa(store)).authority;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+
+  async function shutdown(): Promise<void> {
+    closing = true;
+    clearTimeout(flushTimer);
+    await Promise.allSettled([
+      watch.stop(),
+      ads?.close(),
+      proxyless?.close(),
+      debug.close(),
+      renewal?.stop(),
+      elector.stop(),
+    ]);
+  }
+
+  return {
+    adsPort: ads.port,
+    proxylessPort: proxyless?.port,
+    notReadyReason: () => (closing ? 'shutting down' : notReady),
+    debug,
+    close: shutdown,
+  };
+}
+
+function describe(object: ObjectRef): string {
+  return `${object.kind} ${object.namespace ? `${object.namespace}/` : ''}${object.name}`;
+}
+
+function stringMetadata(node: ProtoObject, key: string): string | undefined {
+  const fields = (node.metadata as { fields?: Record<string, { string_value?: string }> } | undefined)?.fields;
+  return fields?.[key]?.string_value || undefined;
+}
+
+function policiesView(snapshot: MeshSnapshot) {
+  const values = <T>(map: ReadonlyMap<string, T>) => [...map.values()];
+  return {
+    permissive: snapshot.settings.permissive,
+    trafficTargets: values(snapshot.trafficTargets),
+    httpRouteGroups: values(snapshot.httpRouteGroups),
+    tcpRoutes: values(snapshot.tcpRoutes),
+    trafficSplits: values(snapshot.trafficSplits),
+    egresses: values(snapshot.egresses),
+    ingressBackends: values(snapshot.ingressBackends),
+    upstreamTrafficSettings: values(snapshot.upstreamTrafficSettings),
+    retries: values(snapshot.retries),
+    refused: values(snapshot.rejections).map(({ object, reason }) => ({ object: describe(object), reason })),
+  };
+}
+
+function controllerMetrics(registry: Registry) {
+  return {
+    snapshotBuilds: new Counter({
+      name: 'arcmesh_proxy_config_builds_total',
+      help: 'Per-proxy configs built, by outcome (error: the proxy kept its last config)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    snapshotBuildSeconds: new Histogram({
+      name: 'arcmesh_proxy_config_build_seconds',
+      help: 'Time to compile, emit, check and encode one proxy config',
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
+      registers: [registry],
+    }),
+    nacks: new Counter({
+      name: 'arcmesh_proxyless_nack_total',
+      help: 'Responses rejected by proxyless gRPC clients, by type',
+      labelNames: ['type'],
+      registers: [registry],
+    }),
+    certificatesIssued: new Counter({
+      name: 'osm_cert_issued_count',
+      help: 'Certificates issued by the mesh CA',
+      registers: [registry],
+    }),
+    certificateIssueSeconds: new Histogram({
+      name: 'osm_cert_issued_time',
+      help: 'Time to issue one certificate (key generation and signature)',
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+      registers: [registry],
+    }),
+  };
+}
+
+function countedIssuer(issuer: CertificateIssuer, metrics: ReturnType<typeof controllerMetrics>): CertificateIssuer {
+  return {
+    name: issuer.name,
+    async issue(request) {
+      const stop = metrics.certificateIssueSeconds.startTimer();
+      const certificate = await issuer.issue(request);
+      stop();
+      metrics.certificatesIssued.inc();
+      return certificate;
+    },
+  };
+}
