@@ -119,10 +119,10 @@ describe('LDS: outbound-listener', () => {
     const [log] = listener.access_log as ProtoObject[];
     expect(log?.name).toBe('envoy.access_loggers.stream');
     const format = (config(log as ProtoObject).log_format as ProtoObject).json_format as {
-      fields: Record<string, { stringValue: string }>;
+      fields: Record<string, { string_value: string }>;
     };
-    expect(format.fields.upstream_cluster).toEqual({ stringValue: '%UPSTREAM_CLUSTER%' });
-    expect(format.fields.requested_server_name).toEqual({ stringValue: '%REQUESTED_SERVER_NAME%' });
+    expect(format.fields.upstream_cluster).toEqual({ string_value: '%UPSTREAM_CLUSTER%' });
+    expect(format.fields.requested_server_name).toEqual({ string_value: '%REQUESTED_SERVER_NAME%' });
     expect(Object.keys(format.fields)).toHaveLength(19);
   });
 
