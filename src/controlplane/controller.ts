@@ -148,8 +148,25 @@ export async function startMeshController(options: MeshControllerOptions): Promi
     if (rejected.length && elector.isLeader()) reportRejections(rejected);
     for (const rejection of rejected)
       log('warn', 'object refused', { object: describe(rejection.object), reason: rejection.reason });
-    void debug.setEnabled(result.snapshot.settings.enableDebugServer);
+    if (result.changed.some((change) => change.kind === 'MeshConfig'))
+      void followDebugFlag(result.snapshot.settings.enableDebugServer);
   };
+  /**
+   * The debug server follows the MeshConfig flag, at each change of the MeshConfig. One that cannot listen (its port
+   * taken) is logged once, never a reason to stop serving the mesh; and after close() nothing opens it again.
+   */
+  async function followDebugFlag(enabled: boolean): Promise<void> {
+    if (closing) return;
+    try {
+      await debug.setEnabled(enabled);
+    } catch (error) {
+      log('error', 'the debug server could not start', {
+        port: options.debugPort,
+        error: String(error),
+        hint: 'free the port (or change --debug-port), then set observability.enableDebugServer to false and back to true',
+      });
+    }
+  }
   function reportRejections(rejections: Iterable<{ object: ObjectRef; reason: string }>) {
     for (const { object, reason } of rejections) void events.warn(object, 'Refused', reason);
   }
@@ -254,8 +271,7 @@ export async function startMeshController(options: MeshControllerOptions): Promi
       };
     }
     // As OSM: a proxy whose pod is not known (yet) is served with its certificate's identity and no local services.
-    await register(uuid, { kind: 'envoy', ref: { namespace, serviceAccount, pod: pod?.name } });
-    return { proxyId: uuid, labels: { identity: `${namespace}/${serviceAccount}`, ...(pod ? { pod: pod.name } : {}) } };
+    return { proxyId: uuid, labels: proxyLabels({ namespace, serviceAccount, pod: pod?.name }) };
   }
 
   async function authenticateProxyless(peer: AdsPeer): Promise<AdsAuthentication> {
@@ -265,21 +281,21 @@ export async function startMeshController(options: MeshControllerOptions): Promi
     }
     const pod = podOf(namespace, name);
     if (!pod) return { refused: `no pod ${namespace}/${name} in a monitored namespace`, code: 'PERMISSION_DENIED' };
-    const proxyId = `proxyless:${namespace}/${name}`;
-    await register(proxyId, {
-      kind: 'proxyless',
-      ref: { namespace, serviceAccount: pod.serviceAccount, pod: name },
-      certificateProvider: stringMetadata(peer.node, PROXYLESS_CERTIFICATE_PROVIDER_METADATA),
-    });
-    return { proxyId, labels: { identity: `${namespace}/${pod.serviceAccount}`, pod: name } };
+    const certificateProvider = stringMetadata(peer.node, PROXYLESS_CERTIFICATE_PROVIDER_METADATA);
+    return {
+      proxyId: `proxyless:${namespace}/${name}`,
+      labels: proxyLabels({ namespace, serviceAccount: pod.serviceAccount, pod: name }, certificateProvider),
+    };
   }
 
-  async function register(proxyId: string, proxy: Connected): Promise<void> {
-    connected.set(proxyId, proxy);
-    await refresh(proxyId);
-  }
-
+  // A proxy is registered when its stream starts serving, not while it authenticates: a stream that ends before
+  // then leaves nothing behind, and an old stream's end cannot remove a newer one still authenticating.
   const hooks = (kind: Connected['kind']) => ({
+    onConnect(proxy: { proxyId: string; labels: Record<string, string> }) {
+      const { namespace = '', serviceAccount = '', pod, certificateProvider } = proxy.labels;
+      connected.set(proxy.proxyId, { kind, ref: { namespace, serviceAccount, pod }, certificateProvider });
+      void refresh(proxy.proxyId);
+    },
     onDisconnect(proxy: { proxyId: string }) {
       const stillConnected = [...(kind === 'envoy' ? ads : proxyless)!.connectedProxies()].some(
         (other) => other.proxyId === proxy.proxyId,
@@ -403,7 +419,7 @@ export async function startMeshController(options: MeshControllerOptions): Promi
         hooks: hooks('proxyless'),
       });
     }
-    await debug.setEnabled(catalog.snapshot.settings.enableDebugServer);
+    await followDebugFlag(catalog.snapshot.settings.enableDebugServer);
     notReady = undefined;
     log('info', 'serving xDS', { ads: ads.port, proxyless: proxyless?.port, mesh: meshName });
   } catch (error) {
@@ -441,6 +457,16 @@ export async function startMeshController(options: MeshControllerOptions): Promi
     notReadyReason: () => (closing ? 'shutting down' : notReady),
     debug,
     close: shutdown,
+  };
+}
+
+/** What authentication learnt of a proxy, carried on its stream until the stream serves. */
+function proxyLabels(ref: ProxyRef, certificateProvider?: string): Record<string, string> {
+  return {
+    namespace: ref.namespace,
+    serviceAccount: ref.serviceAccount,
+    ...(ref.pod ? { pod: ref.pod } : {}),
+    ...(certificateProvider ? { certificateProvider } : {}),
   };
 }
 
