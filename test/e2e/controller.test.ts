@@ -448,6 +448,29 @@ describe('the debug server', () => {
     );
     expect(proxylessListeners.dynamic_listeners.map((listener) => listener.name)).toContain(grpcName('api'));
 
+    // A sidecar that rejects its listeners: the NACK is in /debug/proxy, with the proxy's error and the version.
+    const rejecting = sidecarStream(caPem, bootstrap);
+    rejecting.send({ node: { id: bootstrap.commonName, locality: {} }, type_url: LDS });
+    const offered = await rejecting.next();
+    rejecting.send({
+      type_url: LDS,
+      response_nonce: offered.nonce,
+      error_detail: { code: 3, message: 'listener outbound-listener: rejected by this test' },
+    });
+    const nacked = await eventually('the NACK to show in /debug/proxy', async () => {
+      const streams = (await page('/debug/proxy')).body as ConnectedProxy[];
+      return streams.find((stream) => stream.types[LDS as keyof ConnectedProxy['types']]?.lastNack);
+    });
+    expect(nacked.types[LDS as keyof ConnectedProxy['types']]?.lastNack).toMatchObject({
+      version: offered.version_info,
+      error: 'listener outbound-listener: rejected by this test',
+    });
+    await rejecting.close();
+    // Expected here; afterEach fails the test on any other NACK.
+    const nackLog = log.entries.findIndex((entry) => entry.message.startsWith('proxy rejected xDS config'));
+    expect(log.entries[nackLog]?.fields).toMatchObject({ error: 'listener outbound-listener: rejected by this test' });
+    log.entries.splice(nackLog, 1);
+
     const policies = await page('/debug/policies');
     expect(policies.body).toMatchObject({ permissive: true });
     expect(
