@@ -415,7 +415,7 @@ export async function startMeshController(options: MeshControllerOptions): Promi
         port: options.proxylessPort,
         authenticate: authenticateProxyless,
         log,
-        // One registry per server (prom-client refuses a name twice): the sidecar port's metrics are the exported ones.
+        registry: options.registry,
         hooks: hooks('proxyless'),
       });
     }

@@ -86,7 +86,11 @@ const started = <T extends Closable>(peer: T): T => {
   return peer;
 };
 
+/** The running controller's metrics registry (one per controller: prom-client refuses a name twice in one). */
+let metrics: Registry;
+
 function startController(podName: string): Promise<MeshController> {
+  metrics = new Registry();
   return startMeshController({
     kubeConfig: mesh.config,
     meshName: MESH,
@@ -96,8 +100,7 @@ function startController(podName: string): Promise<MeshController> {
     adsPort: ports.ads,
     proxylessPort: ports.proxyless,
     debugPort: ports.debug,
-    // One per controller: prom-client refuses a metric name twice in one registry.
-    registry: new Registry(),
+    registry: metrics,
     log: log.log,
     leaseTiming: LEASE_TIMING,
   });
@@ -278,6 +281,11 @@ describe('seed 003 canary, proxyless gRPC', () => {
     expect(share(fiftyFifty, 'api-v1')).toBeGreaterThanOrEqual(0.47);
     expect(share(fiftyFifty, 'api-v1')).toBeLessThanOrEqual(0.53);
     expect(streamsServed(FRONTEND_PROXY)).toBe(1);
+    // The proxyless port counts into the controller's metrics, beside the sidecars' port.
+    expect(await metrics.getSingleMetricAsString('osm_proxy_response_send_success_count')).toMatch(
+      /type="RDS"\} [1-9]/,
+    );
+    expect(await metrics.getSingleMetricAsString('osm_proxy_connect_count')).toMatch(/^osm_proxy_connect_count [1-9]/m);
   });
 });
 

@@ -127,7 +127,10 @@ export interface AdsServerOptions {
   /** Open streams allowed at once, authenticated or not; 0 (the default) for no limit. */
   maxConnections?: number;
   log: XdsLog;
-  /** Where the metrics are registered (one server per registry); without one they are kept but not exported. */
+  /**
+   * Where the metrics are registered; without one they are kept but not exported. Servers given the same registry
+   * share its metrics (the sidecars' and the proxyless port count together, as one controller's).
+   */
   registry?: Registry;
   hooks?: AdsHooks;
   /** Passed to the gRPC server, over the keepalive defaults. */
@@ -222,41 +225,55 @@ class AdsMetrics {
 
   constructor(registry: Registry | undefined) {
     const registers = registry ? [registry] : [];
-    this.connections = new Gauge({
-      name: 'osm_proxy_connect_count',
-      help: 'Proxies connected to the ADS server (authenticated streams)',
-      registers,
-    });
-    this.pushes = new Counter({
-      name: 'osm_proxy_response_send_success_count',
-      help: 'xDS responses sent to proxies, by type',
-      labelNames: ['type'],
-      registers,
-    });
-    this.sendErrors = new Counter({
-      name: 'osm_proxy_response_send_error_count',
-      help: 'xDS responses that could not be written to the stream, by type',
-      labelNames: ['type'],
-      registers,
-    });
-    this.nacks = new Counter({
-      name: 'osm_proxy_xds_nack_count',
-      help: 'xDS responses proxies rejected (NACK), by type',
-      labelNames: ['type'],
-      registers,
-    });
-    this.ackLatency = new Histogram({
-      name: 'osm_proxy_xds_ack_latency_seconds',
-      help: 'Time from sending an xDS response to its ACK, by type',
-      labelNames: ['type'],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers,
-    });
-    this.rejected = new Counter({
-      name: 'osm_proxy_max_connections_rejected',
-      help: 'ADS streams refused because maxConnections streams were open',
-      registers,
-    });
+    // prom-client refuses a name twice in one registry: a second server takes the metric the first registered.
+    const registered = <T>(name: string) => registry?.getSingleMetric(name) as T | undefined;
+    this.connections =
+      registered<Gauge>('osm_proxy_connect_count') ??
+      new Gauge({
+        name: 'osm_proxy_connect_count',
+        help: 'Proxies connected to the ADS server (authenticated streams)',
+        registers,
+      });
+    this.pushes =
+      registered<Counter<'type'>>('osm_proxy_response_send_success_count') ??
+      new Counter({
+        name: 'osm_proxy_response_send_success_count',
+        help: 'xDS responses sent to proxies, by type',
+        labelNames: ['type'],
+        registers,
+      });
+    this.sendErrors =
+      registered<Counter<'type'>>('osm_proxy_response_send_error_count') ??
+      new Counter({
+        name: 'osm_proxy_response_send_error_count',
+        help: 'xDS responses that could not be written to the stream, by type',
+        labelNames: ['type'],
+        registers,
+      });
+    this.nacks =
+      registered<Counter<'type'>>('osm_proxy_xds_nack_count') ??
+      new Counter({
+        name: 'osm_proxy_xds_nack_count',
+        help: 'xDS responses proxies rejected (NACK), by type',
+        labelNames: ['type'],
+        registers,
+      });
+    this.ackLatency =
+      registered<Histogram<'type'>>('osm_proxy_xds_ack_latency_seconds') ??
+      new Histogram({
+        name: 'osm_proxy_xds_ack_latency_seconds',
+        help: 'Time from sending an xDS response to its ACK, by type',
+        labelNames: ['type'],
+        buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+        registers,
+      });
+    this.rejected =
+      registered<Counter>('osm_proxy_max_connections_rejected') ??
+      new Counter({
+        name: 'osm_proxy_max_connections_rejected',
+        help: 'ADS streams refused because maxConnections streams were open',
+        registers,
+      });
   }
 }
 
