@@ -24,6 +24,7 @@ import {
   type CertificateIssuer,
   type CertificateRequest,
   type IssuedCertificate,
+  type KeyAlgorithm,
 } from './certs/issuer.js';
 import { kubeCaStore } from './certs/kube-ca-store.js';
 import { certificateManager, startRenewalTimer, type CertificateManager, type RenewalTimer } from './certs/manager.js';
@@ -65,6 +66,8 @@ export interface MeshControllerOptions {
   proxylessPort?: number;
   /** The debug server's port (9092), served while MeshConfig enables it. */
   debugPort: number;
+  /** Service and sidecar certificate keys: RSA of MeshConfig `certKeyBitSize` (OSM's), or ECDSA P-256. */
+  certificateKeyAlgorithm?: KeyAlgorithm;
   registry: Registry;
   log: ControllerLog;
   /** Leader Lease timing, shortened by tests. */
@@ -176,7 +179,7 @@ export async function startMeshController(options: MeshControllerOptions): Promi
   let authority: CertificateAuthority | undefined;
   let renewal: RenewalTimer | undefined;
   const keySpecFor = (snapshot: MeshSnapshot) => ({
-    keyAlgorithm: 'rsa' as const,
+    keyAlgorithm: options.certificateKeyAlgorithm ?? 'rsa',
     rsaBits: snapshot.settings.certKeyBitSize,
   });
   const serviceCertificate = (ref: ProxyRef): Promise<IssuedCertificate> => {

@@ -10,6 +10,7 @@ import { hostname } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Registry } from 'prom-client';
+import { KEY_ALGORITHMS, type KeyAlgorithm } from './certs/issuer.js';
 import { CONTROL_PLANE_COMPONENTS, startHealthServer, type ControlPlaneComponent } from './health.js';
 
 export interface ControlPlaneArgs {
@@ -17,6 +18,7 @@ export interface ControlPlaneArgs {
   httpPort: number;
   adsPort: number;
   debugPort: number;
+  certificateKeyAlgorithm: KeyAlgorithm;
   /** Undefined: the proxyless gRPC port stays closed (the chart's default). */
   proxylessPort?: number;
   meshName: string;
@@ -33,6 +35,7 @@ export function parseControlPlaneArgs(argv: string[]): ControlPlaneArgs {
       'ads-port': { type: 'string', default: '15128' },
       'debug-port': { type: 'string', default: '9092' },
       'proxyless-port': { type: 'string' },
+      'certificate-key-algorithm': { type: 'string', default: 'rsa' },
       'mesh-name': { type: 'string', default: 'osm' },
       'osm-namespace': { type: 'string', default: 'osm-system' },
     },
@@ -52,11 +55,16 @@ export function parseControlPlaneArgs(argv: string[]): ControlPlaneArgs {
     return number;
   };
   const proxyless = values['proxyless-port'];
+  const keyAlgorithm = values['certificate-key-algorithm'] as KeyAlgorithm;
+  if (!KEY_ALGORITHMS.includes(keyAlgorithm)) {
+    throw new Error(`--certificate-key-algorithm must be one of ${KEY_ALGORITHMS.join(', ')} (got ${keyAlgorithm})`);
+  }
   return {
     component,
     httpPort: port('http-port', values['http-port']),
     adsPort: port('ads-port', values['ads-port']),
     debugPort: port('debug-port', values['debug-port']),
+    certificateKeyAlgorithm: keyAlgorithm,
     ...(proxyless === undefined ? {} : { proxylessPort: port('proxyless-port', proxyless) }),
     meshName: values['mesh-name'],
     osmNamespace: values['osm-namespace'],
@@ -101,6 +109,7 @@ async function main(): Promise<void> {
         adsPort: args.adsPort,
         proxylessPort: args.proxylessPort,
         debugPort: args.debugPort,
+        certificateKeyAlgorithm: args.certificateKeyAlgorithm,
         registry,
         log,
       });

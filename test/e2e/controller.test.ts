@@ -100,6 +100,7 @@ function startController(podName: string): Promise<MeshController> {
     adsPort: ports.ads,
     proxylessPort: ports.proxyless,
     debugPort: ports.debug,
+    certificateKeyAlgorithm: 'ecdsa-p256',
     registry: metrics,
     log: log.log,
     leaseTiming: LEASE_TIMING,
@@ -374,6 +375,8 @@ describe('a sidecar over mTLS ADS', () => {
     const certificate = new X509Certificate(Buffer.from(chain, 'base64'));
     expect(certificate.subject.split('\n')).toContain('CN=bookstore.bookstore.cluster.local');
     expect(certificate.checkIssued(new X509Certificate(caPem))).toBe(true);
+    // The controller runs with --certificate-key-algorithm=ecdsa-p256.
+    expect(certificate.publicKey.asymmetricKeyDetails).toMatchObject({ namedCurve: 'prime256v1' });
   });
 
   it('refuses a certificate whose service account is not the pod’s with PERMISSION_DENIED', async () => {

@@ -11,6 +11,7 @@ describe('control plane arguments', () => {
         '--ads-port=15128',
         '--debug-port=9092',
         '--proxyless-port=15129',
+        '--certificate-key-algorithm=ecdsa-p256',
         '--mesh-name=osm',
         '--osm-namespace=arc-osm-system',
       ]),
@@ -19,6 +20,7 @@ describe('control plane arguments', () => {
       httpPort: 9091,
       adsPort: 15128,
       debugPort: 9092,
+      certificateKeyAlgorithm: 'ecdsa-p256',
       proxylessPort: 15129,
       meshName: 'osm',
       osmNamespace: 'arc-osm-system',
@@ -35,6 +37,9 @@ describe('control plane arguments', () => {
       '--http-port must be a port number (got 70000)',
     );
     expect(() => parseControlPlaneArgs(['--component=osm-controller', '--verbosity=debug'])).toThrow(/verbosity/);
+    expect(() => parseControlPlaneArgs(['--component=osm-controller', '--certificate-key-algorithm=dsa'])).toThrow(
+      '--certificate-key-algorithm must be one of rsa, ecdsa-p256 (got dsa)',
+    );
   });
 });
 

@@ -8,7 +8,8 @@
  */
 import { adsServerCommonName, proxyBootstrapCommonName, serviceIdentityName, SIDECAR_PROXY_KIND } from './identity.js';
 
-export type KeyAlgorithm = 'rsa' | 'ecdsa-p256';
+export const KEY_ALGORITHMS = ['rsa', 'ecdsa-p256'] as const;
+export type KeyAlgorithm = (typeof KEY_ALGORITHMS)[number];
 
 export interface KeySpec {
   keyAlgorithm: KeyAlgorithm;
