@@ -19,23 +19,12 @@ import {
 } from './cross-check.js';
 import { deepEqual } from './equal.js';
 import type {
-  Egress,
-  HttpRouteGroup,
   Identity,
-  IngressBackend,
-  MeshNamespace,
-  MeshPod,
-  MeshService,
   MeshSettings,
   MeshSnapshot,
   Rejection,
-  Retry,
   ServiceEndpointAddress,
   ServiceEndpoints,
-  TcpRoute,
-  TrafficSplit,
-  TrafficTarget,
-  UpstreamTrafficSetting,
 } from './model.js';
 import { objectKey } from './model.js';
 import {
@@ -45,6 +34,7 @@ import {
   normalizeObject,
   type CatalogKind,
   type EndpointSliceRecord,
+  type KindRecords,
   type Normalized,
   type NormalizeContext,
 } from './normalize.js';
@@ -62,23 +52,7 @@ export interface CatalogEvent {
 }
 
 /** What the snapshot holds per kind; EndpointSlices show as their service's merged Endpoints. */
-export interface PublishedRecords {
-  Namespace: MeshNamespace;
-  Pod: MeshPod;
-  Service: MeshService;
-  Endpoints: ServiceEndpoints;
-  ServiceAccount: Identity;
-  MeshConfig: MeshSettings;
-  TrafficTarget: TrafficTarget;
-  HTTPRouteGroup: HttpRouteGroup;
-  TCPRoute: TcpRoute;
-  TrafficSplit: TrafficSplit;
-  Egress: Egress;
-  IngressBackend: IngressBackend;
-  UpstreamTrafficSetting: UpstreamTrafficSetting;
-  Retry: Retry;
-  Rejection: Rejection;
-}
+export type PublishedRecords = Omit<KindRecords, 'EndpointSlice'> & { Rejection: Rejection };
 
 export type PublishedKind = keyof PublishedRecords;
 

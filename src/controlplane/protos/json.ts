@@ -7,13 +7,13 @@
  */
 import type protobuf from 'protobufjs';
 import { typeForUrl, type ProtoObject, type TypedProtoObject } from './envoy.js';
+import { SIXTY_FOUR_BIT } from './proto-values.js';
 
 const WRAPPERS = new Set(
   ['Double', 'Float', 'Int64', 'UInt64', 'Int32', 'UInt32', 'Bool', 'String', 'Bytes'].map(
     (name) => `.google.protobuf.${name}Value`,
   ),
 );
-const SIXTY_FOUR_BIT = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
 
 /** A typed object (an xDS resource, a config dump) in Envoy's JSON. */
 export function toEnvoyJson(object: TypedProtoObject): Record<string, unknown> {
