@@ -379,6 +379,63 @@ describe('a sidecar over mTLS ADS', () => {
     expect(certificate.publicKey.asymmetricKeyDetails).toMatchObject({ namedCurve: 'prime256v1' });
   });
 
+  it('renews a service certificate before it expires and pushes it over SDS on the open stream', async () => {
+    // A validity this short is renewed at half its life, within one 5 s renewal check; the identity is new, so its
+    // first certificate is issued under it. The stream stays open: the new certificate must reach it unasked.
+    // The debug server's /debug/config says when the controller has the new settings.
+    await patchSpec(mesh, KINDS.meshConfig, OSM_NAMESPACE, 'osm-mesh-config', {
+      certificate: { serviceCertValidityDuration: '4s' },
+      observability: { enableDebugServer: true },
+    });
+    const uuid = '7d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6';
+    try {
+      await eventually('the short validity to reach the controller', async () => {
+        const settings = await getJson(`http://127.0.0.1:${ports.debug}/debug/config`).catch(() => undefined);
+        return (settings?.body as { serviceCertValidityMs?: number } | undefined)?.serviceCertValidityMs === 4_000;
+      });
+      await createPod(mesh, {
+        namespace: BOOKSTORE,
+        name: 'rotating-0',
+        serviceAccount: 'rotating',
+        labels: {},
+        proxyUuid: uuid,
+      });
+      const ca = await readCa();
+      const issuer = builtinCaIssuer(await openCertificateAuthority(ca, new Date()));
+      const certificate = await issuer.issue(
+        bootstrapCertificateRequest(
+          { uuid, serviceAccount: 'rotating', namespace: BOOKSTORE },
+          { keyAlgorithm: 'ecdsa-p256' },
+        ),
+      );
+      const stream = sidecarStream(caPem, certificate);
+      const name = `service-cert:${BOOKSTORE}/rotating`;
+      stream.send({ node: { id: certificate.commonName, locality: {} }, type_url: SDS, resource_names: [name] });
+      const serial = (response: DiscoveryResponseWire) => {
+        const secret = decodeTyped(response.resources[0]!.type_url, response.resources[0]!.value);
+        const chain = (secret.tls_certificate as { certificate_chain: { inline_bytes: string } }).certificate_chain;
+        return new X509Certificate(Buffer.from(chain.inline_bytes, 'base64')).serialNumber;
+      };
+      const first = await stream.next();
+      stream.send({
+        type_url: SDS,
+        resource_names: [name],
+        version_info: first.version_info,
+        response_nonce: first.nonce,
+      });
+      const renewed = await stream.next(15_000);
+      expect(renewed.type_url).toBe(SDS);
+      expect(renewed.version_info).not.toBe(first.version_info);
+      expect(serial(renewed)).not.toBe(serial(first));
+      await stream.close();
+    } finally {
+      await patchSpec(mesh, KINDS.meshConfig, OSM_NAMESPACE, 'osm-mesh-config', {
+        certificate: { serviceCertValidityDuration: '24h' },
+        observability: { enableDebugServer: false },
+      });
+    }
+  });
+
   it('refuses a certificate whose service account is not the pod’s with PERMISSION_DENIED', async () => {
     const intruder = await issue('bookthief');
     const stream = sidecarStream(caPem, intruder);
