@@ -13,11 +13,11 @@ import { Registry, Counter, Histogram } from 'prom-client';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ServerCredentials } from '@grpc/grpc-js';
 import { MeshCatalog, type ApplyResult } from './catalog/catalog.js';
-import type { MeshSnapshot, ObjectRef } from './catalog/model.js';
+import type { MeshPod, MeshSnapshot, ObjectRef } from './catalog/model.js';
 import { watchCatalog, type CatalogWatch } from './catalog/watch.js';
 import { builtinCaIssuer, type CertificateAuthority } from './certs/builtin-ca.js';
 import { loadOrCreateCa } from './certs/ca-store.js';
-import { parseXdsClientCommonName } from './certs/identity.js';
+import { SIDECAR_PROXY_KIND, parseXdsClientCommonName } from './certs/identity.js';
 import {
   adsServerCertificateRequest,
   serviceCertificateRequest,
@@ -145,6 +145,7 @@ export async function startMeshController(options: MeshControllerOptions): Promi
   const onCatalogChange = (result: ApplyResult) => {
     const changedKeys = engine.update(result.snapshot, result.changed);
     markDirty(proxiesWithKeys(changedKeys));
+    for (const change of result.changed) if (change.kind === 'Pod' && change.after) adoptPod(change.after);
     const rejected = result.changed.flatMap((change) =>
       change.kind === 'Rejection' && change.after ? [change.after] : [],
     );
@@ -170,6 +171,30 @@ export async function startMeshController(options: MeshControllerOptions): Promi
       });
     }
   }
+  /**
+   * A sidecar that connected before the catalog knew its pod was served its certificate's identity alone (as OSM
+   * does); once the pod with its `osm-proxy-uuid` appears, the proxy gets the pod's local services too.
+   */
+  function adoptPod(pod: MeshPod): void {
+    const proxy = pod.proxyUuid === undefined ? undefined : connected.get(pod.proxyUuid);
+    if (!proxy || proxy.kind !== 'envoy' || proxy.ref.pod) return;
+    if (pod.namespace !== proxy.ref.namespace || pod.serviceAccount !== proxy.ref.serviceAccount) {
+      log('warn', 'a pod carries the proxy uuid of a sidecar with another identity; the pod is not given to it', {
+        pod: `${pod.namespace}/${pod.name}`,
+        proxy: pod.proxyUuid,
+        identity: `${proxy.ref.namespace}/${proxy.ref.serviceAccount}`,
+      });
+      return;
+    }
+    forgetUnlessShared(proxy.ref, pod.proxyUuid!);
+    proxy.ref = { ...proxy.ref, pod: pod.name };
+    markDirty([pod.proxyUuid!]);
+  }
+  /** Stops tracking a policy no other connected proxy than `proxyId` uses. */
+  function forgetUnlessShared(ref: ProxyRef, proxyId: string): void {
+    const key = proxyKey(ref);
+    if (![...connected].some(([id, other]) => id !== proxyId && proxyKey(other.ref) === key)) engine.forget(ref);
+  }
   function reportRejections(rejections: Iterable<{ object: ObjectRef; reason: string }>) {
     for (const { object, reason } of rejections) void events.warn(object, 'Refused', reason);
   }
@@ -194,7 +219,7 @@ export async function startMeshController(options: MeshControllerOptions): Promi
   };
 
   // --- per-proxy snapshots ---
-  async function build(proxyId: string, proxy: Connected): Promise<Snapshot> {
+  async function build(proxy: Connected): Promise<Snapshot> {
     const policy = engine.policyFor(proxy.ref);
     let resources: TypedProtoObject[];
     if (proxy.kind === 'envoy') {
@@ -235,7 +260,7 @@ export async function startMeshController(options: MeshControllerOptions): Promi
     if (!proxy) return;
     const started = performance.now();
     try {
-      const snapshot = await build(proxyId, proxy);
+      const snapshot = await build(proxy);
       if (connected.get(proxyId) !== proxy) return;
       if (cache.setSnapshot(proxyId, snapshot).length) proxy.sentAt = new Date();
       metrics.snapshotBuilds.inc({ outcome: 'ok' });
@@ -262,7 +287,16 @@ export async function startMeshController(options: MeshControllerOptions): Promi
     const parsed = parseXdsClientCommonName(peer.certificate.commonName);
     if (!parsed.ok)
       return { refused: `certificate CN ${peer.certificate.commonName}: ${parsed.reason}`, code: 'PERMISSION_DENIED' };
-    const { uuid, serviceAccount, namespace } = parsed.identity;
+    const { uuid, kind, serviceAccount, namespace, trustDomain } = parsed.identity;
+    // The trust domain must be the mesh's exactly: the parser gives whatever follows the namespace to it, so a
+    // service account named `<uuid>.sidecar.<sa>.<ns>` in another namespace would otherwise pass for <ns>/<sa>.
+    const meshTrustDomain = catalog.snapshot.settings.trustDomain;
+    if (kind !== SIDECAR_PROXY_KIND || trustDomain !== meshTrustDomain) {
+      return {
+        refused: `certificate CN ${peer.certificate.commonName} is not a sidecar of trust domain ${meshTrustDomain}`,
+        code: 'PERMISSION_DENIED',
+      };
+    }
     const pods = [...catalog.snapshot.pods.values()].filter((pod) => pod.proxyUuid === uuid);
     if (pods.length > 1)
       return { refused: `${pods.length} pods carry osm-proxy-uuid=${uuid}`, code: 'PERMISSION_DENIED' };
@@ -305,14 +339,15 @@ export async function startMeshController(options: MeshControllerOptions): Promi
       );
       if (stillConnected) return;
       const entry = connected.get(proxy.proxyId);
+      if (!entry) return;
+      forgetUnlessShared(entry.ref, proxy.proxyId);
       connected.delete(proxy.proxyId);
       cache.clear(proxy.proxyId);
-      if (entry && ![...connected.values()].some((other) => proxyKey(other.ref) === proxyKey(entry.ref))) {
-        engine.forget(entry.ref);
+      // As OSM releases a certificate on pod delete: an identity nobody connects as is no longer renewed.
+      const identity = `${entry.ref.namespace}/${entry.ref.serviceAccount}`;
+      if (![...connected.values()].some((other) => `${other.ref.namespace}/${other.ref.serviceAccount}` === identity)) {
+        certificates?.release(`service:${identity}`);
       }
-    },
-    onNack(nack: { proxyId: string; typeUrl: string; error: string }) {
-      metrics.nacks.inc({ type: nack.typeUrl.split('.').at(-1) ?? nack.typeUrl });
     },
   });
 
@@ -350,7 +385,11 @@ export async function startMeshController(options: MeshControllerOptions): Promi
       meshConfig: () => catalog.snapshot.settings,
       namespaces: () => [...catalog.snapshot.namespaces.values()],
     },
-    { port: options.debugPort, host: options.host },
+    {
+      port: options.debugPort,
+      host: options.host,
+      onError: (error) => log('error', 'the debug server failed', { error: String(error) }),
+    },
   );
 
   let ads: AdsServer | undefined;
@@ -510,12 +549,6 @@ function controllerMetrics(registry: Registry) {
       name: 'arcmesh_proxy_config_build_seconds',
       help: 'Time to compile, emit, check and encode one proxy config',
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
-      registers: [registry],
-    }),
-    nacks: new Counter({
-      name: 'arcmesh_proxyless_nack_total',
-      help: 'Responses rejected by proxyless gRPC clients, by type',
-      labelNames: ['type'],
       registers: [registry],
     }),
     certificatesIssued: new Counter({

@@ -436,6 +436,59 @@ describe('a sidecar over mTLS ADS', () => {
     }
   });
 
+  it('refuses a certificate of another trust domain, which could otherwise pass for another namespace', async () => {
+    // A service account named `<uuid>.sidecar.bookstore.bookstore` in namespace `attacker` has this service CN.
+    const uuid = '0b6f3a1e-2c4d-4e5f-9a7b-8c9d0e1f2a3b';
+    const commonName = `${uuid}.sidecar.bookstore.${BOOKSTORE}.attacker.cluster.local`;
+    const issuer = builtinCaIssuer(await openCertificateAuthority(await readCa(), new Date()));
+    const forged = await issuer.issue({
+      commonName,
+      dnsNames: [commonName],
+      validityMs: 3_600_000,
+      keyAlgorithm: 'ecdsa-p256',
+    });
+    const stream = sidecarStream(caPem, forged);
+    stream.send({
+      node: { id: commonName, locality: {} },
+      type_url: SDS,
+      resource_names: [`service-cert:${BOOKSTORE}/bookstore`],
+    });
+    expect(await stream.ended).toMatchObject({
+      code: status.PERMISSION_DENIED,
+      details: `certificate CN ${commonName} is not a sidecar of trust domain cluster.local`,
+    });
+  });
+
+  it('gives a sidecar that connected before its pod was known the pod’s inbound listener once the pod appears', async () => {
+    const uuid = '5e4d3c2b-1a09-4f8e-9d7c-6b5a49382716';
+    const issuer = builtinCaIssuer(await openCertificateAuthority(await readCa(), new Date()));
+    const early = await issuer.issue(
+      bootstrapCertificateRequest(
+        { uuid, serviceAccount: 'bookstore', namespace: BOOKSTORE },
+        { keyAlgorithm: 'ecdsa-p256' },
+      ),
+    );
+    const stream = sidecarStream(caPem, early);
+    stream.send({ node: { id: early.commonName, locality: {} }, type_url: LDS });
+    const before = await stream.next();
+    expect(before.resources.map((r) => decodeTyped(r.type_url, r.value).name)).toEqual(['outbound-listener']);
+    stream.send({ type_url: LDS, version_info: before.version_info, response_nonce: before.nonce });
+    await createPod(mesh, {
+      namespace: BOOKSTORE,
+      name: 'bookstore-late-0',
+      serviceAccount: 'bookstore',
+      labels: { app: 'bookstore' },
+      proxyUuid: uuid,
+    });
+    const after = await stream.next(10_000);
+    expect(after.resources.map((r) => decodeTyped(r.type_url, r.value).name).sort()).toEqual([
+      'inbound-listener',
+      'outbound-listener',
+    ]);
+    await stream.close();
+    await mesh.core.deleteNamespacedPod({ namespace: BOOKSTORE, name: 'bookstore-late-0' });
+  });
+
   it('refuses a certificate whose service account is not the pod’s with PERMISSION_DENIED', async () => {
     const intruder = await issue('bookthief');
     const stream = sidecarStream(caPem, intruder);

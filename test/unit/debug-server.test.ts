@@ -60,3 +60,26 @@ describe('debug server', () => {
     }
   });
 });
+
+describe('debug server, malformed requests', () => {
+  it('answers 400 to a request line whose URL does not parse, and keeps serving', async () => {
+    const tolerant = debugServer(sources, { port: 0, host: '127.0.0.1' });
+    await tolerant.setEnabled(true);
+    try {
+      const { createConnection } = await import('node:net');
+      const reply = await new Promise<string>((resolve, reject) => {
+        const socket = createConnection(tolerant.port()!, '127.0.0.1', () =>
+          socket.write('GET http://[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'),
+        );
+        let text = '';
+        socket.on('data', (chunk) => (text += chunk.toString()));
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+      });
+      expect(reply).toMatch(/^HTTP\/1\.1 400 /);
+      expect((await fetch(`http://127.0.0.1:${tolerant.port()}/debug/config`)).status).toBe(200);
+    } finally {
+      await tolerant.close();
+    }
+  });
+});

@@ -285,4 +285,91 @@ describe('ADS stream state', () => {
       ],
     });
   });
+
+  it('answers the EDS request Envoy sends for a changed Cluster, though the endpoints did not change', () => {
+    const stream = new AdsStreamState();
+    const before = bookstore();
+    stream.handleRequest({ type_url: CDS }, before, 0);
+    stream.handleRequest({ type_url: CDS, version_info: before.types[CDS].version, response_nonce: '1' }, before, 0);
+    stream.handleRequest({ type_url: EDS, resource_names: ['bookstore-v1'] }, before, 0);
+    const edsNonce = '2';
+    stream.handleRequest(
+      {
+        type_url: EDS,
+        version_info: before.types[EDS].version,
+        response_nonce: edsNonce,
+        resource_names: ['bookstore-v1'],
+      },
+      before,
+      0,
+    );
+    // The cluster's settings change (a new connect timeout); its endpoints stay as they were.
+    const after = buildSnapshot([
+      ...[...before.types[LDS].resources.values(), ...before.types[RDS].resources.values()].map((r) => r.resource),
+      { ...edsCluster('bookstore-v1'), connect_timeout: { seconds: 2 } },
+      edsCluster('bookstore-v2'),
+      ...[...before.types[EDS].resources.values()].map((r) => r.resource),
+    ]);
+    expect(after.types[EDS].version).toBe(before.types[EDS].version);
+    expect(sent(stream.handleSnapshot(after, 1)).map((response) => response.type)).toEqual(['Cluster']);
+    // Envoy warms the new cluster and asks again for its endpoints with the names and nonce it had.
+    const warming = stream.handleRequest(
+      {
+        type_url: EDS,
+        version_info: after.types[EDS].version,
+        response_nonce: edsNonce,
+        resource_names: ['bookstore-v1'],
+      },
+      after,
+      2,
+    );
+    expect(sent(warming)).toEqual([
+      { type: 'ClusterLoadAssignment', version: after.types[EDS].version, nonce: '4', names: ['bookstore-v1'] },
+    ]);
+    // Once answered, the ACK of that response is only an ACK.
+    const ack = stream.handleRequest(
+      { type_url: EDS, version_info: after.types[EDS].version, response_nonce: '4', resource_names: ['bookstore-v1'] },
+      after,
+      3,
+    );
+    expect(ack.responses).toEqual([]);
+  });
+
+  it('does not take the request that follows a NACK for an ACK of the rejected version', () => {
+    const stream = new AdsStreamState();
+    const first = bookstore();
+    stream.handleRequest({ type_url: EDS, resource_names: ['bookstore-v1'] }, first, 0);
+    stream.handleRequest(
+      { type_url: EDS, version_info: first.types[EDS].version, response_nonce: '1', resource_names: ['bookstore-v1'] },
+      first,
+      0,
+    );
+    const second = buildSnapshot([loadAssignment('bookstore-v1', [14009]), loadAssignment('bookstore-v2', [14002])]);
+    expect(sent(stream.handleSnapshot(second, 1))).toHaveLength(1);
+    const nack = stream.handleRequest(
+      {
+        type_url: EDS,
+        version_info: first.types[EDS].version,
+        response_nonce: '2',
+        resource_names: ['bookstore-v1'],
+        error_detail: { code: 3, message: 'rejected' },
+      },
+      second,
+      2,
+    );
+    expect(kinds(nack)).toEqual(['nack']);
+    // Envoy then widens its subscription: same nonce, no error, still the version it runs.
+    const widened = stream.handleRequest(
+      {
+        type_url: EDS,
+        version_info: first.types[EDS].version,
+        response_nonce: '2',
+        resource_names: ['bookstore-v1', 'bookstore-v2'],
+      },
+      second,
+      3,
+    );
+    expect(kinds(widened)).toEqual([]);
+    expect(stream.status()[EDS]?.accepted?.version).toBe(first.types[EDS].version);
+  });
 });

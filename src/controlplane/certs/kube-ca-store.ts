@@ -9,6 +9,7 @@
 import type { CoreV1Api } from '@kubernetes/client-node';
 import type { CaMaterial } from './builtin-ca.js';
 import type { CaStore, StoredCa } from './ca-store.js';
+import { apiStatus, readOptional } from '../../kube/clients.js';
 
 export const CA_BUNDLE_SECRET_NAME = 'osm-ca-bundle';
 export const CA_CERT_KEY = 'ca.crt';
@@ -23,8 +24,6 @@ export interface KubeCaStoreOptions {
   /** The control plane version, for the `app.kubernetes.io/version` label. */
   version?: string;
 }
-
-const statusOf = (error: unknown) => (error as { code?: number }).code;
 
 const decode = (value: string | undefined) =>
   value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
@@ -41,16 +40,13 @@ export function kubeCaStore(options: KubeCaStoreOptions): CaStore {
       'control plane, then restart every meshed pod: their sidecars trust only the CA they were injected with.',
 
     async read(): Promise<StoredCa | undefined> {
-      try {
-        const secret = await options.api.readNamespacedSecret({ name, namespace });
-        return {
+      const secret = await readOptional(() => options.api.readNamespacedSecret({ name, namespace }));
+      return (
+        secret && {
           certificatePem: decode(secret.data?.[CA_CERT_KEY]),
           privateKeyPem: decode(secret.data?.[CA_PRIVATE_KEY_KEY]),
-        };
-      } catch (error) {
-        if (statusOf(error) === 404) return undefined;
-        throw error;
-      }
+        }
+      );
     },
 
     async create(material: CaMaterial) {
@@ -69,7 +65,7 @@ export function kubeCaStore(options: KubeCaStoreOptions): CaStore {
         });
         return 'created';
       } catch (error) {
-        if (statusOf(error) === 409) return 'already-exists';
+        if (apiStatus(error) === 409) return 'already-exists';
         throw error;
       }
     },

@@ -45,14 +45,20 @@ export interface DebugServer {
   close(): Promise<void>;
 }
 
-export function debugServer(sources: DebugSources, options: { port: number; host?: string }): DebugServer {
+export function debugServer(
+  sources: DebugSources,
+  options: { port: number; host?: string; onError?: (error: Error) => void },
+): DebugServer {
   let server: Server | undefined;
   let transition: Promise<void> = Promise.resolve();
 
   const handle = (request: IncomingMessage, response: ServerResponse) => {
-    const url = new URL(request.url ?? '/', 'http://debug');
     const send = (status: number, body: unknown) =>
       response.writeHead(status, { 'content-type': 'application/json' }).end(`${JSON.stringify(body, null, 2)}\n`);
+    // A request line no URL parser accepts is the client's problem, never a reason to stop the process.
+    const target = request.url ?? '/';
+    if (!URL.canParse(target, 'http://debug')) return send(400, { error: 'the request URL does not parse' });
+    const url = new URL(target, 'http://debug');
     if (request.method !== 'GET') return send(405, { error: 'only GET is served' });
     try {
       if (url.pathname === '/debug' || url.pathname === '/debug/') {
@@ -78,6 +84,8 @@ export function debugServer(sources: DebugSources, options: { port: number; host
       listening.once('error', reject);
       listening.listen(options.port, options.host, () => {
         listening.off('error', reject);
+        // Once listening, a server error (EMFILE on accept) is reported and the server keeps going.
+        listening.on('error', (error) => options.onError?.(error));
         resolve();
       });
     });

@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { PatchStrategy, setHeaderOptions, type CoreV1Api, type CoreV1Event } from '@kubernetes/client-node';
+import { apiStatus } from '../../kube/clients.js';
 import type { ObjectRef } from '../catalog/model.js';
 
 export interface EventSink {
@@ -38,16 +39,22 @@ export function kubeEventSink(options: KubeEventSinkOptions): EventSink {
       const earlier = posted.get(key);
       try {
         if (earlier) {
-          earlier.count += 1;
-          await options.api.patchNamespacedEvent(
-            {
-              name: earlier.name,
-              namespace: earlier.namespace,
-              body: { count: earlier.count, lastTimestamp: timestamp },
-            },
-            setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-          );
-          return;
+          try {
+            await options.api.patchNamespacedEvent(
+              {
+                name: earlier.name,
+                namespace: earlier.namespace,
+                body: { count: earlier.count + 1, lastTimestamp: timestamp },
+              },
+              setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+            );
+            earlier.count += 1;
+            return;
+          } catch (error) {
+            // The API server deletes Events after their TTL (an hour by default): start a new one.
+            if (apiStatus(error) !== 404) throw error;
+            posted.delete(key);
+          }
         }
         const name = `${object.name}.${randomBytes(8).toString('hex')}`;
         const body: CoreV1Event = {

@@ -9,6 +9,7 @@
  * cannot both win: the API answers 409 to the slower one.
  */
 import type { CoordinationV1Api, V1Lease } from '@kubernetes/client-node';
+import { apiStatus, readOptional } from '../../kube/clients.js';
 
 export interface LeaseTiming {
   /** How long a Lease stays valid without renewal (client-go's LeaseDuration; OSM uses the defaults, 15 s). */
@@ -113,12 +114,7 @@ export function startLeaderElection(options: LeaderElectorOptions): LeaderElecto
   });
 
   async function tryOnce(): Promise<void> {
-    let lease: V1Lease | undefined;
-    try {
-      lease = await api.readNamespacedLease({ name, namespace });
-    } catch (error) {
-      if ((error as { code?: number }).code !== 404) throw error;
-    }
+    const lease = await readOptional(() => api.readNamespacedLease({ name, namespace }));
     const decision = decideLease(lease && leaseRecordOf(lease), options.identity, now(), timing);
     switch (decision.action) {
       case 'wait':
@@ -150,7 +146,7 @@ export function startLeaderElection(options: LeaderElectorOptions): LeaderElecto
   const loop = () => {
     round = tryOnce()
       .catch((error: unknown) => {
-        const conflict = (error as { code?: number }).code === 409;
+        const conflict = apiStatus(error) === 409;
         if (!conflict) options.log('warn', 'could not read or write the leader Lease', { error: String(error) });
         // A leader that cannot renew within the deadline must assume someone else may hold the Lease by now.
         if (leading && now() - lastRenewal > timing.renewDeadlineMs) setLeading(false);

@@ -90,6 +90,8 @@ interface TypeState {
 export class AdsStreamState {
   #node: ProtoObject | undefined;
   #nonces = 0;
+  /** Clusters were sent since the last endpoints: the next EDS request is answered whatever its version. */
+  #endpointsOwed = false;
   readonly #types = new Map<XdsTypeUrl, TypeState>();
 
   /** The node of the stream's first request (later requests may leave it out). */
@@ -129,7 +131,9 @@ export class AdsStreamState {
           ...(state.accepted ? { acceptedVersion: state.accepted.version } : {}),
         });
       }
-    } else if (state.accepted?.nonce !== nonce) {
+    } else if ((request.version_info ?? '') === state.sent.version && state.accepted?.nonce !== nonce) {
+      // Only a request naming the version sent is an ACK: after a NACK, Envoy's next request (a subscription
+      // change) carries the same nonce, no error, and the version it still runs.
       state.accepted = { version: state.sent.version, nonce, at: now };
       events.push({ kind: 'ack', typeUrl, version: state.sent.version, nonce, latencyMs: now - state.sent.at });
     }
@@ -138,8 +142,13 @@ export class AdsStreamState {
     state.subscription = subscriptionOf(typeUrl, names, state.sentNames);
     if (names.length > 0) state.sentNames = true;
     state.held = narrowed(state.held, state.subscription);
+    // A changed Cluster warms until Envoy has its endpoints again, and Envoy asks for them with the same names and
+    // nonce: answer that request even when the endpoints did not change (go-control-plane#245).
+    const owed = typeUrl === TYPE_URLS.clusterLoadAssignment && this.#endpointsOwed;
     const response =
-      snapshot && this.#due(state, snapshot, typeUrl) ? this.#respond(typeUrl, state, snapshot, now) : undefined;
+      snapshot && (this.#due(state, snapshot, typeUrl) || (owed && !isEmpty(state.subscription)))
+        ? this.#respond(typeUrl, state, snapshot, now)
+        : undefined;
     return { responses: response ? [response] : [], events };
   }
 
@@ -193,6 +202,8 @@ export class AdsStreamState {
     const nonce = String(this.#nonces);
     state.sent = { version, nonce, at: now, resourceNames: resources.map((resource) => resource.name) };
     state.held = subscription;
+    if (typeUrl === TYPE_URLS.cluster) this.#endpointsOwed = true;
+    else if (typeUrl === TYPE_URLS.clusterLoadAssignment) this.#endpointsOwed = false;
     return { typeUrl, version, nonce, resources };
   }
 }
