@@ -44,6 +44,8 @@ import { buildSnapshot, type Snapshot } from './xds/snapshot.js';
 
 export const DEBOUNCE_MS = 100;
 export const DEBOUNCE_CAP_MS = 1_000;
+/** Proxy configs built between two turns of the event loop during a push. */
+const FLUSH_SLICE = 50;
 /** The file_watcher certificate provider instance a proxyless client declares in its node metadata to get mTLS. */
 export const PROXYLESS_CERTIFICATE_PROVIDER_METADATA = 'arcmesh.io/certificate-provider-instance';
 
@@ -89,6 +91,8 @@ interface Connected {
   /** The file_watcher instance the proxyless client has, if any. */
   certificateProvider?: string;
   sentAt?: Date;
+  /** Builds that failed in a row, for the retry's backoff. */
+  failures?: number;
 }
 
 export async function startMeshController(options: MeshControllerOptions): Promise<MeshController> {
@@ -263,20 +267,34 @@ export async function startMeshController(options: MeshControllerOptions): Promi
       const snapshot = await build(proxy);
       if (connected.get(proxyId) !== proxy) return;
       if (cache.setSnapshot(proxyId, snapshot).length) proxy.sentAt = new Date();
+      proxy.failures = 0;
       metrics.snapshotBuilds.inc({ outcome: 'ok' });
     } catch (error) {
       metrics.snapshotBuilds.inc({ outcome: 'error' });
-      log('error', 'could not build the proxy config; it keeps the last one', { proxy: proxyId, error: String(error) });
+      // Tried again with backoff (1 s doubling to 30 s): a proxy whose first build failed has no config at all.
+      proxy.failures = (proxy.failures ?? 0) + 1;
+      const retryMs = Math.min(30_000, 1_000 * 2 ** (proxy.failures - 1));
+      log('error', 'could not build the proxy config; it keeps the last one', {
+        proxy: proxyId,
+        error: String(error),
+        retryInMs: retryMs,
+      });
+      if (!closing) setTimeout(() => connected.get(proxyId) === proxy && markDirty([proxyId]), retryMs).unref();
     } finally {
       metrics.snapshotBuildSeconds.observe((performance.now() - started) / 1000);
     }
   }
 
   async function flush(): Promise<void> {
-    const batch = dirty;
+    const batch = [...dirty];
     dirty = new Set();
     firstDirtyAt = undefined;
-    await Promise.all([...batch].map(refresh));
+    // In slices, yielding to the event loop between them: keepalives, health probes and ACKs wait for one slice
+    // of builds, not for a mesh-wide push.
+    for (let start = 0; start < batch.length; start += FLUSH_SLICE) {
+      await Promise.all(batch.slice(start, start + FLUSH_SLICE).map(refresh));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   // --- proxy identity ---

@@ -127,6 +127,11 @@ async function main(): Promise<void> {
   log('info', 'started', { ...fields, port: server.port });
   const stop = (signal: string) => {
     log('info', `${signal} received, shutting down`, fields);
+    // A Kubernetes API that does not answer must not keep the pod terminating until the kubelet kills it.
+    setTimeout(() => {
+      log('warn', 'shutdown did not finish in 10 s; exiting', fields);
+      process.exit(0);
+    }, 10_000).unref();
     Promise.allSettled([stopComponent(), server.close()]).then(() => process.exit(0));
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
