@@ -108,6 +108,20 @@ function converged(on: AdsServer, proxyId: string, snapshot: Snapshot): Connecte
 const settle = (snapshot: Snapshot, what: string, on = server, proxyId = CLIENT) =>
   waitFor(`${proxyId} to ACK ${what}`, () => converged(on, proxyId, snapshot), { timeoutMs: 20_000 });
 
+/**
+ * grpc-js-xds ACKs a config when it has validated it and switches its picker a little later: wait until calls
+ * reach `backend` (only it, with `only`) before counting, so a count measures the new config alone.
+ */
+async function callsReach(backend: string, { only = false } = {}): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const { backends, errors } = await client.tally(5);
+    const reached = only ? Object.keys(backends).join() === backend : (backends[backend] ?? 0) > 0;
+    if (reached && Object.keys(errors).length === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`the client's calls never ${only ? 'all ' : ''}reached ${backend}`);
+}
+
 describe('ADS with grpc-js-xds peers', () => {
   it('gives a grpc-js-xds client its listener, clusters and endpoints, and its calls reach the backend', async () => {
     const snapshot = echoSnapshot(apiListener('echo.test', { routes: [clusterRoute('cA')] }));
@@ -129,6 +143,7 @@ describe('ADS with grpc-js-xds peers', () => {
     const connected = await settle(snapshot, 'the 75/25 split');
     // The client widened its own CDS and EDS subscriptions to the split's clusters.
     expect(connected.types[EDS]?.subscription).toEqual(['cA', 'cB']);
+    await callsReach('B');
     const { backends, errors } = await client.tally(400);
     expect(errors).toEqual({});
     expect((backends.B ?? 0) / 400).toBeGreaterThanOrEqual(0.19);
@@ -183,6 +198,7 @@ describe('ADS with grpc-js-xds peers', () => {
     const fixed = echoSnapshot(apiListener('echo.test', { routes: [clusterRoute('cB')] }));
     cache.setSnapshot(CLIENT, fixed);
     await settle(fixed, 'the fixed listener');
+    await callsReach('B', { only: true });
     expect(await client.tally(20)).toEqual({ backends: { B: 20 }, errors: {} });
   });
 
@@ -201,12 +217,14 @@ describe('ADS with grpc-js-xds peers', () => {
     const switched = echoSnapshot(apiListener('echo.test', { rds: 'rc2' }), ...routes);
     cache.setSnapshot(CLIENT, switched);
     await settle(switched, 'the listener over RDS rc2');
+    await callsReach('B', { only: true });
     expect(proxy()!.types[RDS]).toMatchObject({ subscription: ['rc2'], sent: { resourceNames: ['rc2'] } });
     expect(await client.tally(20)).toEqual({ backends: { B: 20 }, errors: {} });
 
     const inline = echoSnapshot(apiListener('echo.test', { routes: [clusterRoute('cA')] }), ...routes);
     cache.setSnapshot(CLIENT, inline);
     await settle(inline, 'the inline routes again');
+    await callsReach('A', { only: true });
     expect(proxy()!.types[RDS]?.subscription).toEqual([]);
     const rdsNonce = proxy()!.types[RDS]!.sent!.nonce;
     expect(await client.tally(20)).toEqual({ backends: { A: 20 }, errors: {} });
@@ -257,6 +275,7 @@ describe('ADS with grpc-js-xds peers', () => {
     const moved = echoSnapshot(apiListener('echo.test', { routes: [clusterRoute('cB')] }));
     cache.setSnapshot(CLIENT, moved);
     await settle(moved, 'the config from the restarted server');
+    await callsReach('B', { only: true });
     expect(log.entries).toContainEqual(
       expect.objectContaining({ message: 'proxy resumed with a version from an earlier stream' }),
     );
