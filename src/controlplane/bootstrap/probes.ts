@@ -5,7 +5,7 @@
  * redirects all inbound traffic to Envoy. A TCP probe is answered by the osm-healthcheck container instead, so it gets
  * neither listener nor cluster.
  */
-import { FILTER, LOCALHOST, TYPE, WILDCARD_ADDRESS, stdoutAccessLog } from '../envoy/common.js';
+import { FILTER, HTTP_ACCESS_LOG_FIELDS, LOCALHOST, TYPE, WILDCARD_ADDRESS, stdoutAccessLog } from '../envoy/common.js';
 import type { ProtoObject } from '../protos/envoy.js';
 
 /** What the app's probe was before the injector rewrote it (OSM's models.HealthProbe). */
@@ -100,7 +100,7 @@ function probeListener(kind: ProbeKind, probe: OriginalHealthProbe): ProtoObject
           typed_config: {
             '@type': TYPE.tcpProxy,
             stat_prefix: 'health_probes',
-            access_log: tcpStdoutAccessLog(),
+            access_log: stdoutAccessLog(TCP_ACCESS_LOG_FIELDS),
             cluster: probeClusterName(kind),
           },
         };
@@ -141,24 +141,15 @@ function httpProbeConnectionManager(kind: ProbeKind, probe: OriginalHealthProbe)
 }
 
 /** The TCP probes' access log: the HTTP log's fields that a byte stream has. */
-function tcpStdoutAccessLog(): ProtoObject[] {
-  const fields: Record<string, string> = {
-    start_time: '%START_TIME%',
-    upstream_cluster: '%UPSTREAM_CLUSTER%',
-    response_flags: '%RESPONSE_FLAGS%',
-    bytes_received: '%BYTES_RECEIVED%',
-    bytes_sent: '%BYTES_SENT%',
-    duration: '%DURATION%',
-    requested_server_name: '%REQUESTED_SERVER_NAME%',
-    upstream_host: '%UPSTREAM_HOST%',
-  };
-  const jsonFormat = {
-    fields: Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, { string_value: value }])),
-  };
-  return [
-    {
-      name: 'envoy.access_loggers.stream',
-      typed_config: { '@type': TYPE.stdoutAccessLog, log_format: { json_format: jsonFormat } },
-    },
-  ];
-}
+const TCP_ACCESS_LOG_FIELDS = Object.fromEntries(
+  [
+    'start_time',
+    'upstream_cluster',
+    'response_flags',
+    'bytes_received',
+    'bytes_sent',
+    'duration',
+    'requested_server_name',
+    'upstream_host',
+  ].map((field) => [field, HTTP_ACCESS_LOG_FIELDS[field]!]),
+);

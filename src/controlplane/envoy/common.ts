@@ -120,29 +120,31 @@ export function re2(regex: string): ProtoObject {
   return { google_re2: {}, regex };
 }
 
-/** The JSON access log every OSM listener and HCM writes to stdout (xdsutil.go getStdoutAccessLog). */
-export function stdoutAccessLog(): ProtoObject[] {
-  const fields: Record<string, string> = {
-    start_time: '%START_TIME%',
-    method: '%REQ(:METHOD)%',
-    path: '%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%',
-    protocol: '%PROTOCOL%',
-    response_code: '%RESPONSE_CODE%',
-    response_code_details: '%RESPONSE_CODE_DETAILS%',
-    time_to_first_byte: '%RESPONSE_DURATION%',
-    upstream_cluster: '%UPSTREAM_CLUSTER%',
-    response_flags: '%RESPONSE_FLAGS%',
-    bytes_received: '%BYTES_RECEIVED%',
-    bytes_sent: '%BYTES_SENT%',
-    duration: '%DURATION%',
-    upstream_service_time: '%RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)%',
-    x_forwarded_for: '%REQ(X-FORWARDED-FOR)%',
-    user_agent: '%REQ(USER-AGENT)%',
-    request_id: '%REQ(X-REQUEST-ID)%',
-    requested_server_name: '%REQUESTED_SERVER_NAME%',
-    authority: '%REQ(:AUTHORITY)%',
-    upstream_host: '%UPSTREAM_HOST%',
-  };
+/** The fields of OSM's JSON access log (xdsutil.go getStdoutAccessLog). */
+export const HTTP_ACCESS_LOG_FIELDS: Readonly<Record<string, string>> = {
+  start_time: '%START_TIME%',
+  method: '%REQ(:METHOD)%',
+  path: '%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%',
+  protocol: '%PROTOCOL%',
+  response_code: '%RESPONSE_CODE%',
+  response_code_details: '%RESPONSE_CODE_DETAILS%',
+  time_to_first_byte: '%RESPONSE_DURATION%',
+  upstream_cluster: '%UPSTREAM_CLUSTER%',
+  response_flags: '%RESPONSE_FLAGS%',
+  bytes_received: '%BYTES_RECEIVED%',
+  bytes_sent: '%BYTES_SENT%',
+  duration: '%DURATION%',
+  upstream_service_time: '%RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)%',
+  x_forwarded_for: '%REQ(X-FORWARDED-FOR)%',
+  user_agent: '%REQ(USER-AGENT)%',
+  request_id: '%REQ(X-REQUEST-ID)%',
+  requested_server_name: '%REQUESTED_SERVER_NAME%',
+  authority: '%REQ(:AUTHORITY)%',
+  upstream_host: '%UPSTREAM_HOST%',
+};
+
+/** A JSON access log to stdout with these fields: every OSM listener and HCM has one, the probe listeners too. */
+export function stdoutAccessLog(fields: Readonly<Record<string, string>> = HTTP_ACCESS_LOG_FIELDS): ProtoObject[] {
   const jsonFormat = {
     fields: Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, { string_value: value }])),
   };
