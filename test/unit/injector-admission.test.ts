@@ -7,29 +7,11 @@ import {
   type InjectorContext,
   type PodAdmission,
 } from '../../src/controlplane/injector/admission.js';
-import type { SidecarPatch, SidecarSettings } from '../../src/controlplane/injector/patch.js';
+import type { SidecarPatch } from '../../src/controlplane/injector/patch.js';
 import type { Pod } from '../../src/controlplane/injector/pod.js';
+import { SETTINGS, UUID } from '../fixtures/controlplane/injector.js';
 
-const UUID = '6f1d3a0e-8c4b-4f7a-9e2d-1b5c7a9e0f11';
 const REQUEST_UID = '3a0d0c52-5d1c-4b8e-9d4e-2f9a1b7c6e01';
-
-const SETTINGS: SidecarSettings = {
-  envoyImage: 'mcr.microsoft.com/oss/envoyproxy/envoy:v1.18.3',
-  envoyWindowsImage: 'envoyproxy/envoy-windows:v1.22.2',
-  initContainerImage: 'mcr.microsoft.com/oss/openservicemesh/init:v0.9.1',
-  healthcheckImage: 'openservicemesh/osm-healthcheck:v1.2.4',
-  envoyLogLevel: 'error',
-  injectorLogLevel: 'info',
-  containerPullPolicy: 'IfNotPresent',
-  enablePrivilegedInitContainer: false,
-  localProxyMode: 'Localhost',
-  resources: {},
-  outboundIPRangeExclusionList: [],
-  outboundIPRangeInclusionList: [],
-  outboundPortExclusionList: [],
-  inboundPortExclusionList: [],
-  networkInterfaceExclusionList: [],
-};
 
 const CONTEXT: InjectorContext = {
   namespace: {

@@ -3,27 +3,7 @@ import type { JsonPatchOperation } from '../../src/controlplane/injector/json-pa
 import { jsonPatchDiff } from '../../src/controlplane/injector/json-patch.js';
 import { sidecarPatch, type SidecarPatch, type SidecarSettings } from '../../src/controlplane/injector/patch.js';
 import type { Container, NamespaceInfo, Pod } from '../../src/controlplane/injector/pod.js';
-
-const UUID = '6f1d3a0e-8c4b-4f7a-9e2d-1b5c7a9e0f11';
-
-/** Seed 000's MeshConfig images and OSM's defaults for the rest. */
-const SETTINGS: SidecarSettings = {
-  envoyImage: 'mcr.microsoft.com/oss/envoyproxy/envoy:v1.18.3',
-  envoyWindowsImage: 'envoyproxy/envoy-windows:v1.22.2',
-  initContainerImage: 'mcr.microsoft.com/oss/openservicemesh/init:v0.9.1',
-  healthcheckImage: 'openservicemesh/osm-healthcheck:v1.2.4',
-  envoyLogLevel: 'error',
-  injectorLogLevel: 'info',
-  containerPullPolicy: 'IfNotPresent',
-  enablePrivilegedInitContainer: false,
-  localProxyMode: 'Localhost',
-  resources: {},
-  outboundIPRangeExclusionList: [],
-  outboundIPRangeInclusionList: [],
-  outboundPortExclusionList: [],
-  inboundPortExclusionList: [],
-  networkInterfaceExclusionList: [],
-};
+import { SETTINGS, UUID } from '../fixtures/controlplane/injector.js';
 
 function onboarded(name: string, annotations: Record<string, string> = {}): NamespaceInfo {
   return {
