@@ -13,7 +13,7 @@ import { Registry, Counter, Histogram } from 'prom-client';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ServerCredentials } from '@grpc/grpc-js';
 import { MeshCatalog, type ApplyResult } from './catalog/catalog.js';
-import type { MeshPod, MeshSnapshot, ObjectRef } from './catalog/model.js';
+import { describeObject, type MeshPod, type MeshSnapshot, type ObjectRef } from './catalog/model.js';
 import { watchCatalog, type CatalogWatch } from './catalog/watch.js';
 import { builtinCaIssuer, type CertificateAuthority } from './certs/builtin-ca.js';
 import { loadOrCreateCa } from './certs/ca-store.js';
@@ -155,7 +155,7 @@ export async function startMeshController(options: MeshControllerOptions): Promi
     );
     if (rejected.length && elector.isLeader()) reportRejections(rejected);
     for (const rejection of rejected)
-      log('warn', 'object refused', { object: describe(rejection.object), reason: rejection.reason });
+      log('warn', 'object refused', { object: describeObject(rejection.object), reason: rejection.reason });
     if (result.changed.some((change) => change.kind === 'MeshConfig'))
       void followDebugFlag(result.snapshot.settings.enableDebugServer);
   };
@@ -530,10 +530,6 @@ function proxyLabels(ref: ProxyRef, certificateProvider?: string): Record<string
   };
 }
 
-function describe(object: ObjectRef): string {
-  return `${object.kind} ${object.namespace ? `${object.namespace}/` : ''}${object.name}`;
-}
-
 function stringMetadata(node: ProtoObject, key: string): string | undefined {
   const fields = (node.metadata as { fields?: Record<string, { string_value?: string }> } | undefined)?.fields;
   return fields?.[key]?.string_value || undefined;
@@ -551,7 +547,7 @@ function policiesView(snapshot: MeshSnapshot) {
     ingressBackends: values(snapshot.ingressBackends),
     upstreamTrafficSettings: values(snapshot.upstreamTrafficSettings),
     retries: values(snapshot.retries),
-    refused: values(snapshot.rejections).map(({ object, reason }) => ({ object: describe(object), reason })),
+    refused: values(snapshot.rejections).map(({ object, reason }) => ({ object: describeObject(object), reason })),
   };
 }
 

@@ -21,6 +21,11 @@ export interface Rejection {
   reason: string;
 }
 
+/** `TrafficSplit bookstore/canary`, as logs, the debug server and Events name an object. */
+export function describeObject(object: ObjectRef): string {
+  return `${object.kind} ${object.namespace ? `${object.namespace}/` : ''}${object.name}`;
+}
+
 export function objectKey(namespace: string, name: string): string {
   return `${namespace}/${name}`;
 }

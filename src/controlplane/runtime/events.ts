@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { PatchStrategy, setHeaderOptions, type CoreV1Api, type CoreV1Event } from '@kubernetes/client-node';
 import { apiStatus } from '../../kube/clients.js';
-import type { ObjectRef } from '../catalog/model.js';
+import { describeObject, type ObjectRef } from '../catalog/model.js';
 
 export interface EventSink {
   warn(object: ObjectRef, reason: string, message: string): Promise<void>;
@@ -80,7 +80,7 @@ export function kubeEventSink(options: KubeEventSinkOptions): EventSink {
         posted.set(key, { namespace, name, count: 1 });
       } catch (error) {
         options.log('warn', 'could not post a Kubernetes Event', {
-          object: `${object.kind} ${object.namespace ? `${object.namespace}/` : ''}${object.name}`,
+          object: describeObject(object),
           reason,
           error: String(error),
         });
