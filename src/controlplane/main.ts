@@ -5,6 +5,12 @@
  *
  * Kubernetes credentials come from the pod (service-account token, CA and KUBERNETES_SERVICE_HOST/PORT), or from
  * KUBECONFIG when run outside a cluster.
+ *
+ * Two variables stand in for what a container runtime gives a real pod, set only by the sandbox's node, which runs
+ * this entry point as a process (see src/sandbox/node/layout.ts): ARCMESH_LISTEN_ADDRESS, the pod's own address that
+ * every server binds (a real pod's network namespace is its own, so there it binds all interfaces), and
+ * ARCMESH_CONTAINER_ROOT, the directory under which the node put the container's mounts (the service-account token
+ * at <root>/var/run/secrets/kubernetes.io/serviceaccount).
  */
 import { hostname } from 'node:os';
 import { pathToFileURL } from 'node:url';
@@ -88,9 +94,11 @@ async function main(): Promise<void> {
   const registry = new Registry();
   let stopComponent: () => Promise<void> = async () => undefined;
   let notReadyReason: () => string | undefined = () => 'starting';
+  const host = process.env.ARCMESH_LISTEN_ADDRESS || undefined;
   const server = await startHealthServer({
     component: args.component,
     port: args.httpPort,
+    host,
     registry,
     notReadyReason: () => notReadyReason(),
   });
@@ -99,13 +107,16 @@ async function main(): Promise<void> {
     const { KubeConfig } = await import('@kubernetes/client-node');
     const { startMeshController } = await import('./controller.js');
     const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromDefault();
+    const containerRoot = process.env.ARCMESH_CONTAINER_ROOT;
+    if (containerRoot && process.env.KUBERNETES_SERVICE_HOST) kubeConfig.loadFromCluster(containerRoot);
+    else kubeConfig.loadFromDefault();
     try {
       const controller = await startMeshController({
         kubeConfig,
         meshName: args.meshName,
         osmNamespace: args.osmNamespace,
         podName: process.env.POD_NAME || hostname(),
+        host,
         adsPort: args.adsPort,
         proxylessPort: args.proxylessPort,
         debugPort: args.debugPort,
