@@ -14,6 +14,11 @@ export const ENVOY_PROTO_ENTRY_POINTS = [
   'envoy/service/discovery/v3/ads.proto',
   'envoy/service/status/v3/csds.proto',
   'envoy/admin/v3/config_dump.proto',
+  // The Envoy stand-in's admin API answers /clusters, /listeners, /certs and /server_info in these messages' JSON.
+  'envoy/admin/v3/clusters.proto',
+  'envoy/admin/v3/listeners.proto',
+  'envoy/admin/v3/certs.proto',
+  'envoy/admin/v3/server_info.proto',
   'envoy/config/bootstrap/v3/bootstrap.proto',
   'envoy/config/listener/v3/listener.proto',
   'envoy/config/cluster/v3/cluster.proto',

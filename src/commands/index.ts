@@ -43,12 +43,14 @@ import NamespaceList from './namespace/list.js';
 import NamespaceRemove from './namespace/remove.js';
 import ProviderRegister from './provider/register.js';
 import ProviderShow from './provider/show.js';
+import ProxyGet from './proxy/get.js';
 import SandboxEnv from './sandbox/env.js';
 import SandboxStart from './sandbox/start.js';
 import SandboxStatus from './sandbox/status.js';
 import SandboxStop from './sandbox/stop.js';
 import Uninstall from './uninstall.js';
 import Upgrade from './upgrade.js';
+import Version from './version.js';
 
 export const COMMANDS: Record<string, typeof Command> = {
   'addon:disable': AddonDisable,
@@ -91,10 +93,12 @@ export const COMMANDS: Record<string, typeof Command> = {
   'namespace:remove': NamespaceRemove,
   'provider:register': ProviderRegister,
   'provider:show': ProviderShow,
+  'proxy:get': ProxyGet,
   'sandbox:start': SandboxStart,
   'sandbox:stop': SandboxStop,
   'sandbox:status': SandboxStatus,
   'sandbox:env': SandboxEnv,
   uninstall: Uninstall,
   upgrade: Upgrade,
+  version: Version,
 };

@@ -64,7 +64,7 @@ export default class Upgrade extends ArcmeshCommand<typeof Upgrade> {
             installTimeoutSeconds: flags.timeout,
           }),
           cluster,
-          marker: cluster.marker,
+          lock: cluster.lock,
           reporter,
           signal: this.signal,
           steps,

@@ -7,26 +7,31 @@
  *
  * Pushes are debounced: changes that arrive within DEBOUNCE_MS of each other are applied together, and none waits
  * longer than DEBOUNCE_CAP_MS (OSM waits 2 s, at most 10 s: a faster policy compile lets the window be shorter).
- * Only the leader writes what needs one writer (the CA Secret, Events); every replica serves xDS.
+ * Only the leader writes what needs one writer (the CA Secret, Events, the validating webhook's caBundle, the
+ * ingress gateway's certificate Secret, IngressBackend status); every replica serves xDS and the validating webhook.
  */
 import { Registry, Counter, Histogram } from 'prom-client';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ServerCredentials } from '@grpc/grpc-js';
 import { MeshCatalog, type ApplyResult } from './catalog/catalog.js';
 import { describeObject, type MeshPod, type MeshSnapshot, type ObjectRef } from './catalog/model.js';
+import { MESH_CONFIG_NAME } from './catalog/normalize.js';
 import { watchCatalog, type CatalogWatch } from './catalog/watch.js';
 import { builtinCaIssuer, type CertificateAuthority } from './certs/builtin-ca.js';
 import { loadOrCreateCa } from './certs/ca-store.js';
 import { SIDECAR_PROXY_KIND, parseXdsClientCommonName } from './certs/identity.js';
+import { INGRESS_GATEWAY_CERTIFICATE_KEY, ingressGatewayCertificateRequest } from './certs/ingress-gateway.js';
 import {
   adsServerCertificateRequest,
   serviceCertificateRequest,
+  validatorCertificateRequest,
   type CertificateIssuer,
   type CertificateRequest,
   type IssuedCertificate,
   type KeyAlgorithm,
 } from './certs/issuer.js';
 import { kubeCaStore } from './certs/kube-ca-store.js';
+import { keepIngressGatewaySecret, type IngressGatewaySecretKeeper } from './certs/kube-ingress-gateway.js';
 import { certificateManager, startRenewalTimer, type CertificateManager, type RenewalTimer } from './certs/manager.js';
 import { debugServer, type DebugServer } from './debug/server.js';
 import { emitEnvoyResources } from './envoy/emit.js';
@@ -38,6 +43,13 @@ import type { ProtoObject, TypedProtoObject } from './protos/envoy.js';
 import { validateEnvoyMessage } from './protos/validate.js';
 import { kubeEventSink, type EventSink } from './runtime/events.js';
 import { startLeaderElection, type LeaderElector } from './runtime/leader-election.js';
+import { keepWebhookCaBundle, type WebhookCaBundleKeeper } from './runtime/webhook-ca-bundle.js';
+import { ingressBackendStatuses } from './status/ingress-backend-status.js';
+import { ingressBackendStatusWriter } from './status/kube-status-writer.js';
+import { validationReview } from './validator/review.js';
+import { validateObject } from './validator/rules.js';
+import { startValidatingWebhookServer, type ValidatingWebhookServer } from './validator/server.js';
+import { validatingWebhookConfiguration } from './validator/webhook-configuration.js';
 import { SnapshotCache } from './xds/cache.js';
 import { startAdsServer, type AdsPeer, type AdsAuthentication, type AdsServer } from './xds/server.js';
 import { buildSnapshot, type Snapshot } from './xds/snapshot.js';
@@ -46,6 +58,10 @@ export const DEBOUNCE_MS = 100;
 export const DEBOUNCE_CAP_MS = 1_000;
 /** Proxy configs built between two turns of the event loop during a push. */
 const FLUSH_SLICE = 50;
+/** The certificate manager's key for the validating webhook's serving certificate. */
+const VALIDATOR_CERTIFICATE_KEY = 'validator';
+/** The catalog changes that can change an IngressBackend's status. */
+const STATUS_INPUTS: ReadonlySet<string> = new Set(['IngressBackend', 'Rejection', 'Endpoints']);
 /** The file_watcher certificate provider instance a proxyless client declares in its node metadata to get mTLS. */
 export const PROXYLESS_CERTIFICATE_PROVIDER_METADATA = 'arcmesh.io/certificate-provider-instance';
 
@@ -68,6 +84,11 @@ export interface MeshControllerOptions {
   proxylessPort?: number;
   /** The debug server's port (9092), served while MeshConfig enables it. */
   debugPort: number;
+  /**
+   * The validating webhook's HTTPS port (9093); 0 picks one. Undefined keeps the webhook closed and leaves its
+   * ValidatingWebhookConfiguration alone.
+   */
+  validatorPort?: number;
   /** Service and sidecar certificate keys: RSA of MeshConfig `certKeyBitSize` (OSM's), or ECDSA P-256. */
   certificateKeyAlgorithm?: KeyAlgorithm;
   registry: Registry;
@@ -79,6 +100,7 @@ export interface MeshControllerOptions {
 export interface MeshController {
   readonly adsPort: number;
   readonly proxylessPort: number | undefined;
+  readonly validatorPort: number | undefined;
   /** Why the controller is not ready, or undefined when it is. */
   notReadyReason(): string | undefined;
   readonly debug: DebugServer;
@@ -100,6 +122,7 @@ export async function startMeshController(options: MeshControllerOptions): Promi
   const k8s = await import('@kubernetes/client-node');
   const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
   const coordination = kubeConfig.makeApiClient(k8s.CoordinationV1Api);
+  const custom = kubeConfig.makeApiClient(k8s.CustomObjectsApi);
 
   const catalog = new MeshCatalog({ meshName, osmNamespace });
   const engine = new PolicyEngine(catalog.snapshot);
@@ -122,7 +145,14 @@ export async function startMeshController(options: MeshControllerOptions): Promi
     name: 'osm-controller-leader',
     identity: options.podName,
     timing: options.leaseTiming,
-    onStartedLeading: () => reportRejections(catalog.snapshot.rejections.values()),
+    onStartedLeading: () => {
+      reportRejections(catalog.snapshot.rejections.values());
+      // What a previous leader wrote may be stale, or missing if it stopped mid-way: check it all again.
+      void validatorCaBundle?.recheck();
+      void ingressGateway?.recheck();
+      statuses.forget();
+      void statuses.reconcile(ingressBackendStatuses(catalog.snapshot));
+    },
     onStoppedLeading: () => undefined,
     log,
   });
@@ -156,8 +186,12 @@ export async function startMeshController(options: MeshControllerOptions): Promi
     if (rejected.length && elector.isLeader()) reportRejections(rejected);
     for (const rejection of rejected)
       log('warn', 'object refused', { object: describeObject(rejection.object), reason: rejection.reason });
-    if (result.changed.some((change) => change.kind === 'MeshConfig'))
+    if (result.changed.some((change) => change.kind === 'MeshConfig')) {
       void followDebugFlag(result.snapshot.settings.enableDebugServer);
+      void ingressGateway?.follow(result.snapshot.settings.ingressGateway);
+    }
+    if (result.changed.some((change) => STATUS_INPUTS.has(change.kind)))
+      void statuses.reconcile(ingressBackendStatuses(result.snapshot));
   };
   /**
    * The debug server follows the MeshConfig flag, at each change of the MeshConfig. One that cannot listen (its port
@@ -202,6 +236,32 @@ export async function startMeshController(options: MeshControllerOptions): Promi
   function reportRejections(rejections: Iterable<{ object: ObjectRef; reason: string }>) {
     for (const { object, reason } of rejections) void events.warn(object, 'Refused', reason);
   }
+  /** A Warning Event on the mesh's MeshConfig, with its uid so that `kubectl describe meshconfig` lists it. */
+  async function warnOnMeshConfig(reason: string, message: string): Promise<void> {
+    const ref: ObjectRef = {
+      apiVersion: 'config.openservicemesh.io/v1alpha2',
+      kind: 'MeshConfig',
+      namespace: osmNamespace,
+      name: MESH_CONFIG_NAME,
+    };
+    const meshConfig = (await custom
+      .getNamespacedCustomObject({
+        group: 'config.openservicemesh.io',
+        version: 'v1alpha2',
+        namespace: osmNamespace,
+        plural: 'meshconfigs',
+        name: MESH_CONFIG_NAME,
+      })
+      .catch(() => undefined)) as { metadata?: { uid?: string } } | undefined;
+    const uid = meshConfig?.metadata?.uid;
+    await events.warn(uid ? { ...ref, uid } : ref, reason, message);
+  }
+
+  // --- what the leader keeps written: IngressBackend status, the webhook's caBundle, the gateway's Secret ---
+  const statuses = ingressBackendStatusWriter({ custom, isLeader: () => elector.isLeader(), log });
+  let validatorCaBundle: WebhookCaBundleKeeper | undefined;
+  let validator: ValidatingWebhookServer | undefined;
+  let ingressGateway: IngressGatewaySecretKeeper | undefined;
 
   // --- certificates ---
   let certificates: CertificateManager | undefined;
@@ -419,18 +479,21 @@ export async function startMeshController(options: MeshControllerOptions): Promi
     const issuer = countedIssuer(builtinCaIssuer(authority), metrics);
     certificates = certificateManager({
       issuer,
-      // OSM reads the MeshConfig at each renewal: a changed validity or key size applies from the next one.
-      renewalRequest: (_key, previous: CertificateRequest) =>
-        previous.commonName.startsWith('ads.')
-          ? previous
-          : {
+      // OSM reads the MeshConfig at each renewal: a changed validity or key size applies from the next one. The
+      // internal certificates keep theirs; the ingress gateway's is issued anew whenever its spec changes.
+      renewalRequest: (key, previous: CertificateRequest) =>
+        key.startsWith('service:')
+          ? {
               ...previous,
               validityMs: catalog.snapshot.settings.serviceCertValidityMs,
               ...keySpecFor(catalog.snapshot),
-            },
+            }
+          : previous,
       log,
     });
-    certificates.onRotated((_certificate, _previous, key) => {
+    certificates.onRotated((certificate, _previous, key) => {
+      if (key === INGRESS_GATEWAY_CERTIFICATE_KEY) void ingressGateway?.recheck();
+      if (key === VALIDATOR_CERTIFICATE_KEY) validator?.setCertificate(certificate);
       if (!key.startsWith('service:')) return;
       const identity = key.slice('service:'.length);
       markDirty(
@@ -479,12 +542,62 @@ export async function startMeshController(options: MeshControllerOptions): Promi
         hooks: hooks('proxyless'),
       });
     }
+    if (options.validatorPort !== undefined) await startValidator(options.validatorPort, authority);
+    const manager = certificates;
+    ingressGateway = keepIngressGatewaySecret({
+      kubeConfig,
+      core,
+      certificate: (spec) =>
+        manager.getOrIssue(
+          INGRESS_GATEWAY_CERTIFICATE_KEY,
+          ingressGatewayCertificateRequest(spec, keySpecFor(catalog.snapshot)),
+        ),
+      release: () => manager.release(INGRESS_GATEWAY_CERTIFICATE_KEY),
+      isLeader: () => elector.isLeader(),
+      warn: (reason, message) => void warnOnMeshConfig(reason, message),
+      log,
+    });
+    void ingressGateway.follow(catalog.snapshot.settings.ingressGateway);
+    void statuses.reconcile(ingressBackendStatuses(catalog.snapshot));
     await followDebugFlag(catalog.snapshot.settings.enableDebugServer);
     notReady = undefined;
     log('info', 'serving xDS', { ads: ads.port, proxyless: proxyless?.port, mesh: meshName });
   } catch (error) {
     await shutdown();
     throw error;
+  }
+
+  /**
+   * The validating webhook: its server (every replica serves it, as the Service spreads calls over them) and the
+   * caBundle of its ValidatingWebhookConfiguration (the leader keeps it).
+   */
+  async function startValidator(port: number, ca: CertificateAuthority): Promise<void> {
+    notReady = 'the validating webhook is not listening yet';
+    const serving = await certificates!.getOrIssue(
+      VALIDATOR_CERTIFICATE_KEY,
+      validatorCertificateRequest({ osmNamespace, boundAddress: options.host }, keySpecFor(catalog.snapshot)),
+    );
+    validator = await startValidatingWebhookServer({
+      host: options.host,
+      port,
+      certificate: serving,
+      review: (body) =>
+        validationReview(body, (reviewed) =>
+          validateObject(reviewed, {
+            snapshot: catalog.snapshot,
+            trustDomain: catalog.snapshot.settings.trustDomain,
+          }),
+        ),
+      log,
+    });
+    validatorCaBundle = await keepWebhookCaBundle({
+      kubeConfig,
+      kind: 'ValidatingWebhookConfiguration',
+      template: validatingWebhookConfiguration({ meshName, osmNamespace }),
+      caPem: ca.certificatePem,
+      isLeader: () => elector.isLeader(),
+      log,
+    });
   }
 
   async function loadCa(): Promise<CertificateAuthority> {
@@ -505,6 +618,9 @@ export async function startMeshController(options: MeshControllerOptions): Promi
       watch.stop(),
       ads?.close(),
       proxyless?.close(),
+      validator?.close(),
+      validatorCaBundle?.stop(),
+      ingressGateway?.stop(),
       debug.close(),
       renewal?.stop(),
       elector.stop(),
@@ -514,6 +630,7 @@ export async function startMeshController(options: MeshControllerOptions): Promi
   return {
     adsPort: ads.port,
     proxylessPort: proxyless?.port,
+    validatorPort: validator?.port,
     notReadyReason: () => (closing ? 'shutting down' : notReady),
     debug,
     close: shutdown,

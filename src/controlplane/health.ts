@@ -1,8 +1,10 @@
 /**
  * The control plane's HTTP endpoint, the one the chart's probes and Prometheus scrape annotations point at:
  * `/healthz` (liveness), `/readyz` (readiness: 503 with the reason until the component says it is ready, and once
- * shutting down) and `/metrics` (the component's metrics and prom-client's process metrics).
+ * shutting down), `/metrics` (the component's metrics and prom-client's process metrics) and `/version` (what
+ * `arcmesh version` and `osm version` read: `{"version", "component"}`, the version of the package that runs).
  */
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Registry, collectDefaultMetrics } from 'prom-client';
@@ -26,10 +28,23 @@ export interface RunningHealthServer {
   close(): Promise<void>;
 }
 
+/**
+ * The version in arcmesh's package.json. This module runs from src/controlplane under vitest and from
+ * dist/controlplane in the package and in the image: the package root is two levels up in each.
+ */
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version?: string;
+  };
+  if (!manifest.version) throw new Error('arcmesh: its package.json has no version');
+  return manifest.version;
+}
+
 export async function startHealthServer(options: HealthServerOptions): Promise<RunningHealthServer> {
   const registry = options.registry ?? new Registry();
   registry.setDefaultLabels({ component: options.component });
   collectDefaultMetrics({ register: registry });
+  const version = `${JSON.stringify({ version: packageVersion(), component: options.component })}\n`;
   let closing = false;
 
   const server: Server = createServer((request, response) => {
@@ -48,6 +63,8 @@ export async function startHealthServer(options: HealthServerOptions): Promise<R
         (text) => response.writeHead(200, { 'content-type': registry.contentType }).end(text),
         (error: unknown) => response.writeHead(500, { 'content-type': 'text/plain' }).end(`${String(error)}\n`),
       );
+    } else if (path === '/version') {
+      response.writeHead(200, { 'content-type': 'application/json' }).end(version);
     } else {
       response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     }

@@ -1,7 +1,8 @@
 /**
  * The control plane container's entry point: the chart runs `node dist/controlplane/main.js --component=...`.
  * `osm-controller` runs the mesh controller (catalog → policy → emitters → xDS on 15128, certificates, the debug
- * server) beside the health endpoint; `osm-injector` serves health only until the injector lands.
+ * server) beside the health endpoint; `osm-injector` the sidecar injector (the AdmissionReview webhook on 9090, its
+ * MutatingWebhookConfiguration's caBundle, bootstrap Secrets).
  *
  * Kubernetes credentials come from the pod (service-account token, CA and KUBERNETES_SERVICE_HOST/PORT), or from
  * KUBECONFIG when run outside a cluster.
@@ -18,17 +19,30 @@ import { parseArgs } from 'node:util';
 import { Registry } from 'prom-client';
 import { KEY_ALGORITHMS, type KeyAlgorithm } from './certs/issuer.js';
 import { CONTROL_PLANE_COMPONENTS, startHealthServer, type ControlPlaneComponent } from './health.js';
+import {
+  DEFAULT_WEBHOOK_PORT,
+  DEFAULT_WEBHOOK_TIMEOUT_SECONDS,
+  FAILURE_POLICIES,
+  type FailurePolicy,
+} from './injector/webhook-config.js';
 
 export interface ControlPlaneArgs {
   component: ControlPlaneComponent;
   httpPort: number;
   adsPort: number;
   debugPort: number;
+  /** The validating webhook's HTTPS port (the chart's `validator` container port). */
+  validatorPort: number;
   certificateKeyAlgorithm: KeyAlgorithm;
   /** Undefined: the proxyless gRPC port stays closed (the chart's default). */
   proxylessPort?: number;
   meshName: string;
   osmNamespace: string;
+  /** The injector's AdmissionReview HTTPS port (the Service osm-injector's 9090). */
+  webhookPort: number;
+  /** For the MutatingWebhookConfiguration the injector creates when it is missing (OSM's `--webhook-timeout`). */
+  webhookTimeoutSeconds: number;
+  webhookFailurePolicy: FailurePolicy;
 }
 
 /** Reads the flags the chart passes; throws with a message naming the bad flag. */
@@ -40,10 +54,14 @@ export function parseControlPlaneArgs(argv: string[]): ControlPlaneArgs {
       'http-port': { type: 'string', default: '9091' },
       'ads-port': { type: 'string', default: '15128' },
       'debug-port': { type: 'string', default: '9092' },
+      'validator-port': { type: 'string', default: '9093' },
       'proxyless-port': { type: 'string' },
       'certificate-key-algorithm': { type: 'string', default: 'rsa' },
       'mesh-name': { type: 'string', default: 'osm' },
       'osm-namespace': { type: 'string', default: 'osm-system' },
+      'webhook-port': { type: 'string', default: String(DEFAULT_WEBHOOK_PORT) },
+      'webhook-timeout': { type: 'string', default: String(DEFAULT_WEBHOOK_TIMEOUT_SECONDS) },
+      'webhook-failure-policy': { type: 'string', default: 'Fail' },
     },
     strict: true,
   });
@@ -65,21 +83,45 @@ export function parseControlPlaneArgs(argv: string[]): ControlPlaneArgs {
   if (!KEY_ALGORITHMS.includes(keyAlgorithm)) {
     throw new Error(`--certificate-key-algorithm must be one of ${KEY_ALGORITHMS.join(', ')} (got ${keyAlgorithm})`);
   }
+  const timeout = Number(values['webhook-timeout']);
+  if (!Number.isInteger(timeout) || timeout < 1 || timeout > 30) {
+    throw new Error(
+      `--webhook-timeout must be whole seconds from 1 to 30, as Kubernetes allows (got ${values['webhook-timeout']})`,
+    );
+  }
+  const failurePolicy = values['webhook-failure-policy'] as FailurePolicy;
+  if (!FAILURE_POLICIES.includes(failurePolicy)) {
+    throw new Error(`--webhook-failure-policy must be one of ${FAILURE_POLICIES.join(', ')} (got ${failurePolicy})`);
+  }
   return {
     component,
     httpPort: port('http-port', values['http-port']),
     adsPort: port('ads-port', values['ads-port']),
     debugPort: port('debug-port', values['debug-port']),
+    validatorPort: port('validator-port', values['validator-port']),
     certificateKeyAlgorithm: keyAlgorithm,
     ...(proxyless === undefined ? {} : { proxylessPort: port('proxyless-port', proxyless) }),
     meshName: values['mesh-name'],
     osmNamespace: values['osm-namespace'],
+    webhookPort: port('webhook-port', values['webhook-port']),
+    webhookTimeoutSeconds: timeout,
+    webhookFailurePolicy: failurePolicy,
   };
 }
 
 function log(level: 'debug' | 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown> = {}): void {
   if (level === 'debug' && !process.env.ARCMESH_DEBUG) return;
   process.stdout.write(`${JSON.stringify({ level, time: new Date().toISOString(), message, ...fields })}\n`);
+}
+
+/** The pod's service account (in-cluster, under ARCMESH_CONTAINER_ROOT in the sandbox), else KUBECONFIG. */
+async function podKubeConfig() {
+  const { KubeConfig } = await import('@kubernetes/client-node');
+  const kubeConfig = new KubeConfig();
+  const containerRoot = process.env.ARCMESH_CONTAINER_ROOT;
+  if (containerRoot && process.env.KUBERNETES_SERVICE_HOST) kubeConfig.loadFromCluster(containerRoot);
+  else kubeConfig.loadFromDefault();
+  return kubeConfig;
 }
 
 async function main(): Promise<void> {
@@ -120,6 +162,7 @@ async function main(): Promise<void> {
         adsPort: args.adsPort,
         proxylessPort: args.proxylessPort,
         debugPort: args.debugPort,
+        validatorPort: args.validatorPort,
         certificateKeyAlgorithm: args.certificateKeyAlgorithm,
         registry,
         log,
@@ -132,8 +175,30 @@ async function main(): Promise<void> {
       process.exit(1);
     }
   } else {
-    notReadyReason = () => undefined;
-    log('info', 'serving /healthz, /readyz and /metrics only: the sidecar injector is not implemented yet', fields);
+    const { startInjector } = await import('./injector/injector.js');
+    const { injectorDefaultsFromEnv } = await import('./injector/settings.js');
+    try {
+      const injector = await startInjector({
+        kubeConfig: await podKubeConfig(),
+        meshName: args.meshName,
+        osmNamespace: args.osmNamespace,
+        host,
+        webhookPort: args.webhookPort,
+        webhookTimeoutSeconds: args.webhookTimeoutSeconds,
+        webhookFailurePolicy: args.webhookFailurePolicy,
+        certificateKeyAlgorithm: args.certificateKeyAlgorithm,
+        defaults: injectorDefaultsFromEnv(process.env),
+        meshVersion: process.env.OSM_VERSION ?? '',
+        registry,
+        log,
+      });
+      notReadyReason = injector.notReadyReason;
+      stopComponent = injector.close;
+    } catch (error) {
+      log('error', 'the injector could not start', { ...fields, error: String(error) });
+      await server.close();
+      process.exit(1);
+    }
   }
   log('info', 'started', { ...fields, port: server.port });
   const stop = (signal: string) => {

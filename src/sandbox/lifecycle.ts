@@ -4,8 +4,8 @@
  * command loads server code.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { closeSync, fchmodSync, openSync } from 'node:fs';
+import { link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { failedError, timeoutError } from '../lib/errors.js';
@@ -14,6 +14,9 @@ import type { SandboxEndpoints } from './arm/contract.js';
 import { ENDPOINTS_FILE } from './connection.js';
 
 export const SANDBOX_LOG_FILE = 'sandbox.log';
+/** Held by the one process that runs the sandbox of a state directory: `{pid, startedAt}`. */
+export const LOCK_FILE = 'sandbox.lock';
+const LOCK_ATTEMPTS = 20;
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
 const POLL_MS = 100;
@@ -79,6 +82,99 @@ export async function sandboxStatus(stateDir: string): Promise<SandboxStatus> {
   };
 }
 
+interface LockRecord {
+  pid: number;
+  startedAt: string;
+}
+
+async function readLock(file: string): Promise<LockRecord | undefined> {
+  try {
+    const record = JSON.parse(await readFile(file, 'utf8')) as Partial<LockRecord>;
+    return typeof record.pid === 'number' ? (record as LockRecord) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** How a refusal names the sandbox that holds a state directory: its pid and, once it published them, its endpoints. */
+async function describeHolder(stateDir: string, pid: number): Promise<string> {
+  const endpoints = await readEndpointsIfPresent(stateDir);
+  if (endpoints?.pid !== pid) return `pid ${pid}, still starting`;
+  return [
+    `pid ${pid}`,
+    `ARM ${endpoints.armUrl}`,
+    ...(endpoints.kubeconfig ? [`kubeconfig ${endpoints.kubeconfig}`] : []),
+  ].join(', ');
+}
+
+async function alreadyRunning(stateDir: string, pid: number) {
+  return failedError(
+    `A sandbox already runs for ${stateDir} (${await describeHolder(stateDir, pid)}); a second one would write the same files.`,
+    `Use it (\`eval "$(arcmesh sandbox env --state-dir ${shellQuote(stateDir)})"\`), stop it with \`arcmesh sandbox stop --state-dir ${shellQuote(stateDir)}\`, or start another with a different --state-dir.`,
+  );
+}
+
+export interface StateDirLock {
+  /** Gives the directory up (only if this process still holds it). */
+  release(): Promise<void>;
+}
+
+/**
+ * Makes this process the one sandbox of `stateDir`, or refuses naming the live process that is. The lock file is
+ * created whole with link(2), which fails when it exists, so of any number of starts at once exactly one wins. A
+ * lock left by a killed process is taken over: moved aside first, so that two starts taking over the same stale lock
+ * cannot both succeed (the second finds it gone, or finds the first one's lock).
+ */
+export async function acquireStateDirLock(stateDir: string): Promise<StateDirLock> {
+  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  const file = join(stateDir, LOCK_FILE);
+  const mine: LockRecord = { pid: process.pid, startedAt: new Date().toISOString() };
+  const candidate = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+  await writeFile(candidate, `${JSON.stringify(mine)}\n`, { mode: 0o600 });
+  try {
+    for (let attempt = 0; attempt < LOCK_ATTEMPTS; attempt += 1) {
+      try {
+        await link(candidate, file);
+        return {
+          release: async () => {
+            const held = await readLock(file);
+            if (held?.pid === mine.pid && held.startedAt === mine.startedAt) await rm(file, { force: true });
+          },
+        };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      const holder = await readLock(file);
+      if (holder && processAlive(holder.pid)) throw await alreadyRunning(stateDir, holder.pid);
+      const aside = `${file}.${process.pid}.stale`;
+      try {
+        await rename(file, aside);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw error;
+      }
+      const moved = await readLock(aside);
+      // Another start took the stale lock over between our read and the move: its lock goes back.
+      if (moved && processAlive(moved.pid)) await link(aside, file).catch(() => undefined);
+      await rm(aside, { force: true });
+    }
+    throw failedError(
+      `Could not take the lock ${file}: it kept changing hands.`,
+      'Start the sandbox again once the other starts have finished.',
+    );
+  } finally {
+    await rm(candidate, { force: true });
+  }
+}
+
+/** The log of a detached sandbox, readable by its owner only: helm's and the agent's lines may name settings. */
+export function openSandboxLog(stateDir: string): number {
+  const descriptor = openSync(join(stateDir, SANDBOX_LOG_FILE), 'a', 0o600);
+  // The mode above applies to a new file only; a log written by an older version may be 0644.
+  fchmodSync(descriptor, 0o600);
+  return descriptor;
+}
+
 /** The environment that points arcmesh, Node's TLS, kubectl and helm at the sandbox in `stateDir`. */
 export function sandboxEnvironmentVariables(
   stateDir: string,
@@ -127,7 +223,7 @@ export async function startDetachedSandbox(options: {
   const stale = await sandboxStatus(options.stateDir);
   if (stale.stale) await rm(join(options.stateDir, ENDPOINTS_FILE), { force: true });
   const logFile = join(options.stateDir, SANDBOX_LOG_FILE);
-  const log = openSync(logFile, 'a');
+  const log = openSandboxLog(options.stateDir);
   const args = [options.cliScript, 'sandbox', 'start', '--foreground', '--state-dir', options.stateDir];
   if (options.port !== undefined) args.push('--port', String(options.port));
   for (const [name, flag] of Object.entries(TIMING_FLAGS) as Array<[keyof SandboxTimings, string]>) {
@@ -144,6 +240,10 @@ export async function startDetachedSandbox(options: {
     const endpoints = await readEndpointsIfPresent(options.stateDir);
     if (endpoints && endpoints.pid === child.pid) return endpoints;
     if (exitCode !== undefined) {
+      // Another start won the state directory's lock: name the sandbox that runs instead of this one's log.
+      const holder = await readLock(join(options.stateDir, LOCK_FILE));
+      if (holder && holder.pid !== child.pid && processAlive(holder.pid))
+        throw await alreadyRunning(options.stateDir, holder.pid);
       throw failedError(
         `The sandbox process exited with code ${String(exitCode)} before it was ready.`,
         `See ${logFile}:\n${await logTail(logFile)}`,
@@ -164,14 +264,21 @@ export async function runForegroundSandbox(options: {
   timings?: SandboxTimings;
   onReady: (endpoints: SandboxEndpoints) => void;
 }): Promise<void> {
+  const lock = await acquireStateDirLock(options.stateDir);
   const { startSandbox } = await import('./sandbox.js');
-  const sandbox = await startSandbox({
-    ...options.timings,
-    stateDir: options.stateDir,
-    port: options.port ?? 0,
-    publishPid: true,
-    log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
-  });
+  let sandbox: Awaited<ReturnType<typeof startSandbox>>;
+  try {
+    sandbox = await startSandbox({
+      ...options.timings,
+      stateDir: options.stateDir,
+      port: options.port ?? 0,
+      publishPid: true,
+      log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
+    });
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
   options.onReady(sandbox.endpoints);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
@@ -179,6 +286,7 @@ export async function runForegroundSandbox(options: {
   });
   process.stderr.write(`Received ${signal}; stopping the sandbox.\n`);
   await sandbox.close();
+  await lock.release();
 }
 
 /** Stops the detached sandbox in `stateDir`; returns the pid it stopped, or undefined when none was running. */

@@ -31,6 +31,8 @@ export interface SandboxOptions extends Omit<ArmSandboxOptions, 'kubeconfig'> {
   chartFor?: (version: string | undefined) => string;
   /** Where the extension agent says what it installed (the detached sandbox's log). */
   log?: (line: string) => void;
+  /** Run the control plane's containers as processes on the sandbox's node (default true; see kube/cluster.ts). */
+  runContainers?: boolean;
 }
 
 export interface RunningSandbox {
@@ -43,8 +45,10 @@ export interface RunningSandbox {
 }
 
 export async function startSandbox(options: SandboxOptions): Promise<RunningSandbox> {
-  const { kube: withKube = true, log, chartFor, ...armOptions } = options;
-  const kube = withKube ? await startKubeSandbox({ stateDir: options.stateDir }) : undefined;
+  const { kube: withKube = true, log, chartFor, runContainers, ...armOptions } = options;
+  const kube = withKube
+    ? await startKubeSandbox({ stateDir: options.stateDir, ...(runContainers === undefined ? {} : { runContainers }) })
+    : undefined;
   let arm: RunningArmSandbox;
   try {
     arm = await startArmSandbox({ ...armOptions, ...(kube ? { kubeconfig: kube.kubeconfigPath } : {}) });

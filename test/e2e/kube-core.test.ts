@@ -364,7 +364,18 @@ describe('lists and watches', () => {
     await ok(['create', 'namespace', 'paging']);
     for (const name of ['a', 'b', 'c', 'd', 'e']) await ok(['create', 'configmap', name, '-n', 'paging']);
     await ok(['label', 'configmap', 'b', 'd', '-n', 'paging', 'tier=gold']);
-    const all = await ok(['get', 'configmaps', '-n', 'paging', '--chunk-size=2', '-o', 'name']);
+    // Every namespace also holds kube-root-ca.crt, as in a real cluster; the tests look only at what they made.
+    const all = await ok([
+      'get',
+      'configmaps',
+      '-n',
+      'paging',
+      '--field-selector',
+      'metadata.name!=kube-root-ca.crt',
+      '--chunk-size=2',
+      '-o',
+      'name',
+    ]);
     expect(all.split('\n').filter(Boolean)).toEqual([
       'configmap/a',
       'configmap/b',
@@ -382,7 +393,7 @@ describe('lists and watches', () => {
       '-l',
       'tier!=gold',
       '--field-selector',
-      'metadata.name!=a',
+      'metadata.name!=a,metadata.name!=kube-root-ca.crt',
       '-o',
       'name',
     ]);
@@ -390,7 +401,16 @@ describe('lists and watches', () => {
   });
 
   it('uses continue tokens for --chunk-size (three requests for five objects)', async () => {
-    const result = await kube.kubectl(['get', 'configmaps', '-n', 'paging', '--chunk-size=2', '-v=6']);
+    const result = await kube.kubectl([
+      'get',
+      'configmaps',
+      '-n',
+      'paging',
+      '--field-selector',
+      'metadata.name!=kube-root-ca.crt',
+      '--chunk-size=2',
+      '-v=6',
+    ]);
     const requests = result.stderr.split('\n').filter((line) => line.includes('/namespaces/paging/configmaps?'));
     expect(requests).toHaveLength(3);
     expect(requests[1]).toContain('continue=');
@@ -401,7 +421,11 @@ describe('lists and watches', () => {
     const revision = (await ok(['get', '--raw', '/api/v1/namespaces/paging/configmaps?limit=1']).then(
       (text) => (JSON.parse(text) as { metadata: { resourceVersion: string } }).metadata.resourceVersion,
     )) as string;
-    const output = await ok(['get', '--raw', `${path}&resourceVersionMatch=NotOlderThan&timeoutSeconds=1`]);
+    const output = await ok([
+      'get',
+      '--raw',
+      `${path}&resourceVersionMatch=NotOlderThan&timeoutSeconds=1&fieldSelector=metadata.name%21%3Dkube-root-ca.crt`,
+    ]);
     const events = output
       .split('\n')
       .filter(Boolean)
@@ -508,7 +532,16 @@ describe('finalizers and garbage collection', () => {
     }
     await ok(['delete', 'configmap', 'owner', '-n', 'lifecycle']);
     await ok(['delete', 'configmap', 'orphaner', '-n', 'lifecycle', '--cascade=orphan']);
-    const names = await ok(['get', 'configmaps', '-n', 'lifecycle', '-o', 'name']);
+    const names = await ok([
+      'get',
+      'configmaps',
+      '-n',
+      'lifecycle',
+      '--field-selector',
+      'metadata.name!=kube-root-ca.crt',
+      '-o',
+      'name',
+    ]);
     expect(names).toBe('configmap/orphaner-dependent\n');
     expect(
       await ok([

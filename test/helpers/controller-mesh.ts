@@ -13,7 +13,6 @@ import { get } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { Server, ServerCredentials, type ServiceDefinition } from '@grpc/grpc-js';
 import * as k8s from '@kubernetes/client-node';
-import { parseAllDocuments } from 'yaml';
 import type { Closable } from './xds-peers.js';
 
 const CRDS = fileURLToPath(new URL('../../charts/arcmesh/crds/', import.meta.url));
@@ -59,8 +58,10 @@ export async function installMeshCrds(kube: MeshKube): Promise<void> {
   const extensions = kube.config.makeApiClient(k8s.ApiextensionsV1Api);
   const names: string[] = [];
   for (const file of (await readdir(CRDS)).filter((name) => name.endsWith('.yaml')).sort()) {
-    for (const document of parseAllDocuments(await readFile(`${CRDS}${file}`, 'utf8'))) {
-      const body = document.toJS() as k8s.V1CustomResourceDefinition | null;
+    // client-node's own YAML reader: it maps `x-kubernetes-*` keys to the model's names, which the typed client
+    // would otherwise drop on the way out (and a status that preserves unknown fields would lose them).
+    for (const document of k8s.loadAllYaml(await readFile(`${CRDS}${file}`, 'utf8'))) {
+      const body = document as k8s.V1CustomResourceDefinition | null;
       if (body?.kind !== 'CustomResourceDefinition') continue;
       await extensions.createCustomResourceDefinition({ body });
       names.push(body.metadata!.name!);

@@ -1,8 +1,9 @@
 /**
  * A Kubernetes sandbox with an OSM control plane's footprint, as the Arc extension leaves it: the CRDs from
  * test/fixtures, the release namespace arc-osm-system with an osm-controller Deployment labelled with its mesh
- * name, and the seed's MeshConfig. The sandbox's workload controllers run the Deployments' pods; there is no
- * injector yet, so a pod "with the sidecar" is one whose template already lists the envoy container.
+ * name, and the seed's MeshConfig. The sandbox's workload controllers create the Deployments' pods, whose
+ * containers are reported, not run; no injector runs, so a pod "with the sidecar" is one whose template already
+ * lists the envoy container.
  */
 import { fileURLToPath } from 'node:url';
 import { runCli, type CliResult } from './cli.js';
@@ -71,7 +72,9 @@ export interface MeshCluster {
 }
 
 export async function startMeshCluster(options: { meshName?: string; withMesh?: boolean } = {}): Promise<MeshCluster> {
-  const kube = await startTestKube();
+  // A footprint, not a control plane: with no controller to configure it, the node's Envoy stand-in in a
+  // "with the sidecar" pod would never become ready, so the node reports containers instead of running them.
+  const kube = await startTestKube({ runContainers: false });
   const kubectlOk = async (args: string[], input?: string) => {
     const result = await kube.kubectl(args, input);
     if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed: ${result.stderr}`);

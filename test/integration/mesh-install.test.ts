@@ -220,7 +220,8 @@ describe('mesh uninstall', () => {
         // helm removed the chart's webhooks with the release; nothing else was left of them.
         webhookConfigurations: [],
         namespaceLabels: [{ namespace: 'bookstore', labels: ['openservicemesh.io/monitored-by'], annotations: [] }],
-        secrets: [],
+        // The mesh CA the running control plane created, which helm does not own.
+        secrets: ['osm-ca-bundle'],
         crds: [],
         namespace: false,
       },
@@ -431,6 +432,8 @@ describe('the control plane entry point', () => {
       '--component=osm-controller',
       '--ads-port=0',
       '--debug-port=0',
+      // 9093 by default: taken whenever another sandbox's controller pod serves its validating webhook.
+      '--validator-port=0',
       '--osm-namespace=cp-entry',
     ]);
     expect(controller.logged.map((entry) => entry.message)).toContain('serving xDS');
@@ -443,12 +446,41 @@ describe('the control plane entry point', () => {
     expect(await controller.stop()).toBe(0);
   });
 
-  it('runs the injector component as health only, and says so', async () => {
-    const injector = await start(['--component=osm-injector']);
-    expect(injector.logged.map((entry) => entry.message).join('\n')).toContain(
-      'the sidecar injector is not implemented yet',
-    );
-    expect((await fetch(`http://127.0.0.1:${injector.started.port}/readyz`)).status).toBe(200);
+  it('runs the injector: ready once it has created osm-webhook-<mesh> with the mesh CA as caBundle', async () => {
+    // The injector lists the MeshConfig before it serves; the tests above deleted the CRDs.
+    await kube.kubectl(['apply', '-f', fileURLToPath(new URL('../fixtures/crds/meshconfig.yaml', import.meta.url))]);
+    await kube.kubectl(['wait', '--for=condition=Established', 'crd', '--all', '--timeout=20s']);
+    const injector = await start([
+      '--component=osm-injector',
+      '--webhook-port=0',
+      '--mesh-name=entry',
+      '--osm-namespace=cp-entry',
+    ]);
+    expect(injector.logged.map((entry) => entry.message)).toContain('serving the sidecar injector webhook');
+    const readyz = `http://127.0.0.1:${injector.started.port}/readyz`;
+    for (let attempt = 1; (await fetch(readyz)).status !== 200; attempt++) {
+      if (attempt === 100) throw new Error(`the injector is not ready: ${await (await fetch(readyz)).text()}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const caBundle = await kube.kubectl([
+      'get',
+      'mutatingwebhookconfiguration',
+      'osm-webhook-entry',
+      '-o',
+      'jsonpath={.webhooks[*].clientConfig.caBundle}',
+    ]);
+    // The same CA as the controller's: the Secret is created once and loaded by both.
+    const caCrt = await kube.kubectl([
+      'get',
+      'secret',
+      'osm-ca-bundle',
+      '-n',
+      'cp-entry',
+      '-o',
+      'jsonpath={.data.ca\\.crt}',
+    ]);
+    expect(caCrt.stdout).not.toBe('');
+    expect(new Set(caBundle.stdout.split(' '))).toEqual(new Set([caCrt.stdout]));
     expect(await injector.stop()).toBe(0);
   });
 });

@@ -31,7 +31,9 @@ const helm = async (...args: string[]) =>
   ).stdout;
 
 beforeAll(async () => {
-  kube = await startTestKube({ clusters: [CONTEXT] });
+  // The upgrade engine is under test, not the control plane: the 1.1.1 fixture chart has no RBAC, so its
+  // controller could never become ready, and helm's --wait would outlast this hook.
+  kube = await startTestKube({ clusters: [CONTEXT], runContainers: false });
   env = { ARCMESH_HELM: helmPath(), HOME: kube.stateDir, ARCMESH_SANDBOX: '' };
   await helm(
     'install',

@@ -7,7 +7,7 @@
  * agent deleted after helm ran, or helm's own gzipped release Secret, would escape a look at the files alone.
  */
 import { execFile } from 'node:child_process';
-import { chmod, copyFile, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -105,12 +105,30 @@ async function expectValuesOnlyOnStdin(value: string, installs: number): Promise
   }
 }
 
-/** Every file under `dir` whose bytes contain `value`, as paths relative to `dir`. */
-async function filesContaining(dir: string, value: string): Promise<string[]> {
+/** Whether an error is a file or directory that went away between being listed and being read. */
+const vanished = (error: unknown) => (error as NodeJS.ErrnoException).code === 'ENOENT';
+
+/**
+ * Every file under `dir` whose bytes contain `value`, as paths relative to `dir`. The node's pod directories are
+ * searched too (a pod's volumes and logs could hold a setting), but their processes and volumes come and go while
+ * the walk runs, so an entry that vanished between listing and reading is skipped rather than failing the check.
+ */
+async function filesContaining(dir: string, value: string, relative = ''): Promise<string[]> {
+  const entries = await readdir(join(dir, relative), { withFileTypes: true }).catch((error: unknown) => {
+    if (vanished(error)) return [];
+    throw error;
+  });
   const found: string[] = [];
-  for (const path of await readdir(dir, { recursive: true })) {
-    const file = join(dir, path);
-    if ((await stat(file)).isFile() && (await readFile(file)).includes(value)) found.push(path);
+  for (const entry of entries) {
+    const path = join(relative, entry.name);
+    if (entry.isDirectory()) found.push(...(await filesContaining(dir, value, path)));
+    else if (entry.isFile()) {
+      const bytes = await readFile(join(dir, path)).catch((error: unknown) => {
+        if (vanished(error)) return undefined;
+        throw error;
+      });
+      if (bytes?.includes(value)) found.push(path);
+    }
   }
   return found;
 }

@@ -10,6 +10,7 @@ describe('control plane arguments', () => {
         '--http-port=9091',
         '--ads-port=15128',
         '--debug-port=9092',
+        '--validator-port=9093',
         '--proxyless-port=15129',
         '--certificate-key-algorithm=ecdsa-p256',
         '--mesh-name=osm',
@@ -20,13 +21,25 @@ describe('control plane arguments', () => {
       httpPort: 9091,
       adsPort: 15128,
       debugPort: 9092,
+      validatorPort: 9093,
       certificateKeyAlgorithm: 'ecdsa-p256',
       proxylessPort: 15129,
       meshName: 'osm',
       osmNamespace: 'arc-osm-system',
+      webhookPort: 9090,
+      webhookTimeoutSeconds: 20,
+      webhookFailurePolicy: 'Fail',
     });
     // The proxyless port stays closed unless the chart enables it.
     expect(parseControlPlaneArgs(['--component=osm-injector'])).not.toHaveProperty('proxylessPort');
+    expect(
+      parseControlPlaneArgs([
+        '--component=osm-injector',
+        '--webhook-port=19090',
+        '--webhook-timeout=10',
+        '--webhook-failure-policy=Ignore',
+      ]),
+    ).toMatchObject({ webhookPort: 19090, webhookTimeoutSeconds: 10, webhookFailurePolicy: 'Ignore' });
   });
 
   it('refuses an unknown component, a bad port and an unknown flag', () => {
@@ -37,6 +50,15 @@ describe('control plane arguments', () => {
       '--http-port must be a port number (got 70000)',
     );
     expect(() => parseControlPlaneArgs(['--component=osm-controller', '--verbosity=debug'])).toThrow(/verbosity/);
+    expect(() => parseControlPlaneArgs(['--component=osm-injector', '--webhook-port=-1'])).toThrow(
+      '--webhook-port must be a port number (got -1)',
+    );
+    expect(() => parseControlPlaneArgs(['--component=osm-injector', '--webhook-timeout=31'])).toThrow(
+      '--webhook-timeout must be whole seconds from 1 to 30, as Kubernetes allows (got 31)',
+    );
+    expect(() => parseControlPlaneArgs(['--component=osm-injector', '--webhook-failure-policy=fail'])).toThrow(
+      '--webhook-failure-policy must be one of Fail, Ignore (got fail)',
+    );
     expect(() => parseControlPlaneArgs(['--component=osm-controller', '--certificate-key-algorithm=dsa'])).toThrow(
       '--certificate-key-algorithm must be one of rsa, ecdsa-p256 (got dsa)',
     );

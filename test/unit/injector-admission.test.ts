@@ -51,10 +51,10 @@ function bookbuyer(annotations: Record<string, string> = {}): Pod {
   };
 }
 
-function run(input: AdmissionReview, context: InjectorContext = CONTEXT) {
+async function run(input: AdmissionReview, context: InjectorContext = CONTEXT) {
   let sidecar: SidecarPatch | undefined;
   let seen: PodAdmission | undefined;
-  const result = admissionResponse(input, (admission): AdmissionOutcome => {
+  const result = await admissionResponse(input, (admission): AdmissionOutcome => {
     seen = admission;
     const decided = injectorOutcome(admission, context);
     sidecar = decided.sidecar;
@@ -64,8 +64,8 @@ function run(input: AdmissionReview, context: InjectorContext = CONTEXT) {
 }
 
 describe('admissionResponse (OSM /mutate-pod-creation)', () => {
-  it('allows with the request uid and a base64 JSONPatch that adds envoy, copying TypeMeta', () => {
-    const { review: out, dryRun, sidecar } = run(review(bookbuyer()));
+  it('allows with the request uid and a base64 JSONPatch that adds envoy, copying TypeMeta', async () => {
+    const { review: out, dryRun, sidecar } = await run(review(bookbuyer()));
     expect(dryRun).toBe(false);
     expect(out.apiVersion).toBe('admission.k8s.io/v1');
     expect(out.kind).toBe('AdmissionReview');
@@ -77,26 +77,26 @@ describe('admissionResponse (OSM /mutate-pod-creation)', () => {
     expect(Object.keys(out.response)).toEqual(['uid', 'allowed', 'patchType', 'patch']);
   });
 
-  it('allows without a patch when the pod opts out (sidecar-injection: disabled)', () => {
-    const { review: out } = run(review(bookbuyer({ 'openservicemesh.io/sidecar-injection': 'disabled' })));
+  it('allows without a patch when the pod opts out (sidecar-injection: disabled)', async () => {
+    const { review: out } = await run(review(bookbuyer({ 'openservicemesh.io/sidecar-injection': 'disabled' })));
     expect(out.response).toEqual({ uid: REQUEST_UID, allowed: true });
   });
 
-  it('allows without a patch in kube-system and for host-network pods', () => {
+  it('allows without a patch in kube-system and for host-network pods', async () => {
     const system = review(bookbuyer(), { namespace: 'kube-system' });
-    expect(run(system).review.response).toEqual({ uid: REQUEST_UID, allowed: true });
+    expect((await run(system)).review.response).toEqual({ uid: REQUEST_UID, allowed: true });
     const hostNetwork = bookbuyer();
     hostNetwork.spec.hostNetwork = true;
-    expect(run(review(hostNetwork)).review.response).toEqual({ uid: REQUEST_UID, allowed: true });
+    expect((await run(review(hostNetwork))).review.response).toEqual({ uid: REQUEST_UID, allowed: true });
   });
 
-  it('denies an invalid annotation with OSM message in status and no uid', () => {
-    const { review: out } = run(review(bookbuyer({ 'openservicemesh.io/sidecar-injection': 'perhaps' })));
+  it('denies an invalid annotation with OSM message in status and no uid', async () => {
+    const { review: out } = await run(review(bookbuyer({ 'openservicemesh.io/sidecar-injection': 'perhaps' })));
     expect(out).toEqual({
       apiVersion: 'admission.k8s.io/v1',
       kind: 'AdmissionReview',
       response: {
-        uid: '',
+        uid: REQUEST_UID,
         allowed: false,
         status: {
           metadata: {},
@@ -106,16 +106,16 @@ describe('admissionResponse (OSM /mutate-pod-creation)', () => {
     });
   });
 
-  it('returns the same patch on dry-run and marks it so the Secret is not written', () => {
-    const normal = run(review(bookbuyer()));
-    const dry = run(review(bookbuyer(), { dryRun: true }));
+  it('returns the same patch on dry-run and marks it so the Secret is not written', async () => {
+    const normal = await run(review(bookbuyer()));
+    const dry = await run(review(bookbuyer(), { dryRun: true }));
     expect(dry.dryRun).toBe(true);
     expect(dry.seen?.dryRun).toBe(true);
     expect(dry.review.response).toEqual(normal.review.response);
   });
 
-  it('fails requests without a request or without a pod object', () => {
-    const missing = admissionResponse({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview' }, () => {
+  it('fails requests without a request or without a pod object', async () => {
+    const missing = await admissionResponse({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview' }, () => {
       throw new Error('decide must not be called');
     });
     expect(missing.review.response).toEqual({
@@ -123,7 +123,9 @@ describe('admissionResponse (OSM /mutate-pod-creation)', () => {
       allowed: false,
       status: { metadata: {}, message: 'nil admission request' },
     });
-    const notPod = admissionResponse(review(bookbuyer(), { object: { kind: 'Service' } }), () => ({ allow: true }));
-    expect(notPod.review.response).toMatchObject({ uid: '', allowed: false });
+    const notPod = await admissionResponse(review(bookbuyer(), { object: { kind: 'Service' } }), () => ({
+      allow: true,
+    }));
+    expect(notPod.review.response).toMatchObject({ uid: REQUEST_UID, allowed: false });
   });
 });

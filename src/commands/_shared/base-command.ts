@@ -27,6 +27,23 @@ function writeStderr(text: string): void {
   process.stderr.write(redactEnvironmentSecrets(text, process.env));
 }
 
+/**
+ * How every failure is told on stderr: an `ERROR:` line and the hint, or under -o json the error as JSON (errors are
+ * text unless an output format was chosen: the default JSON is for results). Also used before any command runs, for
+ * a command line that names no command (src/main.ts).
+ */
+export function writeFailure(failure: ArcmeshError, format: OutputFormat | undefined, debug: boolean): void {
+  if (format === 'json' || format === 'jsonc') {
+    writeStderr(
+      `${JSON.stringify({ error: { kind: failure.kind, message: failure.message, hint: failure.hint, details: failure.details } }, null, 2)}\n`,
+    );
+    return;
+  }
+  writeStderr(`ERROR: ${failure.message}\n`);
+  if (failure.hint) writeStderr(`${failure.hint}\n`);
+  if (debug && failure.cause instanceof Error && failure.cause.stack) writeStderr(`DEBUG: ${failure.cause.stack}\n`);
+}
+
 const MACHINE_FORMATS = new Set<OutputFormat>(['json', 'jsonc', 'yaml', 'yamlc', 'tsv', 'none']);
 
 export abstract class ArcmeshCommand<T extends typeof Command> extends Command {
@@ -264,19 +281,7 @@ export abstract class ArcmeshCommand<T extends typeof Command> extends Command {
       );
     }
     const failure = error as ArcmeshError;
-    // Errors are text unless an output format was chosen: the default JSON is for results.
-    const format = this.chosenOutputFormat;
-    if (format === 'json' || format === 'jsonc') {
-      writeStderr(
-        `${JSON.stringify({ error: { kind: failure.kind, message: failure.message, hint: failure.hint, details: failure.details } }, null, 2)}\n`,
-      );
-    } else {
-      writeStderr(`ERROR: ${failure.message}\n`);
-      if (failure.hint) writeStderr(`${failure.hint}\n`);
-      if (this.flags?.debug && failure.cause instanceof Error && failure.cause.stack) {
-        writeStderr(`DEBUG: ${failure.cause.stack}\n`);
-      }
-    }
+    writeFailure(failure, this.chosenOutputFormat, Boolean(this.flags?.debug));
     process.exitCode = failure.exitCode;
     return this.exit(failure.exitCode);
   }

@@ -61,7 +61,7 @@ export default class MeshUpgrade extends ArcmeshCommand<typeof MeshUpgrade> {
             },
           ),
           cluster,
-          marker: cluster.marker,
+          lock: cluster.lock,
           reporter,
           signal: this.signal,
           steps,

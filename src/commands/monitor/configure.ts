@@ -29,7 +29,7 @@ export default class MonitorConfigure extends ArcmeshCommand<typeof MonitorConfi
     if (namespaces.length === 0)
       throw usageError('--namespaces names no namespace.', 'For example: --namespaces bookstore,bookbuyer');
     const clients = await this.kubeClients();
-    const result = await configureMonitor(clients, namespaces, { force: this.flags.force });
+    const result = await configureMonitor(clients, namespaces, { force: this.flags.force, reporter: this.reporter });
     const withoutMetrics = result.monitorNamespaces
       .filter((ns) => ns.exists && !ns.metricsEnabled)
       .map((ns) => ns.namespace);

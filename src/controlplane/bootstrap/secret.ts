@@ -3,7 +3,7 @@
  * v1.2.4's pkg/injector/bootstrap.go: bootstrap.yaml, the two SDS files the bootstrap's TLS context reads, and the
  * PEM files those point at. The YAML is what OSM writes: proto3 JSON with the proto field names, keys sorted.
  */
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import type { IssuedCertificate } from '../certs/issuer.js';
 import { toEnvoyJson } from '../protos/json.js';
 import type { TypedProtoObject } from '../protos/envoy.js';
@@ -93,10 +93,49 @@ export function bootstrapSecret(options: BootstrapSecretOptions): BootstrapSecre
         'or refuse it; build the bootstrap with nodeId set to the CN of the certificate the Secret carries',
     );
   }
-  const files: Record<string, string> = {
+  return secretWith(options, {
     [BOOTSTRAP_FILES.bootstrap]: bootstrapYaml(options.bootstrap),
     [BOOTSTRAP_FILES.tlsCertificateSds]: tlsCertificateSdsYaml(),
     [BOOTSTRAP_FILES.validationContextSds]: validationContextSdsYaml(),
+  });
+}
+
+export interface CopiedBootstrapSecretOptions extends Omit<BootstrapSecretOptions, 'bootstrap'> {
+  /** The `data` of the Secret the pod was first injected with (`envoy-bootstrap-config-<old uuid>`). */
+  existingData: Record<string, string>;
+}
+
+/**
+ * The Secret for a pod that arrives already injected (a `kubectl debug` copy, a pod spec copied from a running
+ * pod), as OSM v1.2 makes it: the old Secret's files, with node.id and the certificate files replaced so the copy
+ * connects as itself. The probe listeners stay as they were: the pod's probes were rewritten the first time.
+ */
+export function copiedBootstrapSecret(options: CopiedBootstrapSecretOptions): BootstrapSecret {
+  const encoded = options.existingData[BOOTSTRAP_FILES.bootstrap];
+  const fix = 'remove the envoy-bootstrap-config-volume volume from the pod spec so that the pod is injected afresh';
+  if (encoded === undefined) throw new Error(`it has no ${BOOTSTRAP_FILES.bootstrap}; ${fix}`);
+  const bootstrap: unknown = parse(Buffer.from(encoded, 'base64').toString('utf8'));
+  if (typeof bootstrap !== 'object' || bootstrap === null || Array.isArray(bootstrap)) {
+    throw new Error(`its ${BOOTSTRAP_FILES.bootstrap} is not a YAML map; ${fix}`);
+  }
+  const { node } = bootstrap as { node?: unknown };
+  const copied = {
+    ...bootstrap,
+    node: { ...(typeof node === 'object' ? node : {}), id: options.certificate.commonName },
+  };
+  const existing = Object.fromEntries(
+    Object.entries(options.existingData).map(([file, value]) => [file, Buffer.from(value, 'base64').toString('utf8')]),
+  );
+  return secretWith(options, { ...existing, [BOOTSTRAP_FILES.bootstrap]: stringify(copied, { sortMapEntries: true }) });
+}
+
+/** The Secret with `files` plus the certificate's three PEM files, labelled as OSM labels it. */
+function secretWith(
+  options: Omit<BootstrapSecretOptions, 'bootstrap'>,
+  files: Record<string, string>,
+): BootstrapSecret {
+  const all: Record<string, string> = {
+    ...files,
     [BOOTSTRAP_FILES.caCertificate]: options.certificate.trustedCaPem,
     [BOOTSTRAP_FILES.certificate]: options.certificate.certificatePem,
     [BOOTSTRAP_FILES.privateKey]: options.certificate.privateKeyPem,
@@ -114,7 +153,7 @@ export function bootstrapSecret(options: BootstrapSecretOptions): BootstrapSecre
       },
     },
     data: Object.fromEntries(
-      Object.entries(files).map(([file, text]) => [file, Buffer.from(text, 'utf8').toString('base64')]),
+      Object.entries(all).map(([file, text]) => [file, Buffer.from(text, 'utf8').toString('base64')]),
     ),
   };
 }

@@ -252,7 +252,8 @@ function isIpv6(text: string): boolean {
   return text.includes('::') ? width < 8 : width === 8;
 }
 
-function isCidr(text: string): boolean {
+/** Go's net.ParseCIDR: an IPv4 or IPv6 address, a slash and a prefix length the address family allows. */
+export function isCidr(text: string): boolean {
   const [address = '', prefix, extra] = text.split('/');
   if (prefix === undefined || extra !== undefined || !/^\d{1,3}$/.test(prefix)) return false;
   if (IPV4.test(address)) return Number(prefix) <= 32;

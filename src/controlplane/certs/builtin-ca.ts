@@ -1,7 +1,7 @@
 /**
  * The built-in CA, OSM's "tresor": a self-signed root made as tresor makes it (CN osm-ca.openservicemesh.io,
  * C=US, L=CA, O=Open Service Mesh, 87600h, keyCertSign and cRLSign, RSA 2048) and leaf certificates signed by it
- * as tresor signs them (O=Open Service Mesh, the request's DNS SANs, digitalSignature and keyEncipherment,
+ * as tresor signs them (O=Open Service Mesh, the request's DNS (and IP) SANs, digitalSignature and keyEncipherment,
  * serverAuth and clientAuth, CA:false). Beyond tresor: ECDSA P-256 keys as an option, and a subject key id on
  * every leaf.
  *
@@ -264,10 +264,11 @@ export function builtinCaIssuer(
         ...(await sharedExtensions)[request.keyAlgorithm],
         new x509.SubjectKeyIdentifierExtension(keyIdentifier(keys.publicKey)),
       ];
-      if (request.dnsNames.length > 0)
-        extensions.push(
-          new x509.SubjectAlternativeNameExtension(request.dnsNames.map((value) => ({ type: 'dns', value }))),
-        );
+      const altNames = [
+        ...request.dnsNames.map((value) => ({ type: 'dns' as const, value })),
+        ...(request.ipAddresses ?? []).map((value) => ({ type: 'ip' as const, value })),
+      ];
+      if (altNames.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(altNames));
       const notBefore = now();
       const certificate = await withCryptoSlot(() =>
         x509.X509CertificateGenerator.create({

@@ -6,6 +6,7 @@
  * Also here: the requests OSM v1.2 makes (service, xDS bootstrap and ADS server certificates) and the MeshConfig
  * settings that shape them, read with OSM's fallbacks.
  */
+import { isIP } from 'node:net';
 import { adsServerCommonName, proxyBootstrapCommonName, serviceIdentityName, SIDECAR_PROXY_KIND } from './identity.js';
 
 export const KEY_ALGORITHMS = ['rsa', 'ecdsa-p256'] as const;
@@ -21,6 +22,8 @@ export interface CertificateRequest extends KeySpec {
   commonName: string;
   /** DNS subject alternative names; OSM puts the CN here, which is what Envoy's SAN matchers compare. */
   dnsNames: readonly string[];
+  /** IP address SANs, for a server dialled by address (a webhook given as a URL); none unless set. */
+  ipAddresses?: readonly string[];
   validityMs: number;
 }
 
@@ -89,6 +92,25 @@ export function adsServerCertificateRequest(
   return {
     commonName,
     dnsNames: [commonName, service, `${service}.cluster.local`],
+    validityMs: INTERNAL_CERT_VALIDITY_MS,
+    ...key,
+  };
+}
+
+/**
+ * The validating webhook's serving certificate: the name the API server dials for the service osm-validator
+ * (`osm-validator.<ns>.svc`) as CN and SAN, with the `.cluster.local` form beside it, and the address it is bound
+ * to when that is one (a webhook configuration may name it by URL); internal, so valid 87600h.
+ */
+export function validatorCertificateRequest(
+  server: { osmNamespace: string; boundAddress?: string },
+  key: KeySpec,
+): CertificateRequest {
+  const service = `osm-validator.${server.osmNamespace}.svc`;
+  return {
+    commonName: service,
+    dnsNames: [service, `${service}.cluster.local`],
+    ...(server.boundAddress && isIP(server.boundAddress) ? { ipAddresses: [server.boundAddress] } : {}),
     validityMs: INTERNAL_CERT_VALIDITY_MS,
     ...key,
   };

@@ -2,7 +2,11 @@
  * The AdmissionReview v1 exchange of OSM v1.2's `/mutate-pod-creation` (pkg/injector/webhook.go `mutate`,
  * pkg/webhook/webhook.go `AdmissionError`), minus the HTTP: the response copies the request's TypeMeta; success is
  * `allowed` with the request uid (plus a base64 JSONPatch when injecting); any error is `allowed: false` with the
- * message in `status` (Go's AdmissionResponse.Result) and an empty uid, which under failurePolicy Fail rejects the pod.
+ * message in `status` (Go's AdmissionResponse.Result), which under failurePolicy Fail rejects the pod.
+ *
+ * Unlike OSM, a denial carries the request's uid: the API server checks that uid before it reads anything else, so
+ * OSM's empty uid makes it report "expected response.uid=…" instead of OSM's message (and, under failurePolicy
+ * Ignore, admit the pod without a sidecar).
  */
 import { injectionDecision } from './decision.js';
 import type { JsonPatchOperation } from './json-patch.js';
@@ -62,10 +66,10 @@ function isPod(object: unknown): object is Pod {
   return typeof spec === 'object' && spec !== null && Array.isArray((spec as { containers?: unknown }).containers);
 }
 
-export function admissionResponse(
+export async function admissionResponse(
   review: AdmissionReview,
-  decide: (admission: PodAdmission) => AdmissionOutcome,
-): AdmissionResult {
+  decide: (admission: PodAdmission) => AdmissionOutcome | Promise<AdmissionOutcome>,
+): Promise<AdmissionResult> {
   const typeMeta = {
     ...(review.apiVersion !== undefined && { apiVersion: review.apiVersion }),
     ...(review.kind !== undefined && { kind: review.kind }),
@@ -73,7 +77,7 @@ export function admissionResponse(
   const request = review.request ?? undefined;
   const dryRun = request?.dryRun === true;
   const fail = (message: string): AdmissionResult => ({
-    review: { ...typeMeta, response: { uid: '', allowed: false, status: { metadata: {}, message } } },
+    review: { ...typeMeta, response: { uid: request?.uid ?? '', allowed: false, status: { metadata: {}, message } } },
     dryRun,
   });
   if (request === undefined) return fail('nil admission request');
@@ -81,7 +85,7 @@ export function admissionResponse(
     return fail('admission request object is not a Pod with spec.containers; only pod CREATE requests are handled');
   }
 
-  const outcome = decide({ pod: request.object, namespace: request.namespace ?? '', uid: request.uid, dryRun });
+  const outcome = await decide({ pod: request.object, namespace: request.namespace ?? '', uid: request.uid, dryRun });
   if ('deny' in outcome) return fail(outcome.deny);
   const response: AdmissionResponseBody = { uid: request.uid, allowed: true };
   if ('patch' in outcome) {

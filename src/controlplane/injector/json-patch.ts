@@ -6,7 +6,9 @@
 export type JsonPatchOperation =
   | { op: 'add'; path: string; value: unknown }
   | { op: 'replace'; path: string; value: unknown }
-  | { op: 'remove'; path: string };
+  | { op: 'remove'; path: string }
+  /** Never in a diff; guards the injector's own patches of objects that may change in between. */
+  | { op: 'test'; path: string; value: unknown };
 
 /** RFC 6901: `~` then `/` must be escaped, e.g. the label `openservicemesh.io/metrics` → `openservicemesh.io~1metrics`. */
 export function escapePointerToken(token: string): string {

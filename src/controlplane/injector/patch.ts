@@ -113,6 +113,14 @@ function missingImage(settings: SidecarSettings, windows: boolean): string | und
   return undefined;
 }
 
+/**
+ * The pod's service account. The API server's ServiceAccount admission sets `default` before webhooks are called;
+ * an API without that plugin (the sandbox) leaves it unset, and it means the same.
+ */
+export function podServiceAccount(pod: Pod): string {
+  return pod.spec.serviceAccountName || 'default';
+}
+
 function fieldEnv(name: string, fieldPath: string) {
   return { name, valueFrom: { fieldRef: { fieldPath } } };
 }
@@ -144,7 +152,7 @@ export function envoyContainer(
       `${ENVOY_CONFIG_DIR}/${ENVOY_BOOTSTRAP_FILE}`,
       '--service-cluster',
       // OSM v1.2 reads the pod object's namespace, which is still empty at admission; request.namespace is what it meant.
-      `${pod.spec.serviceAccountName ?? ''}.${requestNamespace}`,
+      `${podServiceAccount(pod)}.${requestNamespace}`,
     ],
     ports,
     env: [

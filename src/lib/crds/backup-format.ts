@@ -7,10 +7,18 @@
  */
 import { isAbsolute, join, normalize, sep } from 'node:path';
 import { ArcmeshError } from '../errors.js';
+import { contentHash } from './objects.js';
 
 export const BACKUP_FORMAT = 'arcmesh.io/crd-backup/v1';
 export const MANIFEST_FILE = 'manifest.json';
 export const CLUSTER_SCOPE_DIRECTORY = '_cluster';
+
+/** The API groups of OSM and SMI: what `arcmesh crds backup` saves and the only ones `crds restore` re-creates. */
+export const MESH_CRD_GROUP_SUFFIXES = ['openservicemesh.io', 'smi-spec.io'] as const;
+
+export function isMeshGroup(group: string): boolean {
+  return MESH_CRD_GROUP_SUFFIXES.some((suffix) => group === suffix || group.endsWith(`.${suffix}`));
+}
 
 export interface BackedUpDefinition {
   /** `<plural>.<group>`. */
@@ -26,6 +34,13 @@ export interface BackedUpDefinition {
   count: number;
   /** The CustomResourceDefinition without server-set fields or status, ready to create again. */
   definition: Record<string, unknown>;
+  /** SHA-256 of this entry's canonical JSON without this field; backups written before it have none. */
+  sha256?: string;
+}
+
+/** What a definition's `sha256` covers: everything else in its entry, the definition a restore creates included. */
+export function definitionHash(entry: BackedUpDefinition): string {
+  return contentHash({ ...entry, sha256: undefined });
 }
 
 export interface BackedUpObject {
@@ -79,6 +94,58 @@ function isContainedPath(file: string): boolean {
   return !normalized.startsWith(`..${sep}`) && normalized !== '..' && normalized === file.split('/').join(sep);
 }
 
+/**
+ * A definition entry a restore may create: of the mesh's groups, its CRD defining exactly what the entry names (so
+ * the group check cannot be passed by the entry alone), and converting in the cluster, never through a webhook at
+ * an outside URL. Refused whatever --force says: --force is for edited objects, not for creating other APIs.
+ */
+export function checkRestorableDefinition(directory: string, entry: BackedUpDefinition): void {
+  const label = typeof entry?.name === 'string' ? entry.name : JSON.stringify(entry?.name);
+  if (
+    typeof entry?.name !== 'string' ||
+    typeof entry.group !== 'string' ||
+    typeof entry.plural !== 'string' ||
+    typeof entry.kind !== 'string' ||
+    entry.definition === null ||
+    typeof entry.definition !== 'object'
+  ) {
+    throw malformed(directory, `the definition entry ${label} is incomplete.`);
+  }
+  if (!isMeshGroup(entry.group)) {
+    throw malformed(
+      directory,
+      `it holds the CRD ${entry.name} of group ${entry.group}; arcmesh restores only the OSM and SMI groups (${MESH_CRD_GROUP_SUFFIXES.join(', ')}).`,
+    );
+  }
+  const crd = entry.definition as {
+    metadata?: { name?: unknown };
+    spec?: {
+      group?: unknown;
+      names?: { plural?: unknown; kind?: unknown };
+      conversion?: { webhook?: { clientConfig?: { url?: unknown } } };
+    };
+  };
+  const defines =
+    entry.name === `${entry.plural}.${entry.group}` &&
+    crd.metadata?.name === entry.name &&
+    crd.spec?.group === entry.group &&
+    crd.spec?.names?.plural === entry.plural &&
+    crd.spec?.names?.kind === entry.kind;
+  if (!defines) {
+    throw malformed(
+      directory,
+      `the CRD stored for ${entry.name} does not define ${entry.kind} ${entry.plural}.${entry.group}.`,
+    );
+  }
+  const url = crd.spec?.conversion?.webhook?.clientConfig?.url;
+  if (url !== undefined) {
+    throw malformed(
+      directory,
+      `the CRD ${entry.name} converts through a webhook at ${JSON.stringify(url)}; the mesh's CRDs convert in the cluster (a service reference), never at a URL.`,
+    );
+  }
+}
+
 /** Parses and checks manifest.json; every problem is a usage error naming the directory. */
 export function parseManifest(directory: string, text: string): BackupManifest {
   let value: unknown;
@@ -96,6 +163,12 @@ export function parseManifest(directory: string, text: string): BackupManifest {
   }
   if (!Array.isArray(manifest.definitions) || !Array.isArray(manifest.objects)) {
     throw malformed(directory, `${MANIFEST_FILE} lists no definitions or objects.`);
+  }
+  for (const definition of manifest.definitions as unknown[]) {
+    const entry = definition as Partial<BackupManifest['definitions'][number]> | null;
+    if (typeof entry?.name !== 'string' || typeof entry.count !== 'number') {
+      throw malformed(directory, `a definition entry of ${MANIFEST_FILE} has no name or count.`);
+    }
   }
   const definitions = new Map(manifest.definitions.map((definition) => [definition.name, definition]));
   for (const object of manifest.objects) {
@@ -127,7 +200,7 @@ export function defaultBackupDirectory(home: string, context: string, now: Date)
 
 const CRD_NAME_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/;
 
-/** CRD names as `<plural>.<group>`, checked before any call. */
+/** CRD names as `<plural>.<group>` of the mesh's groups (the only ones a restore takes), checked before any call. */
 export function checkCrdNames(names: readonly string[]): void {
   const invalid = names.filter((name) => !CRD_NAME_PATTERN.test(name));
   if (invalid.length > 0) {
@@ -135,6 +208,14 @@ export function checkCrdNames(names: readonly string[]): void {
       'usage',
       `${invalid.map((name) => JSON.stringify(name)).join(', ')} ${invalid.length === 1 ? 'is not a' : 'are not'} custom resource definition name${invalid.length === 1 ? '' : 's'}.`,
       'Name a CRD as <plural>.<group>, for example httproutegroups.specs.smi-spec.io (`kubectl get crds` lists them).',
+    );
+  }
+  const foreign = names.filter((name) => !isMeshGroup(name.slice(name.indexOf('.') + 1)));
+  if (foreign.length > 0) {
+    throw new ArcmeshError(
+      'usage',
+      `${foreign.join(', ')} ${foreign.length === 1 ? 'is' : 'are'} not of the OSM and SMI groups (${MESH_CRD_GROUP_SUFFIXES.join(', ')}), the only ones \`crds restore\` re-creates.`,
+      'Back up other CRDs with a tool made for them (velero, kubectl get -o yaml).',
     );
   }
 }

@@ -4,7 +4,8 @@
  * memory stays flat however many objects there are; the manifest is written last and durably.
  */
 import type { V1CustomResourceDefinition } from '@kubernetes/client-node';
-import { readdir } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, readdir } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import type { CustomObjectsClient, ObjectPage, ResourceRef } from '../../kube/custom-objects.js';
@@ -12,11 +13,13 @@ import { statusOf } from '../../kube/custom-objects.js';
 import { toKubeError } from '../../kube/errors.js';
 import { withRetries } from '../../kube/retry.js';
 import type { Reporter } from '../context.js';
-import { syncDirectory, writeFileAtomically } from '../durable-file.js';
+import { createDirectory, syncDirectory, writeFileAtomically, writeFileDurably } from '../durable-file.js';
 import { ArcmeshError, notFoundError } from '../errors.js';
 import {
   BACKUP_FORMAT,
   countsByKind,
+  definitionHash,
+  isMeshGroup,
   MANIFEST_FILE,
   objectFile,
   type BackedUpDefinition,
@@ -25,12 +28,7 @@ import {
 } from './backup-format.js';
 import { contentHash, portableObject, type CustomObject } from './objects.js';
 
-/** The API groups of OSM and SMI: what `arcmesh crds backup` saves when no CRD is named. */
-export const MESH_CRD_GROUP_SUFFIXES = ['openservicemesh.io', 'smi-spec.io'] as const;
-
-export function isMeshGroup(group: string): boolean {
-  return MESH_CRD_GROUP_SUFFIXES.some((suffix) => group === suffix || group.endsWith(`.${suffix}`));
-}
+export { isMeshGroup, MESH_CRD_GROUP_SUFFIXES } from './backup-format.js';
 
 export interface BackupOptions {
   outDir: string;
@@ -85,17 +83,22 @@ export function portableDefinition(definition: V1CustomResourceDefinition): Reco
   return { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', ...portable };
 }
 
-async function refuseNonEmpty(directory: string): Promise<void> {
-  let entries: string[];
-  try {
-    entries = await readdir(directory);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw new ArcmeshError(
+/**
+ * The backup's directory, new or empty, created before the cluster is read: a directory that cannot be written is
+ * refused at once, not after every object was listed.
+ */
+async function prepareOutDirectory(directory: string): Promise<void> {
+  const unusable = (error: unknown) =>
+    new ArcmeshError(
       'usage',
       `Cannot use ${directory} for a backup: ${(error as Error).message}`,
       'Pass --out DIR with a directory you can write.',
     );
+  let entries: string[] = [];
+  try {
+    entries = await readdir(directory);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw unusable(error);
   }
   if (entries.length > 0) {
     throw new ArcmeshError(
@@ -103,6 +106,12 @@ async function refuseNonEmpty(directory: string): Promise<void> {
       `${directory} is not empty; a backup goes into a directory of its own.`,
       'Pass --out with a new or empty directory (the default is a new timestamped directory).',
     );
+  }
+  try {
+    await createDirectory(directory);
+    await access(directory, constants.W_OK);
+  } catch (error) {
+    throw unusable(error);
   }
 }
 
@@ -201,7 +210,7 @@ export async function backupCustomResources(
 ): Promise<BackupResult> {
   const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
   const writeConcurrency = options.writeConcurrency ?? DEFAULT_WRITE_CONCURRENCY;
-  await refuseNonEmpty(options.outDir);
+  await prepareOutDirectory(options.outDir);
   const createdAt = (options.now ?? (() => new Date()))().toISOString();
   const definitions = await selectDefinitions(client, options.crdNames);
 
@@ -222,8 +231,10 @@ export async function backupCustomResources(
       const file = entry.file;
       entries.set(file, entry);
       // Durable: once the manifest and the journal say the backup is finished, the CRDs may be deleted and these
-      // files become the only copy, so each must be on disk before that, not only in the page cache.
-      const task = writeFileAtomically(join(options.outDir, file), toYaml(portable), { durable: true })
+      // files become the only copy, so each must be on disk before that, not only in the page cache. In place, not
+      // through a temporary file: until the manifest is written the backup is unfinished anyway, so a file cut short
+      // by a crash does no harm, where a temporary file would be left behind.
+      const task = writeFileDurably(join(options.outDir, file), toYaml(portable))
         .catch((error: unknown) => {
           writeFailure ??= new ArcmeshError(
             'failed',
@@ -260,7 +271,7 @@ export async function backupCustomResources(
     objects.push(...sorted);
     total += sorted.length;
     const versions = definition.spec.versions;
-    backedUp.push({
+    const entry: BackedUpDefinition = {
       name,
       group: ref.group,
       kind: definition.spec.names.kind,
@@ -271,7 +282,8 @@ export async function backupCustomResources(
       servedVersions: versions.filter((candidate) => candidate.served).map((candidate) => candidate.name),
       count: sorted.length,
       definition: portableDefinition(definition),
-    });
+    };
+    backedUp.push({ ...entry, sha256: definitionHash(entry) });
   }
 
   // Each object file's own directory was flushed with it; the directories above it were created on the way and

@@ -16,6 +16,8 @@ import type { Reporter } from '../context.js';
 import { ArcmeshError, timeoutError } from '../errors.js';
 import { deadlineAfter, nextPollDelayMs, sleep } from '../polling.js';
 import {
+  checkRestorableDefinition,
+  definitionHash,
   MANIFEST_FILE,
   parseManifest,
   type BackedUpDefinition,
@@ -88,6 +90,26 @@ export async function readBackupManifest(directory: string): Promise<BackupManif
   return parseManifest(directory, text);
 }
 
+/**
+ * Why a parsed object file cannot be the object its manifest entry lists (cut short, hand-edited into another
+ * object), or undefined. A file that fails this is never restored, --force or not: it is not that object.
+ */
+function objectFileProblem(value: unknown, entry: BackedUpObject): string | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return `it holds ${value === null ? 'nothing' : Array.isArray(value) ? 'a list' : `a ${typeof value}`}, not an object`;
+  }
+  const object = value as Partial<CustomObject>;
+  if (typeof object.apiVersion !== 'string' || object.kind !== entry.kind) {
+    return `it is not a ${entry.kind} (apiVersion ${JSON.stringify(object.apiVersion)}, kind ${JSON.stringify(object.kind)}); it may be cut short`;
+  }
+  const metadata = object.metadata;
+  if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) return 'it has no metadata';
+  if (metadata.name !== entry.name || metadata.namespace !== entry.namespace) {
+    return `it names ${JSON.stringify(metadata.namespace ?? null)}/${JSON.stringify(metadata.name ?? null)}, not the ${entry.namespace ? `${entry.namespace}/` : ''}${entry.name} the manifest lists`;
+  }
+  return undefined;
+}
+
 /** One backed-up object as stored, and whether it still has the content the manifest hashed. */
 export async function readBackedUpObject(
   directory: string,
@@ -99,12 +121,15 @@ export async function readBackedUpObject(
   } catch (error) {
     return { object: undefined, intact: false, problem: `cannot read ${entry.file}: ${(error as Error).message}` };
   }
-  let object: CustomObject;
+  let parsed: unknown;
   try {
-    object = parseYaml(text) as CustomObject;
+    parsed = parseYaml(text);
   } catch (error) {
     return { object: undefined, intact: false, problem: `${entry.file} is not YAML: ${(error as Error).message}` };
   }
+  const damage = objectFileProblem(parsed, entry);
+  if (damage) return { object: undefined, intact: false, problem: `${entry.file} is damaged: ${damage}` };
+  const object = parsed as CustomObject;
   const intact = contentHash(object) === entry.sha256;
   return {
     object,
@@ -113,14 +138,29 @@ export async function readBackedUpObject(
   };
 }
 
-/** Every file against its hash; refuses (exit 2) on any difference unless forced. */
+/** The definitions a restore would create, against their hashes (older backups have none, so they cannot pass). */
+function definitionProblems(manifest: BackupManifest): string[] {
+  return manifest.definitions.flatMap((definition) =>
+    definition.sha256 === undefined
+      ? [`the definition of ${definition.name} in ${MANIFEST_FILE} has no hash (written by an older arcmesh)`]
+      : definition.sha256 !== definitionHash(definition)
+        ? [`the definition of ${definition.name} in ${MANIFEST_FILE} does not match its hash`]
+        : [],
+  );
+}
+
+/**
+ * Every definition and file against its hash; refuses (exit 2) on any difference unless forced. Returns the files
+ * that cannot be restored even so (unreadable, or not the object listed), each with the reason.
+ */
 async function verifyBackupIntegrity(
   manifest: BackupManifest,
   options: RestoreOptions,
   concurrency: number,
-): Promise<Set<string>> {
-  const problems: string[] = [];
-  const unreadable = new Set<string>();
+): Promise<Map<string, string>> {
+  const definitions = definitionProblems(manifest);
+  const problems: string[] = [...definitions];
+  const unreadable = new Map<string, string>();
   let checked = 0;
   await forEachConcurrently(
     manifest.objects,
@@ -128,7 +168,7 @@ async function verifyBackupIntegrity(
     async (entry) => {
       const { object, problem } = await readBackedUpObject(options.from, entry);
       if (problem) problems.push(problem);
-      if (!object) unreadable.add(entry.file);
+      if (!object) unreadable.set(entry.file, problem ?? `${entry.file} cannot be read`);
       if (++checked % 500 === 0)
         options.reporter.progress(`Checking the backup: ${checked} of ${manifest.objects.length} files`);
     },
@@ -137,11 +177,17 @@ async function verifyBackupIntegrity(
   if (problems.length > 0 && !options.force) {
     throw new ArcmeshError(
       'usage',
-      `The backup in ${options.from} was changed after it was written: ${problems.length} file(s) differ, e.g. ${problems.slice(0, 3).join('; ')}.`,
+      `The backup in ${options.from} was changed after it was written: ${[
+        ...(problems.length > definitions.length ? [`${problems.length - definitions.length} file(s) differ`] : []),
+        ...(definitions.length > 0 ? [`${definitions.length} CRD definition(s) differ`] : []),
+      ].join(' and ')}, e.g. ${problems.slice(0, 3).join('; ')}.`,
       'Restore from an untouched backup; if you edited the files on purpose, run again with --force.',
     );
   }
-  for (const problem of problems) options.reporter.warn(`${problem} (restoring it anyway: --force)`);
+  for (const problem of problems) {
+    const restoring = [...unreadable.values()].includes(problem) ? 'not restoring it' : 'restoring it anyway: --force';
+    options.reporter.warn(`${problem} (${restoring})`);
+  }
   return unreadable;
 }
 
@@ -286,6 +332,7 @@ export async function restoreCustomResources(
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const dryRun = options.dryRun ?? false;
   const manifest = await readBackupManifest(options.from);
+  for (const definition of manifest.definitions) checkRestorableDefinition(options.from, definition);
   const unreadable = await verifyBackupIntegrity(manifest, options, concurrency);
   const targets = await planTargets(client, manifest, options);
 
@@ -323,9 +370,12 @@ export async function restoreCustomResources(
       async (entry) => {
         const label = objectLabel(entry);
         try {
-          if (unreadable.has(entry.file)) throw new Error(`${entry.file} cannot be read`);
-          const { object } = await readBackedUpObject(options.from, entry);
-          const { object: desired, repointed, dropped } = await liveOwners(convert(object!, targetApiVersion));
+          const damage = unreadable.get(entry.file);
+          if (damage) throw new ArcmeshError('failed', damage);
+          const { object, problem } = await readBackedUpObject(options.from, entry);
+          // Damaged since the integrity check read it.
+          if (!object) throw new ArcmeshError('failed', problem ?? `${entry.file} cannot be read`);
+          const { object: desired, repointed, dropped } = await liveOwners(convert(object, targetApiVersion));
           if (repointed.length > 0) {
             options.reporter.warn(
               `${label}: its owner ${repointed.join(', ')} was re-created since the backup; the owner reference names the new one.`,

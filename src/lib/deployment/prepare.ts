@@ -20,9 +20,21 @@ export interface DeploymentArguments {
   mode: 'Incremental' | 'Complete';
 }
 
+/** Files as az reads them; a path that exists but is no file is refused here, where it is known which it is. */
 export const localFiles: ParameterSource = {
   readText(path) {
-    return existsSync(path) && statSync(path).isFile() ? readFileSync(path, 'utf8') : undefined;
+    if (!existsSync(path)) return undefined;
+    if (statSync(path).isDirectory()) {
+      throw usageError(`'${path}' is a directory, not a file.`, 'Give the path of the template or parameters file.');
+    }
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (error) {
+      throw usageError(
+        `Cannot read '${path}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`,
+        'Check the file is readable.',
+      );
+    }
   },
 };
 

@@ -3,7 +3,8 @@
  * (az's `get_cluster_rp_api_version`), and the ARM paths built from them.
  */
 import { usageError } from '../errors.js';
-import { subscriptionArg } from '../shell.js';
+import { subdomainNameProblem } from '../names.js';
+import { shellQuote, subscriptionArg } from '../shell.js';
 
 export const CLUSTER_TYPES = [
   'connectedClusters',
@@ -73,9 +74,28 @@ export function clusterLabel(cluster: ClusterRef): string {
 
 /** The `-c -g -t` triple (and --subscription) as typed on the command line, for hints that suggest the next command. */
 export function clusterArgs(cluster: ClusterRef): string {
-  const rp = cluster.clusterResourceProvider ? ` --cluster-rp ${cluster.clusterResourceProvider}` : '';
+  const rp = cluster.clusterResourceProvider ? ` --cluster-rp ${shellQuote(cluster.clusterResourceProvider)}` : '';
   return (
-    `-c ${cluster.clusterName} -g ${cluster.resourceGroup} -t ${cluster.clusterType}${rp}` +
+    `-c ${shellQuote(cluster.clusterName)} -g ${shellQuote(cluster.resourceGroup)} -t ${cluster.clusterType}${rp}` +
     subscriptionArg(cluster.namedSubscription)
+  );
+}
+
+/** `-n NAME` as typed on the command line, quoted where a shell would split or expand the name. */
+export function extensionNameArg(name: string): string {
+  return `-n ${shellQuote(name)}`;
+}
+
+/**
+ * Refuses (usage, before any call) a name the service cannot give an extension: it names the extension's Helm
+ * release and its Extension object in the cluster, so it takes the rule Kubernetes applies to those, a lowercase
+ * RFC 1123 subdomain of at most 253 characters.
+ */
+export function checkExtensionName(name: string): void {
+  const problem = subdomainNameProblem(name);
+  if (problem === undefined) return;
+  throw usageError(
+    `${JSON.stringify(name)} cannot name an extension: ${problem}.`,
+    "Pick a name such as 'osm' or 'open-service-mesh'; it becomes the Helm release's name in the cluster.",
   );
 }

@@ -22,6 +22,7 @@ import {
   clusterLabel,
   clusterPath,
   clusterResourceProvider,
+  extensionNameArg,
   type ClusterRef,
   type ExtensionRef,
 } from './cluster.js';
@@ -92,7 +93,7 @@ function armError(
 
 /** How to follow an operation on the extension that Azure goes on with after arcmesh stopped waiting. */
 function followOperationHint(ref: ExtensionRef, condition: 'created' | 'updated' | 'deleted'): string {
-  const extensionArgs = `${clusterArgs(ref)} -n ${ref.name}`;
+  const extensionArgs = `${clusterArgs(ref)} ${extensionNameArg(ref.name)}`;
   return (
     `Wait for it with 'arcmesh extension wait ${extensionArgs} --${condition}', or see where it is with ` +
     `'arcmesh extension show ${extensionArgs}' (its provisioningState).`
@@ -244,7 +245,7 @@ export async function checkExtensionUpdate(
   if (!existing) {
     throw notFoundError(
       `Extension '${spec.name}' was not found on ${clusterLabel(spec)}, so there is nothing to update.`,
-      `Create it with 'arcmesh extension create ${clusterArgs(spec)} -n ${spec.name} --extension-type <type>'.`,
+      `Create it with 'arcmesh extension create ${clusterArgs(spec)} ${extensionNameArg(spec.name)} --extension-type <type>'.`,
     );
   }
   const plan = planUpdate(spec, existing);

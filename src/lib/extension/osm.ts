@@ -4,6 +4,7 @@
  * OpenShift's privileged init container), and the chart's known setting keys for typo warnings.
  * Sources: /work/shared/reference/az-k8s-extension.md §2, seed 001, and the osm-arc chart's values.
  */
+import { parseGoDuration } from '../../controlplane/catalog/duration.js';
 import { closestMatch } from '../did-you-mean.js';
 import { usageError } from '../errors.js';
 import { clusterArgs, type ClusterRef } from './cluster.js';
@@ -133,18 +134,58 @@ function isKnownOsmKey(key: string): boolean {
   );
 }
 
-/** One warning per unknown key, with the closest known key when one is near: the chart ignores typos silently. */
+/** Beyond this many unknown keys, one warning names the first of them instead of one warning each. */
+const NAMED_UNKNOWN_KEYS = 3;
+
+/**
+ * A warning per unknown key, with the closest known key when one is near: the chart ignores typos silently. Many
+ * unknown keys (a file meant for another chart) get one warning naming the first few, not a screenful each.
+ */
 export function unknownOsmSettingWarnings(settings: Settings | undefined): string[] {
+  const unknown = Object.keys(settings ?? {}).filter((key) => !isKnownOsmKey(key));
+  if (unknown.length > NAMED_UNKNOWN_KEYS) {
+    const named = unknown
+      .slice(0, NAMED_UNKNOWN_KEYS)
+      .map((key) => `'${key}'`)
+      .join(', ');
+    return [
+      `${unknown.length} settings are not settings of the ${OSM_EXTENSION_TYPE} chart and will have no effect: ` +
+        `${named} and ${unknown.length - NAMED_UNKNOWN_KEYS} more.`,
+    ];
+  }
   const candidates = KNOWN_OSM_SETTING_KEYS.map((known) => (known.endsWith('.*') ? known.slice(0, -2) : known));
-  return Object.keys(settings ?? {})
-    .filter((key) => !isKnownOsmKey(key))
-    .map((key) => {
-      const suggestion = closestMatch(key, candidates);
-      return (
-        `'${key}' is not a setting of the ${OSM_EXTENSION_TYPE} chart and will have no effect` +
-        (suggestion ? `; did you mean '${suggestion}'?` : '.')
-      );
-    });
+  return unknown.map((key) => {
+    const suggestion = closestMatch(key, candidates);
+    return (
+      `'${key}' is not a setting of the ${OSM_EXTENSION_TYPE} chart and will have no effect` +
+      (suggestion ? `; did you mean '${suggestion}'?` : '.')
+    );
+  });
+}
+
+/** The chart values OSM reads as Go durations; the chart's schema refuses anything else, but only at install time. */
+const OSM_DURATION_SETTINGS = [
+  'osm.osm.configResyncInterval',
+  'osm.osm.certificateProvider.serviceCertValidityDuration',
+  'osm.osm.inboundExternalAuthorization.timeout',
+];
+
+/**
+ * Refuses (usage) a duration setting the chart would refuse, before anything is sent: found by helm on the cluster,
+ * it would fail the install after the extension was created. A protected value is never quoted.
+ */
+export function checkOsmDurationSettings(settings: Settings | undefined, isProtected: boolean): void {
+  for (const key of OSM_DURATION_SETTINGS) {
+    const value = settings && Object.hasOwn(settings, key) ? settings[key]! : undefined;
+    if (value === undefined) continue;
+    const parsed = parseGoDuration(value);
+    if (parsed.ok && parsed.milliseconds >= 0) continue;
+    throw usageError(
+      `The ${isProtected ? 'protected setting' : 'setting'} ${key} must be a non-negative Go duration such as 30s, 5m or 1h30m` +
+        (isProtected ? '.' : `; '${value}' is not.`),
+      `For example: --configuration-settings ${key}=30s. Nothing was sent.`,
+    );
+  }
 }
 
 /** major, minor, patch and Arc's `-N` build suffix of an OSM extension version ("1.2.5-1", "0.8.4"). */

@@ -6,12 +6,19 @@ import type { Extension, PatchExtension } from '@azure/arm-kubernetesconfigurati
 import jmespath from 'jmespath';
 import { failedError, usageError } from '../errors.js';
 import { azResult } from '../output/az-result.js';
-import { clusterArgs, clusterResourceProvider, type ExtensionRef } from './cluster.js';
+import {
+  checkExtensionName,
+  clusterArgs,
+  clusterResourceProvider,
+  extensionNameArg,
+  type ExtensionRef,
+} from './cluster.js';
 import {
   OSM_EXTENSION_TYPE,
   OSM_RELEASE_NAMESPACE,
   PINNED_ONLY_TRAINS,
   checkOpenShiftSettings,
+  checkOsmDurationSettings,
   checkOsmReleaseTrain,
   checkOsmVersion,
   compareOsmVersions,
@@ -133,6 +140,7 @@ function autoUpgradeFor(
 /** Everything decidable without a remote call: refusals (exit 2), the PUT body and the look-ups still needed. */
 export function planCreate(spec: ExtensionCreateSpec): CreatePlan {
   clusterResourceProvider(spec);
+  checkExtensionName(spec.name);
   const extensionType = spec.extensionType.toLowerCase();
   const osm = isOsm(extensionType);
   if (spec.clusterType === 'fleets' && extensionType !== 'microsoft.flux') {
@@ -153,6 +161,8 @@ export function planCreate(spec: ExtensionCreateSpec): CreatePlan {
   }
   const autoUpgradeMinorVersion = autoUpgradeFor(spec.version, spec.autoUpgradeMinorVersion, spec.releaseTrain, osm);
   if (osm) {
+    checkOsmDurationSettings(spec.configurationSettings, false);
+    checkOsmDurationSettings(spec.configurationProtectedSettings, true);
     warnings.push(...unknownOsmSettingWarnings(spec.configurationSettings));
     warnings.push(...unknownOsmSettingWarnings(spec.configurationProtectedSettings));
   }
@@ -228,8 +238,8 @@ export function decideCreate(spec: ExtensionCreateSpec, plan: CreatePlan, observ
     if (other) {
       throw usageError(
         `Cluster '${spec.clusterName}' already has Open Service Mesh as extension '${other.name}'; Arc allows one OSM instance per cluster.`,
-        `Change it with 'arcmesh extension update ${clusterArgs(spec)} -n ${other.name}', or delete it first with ` +
-          `'arcmesh extension delete ${clusterArgs(spec)} -n ${other.name}'.`,
+        `Change it with 'arcmesh extension update ${clusterArgs(spec)} ${extensionNameArg(other.name ?? '')}', or delete it first with ` +
+          `'arcmesh extension delete ${clusterArgs(spec)} ${extensionNameArg(other.name ?? '')}'.`,
       );
     }
   }
@@ -341,6 +351,8 @@ export function planUpdate(spec: ExtensionUpdateSpec, existing: ExtensionResourc
     }
   }
   if (osm) {
+    checkOsmDurationSettings(spec.configurationSettings, false);
+    checkOsmDurationSettings(spec.configurationProtectedSettings, true);
     warnings.push(...unknownOsmSettingWarnings(spec.configurationSettings));
     warnings.push(...unknownOsmSettingWarnings(spec.configurationProtectedSettings));
   }
@@ -393,7 +405,7 @@ function refuseUnpinnedOnPinnedOnlyTrain(spec: ExtensionUpdateSpec, train: strin
   if (spec.autoUpgradeMinorVersion === true) {
     throw usageError(
       `Release train '${train}' offers pinned versions only, so auto-upgrade cannot be turned on for extension '${spec.name}'.`,
-      `To auto-upgrade, move it to the stable train as well: 'arcmesh extension update ${clusterArgs(spec)} -n ${spec.name} ` +
+      `To auto-upgrade, move it to the stable train as well: 'arcmesh extension update ${clusterArgs(spec)} ${extensionNameArg(spec.name)} ` +
         `--release-train stable --auto-upgrade-minor-version true'. To stay on ${train}, pin a newer version with ` +
         `--version; list them with '${listing}'.`,
     );
@@ -435,7 +447,7 @@ const SETTLED_STATES = new Set(['succeeded', 'failed', 'canceled']);
  * az's generic wait treats a 404 as "not yet" for --created, so arcmesh waits too; only the words differ.
  */
 export function waitTimeoutHint(condition: WaitCondition, outcome: WaitOutcome, ref: ExtensionRef): string {
-  const extensionArgs = `${clusterArgs(ref)} -n ${ref.name}`;
+  const extensionArgs = `${clusterArgs(ref)} ${extensionNameArg(ref.name)}`;
   const { last } = outcome;
   if (!last) {
     return outcome.everSeen

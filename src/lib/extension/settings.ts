@@ -3,9 +3,9 @@
  * leaves out: YAML files, values kept as the text the user wrote (ARM stores strings), and errors that never
  * quote a protected value.
  */
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { Scalar, isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
-import { usageError } from '../errors.js';
+import { isArcmeshError, usageError } from '../errors.js';
 
 export type Settings = Record<string, string>;
 
@@ -19,20 +19,62 @@ export interface SettingsSource {
 /** Names the kind of settings in messages: protected values must never appear in one. */
 const label = (isProtected: boolean) => (isProtected ? 'protected setting' : 'setting');
 
+/**
+ * The largest settings file read. Helm keeps a release, its values included, in one Secret, which Kubernetes caps at
+ * 1 MiB: a larger file could never be installed, and reading and checking it would only cost time and memory.
+ */
+export const MAX_SETTINGS_FILE_BYTES = 1024 * 1024;
+
+/** The most settings one command takes (file and arguments together); a chart has a few hundred values at most. */
+export const MAX_SETTINGS = 2000;
+
+/**
+ * A key segment that names the prototype of a plain object: assigned, it would be dropped (or, walked into, change
+ * every object of the process that reads it) instead of becoming a setting.
+ */
+const PROTOTYPE_SEGMENT = '__proto__';
+
+/** Refuses a key no chart value can have: the empty one, and one that walks into Object.prototype. */
+function checkSettingKey(key: string, shown: string, isProtected: boolean): void {
+  if (key.trim() === '') {
+    throw usageError(
+      `The ${label(isProtected)} ${shown} has an empty key.`,
+      `Write each ${label(isProtected)} as key=value, e.g. osm.osm.enablePermissiveTrafficPolicy=false.`,
+    );
+  }
+  if (key.split('.').includes(PROTOTYPE_SEGMENT)) {
+    throw usageError(
+      `The ${label(isProtected)} ${shown} has the key segment ${PROTOTYPE_SEGMENT}, which names no chart value.`,
+      'Remove it; chart values are plain names such as osm.osm.enablePermissiveTrafficPolicy.',
+    );
+  }
+}
+
+function checkSettingsCount(count: number, isProtected: boolean): void {
+  if (count <= MAX_SETTINGS) return;
+  throw usageError(
+    `${count} ${label(isProtected)}s were given; arcmesh takes at most ${MAX_SETTINGS} in one command.`,
+    'Give only the values that differ from the chart defaults.',
+  );
+}
+
 /** `key=value` arguments into a map, split on the first `=` as az does. */
 export function parseSettingPairs(pairs: readonly string[], isProtected: boolean): Settings {
   const settings: Settings = {};
   pairs.forEach((pair, index) => {
     const separator = pair.indexOf('=');
-    if (separator <= 0) {
-      const shown = isProtected ? `argument ${index + 1}` : `'${pair}'`;
+    const shown = isProtected ? `argument ${index + 1}` : `'${pair}'`;
+    if (separator < 0) {
       throw usageError(
         `The ${label(isProtected)} ${shown} is not of the form key=value.`,
         `Write each ${label(isProtected)} as key=value, e.g. osm.osm.enablePermissiveTrafficPolicy=false.`,
       );
     }
-    settings[pair.slice(0, separator)] = pair.slice(separator + 1);
+    const key = pair.slice(0, separator);
+    checkSettingKey(key, shown, isProtected);
+    settings[key] = pair.slice(separator + 1);
   });
+  checkSettingsCount(Object.keys(settings).length, isProtected);
   return settings;
 }
 
@@ -85,6 +127,7 @@ export function parseSettingsFile(text: string, path: string, isProtected: boole
     if (key === undefined || key === null) {
       throw usageError(`The ${what} has a key that is not a plain name.`, flatObjectHint);
     }
+    checkSettingKey(key, `in ${what}`, isProtected);
     const value = scalarText(valueNode, document);
     if (value === undefined || value === null) {
       throw usageError(
@@ -94,26 +137,57 @@ export function parseSettingsFile(text: string, path: string, isProtected: boole
     }
     settings[key] = value;
   }
+  checkSettingsCount(Object.keys(settings).length, isProtected);
   return settings;
+}
+
+/**
+ * A settings file's text, refused before it is read when it is no regular file or larger than any chart's values
+ * could be; the size is checked on the open file, so a file that grows in between is cut off at the bound.
+ */
+async function readSettingsFile(path: string, isProtected: boolean): Promise<string> {
+  const what = `${label(isProtected)}s file '${path}'`;
+  const unreadable = (why: string, hint = 'Check the path (relative paths start from the current directory).') =>
+    usageError(`Cannot read the ${what}: ${why}.`, hint);
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    throw unreadable((error as NodeJS.ErrnoException).code ?? (error as Error).message);
+  }
+  try {
+    const stats = await handle.stat();
+    if (stats.isDirectory())
+      throw unreadable('EISDIR', `'${path}' is a directory: give the path of a JSON or YAML file.`);
+    if (!stats.isFile()) throw unreadable('not a regular file', 'Give the path of a JSON or YAML file.');
+    if (stats.size > MAX_SETTINGS_FILE_BYTES) {
+      throw usageError(
+        `The ${what} holds ${stats.size} bytes; arcmesh reads at most ${MAX_SETTINGS_FILE_BYTES / 1024} KiB of settings.`,
+        'Helm stores a release with its values in a Secret of at most 1 MiB: give only the values that differ from the chart defaults.',
+      );
+    }
+    const buffer = Buffer.alloc(MAX_SETTINGS_FILE_BYTES + 1);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    if (bytesRead > MAX_SETTINGS_FILE_BYTES) throw unreadable('it grew beyond the size bound while being read');
+    return buffer.subarray(0, bytesRead).toString('utf8');
+  } catch (error) {
+    if (isArcmeshError(error)) throw error;
+    throw unreadable((error as NodeJS.ErrnoException).code ?? (error as Error).message);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** The settings from a file and `key=value` arguments, arguments winning; undefined when neither was given. */
 export async function loadSettings(source: SettingsSource, isProtected: boolean): Promise<Settings | undefined> {
   if (source.file === undefined && (source.pairs === undefined || source.pairs.length === 0)) return undefined;
-  let fromFile: Settings = {};
-  if (source.file !== undefined) {
-    let text: string;
-    try {
-      text = await readFile(source.file, 'utf8');
-    } catch (error) {
-      throw usageError(
-        `Cannot read the ${label(isProtected)}s file '${source.file}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`,
-        'Check the path (relative paths start from the current directory).',
-      );
-    }
-    fromFile = parseSettingsFile(text, source.file, isProtected);
-  }
-  return { ...fromFile, ...parseSettingPairs(source.pairs ?? [], isProtected) };
+  const fromFile =
+    source.file === undefined
+      ? {}
+      : parseSettingsFile(await readSettingsFile(source.file, isProtected), source.file, isProtected);
+  const settings = { ...fromFile, ...parseSettingPairs(source.pairs ?? [], isProtected) };
+  checkSettingsCount(Object.keys(settings).length, isProtected);
+  return settings;
 }
 
 export interface SettingsChange {

@@ -5,7 +5,14 @@
  * accepted as they are too. Pure: the ConfigMap's data in, a data patch out.
  */
 import { usageError } from '../errors.js';
-import { closest, coerceValue, type Assignment, type SchemaNode } from './schema-path.js';
+import {
+  checkDuration,
+  closest,
+  coerceValue,
+  MESH_CONFIG_DURATIONS,
+  type Assignment,
+  type SchemaNode,
+} from './schema-path.js';
 
 interface LegacyKey {
   key: string;
@@ -72,7 +79,11 @@ export function legacyDataPatch(assignments: Assignment[]): Record<string, strin
   const data: Record<string, string | null> = {};
   for (const { key, raw } of assignments) {
     const legacy = findLegacyKey(key);
-    data[legacy.key] = asData(coerceValue(key, legacy.schema, raw));
+    const value = coerceValue(key, legacy.schema, raw);
+    if (value !== null && legacy.meshConfigPath && MESH_CONFIG_DURATIONS.includes(legacy.meshConfigPath)) {
+      checkDuration(key, value);
+    }
+    data[legacy.key] = asData(value);
   }
   return data;
 }

@@ -17,7 +17,14 @@ import {
   MESH_CONFIG_PLURAL,
 } from '../mesh/osm-constants.js';
 import { flattenSpecPatch, legacyDataPatch } from './legacy-config.js';
-import { assignmentsToMergePatch, parseAssignments, typeAssignments, type SchemaNode } from './schema-path.js';
+import {
+  assignmentsToMergePatch,
+  checkDuration,
+  MESH_CONFIG_DURATIONS,
+  parseAssignments,
+  typeAssignments,
+  type SchemaNode,
+} from './schema-path.js';
 
 export type MeshSettings = Record<string, unknown>;
 
@@ -99,6 +106,42 @@ export function parsePatch(text: string, type: PatchKind): unknown {
   return patch;
 }
 
+/** The value a merge patch sets at a dotted path under spec, or undefined when it sets nothing there. */
+function mergePatchValue(patch: unknown, path: string): unknown {
+  let node = (patch as { spec?: unknown } | null)?.spec;
+  for (const segment of path.split('.')) {
+    if (node === null || typeof node !== 'object' || Array.isArray(node) || !Object.hasOwn(node, segment)) {
+      return undefined;
+    }
+    node = (node as Record<string, unknown>)[segment];
+  }
+  return node;
+}
+
+/**
+ * Refuses (usage) a patch that sets a MeshConfig duration to what OSM cannot read: the API takes any string there,
+ * and OSM would fall back to its default silently. A merge patch's null and a JSON patch's remove put the default
+ * back and pass.
+ */
+export function checkPatchedDurations(patch: unknown, type: PatchKind): void {
+  if (type === 'json' && Array.isArray(patch)) {
+    for (const operation of patch as Array<{ op?: unknown; path?: unknown; value?: unknown }>) {
+      if ((operation?.op !== 'add' && operation?.op !== 'replace') || typeof operation.path !== 'string') continue;
+      const key = operation.path
+        .replace(/^\/spec\//, '')
+        .split('/')
+        .join('.');
+      if (operation.path.startsWith('/spec/') && MESH_CONFIG_DURATIONS.includes(key))
+        checkDuration(key, operation.value);
+    }
+    return;
+  }
+  for (const key of MESH_CONFIG_DURATIONS) {
+    const value = mergePatchValue(patch, key);
+    if (value !== undefined && value !== null) checkDuration(key, value);
+  }
+}
+
 async function patchLegacy(clients: KubeClients, mesh: InstalledMesh, data: Record<string, string | null>) {
   try {
     return (await clients.core.patchNamespacedConfigMap(
@@ -125,6 +168,7 @@ export async function patchMeshSettings(
     }
     return patchLegacy(clients, mesh, legacyDataPatch(flattenSpecPatch(patch)));
   }
+  checkPatchedDurations(patch, type);
   try {
     return (await clients.custom.patchNamespacedCustomObject(
       { ...meshConfigRef(mesh), body: patch },

@@ -3,6 +3,7 @@
  * are typed by the CRD's openAPIV3Schema as read from the cluster, so `enableEgress=no` is refused here, before
  * any write, with what the schema wants. Pure functions over the schema.
  */
+import { parseGoDuration } from '../../controlplane/catalog/duration.js';
 import { usageError } from '../errors.js';
 
 export interface SchemaNode {
@@ -42,8 +43,53 @@ export function parseAssignments(args: string[]): Assignment[] {
         'Keys are paths under spec, e.g. traffic.enablePermissiveTrafficPolicyMode=false.',
       );
     }
-    return { key: arg.slice(0, at).trim(), raw: arg.slice(at + 1) };
+    const key = arg.slice(0, at).trim();
+    if (key === '') {
+      throw usageError(`"${arg}" has an empty key.`, 'Keys are paths under spec, e.g. traffic.enableEgress=false.');
+    }
+    return { key, raw: arg.slice(at + 1) };
   });
+}
+
+/**
+ * The MeshConfig settings OSM reads with Go's time.ParseDuration (the CRD types them as plain strings). The chart's
+ * schema allows only non-negative ones, and OSM falls back to its default on anything else without a word.
+ */
+export const MESH_CONFIG_DURATIONS: readonly string[] = [
+  'sidecar.configResyncInterval',
+  'certificate.serviceCertValidityDuration',
+  'certificate.ingressGateway.validityDuration',
+  'traffic.inboundExternalAuthorization.timeout',
+];
+
+/** Refuses (usage) a value that is no non-negative Go duration, naming the setting and an example. */
+export function checkDuration(key: string, value: unknown): void {
+  const parsed = typeof value === 'string' ? parseGoDuration(value) : undefined;
+  if (parsed?.ok && parsed.milliseconds >= 0) return;
+  const why =
+    parsed === undefined ? `${JSON.stringify(value)} is not a string` : parsed.ok ? 'it is negative' : parsed.reason;
+  throw usageError(
+    `${key} must be a non-negative Go duration such as 30s, 5m or 1h30m: ${why}.`,
+    `For example: arcmesh meshconfig set ${key}=30s (0 turns an interval off). Nothing was changed.`,
+  );
+}
+
+/** A key segment that would reach Object.prototype instead of a setting. */
+const PROTOTYPE_SEGMENT = '__proto__';
+
+function checkPathSegments(key: string, path: readonly string[]): void {
+  if (path.some((segment) => segment === '')) {
+    throw usageError(
+      `The key "${key}" has an empty segment.`,
+      'Write keys as dotted paths, e.g. traffic.enableEgress.',
+    );
+  }
+  if (path.includes(PROTOTYPE_SEGMENT)) {
+    throw usageError(
+      `The key "${key}" has the segment ${PROTOTYPE_SEGMENT}, which names no MeshConfig setting.`,
+      'Remove it; `arcmesh meshconfig show -o table` lists the settings.',
+    );
+  }
 }
 
 /** Edit distance, for did-you-mean suggestions. */
@@ -89,9 +135,11 @@ const isFreeForm = (node: SchemaNode): boolean =>
 /** Walks `key` (relative to `spec`, an optional `spec.` prefix allowed) down the spec schema. */
 export function resolveKey(specSchema: SchemaNode, key: string): { path: string[]; node: SchemaNode } {
   const path = key.replace(/^spec\./, '').split('.');
+  checkPathSegments(key, path);
   let node = specSchema;
   for (const [depth, segment] of path.entries()) {
-    const child = node.properties?.[segment];
+    // Own properties only: `constructor` or `toString` must not resolve to Object.prototype's members.
+    const child = node.properties && Object.hasOwn(node.properties, segment) ? node.properties[segment] : undefined;
     if (child) {
       node = child;
       continue;
@@ -205,7 +253,9 @@ export function coerceValue(key: string, node: SchemaNode, raw: string): unknown
 export function typeAssignments(specSchema: SchemaNode, assignments: Assignment[]): TypedAssignment[] {
   return assignments.map(({ key, raw }) => {
     const { path, node } = resolveKey(specSchema, key);
-    return { path, value: coerceValue(key, node, raw) };
+    const value = coerceValue(key, node, raw);
+    if (value !== null && MESH_CONFIG_DURATIONS.includes(path.join('.'))) checkDuration(key, value);
+    return { path, value };
   });
 }
 
@@ -213,9 +263,10 @@ export function typeAssignments(specSchema: SchemaNode, assignments: Assignment[
 export function assignmentsToMergePatch(assignments: TypedAssignment[]): { spec: Record<string, unknown> } {
   const spec: Record<string, unknown> = {};
   for (const { path, value } of assignments) {
+    checkPathSegments(path.join('.'), path);
     let node = spec;
     for (const segment of path.slice(0, -1)) {
-      const next = node[segment];
+      const next = Object.hasOwn(node, segment) ? node[segment] : undefined;
       node = (next !== null && typeof next === 'object' ? next : (node[segment] = {})) as Record<string, unknown>;
     }
     node[path.at(-1)!] = value;

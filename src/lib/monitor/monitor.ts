@@ -2,9 +2,12 @@
 import type { KubeClients } from '../../kube/clients.js';
 import { readOptional } from '../../kube/clients.js';
 import { kubeCall } from '../../kube/errors.js';
+import type { Reporter } from '../context.js';
 import { notFoundError, usageError } from '../errors.js';
 import { METRICS_ANNOTATION, MONITORED_BY_LABEL } from '../mesh/osm-constants.js';
+import { namespaceNameProblem } from '../names.js';
 import {
+  checkMonitorNamespaceNames,
   configureMonitorData,
   MONITOR_CONFIGMAP_NAME,
   MONITOR_CONFIGMAP_NAMESPACE,
@@ -95,11 +98,17 @@ export async function showMonitorConfig(clients: KubeClients): Promise<MonitorVi
 export async function configureMonitor(
   clients: KubeClients,
   namespaces: string[],
-  options: { force: boolean },
+  options: { force: boolean; reporter: Reporter },
 ): Promise<MonitorView & { changed: boolean }> {
+  checkMonitorNamespaceNames(namespaces);
   checkMonitorNamespaces(await namespaceStates(clients, namespaces), options.force);
   const configMap = await readConfigMap(clients);
-  const { data, changed } = configureMonitorData(configMap?.data, namespaces);
+  const { data, changed, dropped } = configureMonitorData(configMap?.data, namespaces);
+  for (const name of dropped) {
+    options.reporter.warn(
+      `monitor_namespaces listed ${JSON.stringify(name)}, which no namespace can be named (${namespaceNameProblem(name)}); it is dropped.`,
+    );
+  }
   if (changed) {
     await kubeCall(`writing ConfigMap ${MONITOR_CONFIGMAP_NAMESPACE}/${MONITOR_CONFIGMAP_NAME}`, () =>
       configMap

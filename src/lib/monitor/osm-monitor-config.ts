@@ -7,7 +7,8 @@
  * Pure: ConfigMap data in, ConfigMap data out; the TOML is edited in place so users' comments survive.
  */
 import { parse as parseToml } from 'smol-toml';
-import { failedError } from '../errors.js';
+import { failedError, usageError } from '../errors.js';
+import { namespaceNameProblem } from '../names.js';
 
 export const MONITOR_CONFIGMAP_NAME = 'container-azm-ms-osmconfig';
 export const MONITOR_CONFIGMAP_NAMESPACE = 'kube-system';
@@ -70,6 +71,19 @@ export function bumpConfigVersion(current: string | undefined): string {
   return (prefix.slice(0, Math.max(0, CONFIG_VERSION_MAX - next.length)) + next).slice(-CONFIG_VERSION_MAX);
 }
 
+/**
+ * Refuses (usage) names no namespace can have, --force or not: such an entry can never match a namespace, and the
+ * agent would only ever skip it.
+ */
+export function checkMonitorNamespaceNames(namespaces: readonly string[]): void {
+  const invalid = namespaces.filter((name) => namespaceNameProblem(name) !== undefined);
+  if (invalid.length === 0) return;
+  throw usageError(
+    `${invalid.map((name) => JSON.stringify(name)).join(', ')} ${invalid.length === 1 ? 'is not a namespace name' : 'are not namespace names'}: ${namespaceNameProblem(invalid[0]!)}.`,
+    'Name namespaces as `kubectl get namespaces` lists them, e.g. --namespaces bookstore,bookbuyer. Nothing was changed.',
+  );
+}
+
 const tomlList = (namespaces: string[]) => `[${namespaces.map((ns) => JSON.stringify(ns)).join(', ')}]`;
 
 /**
@@ -78,7 +92,9 @@ const tomlList = (namespaces: string[]) => `[${namespaces.map((ns) => JSON.strin
  */
 export function withMonitorNamespaces(toml: string | undefined, namespaces: string[]): string {
   const source = toml?.trim() ? toml : DEFAULT_TOML;
-  const assignment = /^([ \t]*)monitor_namespaces[ \t]*=[ \t]*\[[^\]]*\][ \t]*$/m;
+  // The whole array, strings (which may hold `]`), comments and newlines in it included, and a comment after it.
+  const assignment =
+    /^([ \t]*)monitor_namespaces[ \t]*=[ \t]*\[(?:[^\]"'#]|"(?:[^"\\\n]|\\.)*"|'[^'\n]*'|#[^\n]*)*\][ \t]*(?:#[^\n]*)?$/m;
   let result: string;
   if (assignment.test(source)) {
     result = source.replace(
@@ -113,18 +129,25 @@ export function mergeNamespaces(existing: string[], added: string[]): string[] {
   return [...new Set([...existing, ...added])];
 }
 
-/** The ConfigMap data after `monitor configure`: namespaces merged, schema v1, config-version bumped. */
+/**
+ * The ConfigMap data after `monitor configure`: namespaces merged, schema v1, config-version bumped. Listed entries
+ * that no namespace can be named (left by a hand edit or an older arcmesh) are dropped and returned, so that one bad
+ * entry never stops every later configure.
+ */
 export function configureMonitorData(
   existing: Record<string, string> | undefined,
   namespaces: string[],
-): { data: Record<string, string>; monitorNamespaces: string[]; changed: boolean } {
+): { data: Record<string, string>; monitorNamespaces: string[]; changed: boolean; dropped: string[] } {
   const current = readMonitorConfig(existing);
-  const monitorNamespaces = mergeNamespaces(current.monitorNamespaces, namespaces);
+  const dropped = current.monitorNamespaces.filter((name) => namespaceNameProblem(name) !== undefined);
+  const kept = current.monitorNamespaces.filter((name) => !dropped.includes(name));
+  const monitorNamespaces = mergeNamespaces(kept, namespaces);
   const changed =
     existing === undefined ||
     current.schemaVersion !== SCHEMA_VERSION ||
-    monitorNamespaces.length !== current.monitorNamespaces.length;
-  if (!changed) return { data: existing, monitorNamespaces, changed };
+    monitorNamespaces.length !== current.monitorNamespaces.length ||
+    dropped.length > 0;
+  if (!changed) return { data: existing, monitorNamespaces, changed, dropped };
   return {
     data: {
       ...existing,
@@ -134,5 +157,6 @@ export function configureMonitorData(
     },
     monitorNamespaces,
     changed,
+    dropped,
   };
 }

@@ -22,6 +22,13 @@ export interface NamespaceState {
   hasController: boolean;
 }
 
+/**
+ * The cluster's own namespaces. OSM v1.2's injector never injects sidecars into kube-system or kube-public
+ * (kube-node-lease holds only node heartbeats), so a mesh label there adds no sidecar and only puts the cluster's
+ * own components under the mesh's policies.
+ */
+export const SYSTEM_NAMESPACES: readonly string[] = ['kube-system', 'kube-public', 'kube-node-lease'];
+
 export type AddOutcome = 'added' | 'alreadyAdded' | 'controlPlane';
 
 export interface NamespaceAddStep {
@@ -57,6 +64,10 @@ export function planNamespaceAdd(
     const labels = state.labels!;
     if (labels[IGNORE_LABEL] === 'true') {
       refusals.push(`Cannot add ignored namespace [${state.name}]: it has the label ${IGNORE_LABEL}=true`);
+    } else if (SYSTEM_NAMESPACES.includes(state.name)) {
+      refusals.push(
+        `Cannot add namespace [${state.name}] to mesh [${meshName}]: it is a Kubernetes system namespace, where OSM never injects sidecars`,
+      );
     }
     const current = labels[MONITORED_BY_LABEL];
     if (current !== undefined && current !== meshName && !state.hasController) {

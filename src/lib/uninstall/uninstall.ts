@@ -8,7 +8,13 @@ import { kubeClients } from '../../kube/clients.js';
 import type { KubeTarget } from '../../kube/connection.js';
 import type { OperationContext } from '../context.js';
 import { cancelledAtPromptError, usageError } from '../errors.js';
-import { clusterArgs, clusterLabel, clusterResourceProvider, type ExtensionRef } from '../extension/cluster.js';
+import {
+  clusterArgs,
+  clusterLabel,
+  clusterResourceProvider,
+  extensionNameArg,
+  type ExtensionRef,
+} from '../extension/cluster.js';
 import { deleteExtension, findExtension } from '../extension/extension.js';
 import { isOsm, OSM_RELEASE_NAMESPACE } from '../extension/osm.js';
 import { validateMeshName, validateNamespace } from '../mesh/plan.js';
@@ -152,7 +158,7 @@ export async function uninstallExtensionMesh(
   if (extension && !isOsm(extension.extensionType)) {
     throw usageError(
       `Extension '${request.name}' on ${clusterLabel(request)} is ${extension.extensionType}, not Open Service Mesh.`,
-      `Delete it with 'arcmesh extension delete ${clusterArgs(request)} -n ${request.name}'.`,
+      `Delete it with 'arcmesh extension delete ${clusterArgs(request)} ${extensionNameArg(request.name)}'.`,
     );
   }
   const namespace = request.releaseNamespace ?? extension?.scope?.cluster?.releaseNamespace ?? OSM_RELEASE_NAMESPACE;

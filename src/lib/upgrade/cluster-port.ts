@@ -21,7 +21,7 @@ import { ArcmeshError, timeoutError } from '../errors.js';
 import { deadlineAfter, nextPollDelayMs, sleep } from '../polling.js';
 import type { ClusterPort } from './engine.js';
 import type { CrdDocument } from './plan.js';
-import type { UpgradeMarker, UpgradeRecord } from './upgrade.js';
+import type { UpgradeLockRecord, UpgradeLockStore } from './upgrade.js';
 
 export interface KubeClusterPortOptions {
   kube: KubeTarget;
@@ -62,7 +62,7 @@ const isEstablished = (definition: V1CustomResourceDefinition | undefined) =>
 /** A client for the port's lifetime; `close()` releases its connections. */
 export async function kubeClusterPort(
   options: KubeClusterPortOptions,
-): Promise<ClusterPort & { marker: UpgradeMarker; close(): Promise<void> }> {
+): Promise<ClusterPort & { lock: UpgradeLockStore; close(): Promise<void> }> {
   const client: CustomObjectsClient = await customObjectsClient(options.kube.config, {
     rateLimit: options.rateLimit,
     signal: options.signal,
@@ -198,50 +198,86 @@ export async function kubeClusterPort(
     },
     restore: (directory) => restoreCustomResources(client, { from: directory, reporter, signal }),
     verify: (directory) => verifyRestore(client, { from: directory, reporter, signal }),
-    marker: upgradeMarker(typedClients, retry),
+    lock: upgradeLockStore(typedClients, retry),
     close: () => client.close(),
   };
 }
 
-const MARKER = { namespace: 'kube-system', name: 'arcmesh-upgrade' };
+const LOCK = { namespace: 'kube-system', name: 'arcmesh-upgrade' };
 
-/** The unfinished-upgrade record as a ConfigMap in kube-system, a namespace every cluster has. */
-function upgradeMarker(
+/**
+ * The lock's record from a ConfigMap's data. Records written before the lock existed (an unfinished upgrade's
+ * marker: directory, host and start only) were written at the first change, so they stand for a changing run.
+ */
+function lockRecord(data: Record<string, string> | undefined): UpgradeLockRecord | undefined {
+  if (!data?.directory) return undefined;
+  return {
+    owner: data.owner ?? '',
+    host: data.host ?? '',
+    directory: data.directory,
+    startedAt: data.startedAt ?? '',
+    expiresAt: data.expiresAt ?? data.startedAt ?? '',
+    changing: data.changing !== 'false',
+  };
+}
+
+/** The upgrade lock as a ConfigMap in kube-system, a namespace every cluster has; writes name its resourceVersion. */
+function upgradeLockStore(
   typedClients: () => Promise<KubeClients>,
   retry: <T>(call: () => Promise<T>, doing: string) => Promise<T>,
-): UpgradeMarker {
+): UpgradeLockStore {
   const core = async () => (await typedClients()).core;
-  const doing = `the upgrade record ${MARKER.namespace}/${MARKER.name}`;
+  const doing = `the upgrade lock ${LOCK.namespace}/${LOCK.name}`;
+  const body = (record: UpgradeLockRecord, resourceVersion?: string) => ({
+    metadata: {
+      ...LOCK,
+      labels: { 'app.kubernetes.io/managed-by': 'arcmesh' },
+      ...(resourceVersion ? { resourceVersion } : {}),
+    },
+    data: { ...record, changing: String(record.changing) },
+  });
+  /**
+   * A write, and the lock's resourceVersion after it; undefined when the apiserver refuses it because the lock
+   * exists, changed or went since it was read.
+   */
+  const conditional = async (
+    write: () => Promise<{ metadata?: { resourceVersion?: string } } | unknown>,
+    what: string,
+  ): Promise<string | undefined> =>
+    retry(async () => {
+      try {
+        const written = (await write()) as { metadata?: { resourceVersion?: string } } | undefined;
+        return written?.metadata?.resourceVersion ?? '';
+      } catch (error) {
+        if (apiStatus(error) === 409 || apiStatus(error) === 404) return undefined;
+        throw error;
+      }
+    }, `${what} ${doing}`);
   return {
     async read() {
       const api = await core();
-      const map = await retry(() => readOptional(() => api.readNamespacedConfigMap(MARKER)), `reading ${doing}`);
-      return map?.data?.directory ? (map.data as unknown as UpgradeRecord) : undefined;
+      const map = await retry(() => readOptional(() => api.readNamespacedConfigMap(LOCK)), `reading ${doing}`);
+      const record = lockRecord(map?.data);
+      return record ? { record, version: map!.metadata?.resourceVersion ?? '' } : undefined;
     },
-    async write(record) {
+    async create(record) {
       const api = await core();
-      const body = {
-        metadata: { ...MARKER, labels: { 'app.kubernetes.io/managed-by': 'arcmesh' } },
-        data: { ...record },
-      };
-      await retry(async () => {
-        try {
-          await api.createNamespacedConfigMap({ namespace: MARKER.namespace, body });
-        } catch (error) {
-          if (apiStatus(error) !== 409) throw error;
-          await api.replaceNamespacedConfigMap({ ...MARKER, body });
-        }
-      }, `writing ${doing}`);
+      return conditional(
+        () => api.createNamespacedConfigMap({ namespace: LOCK.namespace, body: body(record) }),
+        'taking',
+      );
     },
-    async clear() {
+    async replace(record, version) {
       const api = await core();
-      await retry(async () => {
-        try {
-          await api.deleteNamespacedConfigMap(MARKER);
-        } catch (error) {
-          if (apiStatus(error) !== 404) throw error;
-        }
-      }, `removing ${doing}`);
+      return conditional(() => api.replaceNamespacedConfigMap({ ...LOCK, body: body(record, version) }), 'writing');
+    },
+    async remove(version) {
+      const api = await core();
+      const removed = await conditional(
+        () => api.deleteNamespacedConfigMap({ ...LOCK, body: { preconditions: { resourceVersion: version } } }),
+        'releasing',
+      );
+      return removed !== undefined;
     },
   };
 }

@@ -8,13 +8,14 @@
  * Everything that can refuse is decided before the first write. After that, every step is safe to run again,
  * so `resumeUpgrade` continues at the first step the journal does not record as finished.
  */
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CheckResult } from '../check/checks.js';
 import type { BackupResult } from '../crds/backup.js';
 import { readVersion } from '../crds/backup.js';
 import { checkBackupConversions, readBackupManifest, type RestoreResult, type VerifyResult } from '../crds/restore.js';
 import type { Reporter } from '../context.js';
+import { createDirectory } from '../durable-file.js';
 import { ArcmeshError, cancelledAtPromptError, interruptedError } from '../errors.js';
 import { assessPreflight, compareHealth, type HealthAfter } from './health.js';
 import {
@@ -97,6 +98,8 @@ export interface UpgradePorts {
   signal?: AbortSignal | undefined;
   now?: () => Date;
   steps?: StepObserver | undefined;
+  /** Called once the plan is confirmed, just before the first change (the upgrade lock marks the run changing). */
+  beforeFirstChange?: (() => Promise<void>) | undefined;
 }
 
 export type UpgradeTarget = { version: string } | { selector: UpgradeTargetSelector };
@@ -271,7 +274,8 @@ export async function runUpgrade(ports: UpgradePorts, request: UpgradeRequest): 
   if (request.confirm && !(await request.confirm(plan))) {
     throw cancelledAtPromptError('changed');
   }
-  await mkdir(request.directory, { recursive: true, mode: 0o700 });
+  await ports.beforeFirstChange?.();
+  await createDirectory(request.directory);
   const run: JournalRun = {
     replaced: plan.backup.crds,
     added: plan.crds.filter((change) => change.change === 'added').map((change) => change.name),

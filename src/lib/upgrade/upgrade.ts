@@ -4,6 +4,7 @@
  * get wrong in the flags is refused here, before any call.
  */
 import { readdir } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { defaultBackupDirectory } from '../crds/backup-format.js';
@@ -140,23 +141,44 @@ async function refuseOverUnfinished(home: string, cluster: string): Promise<void
   );
 }
 
-/** What the cluster itself records of an upgrade under way. */
-export interface UpgradeRecord {
-  directory: string;
-  host: string;
-  startedAt: string;
-}
+/** How long an upgrade's lock holds when its run can no longer release it (killed, its machine gone). */
+export const UPGRADE_LOCK_SECONDS = 3600;
 
 /**
- * A record of an unfinished upgrade kept in the cluster (kube-system/arcmesh-upgrade), written just before the
- * first change and removed once the upgrade finished or was rolled back. The journal only guards runs that use
- * the same backup directory on the same machine; this one is seen by every machine and every --backup-dir (a
- * person's laptop while the scheduled job's run on its volume is unfinished).
+ * The cluster-wide upgrade lock (kube-system/arcmesh-upgrade), taken before an upgrade reads or changes anything.
+ * The journal only guards runs that use the same backup directory on the same machine; this is seen by every
+ * machine and every --backup-dir (a person's laptop while the scheduled job's run is under way).
  */
-export interface UpgradeMarker {
-  read(): Promise<UpgradeRecord | undefined>;
-  write(record: UpgradeRecord): Promise<void>;
-  clear(): Promise<void>;
+export interface UpgradeLockRecord {
+  /** The run holding the lock (a random id): only it releases the lock. */
+  owner: string;
+  host: string;
+  /** The upgrade's backup and journal directory, on `host`. */
+  directory: string;
+  startedAt: string;
+  expiresAt: string;
+  /**
+   * The run went past planning: the cluster may be half-upgraded, so a new upgrade is refused until this one is
+   * resumed or rolled back, however long ago it stopped. The record stays after its run is gone.
+   */
+  changing: boolean;
+}
+
+/** The lock as stored, with the version that conditional writes name (a ConfigMap's resourceVersion). */
+export interface HeldUpgradeLock {
+  record: UpgradeLockRecord;
+  version: string;
+}
+
+/** Where the lock lives; every write is conditional, so two runs can never both believe they hold it. */
+export interface UpgradeLockStore {
+  read(): Promise<HeldUpgradeLock | undefined>;
+  /** The new lock's version; undefined when a lock exists already. */
+  create(record: UpgradeLockRecord): Promise<string | undefined>;
+  /** The lock's new version; undefined when it changed (or went) since it was read at `version`. */
+  replace(record: UpgradeLockRecord, version: string): Promise<string | undefined>;
+  /** False when the lock changed (or went) since it was read at `version`. */
+  remove(version: string): Promise<boolean>;
 }
 
 export interface UpgradeContext {
@@ -165,71 +187,185 @@ export interface UpgradeContext {
   reporter: Reporter;
   signal?: AbortSignal | undefined;
   steps?: StepObserver | undefined;
-  marker?: UpgradeMarker | undefined;
+  lock?: UpgradeLockStore | undefined;
 }
 
-async function refuseMarked(marker: UpgradeMarker | undefined): Promise<void> {
-  const record = await marker?.read();
-  if (!record) return;
-  throw new ArcmeshError(
+export type LockDecision =
+  { action: 'create' } | { action: 'takeOver'; from: UpgradeLockRecord } | { action: 'refuse'; error: ArcmeshError };
+
+const unfinishedRefusal = (held: UpgradeLockRecord) =>
+  new ArcmeshError(
     'usage',
-    `An upgrade of this cluster started at ${record.startedAt} on ${record.host} (backup and journal in ${record.directory}) did not finish; a new one would not restore what it backed up.`,
-    `On that machine, finish it with \`--resume --backup-dir ${record.directory}\` or undo it with \`--rollback --backup-dir ${record.directory}\`.`,
+    `An upgrade of this cluster started at ${held.startedAt} on ${held.host} (backup and journal in ${held.directory}) did not finish; a new one would not restore what it backed up.`,
+    `On that machine, finish it with \`--resume --backup-dir ${held.directory}\` or undo it with \`--rollback --backup-dir ${held.directory}\`.`,
   );
-}
 
-/** The cluster port of a run that records itself in the cluster before its first change (the backup). */
-function recordingFirstChange(
-  cluster: ClusterPort,
-  marker: UpgradeMarker | undefined,
+/**
+ * Whether a run may take the lock: a free one, one that expired before its run changed anything, and for --resume
+ * or --rollback the lock of the same upgrade (its run was killed, or is being replaced on purpose). Anything else is
+ * refused, naming the run that holds it.
+ */
+export function decideUpgradeLock(
+  held: UpgradeLockRecord | undefined,
+  mode: UpgradeMode,
   directory: string,
   now: Date,
-): ClusterPort {
-  if (!marker) return cluster;
+): LockDecision {
+  if (!held) return { action: 'create' };
+  if (mode === 'upgrade' && held.changing) return { action: 'refuse', error: unfinishedRefusal(held) };
+  const expired = !(Date.parse(held.expiresAt) > now.getTime());
+  if (expired || (mode !== 'upgrade' && held.directory === directory)) return { action: 'takeOver', from: held };
   return {
-    ...cluster,
-    backup: async (backupDirectory, crdNames) => {
-      await marker.write({ directory, host: hostname(), startedAt: now.toISOString() });
-      return cluster.backup(backupDirectory, crdNames);
+    action: 'refuse',
+    error: new ArcmeshError(
+      'usage',
+      `Another arcmesh upgrade of this cluster is running: started at ${held.startedAt} on ${held.host} (run ${held.owner}, backup in ${held.directory}); it holds the lock ${LOCK_NAME} until ${held.expiresAt}.`,
+      `Wait for it to finish. If that run is gone, its lock expires at ${held.expiresAt}; to go on sooner, ` +
+        `\`kubectl delete configmap ${LOCK_NAME.split('/')[1]} -n ${LOCK_NAME.split('/')[0]}\`.`,
+    ),
+  };
+}
+
+const LOCK_NAME = 'kube-system/arcmesh-upgrade';
+
+/** A lock this run holds. */
+interface LockHold {
+  /** Marks the run as changing the cluster, before its first change; fails if the lock was taken over. */
+  markChanging(): Promise<void>;
+  /** Removes the lock if this run still holds it; a run that changed the cluster and failed leaves it, expired. */
+  release(finished: boolean): Promise<void>;
+}
+
+const MAX_LOCK_ATTEMPTS = 3;
+
+async function acquireUpgradeLock(
+  store: UpgradeLockStore,
+  mode: UpgradeMode,
+  directory: string,
+  now: Date,
+  reporter: Reporter,
+): Promise<LockHold> {
+  const mine: UpgradeLockRecord = {
+    owner: randomUUID(),
+    host: hostname(),
+    directory,
+    startedAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + UPGRADE_LOCK_SECONDS * 1000).toISOString(),
+    // A resume or rollback acts on a cluster an upgrade already changed.
+    changing: mode !== 'upgrade',
+  };
+  let version: string | undefined;
+  for (let attempt = 0; attempt < MAX_LOCK_ATTEMPTS && version === undefined; attempt++) {
+    const held = await store.read();
+    const decision = decideUpgradeLock(held?.record, mode, directory, now);
+    if (decision.action === 'refuse') throw decision.error;
+    version = decision.action === 'create' ? await store.create(mine) : await store.replace(mine, held!.version);
+    if (version !== undefined && decision.action === 'takeOver') {
+      reporter.warn(
+        `Took over the upgrade lock ${LOCK_NAME} of the run started at ${decision.from.startedAt} on ${decision.from.host} (backup in ${decision.from.directory}).`,
+      );
+    }
+  }
+  if (version === undefined) {
+    throw new ArcmeshError(
+      'failed',
+      `The upgrade lock ${LOCK_NAME} kept changing while this run tried to take it: other upgrades are starting.`,
+      'Run one upgrade at a time; try again once the others finished.',
+    );
+  }
+  const lostLock = () =>
+    new ArcmeshError(
+      'failed',
+      `This run no longer holds the upgrade lock ${LOCK_NAME}: another run took it over, so this one stops before changing anything.`,
+      '`arcmesh upgrade --dry-run` shows what the other run left to do.',
+    );
+  return {
+    async markChanging() {
+      if (mine.changing) return;
+      const changing = { ...mine, changing: true };
+      const changed = await store.replace(changing, version!);
+      if (changed === undefined) throw lostLock();
+      Object.assign(mine, changing);
+      version = changed;
+    },
+    async release(finished) {
+      const held = await store.read();
+      if (held?.record.owner !== mine.owner) {
+        reporter.warn(`The upgrade lock ${LOCK_NAME} was taken over by another run; it is left to that run.`);
+        return;
+      }
+      if (finished || !mine.changing) await store.remove(held.version);
+      else await store.replace({ ...mine, expiresAt: new Date().toISOString() }, held.version);
     },
   };
 }
 
-async function clearWhenDone(marker: UpgradeMarker | undefined, result: UpgradeResult): Promise<UpgradeResult> {
-  if (result.status === 'upgraded' || result.status === 'rolledBack') await marker?.clear();
-  return result;
+/** A dry run takes no lock, but says so when an upgrade changed the cluster and did not finish. */
+async function refuseUnfinishedInCluster(store: UpgradeLockStore | undefined): Promise<void> {
+  const held = await store?.read();
+  if (held?.record.changing) throw unfinishedRefusal(held.record);
+}
+
+/** Runs one mode under the lock: taken before anything else, released by this run alone when it is done. */
+async function underLock(
+  context: UpgradeContext,
+  mode: UpgradeMode,
+  directory: string,
+  now: Date,
+  run: (beforeFirstChange: () => Promise<void>) => Promise<UpgradeResult>,
+): Promise<UpgradeResult> {
+  if (!context.lock) return run(async () => {});
+  const hold = await acquireUpgradeLock(context.lock, mode, directory, now, context.reporter);
+  let finished = false;
+  try {
+    const result = await run(() => hold.markChanging());
+    finished = true;
+    return result;
+  } finally {
+    await hold.release(finished);
+  }
 }
 
 export async function upgrade(context: UpgradeContext, options: UpgradeOptions): Promise<UpgradeResult> {
   const { mode, target } = upgradeMode(options);
   const home = options.home ?? homedir();
   const now = options.now ?? new Date();
-  const { marker } = context;
-  const portsFor = (directory: string) => ({
+  const portsFor = (beforeFirstChange: () => Promise<void>) => ({
     ...context,
-    cluster: recordingFirstChange(context.cluster, marker, directory, now),
+    beforeFirstChange,
     ...(options.now ? { now: () => options.now! } : {}),
   });
   if (mode === 'upgrade') {
-    await refuseOverUnfinished(home, options.cluster);
-    await refuseMarked(marker);
     const directory = options.backupDir ?? defaultBackupDirectory(home, options.cluster, now);
-    const result = await runUpgrade(portsFor(directory), {
+    const request = {
       target: target!,
       overrides: options.overrides,
       directory,
       dryRun: options.dryRun,
       confirm: options.confirm,
+    };
+    if (options.dryRun) {
+      await refuseUnfinishedInCluster(context.lock);
+      return runUpgrade(
+        portsFor(async () => {}),
+        request,
+      );
+    }
+    // This machine's journal names the step to resume from, which the cluster's lock does not know: when the lock
+    // says an upgrade changed the cluster, that journal's refusal is the more useful one.
+    if ((await context.lock?.read())?.record.changing) await refuseOverUnfinished(home, options.cluster);
+    return underLock(context, mode, directory, now, async (beforeFirstChange) => {
+      await refuseOverUnfinished(home, options.cluster);
+      return runUpgrade(portsFor(beforeFirstChange), request);
     });
-    return clearWhenDone(marker, result);
   }
   const directory = options.backupDir ?? (await latestJournalDirectory(home, options.cluster));
   const version = target && 'version' in target ? target.version : undefined;
-  const result =
+  return underLock(context, mode, directory, now, (beforeFirstChange) =>
     mode === 'resume'
-      ? await resumeUpgrade(portsFor(directory), { directory, version })
-      : await rollbackUpgrade(portsFor(directory), { directory });
-  return clearWhenDone(marker, result);
+      ? resumeUpgrade(portsFor(beforeFirstChange), { directory, version })
+      : rollbackUpgrade(portsFor(beforeFirstChange), { directory }),
+  );
 }
 
 /** `-o table`: one row per step, or per CRD for a plan. */

@@ -6,16 +6,21 @@
  *
  * Unless told otherwise (`chartFor`, used by upgrade tests with older charts), every extension version installs
  * the chart shipped in this package, and the version the extension asked for is what it reports back.
+ *
+ * On start it reconciles every extension, as a controller-runtime reconciler does with every object it watches: a
+ * change accepted while no agent listened (the sandbox was killed before helm ran, or before the operation ended)
+ * is compared with the helm release and installed, or reported Failed with helm's reason. Reports and log lines
+ * never hold a protected setting's value: helm's errors quote values, and those go to ARM and the sandbox log.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runHelm } from '../../lib/helm/helm.js';
 import { bundledChartDir, findTool, unpackBundledTools } from '../../lib/package.js';
 import type { ExtensionAgentReport, RunningArmSandbox, StoredExtensionEvent } from '../arm/contract.js';
-import { planAgentAction, type AgentAction } from './plan.js';
+import { planAgentAction, protectedValues, redactSecrets, type AgentAction } from './plan.js';
 
 export interface ExtensionAgentOptions {
-  arm: Pick<RunningArmSandbox, 'onExtensionChange' | 'reportExtension'>;
+  arm: Pick<RunningArmSandbox, 'onExtensionChange' | 'reportExtension' | 'listExtensions'>;
   kubeconfig: string;
   stateDir: string;
   /** The chart an extension version installs (default: the chart shipped in this package, for every version). */
@@ -42,6 +47,29 @@ function lastLine(text: string): string {
   );
 }
 
+/** Values compared as helm compares them: maps without regard to key order (`helm get values` sorts them). */
+function sameValues(left: unknown, right: unknown): boolean {
+  if (Array.isArray(left) || Array.isArray(right))
+    return (
+      Array.isArray(left) &&
+      Array.isArray(right) &&
+      left.length === right.length &&
+      left.every((item, index) => sameValues(item, right[index]))
+    );
+  if (left !== null && right !== null && typeof left === 'object' && typeof right === 'object') {
+    const leftKeys = Object.keys(left);
+    return (
+      leftKeys.length === Object.keys(right).length &&
+      leftKeys.every(
+        (name) =>
+          Object.hasOwn(right, name) &&
+          sameValues((left as Record<string, unknown>)[name], (right as Record<string, unknown>)[name]),
+      )
+    );
+  }
+  return left === right;
+}
+
 export function startExtensionAgent(options: ExtensionAgentOptions): RunningExtensionAgent {
   const log = options.log ?? (() => {});
   const agentDir = join(options.stateDir, 'agent');
@@ -65,7 +93,24 @@ export function startExtensionAgent(options: ExtensionAgentOptions): RunningExte
   };
   const helm = async (cluster: string, args: string[], stdin?: string) => {
     await (helmFound ??= ensureHelm());
-    await runHelm({ kubeconfigEnv: options.kubeconfig, context: cluster }, args, { env: helmEnv, stdin });
+    return runHelm({ kubeconfigEnv: options.kubeconfig, context: cluster }, args, { env: helmEnv, stdin });
+  };
+
+  /** The release as helm has it: its status and the values it was installed with, or undefined when there is none. */
+  const observeRelease = async (action: Extract<AgentAction, { kind: 'install' }>) => {
+    const where = ['--namespace', action.namespace, '--output', 'json'];
+    try {
+      const status = JSON.parse((await helm(action.cluster, ['status', action.release, ...where])).stdout) as {
+        info?: { status?: string };
+      };
+      const values = JSON.parse(
+        (await helm(action.cluster, ['get', 'values', action.release, ...where])).stdout,
+      ) as unknown;
+      return { status: status.info?.status ?? 'unknown', values };
+    } catch (error) {
+      if (/release: not found/i.test((error as { stderr?: string }).stderr ?? '')) return undefined;
+      throw error;
+    }
   };
 
   const report = (id: string, value: ExtensionAgentReport) => {
@@ -111,7 +156,26 @@ export function startExtensionAgent(options: ExtensionAgentOptions): RunningExte
     log(`agent: installed ${action.release} ${action.version ?? ''} in ${action.cluster}/${action.namespace}`);
   };
 
-  const handle = async (event: StoredExtensionEvent) => {
+  /**
+   * Brings the release to what the extension asks for, doing nothing helm already has: a release installed with these
+   * values stays; one helm left half-done (killed mid-install or mid-upgrade) is cleared first, since helm refuses to
+   * act on a release with an operation pending.
+   */
+  const reconcileInstall = async (id: string, action: Extract<AgentAction, { kind: 'install' }>) => {
+    const observed = await observeRelease(action);
+    if (observed?.status === 'deployed' && sameValues(observed.values, action.values)) {
+      report(id, { installState: 'Installed', currentVersion: action.version ?? null, statuses: [], errorInfo: null });
+      return;
+    }
+    const where = ['--namespace', action.namespace];
+    if (observed?.status === 'pending-install') await helm(action.cluster, ['uninstall', action.release, ...where]);
+    else if (observed?.status?.startsWith('pending-'))
+      await helm(action.cluster, ['rollback', action.release, ...where]);
+    await install(id, action);
+    log(`agent: reconciled ${action.release} in ${action.cluster} after start (${observed?.status ?? 'no release'})`);
+  };
+
+  const handle = async (event: StoredExtensionEvent, reconciling = false) => {
     const action = planAgentAction(event);
     if (!action) return;
     if (action.kind === 'refuse') {
@@ -119,7 +183,7 @@ export function startExtensionAgent(options: ExtensionAgentOptions): RunningExte
       return;
     }
     try {
-      if (action.kind === 'install') await install(event.id, action);
+      if (action.kind === 'install') await (reconciling ? reconcileInstall : install)(event.id, action);
       else {
         // Azure leaves the release namespace behind; so does the sandbox.
         await helm(action.cluster, [
@@ -133,7 +197,7 @@ export function startExtensionAgent(options: ExtensionAgentOptions): RunningExte
       }
     } catch (error) {
       const failure = error as Error & { stderr?: string };
-      const message = lastLine(failure.stderr ?? '') || failure.message;
+      const message = redactSecrets(lastLine(failure.stderr ?? '') || failure.message, protectedValues(event));
       log(`agent: ${action.kind} of ${action.release} in ${action.cluster} failed: ${message}`);
       if (action.kind === 'install') {
         report(event.id, {
@@ -145,14 +209,17 @@ export function startExtensionAgent(options: ExtensionAgentOptions): RunningExte
     }
   };
 
-  const unsubscribe = options.arm.onExtensionChange((event) => {
+  const enqueue = (event: StoredExtensionEvent, reconciling: boolean) => {
     const previous = queues.get(event.id) ?? Promise.resolve();
-    const next = previous.then(() => handle(event));
+    const next = previous.then(() => handle(event, reconciling));
     queues.set(event.id, next);
     void next.finally(() => {
       if (queues.get(event.id) === next) queues.delete(event.id);
     });
-  });
+  };
+  const unsubscribe = options.arm.onExtensionChange((event) => enqueue(event, false));
+  // Subscribed first, so that a change arriving while these run queues behind them.
+  for (const event of options.arm.listExtensions()) enqueue(event, true);
 
   return {
     async idle() {

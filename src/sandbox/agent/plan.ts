@@ -42,6 +42,25 @@ export function versionSettings(version: string | undefined): Record<string, str
   return {};
 }
 
+/** The values of an extension's protected settings: never in what the agent reports or logs. */
+export function protectedValues(event: StoredExtensionEvent): string[] {
+  const settings =
+    (event.extension.properties as ExtensionProperties | undefined)?.configurationProtectedSettings ?? {};
+  return Object.values(settings).filter((value): value is string => typeof value === 'string' && value !== '');
+}
+
+/** How a value may appear in a tool's message: as written, and escaped as JSON or YAML quote it. */
+function spellings(secret: string): string[] {
+  const escaped = JSON.stringify(secret).slice(1, -1);
+  return escaped === secret ? [secret] : [secret, escaped];
+}
+
+/** `text` with every spelling of every secret replaced, longest first so that no part of a longer one is left. */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  const all = secrets.flatMap(spellings).sort((left, right) => right.length - left.length);
+  return all.reduce((redacted, secret) => redacted.split(secret).join('[REDACTED]'), text);
+}
+
 export function planAgentAction(event: StoredExtensionEvent): AgentAction | undefined {
   const properties = (event.extension.properties ?? {}) as ExtensionProperties;
   const cluster = event.clusterId.split('/').at(-1)!;

@@ -33,9 +33,13 @@ export function typeSetValue(value: string): string | number | boolean | null {
   return value;
 }
 
-/** Later settings win, as later `--set` flags do; protected settings are passed after the plain ones. */
+/**
+ * Later settings win, as later `--set` flags do; protected settings are passed after the plain ones. Keys are data:
+ * every level is a null-prototype object, so `__proto__`, `constructor` and `prototype` are keys like others and
+ * never reach a prototype, and they reach helm as they were written.
+ */
 export function settingsToValues(...settingGroups: Array<Record<string, string | null> | undefined>): HelmValues {
-  const values: HelmValues = {};
+  const values: HelmValues = Object.create(null) as HelmValues;
   for (const settings of settingGroups) {
     for (const [key, raw] of Object.entries(settings ?? {})) {
       // ARM answers protected settings to other readers with null values; an agent never sees those.
@@ -45,7 +49,7 @@ export function settingsToValues(...settingGroups: Array<Record<string, string |
       let node = values;
       for (const part of path.slice(0, -1)) {
         const next = node[part];
-        if (next === null || typeof next !== 'object') node[part] = {};
+        if (next === null || typeof next !== 'object') node[part] = Object.create(null) as HelmValues;
         node = node[part] as HelmValues;
       }
       node[path.at(-1)!] = typeSetValue(raw);

@@ -96,6 +96,8 @@ export interface RunningArmSandbox {
   /** Every request the emulator answered since start (method, path, api-version, status): request-count benchmarks read it. */
   requestLog(): ReadonlyArray<{ method: string; path: string; apiVersion: string | null; status: number }>;
   onExtensionChange(listener: (event: StoredExtensionEvent) => void): () => void;
+  /** Every extension as it is now (kind `updated`), for an agent that reconciles all of them when it starts. */
+  listExtensions(): StoredExtensionEvent[];
   reportExtension(id: string, report: ExtensionAgentReport): void;
   close(): Promise<void>;
 }

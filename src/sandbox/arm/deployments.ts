@@ -57,6 +57,18 @@ function checkResourceGroup(store: ArmStore, resourceGroup: string): void {
   throw new ArmHttpError(404, 'ResourceGroupNotFound', `Resource group '${resourceGroup}' could not be found.`);
 }
 
+/** ARM's rule for deployment names: 1 to 64 letters, digits, '-', '.', '_' and parentheses. */
+const DEPLOYMENT_NAME = /^[-\w.()]{1,64}$/;
+
+function checkDeploymentName(name: string): void {
+  if (DEPLOYMENT_NAME.test(name)) return;
+  throw new ArmHttpError(
+    400,
+    'InvalidDeploymentName',
+    `The deployment name ${JSON.stringify(name)} is not valid: it must be 1 to 64 characters of letters, digits, '-', '.', '_' and parentheses.`,
+  );
+}
+
 function deploymentId(context: RequestContext): string {
   const { subscriptionId, resourceGroup, deploymentName } = context.params as Record<string, string>;
   return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.Resources/deployments/${deploymentName}`;
@@ -86,6 +98,7 @@ interface DeploymentRequest {
 }
 
 function readDeploymentRequest(context: RequestContext): DeploymentRequest {
+  checkDeploymentName(context.params.deploymentName as string);
   const body = objectBody(context);
   const properties = isRecord(body.properties) ? body.properties : undefined;
   if (!properties) throw new ArmHttpError(400, 'InvalidRequestContent', "The request content must have 'properties'.");

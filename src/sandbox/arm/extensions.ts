@@ -172,6 +172,28 @@ function validate(
   }
 }
 
+/**
+ * An extension's name is its Helm release's and the in-cluster Extension object's name, so the service takes a
+ * lowercase RFC 1123 subdomain (the rule the cluster applies to that object). The code is the sandbox's choice:
+ * the service's answer for a bad name is in no recording.
+ */
+const EXTENSION_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const MAX_EXTENSION_NAME_LENGTH = 253;
+
+export function extensionNameProblem(name: string): string | undefined {
+  if (name.length > MAX_EXTENSION_NAME_LENGTH)
+    return `The extension name is ${name.length} characters long; at most ${MAX_EXTENSION_NAME_LENGTH} are allowed.`;
+  if (!EXTENSION_NAME.test(name))
+    return "An extension name must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'osm' or 'open-service-mesh').";
+  return undefined;
+}
+
+function checkExtensionName(name: string): void {
+  const problem = extensionNameProblem(name);
+  if (problem)
+    throw badRequest('InvalidResourceName', `The extension name ${JSON.stringify(name)} is not valid. ${problem}`);
+}
+
 function extensionId(context: RequestContext, clusterId: string): string {
   return `${clusterId}/providers/Microsoft.KubernetesConfiguration/extensions/${context.params.extensionName as string}`;
 }
@@ -252,6 +274,7 @@ function getExtension(context: RequestContext): HandlerResult {
 
 function putExtension(context: RequestContext): HandlerResult {
   const { cluster, id, extension: existing } = findExtension(context);
+  if (!existing) checkExtensionName(context.params.extensionName as string);
   const body = objectBody(context);
   const sent = isRecord(body.properties) ? { ...body.properties } : {};
   const osm = isOsm(sent.extensionType);

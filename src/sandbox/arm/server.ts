@@ -42,6 +42,7 @@ import { operationRoutes } from './operations.js';
 import { loadOrCreatePki, loadOrCreateStateKey } from '../pki.js';
 import { providerRoutes } from './providers.js';
 import { ArmStore, stateFileHoldsSealedValues, type StoredExtension } from './store.js';
+import { TEMPLATE_LIMITS, jsonDepthExceeds } from './template/limits.js';
 import { authenticate, tokenRoutes } from './token.js';
 
 const ROUTES: Route[] = [
@@ -59,19 +60,41 @@ const CONTROL_PREFIX = '/_sandbox/';
 
 type LogEntry = { method: string; path: string; apiVersion: string | null; status: number };
 
+/** ARM's front door refuses larger requests (a template and its parameters included) before anything reads them. */
+const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
+/** The sandbox's bound on JSON nesting (ARM publishes none): state and responses are written by recursive code. */
+const MAX_BODY_DEPTH = TEMPLATE_LIMITS.jsonDepth;
+
+function requestTooLarge(): ArmHttpError {
+  return new ArmHttpError(413, 'RequestContentTooLarge', 'The request content size exceeds the maximum size of 4 MB.');
+}
+
 function readBody(request: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
+    if (Number(request.headers['content-length'] ?? 0) > MAX_REQUEST_BYTES) {
+      request.resume();
+      reject(requestTooLarge());
+      return;
+    }
     const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      // Past the limit the rest is drained unread, so the client still gets the answer.
+      if (size <= MAX_REQUEST_BYTES) chunks.push(chunk);
+    });
+    request.on('end', () =>
+      size > MAX_REQUEST_BYTES ? reject(requestTooLarge()) : resolve(Buffer.concat(chunks).toString('utf8')),
+    );
     request.on('error', reject);
   });
 }
 
 function parseBody(raw: string, contentType: string | undefined): unknown {
   if (!raw || !contentType?.includes('json')) return undefined;
+  let body: unknown;
   try {
-    return JSON.parse(raw) as unknown;
+    body = JSON.parse(raw) as unknown;
   } catch {
     throw new ArmHttpError(
       400,
@@ -79,6 +102,13 @@ function parseBody(raw: string, contentType: string | undefined): unknown {
       'The request content was invalid and could not be deserialized: it is not valid JSON.',
     );
   }
+  if (jsonDepthExceeds(body, MAX_BODY_DEPTH))
+    throw new ArmHttpError(
+      400,
+      'InvalidRequestContent',
+      `The request content was invalid and could not be deserialized: it nests objects and arrays more than ${MAX_BODY_DEPTH} levels deep.`,
+    );
+  return body;
 }
 
 function asArmError(error: unknown, method: string, path: string): ArmHttpError {
@@ -124,14 +154,15 @@ export async function startArmSandbox(options: ArmSandboxOptions): Promise<Runni
   };
   const pki = await loadOrCreatePki(options.stateDir);
   const listeners = new Set<(event: StoredExtensionEvent) => void>();
+  // Agents are the cluster side, which receives protected settings in Azure too.
+  const eventOf = (kind: StoredExtensionEvent['kind'], extension: StoredExtension): StoredExtensionEvent => ({
+    kind,
+    id: extension.id,
+    clusterId: extension.clusterId,
+    extension: renderExtension(extension, LATEST_EXTENSION_API_VERSION, true),
+  });
   const emit = (kind: StoredExtensionEvent['kind'], extension: StoredExtension) => {
-    // Agents are the cluster side, which receives protected settings in Azure too.
-    const event: StoredExtensionEvent = {
-      kind,
-      id: extension.id,
-      clusterId: extension.clusterId,
-      extension: renderExtension(extension, LATEST_EXTENSION_API_VERSION, true),
-    };
+    const event = eventOf(kind, extension);
     for (const listener of listeners) listener(event);
   };
   const stateKey = await loadOrCreateStateKey(options.stateDir, stateFileHoldsSealedValues(options.stateDir));
@@ -307,6 +338,7 @@ export async function startArmSandbox(options: ArmSandboxOptions): Promise<Runni
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    listExtensions: () => Object.values(store.state.extensions).map((extension) => eventOf('updated', extension)),
     reportExtension(id: string, report: ExtensionAgentReport) {
       applyAgentReport(store, id, report, Date.now());
       store.persist();

@@ -4,8 +4,9 @@
  * `<stateDir>/kube/<cluster>.json` (atomically, shortly after each change and on close).
  */
 import { readFile } from 'node:fs/promises';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { join } from 'node:path';
+import { ServerResponse, type IncomingMessage } from 'node:http';
+import { dirname, join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { CONTROLLER_USER, WebhookAdmission } from './admission/webhook-admission.js';
 import { methodNotAllowed, notAcceptable, pageNotFound } from './api-errors.js';
 import { createSelfReview, isSelfReview } from './auth/access-review.js';
@@ -25,8 +26,13 @@ import { reconcileDeployments } from './controllers/deployments.js';
 import { reconcileDisruptionBudgets } from './controllers/disruption.js';
 import { expireEvents } from './controllers/events.js';
 import { reconcileEndpoints } from './controllers/endpoints.js';
-import { reconcilePods } from './controllers/kubelet.js';
+import { createKubelet } from './controllers/kubelet.js';
 import { reconcileServiceAccountTokens } from './controllers/service-account-tokens.js';
+import { publishRootCa } from './controllers/root-ca-publisher.js';
+import { registerSandboxNode } from './controllers/sandbox-node.js';
+import { podLog } from './handlers/log.js';
+import { portForward, type UpgradeConnection } from './handlers/portforward.js';
+import { loadOrCreatePki } from '../pki.js';
 import {
   reconcileDaemonSets,
   reconcileJobs,
@@ -65,12 +71,28 @@ import { ObjectStore, type StoreSnapshot } from './storage.js';
 import { encodeOpenApiV2Skeleton, OPENAPI_V2_PROTOBUF } from './protobuf.js';
 import { FaultList } from '../arm/faults.js';
 import { kubeFaultError } from './faults.js';
+import { nodeDirectory } from '../node/layout.js';
+import { packageRoot } from '../node/package-root.js';
+import {
+  KUBELET_TIMING,
+  NodeRuntime,
+  type ClusterApi,
+  type NodeObjectLookup,
+  type NodeTiming,
+} from '../node/runtime.js';
 
 export interface ClusterOptions {
   /** The time the controllers act on (CronJob schedules); the system clock by default. */
   clock?: Clock;
   /** How often a watch that allows bookmarks gets one; a minute, as the apiserver's watch cache, by default. */
   watchBookmarkIntervalMs?: number;
+  /**
+   * Run the containers of the images the node knows (the control plane, the Envoy stand-in) as processes (default
+   * true); tests of the API and the provisioner alone turn it off, and every container is then only reported.
+   */
+  runContainers?: boolean;
+  /** The node's back-off, probe and grace timings; the kubelet's by default (tests shorten them). */
+  kubeletTiming?: Partial<NodeTiming>;
 }
 
 const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
@@ -93,6 +115,8 @@ export class KubeApiCluster {
     readonly store: ObjectStore,
     clock: Clock,
     private readonly watchBookmarkIntervalMs: number,
+    /** The node's container runtime; undefined when the cluster runs no containers. */
+    readonly node: NodeRuntime | undefined,
   ) {
     this.operations = new ResourceOperations(store, clock);
     this.admission = new WebhookAdmission(this.operations, this.registry);
@@ -115,11 +139,12 @@ export class KubeApiCluster {
       reconcileDaemonSets,
       reconcileCronJobs,
       reconcileJobs,
-      reconcilePods,
+      createKubelet(node),
       reconcileEndpoints,
       reconcileDisruptionBudgets,
       expireEvents,
       collectGarbage,
+      publishRootCa(() => loadOrCreatePki(dirname(dirname(stateFile))).then((pki) => pki.caPem)),
     ]);
     this.bootstrap();
     void this.controllers.runUntilSettled();
@@ -130,7 +155,14 @@ export class KubeApiCluster {
     name: string,
     token: string,
     stateDir: string,
-    { clock = systemClock, watchBookmarkIntervalMs = DEFAULT_BOOKMARK_INTERVAL_MS }: ClusterOptions = {},
+    {
+      clock = systemClock,
+      watchBookmarkIntervalMs = DEFAULT_BOOKMARK_INTERVAL_MS,
+      runContainers = true,
+      kubeletTiming,
+    }: ClusterOptions = {},
+    /** Where the API server listens, once it does: the node's processes reach the API there. */
+    api?: Promise<ClusterApi>,
   ): Promise<KubeApiCluster> {
     const stateFile = join(stateDir, 'kube', `${name}.json`);
     let snapshot: StoreSnapshot | undefined;
@@ -139,10 +171,40 @@ export class KubeApiCluster {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
-    return new KubeApiCluster(name, token, stateFile, new ObjectStore(snapshot), clock, watchBookmarkIntervalMs);
+    const store = new ObjectStore(snapshot);
+    const lookup: NodeObjectLookup = (resource, namespace, objectName) =>
+      store.get(`/${resource}`, namespace, objectName);
+    const node =
+      runContainers && api
+        ? new NodeRuntime({
+            nodeDir: nodeDirectory(stateDir, name),
+            packageRoot: packageRoot(),
+            nodeExecutable: process.execPath,
+            api,
+            tokenKey: token,
+            lookup,
+            timing: { ...KUBELET_TIMING, ...kubeletTiming },
+          })
+        : undefined;
+    return new KubeApiCluster(name, token, stateFile, store, clock, watchBookmarkIntervalMs, node);
   }
 
-  async handle(request: IncomingMessage, response: ServerResponse, serverAddress: string): Promise<void> {
+  /** An upgrade request (Node's `upgrade` event): answered as any request, unless port-forward takes the socket. */
+  async handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer, serverAddress: string): Promise<void> {
+    const response = new ServerResponse(request);
+    response.shouldKeepAlive = false;
+    response.assignSocket(socket as Parameters<ServerResponse['assignSocket']>[0]);
+    response.once('finish', () => socket.end());
+    socket.on('error', () => socket.destroy());
+    await this.handle(request, response, serverAddress, { socket, head });
+  }
+
+  async handle(
+    request: IncomingMessage,
+    response: ServerResponse,
+    serverAddress: string,
+    upgrade?: UpgradeConnection,
+  ): Promise<void> {
     try {
       const user = authenticate(request.headers.authorization, this.token, this.store);
       const url = new URL(request.url ?? '/', 'https://sandbox');
@@ -176,6 +238,9 @@ export class KubeApiCluster {
       };
       if (isSelfReview(route.route.type)) return await createSelfReview(context, user);
       if (route.route.subresource === 'token') return await createServiceAccountToken(context, this.token);
+      if (route.route.subresource === 'portforward') return await portForward(context, upgrade);
+      if (route.route.subresource === 'log')
+        return await podLog(context, nodeDirectory(dirname(dirname(this.stateFile)), this.name));
       await this.dispatch(context);
     } catch (error) {
       sendError(response, error);
@@ -185,6 +250,7 @@ export class KubeApiCluster {
   async close(): Promise<void> {
     this.controllers.stop();
     await this.controllers.idle();
+    await this.node?.close();
     clearTimeout(this.saveTimer);
     await this.saving;
     await this.save();
@@ -264,6 +330,7 @@ export class KubeApiCluster {
       if (!this.operations.find(namespaces, undefined, name))
         this.operations.create(namespaces, undefined, { metadata: { name } });
     createBootstrapPolicy(this.registry, this.operations);
+    registerSandboxNode(this.registry, this.operations, new Date());
   }
 
   private scheduleSave(): void {

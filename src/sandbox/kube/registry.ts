@@ -75,6 +75,7 @@ const BUILTIN_GROUPS: Array<{ group: string; version: string; resources: Builtin
     version: 'v1',
     resources: [
       { kind: 'Namespace', plural: 'namespaces', namespaced: false, shortNames: ['ns'], status: true },
+      { kind: 'Node', plural: 'nodes', namespaced: false, shortNames: ['no'], status: true },
       { kind: 'ConfigMap', plural: 'configmaps', namespaced: true, shortNames: ['cm'] },
       { kind: 'Secret', plural: 'secrets', namespaced: true },
       { kind: 'ServiceAccount', plural: 'serviceaccounts', namespaced: true, shortNames: ['sa'] },

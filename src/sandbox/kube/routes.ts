@@ -61,5 +61,7 @@ function isServedSubresource(type: ResourceType, subresource: string): boolean {
   if (subresource === 'finalize') return type.group === '' && type.plural === 'namespaces';
   // TokenRequest (`kubectl create token`), served by auth/token-request.ts.
   if (subresource === 'token') return type.group === '' && type.plural === 'serviceaccounts';
+  // The kubelet's streams the apiserver proxies: handlers/log.ts and handlers/portforward.ts.
+  if (subresource === 'log' || subresource === 'portforward') return type.group === '' && type.plural === 'pods';
   return false;
 }

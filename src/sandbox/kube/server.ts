@@ -5,14 +5,17 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { stringify as toYaml } from 'yaml';
 import { SANDBOX_CLUSTERS, type FaultRule } from '../arm/contract.js';
 import { writeFileAtomically } from '../../lib/durable-file.js';
 import { KubeApiCluster, type ClusterOptions } from './cluster.js';
 import { loadOrCreatePki } from '../pki.js';
+import type { ClusterApi } from '../node/runtime.js';
 
 export interface KubeSandboxOptions extends ClusterOptions {
   stateDir: string;
@@ -94,20 +97,31 @@ export async function startKubeSandbox(options: KubeSandboxOptions): Promise<Run
   const pki = await loadOrCreatePki(options.stateDir);
   const tokens = await loadOrCreateTokens(join(kubeDir, 'tokens.json'), names);
   const servers: Server[] = [];
+  /** Upgraded connections (port-forwards) are the server's no more: closeAllConnections does not end them. */
+  const upgraded = new Set<Duplex>();
   const clusters: KubeApiCluster[] = [];
   const endpoints: Record<string, KubeClusterEndpoint> = {};
   try {
     for (const [index, name] of names.entries()) {
-      const cluster = await KubeApiCluster.open(name, tokens[name]!, options.stateDir, options);
+      let listening!: (api: ClusterApi) => void;
+      const api = new Promise<ClusterApi>((resolve) => (listening = resolve));
+      const cluster = await KubeApiCluster.open(name, tokens[name]!, options.stateDir, options, api);
       clusters.push(cluster);
       let address = '';
       const server = createServer({ cert: pki.certChainPem, key: pki.keyPem }, (request, response) => {
         void cluster.handle(request, response, address);
       });
+      // Port-forward's SPDY and WebSocket upgrades; any other upgrade is answered as a plain request.
+      server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+        upgraded.add(socket);
+        socket.once('close', () => upgraded.delete(socket));
+        void cluster.handleUpgrade(request, socket, head, address);
+      });
       servers.push(server);
       const port = await listen(server, options.port ? options.port + index : 0);
       address = `127.0.0.1:${port}`;
       endpoints[name] = { url: `https://${address}`, caFile: pki.caFile, token: tokens[name]! };
+      listening({ port, caPem: pki.caPem, kubeconfig: renderKubeconfig({ [name]: endpoints[name] }, pki.caPem, name) });
     }
   } catch (error) {
     await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
@@ -132,6 +146,7 @@ export async function startKubeSandbox(options: KubeSandboxOptions): Promise<Run
     },
     async close() {
       for (const server of servers) server.closeAllConnections();
+      for (const socket of upgraded) socket.destroy();
       await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
       await Promise.all(clusters.map((cluster) => cluster.close()));
     },

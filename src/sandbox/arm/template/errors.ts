@@ -4,8 +4,11 @@
  */
 export class TemplateError extends Error {
   constructor(
-    /** `InvalidTemplate` (the template itself is wrong) or `InvalidTemplateDeployment` (the parameters are). */
-    readonly code: 'InvalidTemplate' | 'InvalidTemplateDeployment',
+    /**
+     * `InvalidTemplate` (the template itself is wrong), `InvalidTemplateDeployment` (the parameters are), or
+     * `DeploymentJobSizeExceeded` (the template is too large once expanded).
+     */
+    readonly code: 'InvalidTemplate' | 'InvalidTemplateDeployment' | 'DeploymentJobSizeExceeded',
     message: string,
   ) {
     super(message);

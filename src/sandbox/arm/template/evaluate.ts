@@ -5,7 +5,8 @@
 import { ExpressionError } from './errors.js';
 import { classifyString, type Expression } from './expression.js';
 import { callFunction, type FunctionContext } from './functions.js';
-import { armTypeName, isPlainObject } from './values.js';
+import { checkBuiltValue, invalidCopyCount, isValidCopyCount } from './limits.js';
+import { armToString, armTypeName, isPlainObject, setOwn } from './values.js';
 
 export function evaluateExpression(expression: Expression, context: FunctionContext): unknown {
   switch (expression.kind) {
@@ -22,11 +23,11 @@ export function evaluateExpression(expression: Expression, context: FunctionCont
       if (Array.isArray(target)) {
         if (typeof index !== 'number' || index < 0 || index >= target.length)
           throw new ExpressionError(
-            `The language expression index '${String(index)}' is out of bounds of an array of length ${target.length}.`,
+            `The language expression index '${armToString(index)}' is out of bounds of an array of length ${target.length}.`,
           );
         return target[index];
       }
-      return readProperty(target, String(index));
+      return readProperty(target, armToString(index));
     }
     case 'call': {
       if (expression.name.toLowerCase() === 'if') {
@@ -42,7 +43,10 @@ export function evaluateExpression(expression: Expression, context: FunctionCont
         return evaluateExpression(expression.args[condition ? 1 : 2] as Expression, context);
       }
       const args = expression.args.map((arg) => evaluateExpression(arg, context));
-      return callFunction(expression.name, args, context);
+      const result = callFunction(expression.name, args, context);
+      // Checked as each value is built, so doubling a value in a chain of variables stops at the limit.
+      checkBuiltValue(result);
+      return result;
     }
   }
 }
@@ -102,26 +106,27 @@ export function evaluateValue(value: unknown, context: FunctionContext, insidePr
     if (error instanceof ExpressionError) throw new LocatedExpressionError(value as string, error.message, error);
     throw error;
   }
-  if (Array.isArray(value)) return value.map((item) => evaluateValue(item, context, insideProperties));
+  if (Array.isArray(value)) {
+    const items = value.map((item) => evaluateValue(item, context, insideProperties));
+    checkBuiltValue(items);
+    return items;
+  }
   if (!isPlainObject(value)) return value;
   const result: Record<string, unknown> = {};
   for (const [name, child] of Object.entries(value)) {
     if (insideProperties && name === 'copy' && isPropertyCopyList(child)) {
-      for (const loop of child) result[loop.name] = expandPropertyCopy(loop, context);
+      for (const loop of child) setOwn(result, loop.name, expandPropertyCopy(loop, context));
       continue;
     }
-    result[name] = evaluateValue(child, context, insideProperties || name === 'properties');
+    setOwn(result, name, evaluateValue(child, context, insideProperties || name === 'properties'));
   }
+  checkBuiltValue(result);
   return result;
 }
 
 function expandPropertyCopy(loop: PropertyCopy, context: FunctionContext): unknown[] {
   const count = evaluateValue(loop.count, context);
-  if (typeof count !== 'number' || !Number.isInteger(count) || count < 0)
-    throw new LocatedExpressionError(
-      String(loop.count),
-      `The copy count of property '${loop.name}' must be a non-negative integer, not '${String(count)}'.`,
-    );
+  if (!isValidCopyCount(count)) throw invalidCopyCount(`property '${loop.name}'`, armToString(count));
   const items: unknown[] = [];
   for (let index = 0; index < count; index += 1) {
     const inner: FunctionContext = {

@@ -4,6 +4,7 @@
  * (`''` escapes a quote), integers, and property (`.name`) and index (`[expr]`) access.
  */
 import { ExpressionError } from './errors.js';
+import { TEMPLATE_LIMITS } from './limits.js';
 
 export type Expression =
   | { kind: 'string'; value: string }
@@ -22,6 +23,10 @@ export function isExpressionString(text: string): boolean {
 export function classifyString(text: string): TemplateString {
   if (text.startsWith('[[')) return { kind: 'literal', value: text.slice(1) };
   if (!isExpressionString(text)) return { kind: 'literal', value: text };
+  if (text.length - 2 > TEMPLATE_LIMITS.expressionLength)
+    throw new ExpressionError(
+      `The language expression length limit exceeded. Limit: '${TEMPLATE_LIMITS.expressionLength}' and actual: '${text.length - 2}'.`,
+    );
   return { kind: 'expression', expression: parseExpression(text.slice(1, -1)) };
 }
 
@@ -88,10 +93,20 @@ export function parseExpression(source: string): Expression {
     position += 1;
   };
 
-  const parseAccessors = (target: Expression): Expression => {
+  const checkDepth = (depth: number) => {
+    if (depth > TEMPLATE_LIMITS.expressionDepth)
+      throw new ExpressionError(
+        `The language expression has calls, properties and indexes nested more than ${TEMPLATE_LIMITS.expressionDepth} levels deep, which the sandbox does not evaluate. Move inner parts into variables.`,
+      );
+  };
+
+  // Each accessor wraps the expression before it, so a chain of them nests as deeply as calls do.
+  const parseAccessors = (target: Expression, outerDepth: number): Expression => {
     let current = target;
+    let depth = outerDepth;
     for (;;) {
       const token = peek();
+      if (token?.type === 'punctuation' && (token.text === '.' || token.text === '[')) checkDepth((depth += 1));
       if (token?.type === 'punctuation' && token.text === '.') {
         position += 1;
         const name = tokens[position];
@@ -101,7 +116,7 @@ export function parseExpression(source: string): Expression {
         current = { kind: 'property', target: current, name: name.text };
       } else if (token?.type === 'punctuation' && token.text === '[') {
         position += 1;
-        const index = parsePrimary();
+        const index = parsePrimary(depth + 1);
         expectPunctuation(']');
         current = { kind: 'index', target: current, index };
       } else {
@@ -110,7 +125,8 @@ export function parseExpression(source: string): Expression {
     }
   };
 
-  const parsePrimary = (): Expression => {
+  const parsePrimary = (depth: number): Expression => {
+    checkDepth(depth);
     const token = tokens[position];
     if (!token) throw new ExpressionError('The expression is empty or ends too early.');
     position += 1;
@@ -124,7 +140,7 @@ export function parseExpression(source: string): Expression {
       position += 1;
     } else {
       for (;;) {
-        args.push(parsePrimary());
+        args.push(parsePrimary(depth + 1));
         const next = tokens[position];
         position += 1;
         if (next?.type === 'punctuation' && next.text === ')') break;
@@ -135,10 +151,10 @@ export function parseExpression(source: string): Expression {
         }
       }
     }
-    return parseAccessors({ kind: 'call', name: token.text, args });
+    return parseAccessors({ kind: 'call', name: token.text, args }, depth);
   };
 
-  const expression = parsePrimary();
+  const expression = parsePrimary(1);
   if (position < tokens.length) throw new ExpressionError(`Unexpected text at position ${tokens[position]?.at}.`);
   return expression;
 }

@@ -5,7 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { ExpressionError } from './errors.js';
-import { armEquals, armToString, armTypeName, isPlainObject } from './values.js';
+import { checkJsonDepth } from './limits.js';
+import { armEqualityKey, armEquals, armToString, armTypeName, isPlainObject, setOwn } from './values.js';
 
 export interface DeploymentScope {
   subscriptionId: string;
@@ -129,13 +130,23 @@ function format(args: unknown[]): string {
 function union(args: unknown[]): unknown {
   expectArity('union', args, 1, Infinity);
   if (args.every(Array.isArray)) {
+    // Keyed by ARM's equality, so arrays of a million items merge in linear time.
+    const seen = new Set<string>();
     const result: unknown[] = [];
-    for (const item of (args as unknown[][]).flat())
-      if (!result.some((existing) => armEquals(existing, item))) result.push(item);
+    for (const item of (args as unknown[][]).flat()) {
+      const identity = armEqualityKey(item);
+      if (seen.has(identity)) continue;
+      seen.add(identity);
+      result.push(item);
+    }
     return result;
   }
   // Objects merge shallowly: a later argument's property replaces an earlier one's.
-  return Object.assign({}, ...args.map((arg) => expectType<Record<string, unknown>>('union', arg, 'Object')));
+  const merged: Record<string, unknown> = {};
+  for (const arg of args)
+    for (const [name, value] of Object.entries(expectType<Record<string, unknown>>('union', arg, 'Object')))
+      setOwn(merged, name, value);
+  return merged;
 }
 
 function contains(args: unknown[]): boolean {
@@ -197,11 +208,14 @@ function toBool(args: unknown[]): boolean {
 function parseJson(args: unknown[]): unknown {
   expectArity('json', args, 1);
   const text = expectType<string>('json', args[0], 'String');
+  let parsed: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    parsed = JSON.parse(text) as unknown;
   } catch {
     throw new ExpressionError(`The template language function 'json' could not parse '${text}' as JSON.`);
   }
+  checkJsonDepth(parsed, "The value of the template language function 'json'");
+  return parsed;
 }
 
 function copyIndex(args: unknown[], context: FunctionContext): number {
@@ -303,7 +317,7 @@ const FUNCTIONS: Record<string, TemplateFunction> = {
       throw new ExpressionError("The template language function 'createObject' needs name/value pairs.");
     const result: Record<string, unknown> = {};
     for (let index = 0; index < args.length; index += 2)
-      result[expectType<string>('createObject', args[index], 'String')] = args[index + 1];
+      setOwn(result, expectType<string>('createObject', args[index], 'String'), args[index + 1]);
     return result;
   },
   createarray: (args) => [...args],
@@ -315,7 +329,7 @@ const FUNCTIONS: Record<string, TemplateFunction> = {
 
 /** Calls a template function, or fails with ARM's "is not valid" for one the sandbox does not know. */
 export function callFunction(name: string, args: unknown[], context: FunctionContext): unknown {
-  const implementation = FUNCTIONS[name.toLowerCase()];
+  const implementation = Object.hasOwn(FUNCTIONS, name.toLowerCase()) ? FUNCTIONS[name.toLowerCase()] : undefined;
   if (!implementation) throw new ExpressionError(`The template function '${name}' is not valid.`);
   return implementation(args, context);
 }

@@ -15,7 +15,16 @@ import {
 } from './errors.js';
 import { LocatedExpressionError, evaluateValue } from './evaluate.js';
 import type { DeploymentScope, FunctionContext } from './functions.js';
-import { armToString, armTypeName, isPlainObject } from './values.js';
+import {
+  checkCount,
+  checkJsonDepth,
+  checkResourceSize,
+  checkTemplateSize,
+  invalidCopyCount,
+  isValidCopyCount,
+  measure,
+} from './limits.js';
+import { armToString, armTypeName, isPlainObject, setOwn } from './values.js';
 
 export interface PlannedResource {
   id: string;
@@ -69,20 +78,28 @@ function findKey(record: Record<string, unknown>, name: string): string | undefi
 }
 
 function typeOf(kind: string, name: string, declared: unknown) {
-  const type = typeof declared === 'string' ? PARAMETER_TYPES[declared.toLowerCase()] : undefined;
+  const type =
+    typeof declared === 'string' && Object.hasOwn(PARAMETER_TYPES, declared.toLowerCase())
+      ? PARAMETER_TYPES[declared.toLowerCase()]
+      : undefined;
   if (!type) {
     throw validationFailed(
-      `The template ${kind} '${name}' has type '${String(declared)}', which is not valid. Use one of: string, securestring, int, bool, object, secureobject, array. ${PARAMETER_FILE_HELP}`,
+      `The template ${kind} '${name}' has type '${armToString(declared)}', which is not valid. Use one of: string, securestring, int, bool, object, secureobject, array. ${PARAMETER_FILE_HELP}`,
     );
   }
   return type;
 }
 
+/** How much of an expression a message quotes: enough to find it, not all of a 24,576-character one. */
+const QUOTED_EXPRESSION_LENGTH = 200;
+
 function expressionFailure(subject: string, error: unknown): TemplateError {
   if (error instanceof LocatedExpressionError) {
-    return validationFailed(
-      `${subject} is not valid: ${error.reason} Expression: '${error.expressionText}'. ${EXPRESSIONS_HELP}`,
-    );
+    const text =
+      error.expressionText.length > QUOTED_EXPRESSION_LENGTH
+        ? `${error.expressionText.slice(0, QUOTED_EXPRESSION_LENGTH)}…`
+        : error.expressionText;
+    return validationFailed(`${subject} is not valid: ${error.reason} Expression: '${text}'. ${EXPRESSIONS_HELP}`);
   }
   throw error;
 }
@@ -183,13 +200,23 @@ export function planDeployment(
       `User-defined template functions are not supported by the sandbox; inline them. ${EXPRESSIONS_HELP}`,
     );
   }
+  // Limits first: nothing below may walk a structure deeper, or build one larger, than ARM would take.
+  checkJsonDepth(template, 'The template');
+  checkJsonDepth(given, 'The parameters');
+  checkTemplateSize(measure(template).bytes, 'The template');
+  checkTemplateSize(measure(given).bytes, 'The parameter file');
   const declared = isPlainObject(template.parameters) ? template.parameters : {};
   const supplied = isPlainObject(given) ? given : {};
   // `variables.copy` declares array variables built by a loop, one per entry (ARM's variable iteration).
   const { copy: variableLoops, ...variables } = isPlainObject(template.variables) ? template.variables : {};
   const loopList = Array.isArray(variableLoops) ? variableLoops.filter(isPlainObject) : [];
-  for (const loop of loopList) if (typeof loop.name === 'string') variables[loop.name] = { copy: [loop] };
+  for (const loop of loopList) if (typeof loop.name === 'string') setOwn(variables, loop.name, { copy: [loop] });
   const loopNames = new Set(loopList.map((loop) => loop.name));
+  const declaredOutputs = isPlainObject(template.outputs) ? template.outputs : {};
+  checkCount('parameters', Object.keys(declared).length);
+  checkCount('variables', Object.keys(variables).length);
+  checkCount('outputs', Object.keys(declaredOutputs).length);
+  checkCount('resources', template.resources.length);
 
   const unknownParameters = Object.keys(supplied).filter((name) => findKey(declared, name) === undefined);
   if (unknownParameters.length > 0) {
@@ -314,10 +341,12 @@ export function planDeployment(
   for (const name of Object.keys(declared)) {
     const value = resolveParameter(name);
     const type = typeOf('parameter', name, (declared[name] as Record<string, unknown>).type);
-    parameters[name] = type.secure ? { type: type.canonical } : { type: type.canonical, value };
+    setOwn(parameters, name, type.secure ? { type: type.canonical } : { type: type.canonical, value });
   }
 
-  template.resources.forEach((raw, position) => {
+  // Every copy count is known before any resource is expanded, so that the 800 resources ARM allows are counted
+  // with their copies first.
+  const loops = template.resources.map((raw, position) => {
     if (!isPlainObject(raw))
       throw validationFailed(`The template resource at position '${position}' must be an object. ${RESOURCES_HELP}`);
     const label = typeof raw.name === 'string' ? raw.name : `#${position}`;
@@ -327,14 +356,24 @@ export function planDeployment(
         `${subject} has nested child resources, which the sandbox does not support; declare them at the top level with a full type and name. ${RESOURCES_HELP}`,
       );
     }
+    const copy = isPlainObject(raw.copy) ? raw.copy : undefined;
+    let count: unknown = 1;
     try {
-      const copy = isPlainObject(raw.copy) ? raw.copy : undefined;
-      const count = copy ? evaluateValue(copy.count, context) : 1;
-      if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) {
-        throw validationFailed(
-          `${subject} is not valid: the copy count must be a non-negative integer, not '${armToString(count)}'. ${RESOURCES_HELP}`,
-        );
-      }
+      if (copy) count = evaluateValue(copy.count, context);
+    } catch (error) {
+      throw expressionFailure(subject, error);
+    }
+    if (!isValidCopyCount(count)) throw invalidCopyCount(`resource '${label}'`, armToString(count));
+    return { raw, label, subject, copy, count };
+  });
+  checkCount(
+    'resources',
+    loops.reduce((total, loop) => total + loop.count, 0),
+  );
+
+  let finalBytes = 0;
+  for (const { raw, label, subject, copy, count } of loops) {
+    try {
       const copyName = copy && typeof copy.name === 'string' ? copy.name : undefined;
       for (let index = 0; index < count; index += 1) {
         const instanceContext: FunctionContext = copy
@@ -346,12 +385,15 @@ export function planDeployment(
               },
             }
           : context;
-        instances.push(planInstance(raw, instanceContext, subject, copyName));
+        const instance = planInstance(raw, instanceContext, subject, copyName);
+        finalBytes += checkResourceSize(instance.name || label, instance.resource.body);
+        checkTemplateSize(finalBytes);
+        instances.push(instance);
       }
     } catch (error) {
       throw expressionFailure(subject, error);
     }
-  });
+  }
 
   function planInstance(
     raw: Record<string, unknown>,
@@ -408,7 +450,7 @@ export function planDeployment(
     const body: Record<string, unknown> = {};
     for (const [field, value] of Object.entries(raw)) {
       if (TEMPLATE_ONLY_KEYS.has(field.toLowerCase())) continue;
-      body[field] = evaluateValue(value, instanceContext, field === 'properties');
+      setOwn(body, field, evaluateValue(value, instanceContext, field === 'properties'));
     }
     const dependsOn = Array.isArray(raw.dependsOn)
       ? raw.dependsOn.map((entry) => armToString(evaluateValue(entry, instanceContext)))
@@ -435,7 +477,6 @@ export function planDeployment(
   const resources = orderByDependencies(instances);
 
   const outputs: DeploymentPlan['outputs'] = {};
-  const declaredOutputs = isPlainObject(template.outputs) ? template.outputs : {};
   for (const [name, definition] of Object.entries(declaredOutputs)) {
     if (!isPlainObject(definition))
       throw validationFailed(`The template output '${name}' must be an object with 'type' and 'value'.`);
@@ -448,7 +489,9 @@ export function planDeployment(
           `The template output '${name}' is not valid: Template output JToken type is not valid. Expected '${type.valueType}'. Actual '${armTypeName(value)}'.`,
         );
       }
-      outputs[name] = { type: type.canonical, value };
+      finalBytes += measure(value).bytes;
+      checkTemplateSize(finalBytes);
+      setOwn(outputs, name, { type: type.canonical, value });
     } catch (error) {
       if (error instanceof LocatedExpressionError && error.inner instanceof DeferredReference) continue;
       throw expressionFailure(`The template output '${name}'`, error);

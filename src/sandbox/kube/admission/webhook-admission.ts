@@ -11,7 +11,8 @@ import { deepEqual, type KubeObject } from '../objects.js';
 import { applyJsonPatch } from '../patch/json-patch.js';
 import type { ResourceRegistry, ResourceType } from '../registry.js';
 import type { DeleteOptions, DeleteOutcome, ResourceOperations, WriteOptions } from '../resources.js';
-import { callWebhook, WebhookCallError, type AdmissionResponse } from './webhook-client.js';
+import { serviceBackends } from '../../node/layout.js';
+import { callWebhook, WebhookCallError, type AdmissionResponse, type ServiceRouter } from './webhook-client.js';
 import { webhookMatches, type AdmissionOperation, type AdmissionTarget, type WebhookSpec } from './webhook-rules.js';
 
 export interface UserInfo {
@@ -185,6 +186,17 @@ export class WebhookAdmission {
     return object ?? request.oldObject!;
   }
 
+  /** A Service's ready backends on the node, as kube-proxy would route the apiserver's call to them. */
+  private readonly routeToService: ServiceRouter = (namespace, name, port) => {
+    const service = this.operations.find(this.registry.lookup('', 'v1', 'services')!, namespace, name);
+    if (!service) return undefined;
+    return serviceBackends(
+      service,
+      this.operations.find(this.registry.lookup('', 'v1', 'endpoints')!, namespace, name),
+      port,
+    );
+  };
+
   /** One webhook's answer to a request it matches; undefined when it does not match or is ignored on failure. */
   private async call(webhook: WebhookSpec, request: Request): Promise<AdmissionResponse | undefined> {
     if (!webhookMatches(webhook, this.target(request))) return undefined;
@@ -193,7 +205,7 @@ export class WebhookAdmission {
     const uid = randomUUID();
     let response: AdmissionResponse;
     try {
-      response = await callWebhook(webhook, this.review(uid, request));
+      response = await callWebhook(webhook, this.review(uid, request), this.routeToService);
       if (response.uid !== uid) throw new WebhookCallError(`expected response.uid="${uid}", got "${response.uid}"`);
     } catch (error) {
       if (!(error instanceof WebhookCallError)) throw error;

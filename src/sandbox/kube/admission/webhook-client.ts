@@ -1,8 +1,11 @@
 /**
- * Calls one admission webhook: an AdmissionReview v1 POSTed over HTTPS to its URL, trusting only its
- * caBundle (or the system roots when it has none), within its timeout.
+ * Calls one admission webhook: an AdmissionReview v1 POSTed over HTTPS to its URL, or to its Service — one of the
+ * Service's ready endpoints on the node, as kube-proxy routes it, with the certificate checked for
+ * `<service>.<namespace>.svc` as the apiserver checks it —, trusting only its caBundle (or the system roots when it
+ * has none), within its timeout.
  */
 import { request as httpsRequest } from 'node:https';
+import type { ServiceBackend } from '../../node/layout.js';
 import type { WebhookSpec } from './webhook-rules.js';
 
 const DEFAULT_TIMEOUT_SECONDS = 10;
@@ -20,38 +23,72 @@ export interface AdmissionResponse {
 export class WebhookCallError extends Error {}
 
 /**
- * Where the webhook listens. A `service` reference names a cluster service, which nothing in the sandbox
- * serves, so calling it fails like an unreachable service on a real cluster (and failurePolicy decides).
+ * Where a Service's port sends traffic on the node: its ready backends (empty when none is ready), or undefined
+ * when the namespace has no such Service.
  */
-function webhookUrl(webhook: WebhookSpec): URL {
-  const { url, service } = webhook.clientConfig;
-  if (url) return new URL(url);
-  if (service)
-    throw new WebhookCallError(
-      `failed to call webhook: Post "https://${service.name}.${service.namespace}.svc:${service.port ?? 443}${service.path ?? ''}": service "${service.name}" has no reachable endpoints in the sandbox`,
-    );
-  throw new WebhookCallError('failed to call webhook: clientConfig has neither url nor service');
+export type ServiceRouter = (namespace: string, name: string, port: number) => ServiceBackend[] | undefined;
+
+interface WebhookTarget {
+  /** The URL the request is for, with the deadline the apiserver tells the webhook. */
+  url: URL;
+  /** The URL as the apiserver names it in errors (a Service's port always written, 443 too). */
+  href: string;
+  /** Where the request really goes, and the name the certificate must hold, for a Service. */
+  backend?: ServiceBackend;
+  servername?: string;
+  /** The Host the apiserver sends to a Service: its name and port. */
+  authority?: string;
 }
 
-export function callWebhook(webhook: WebhookSpec, review: unknown): Promise<AdmissionResponse> {
-  const url = webhookUrl(webhook);
+function webhookTarget(webhook: WebhookSpec, services: ServiceRouter, timeoutSeconds: number): WebhookTarget {
+  const { url, service } = webhook.clientConfig;
+  if (url) {
+    const target = new URL(url);
+    target.searchParams.set('timeout', `${timeoutSeconds}s`);
+    return { url: target, href: target.href };
+  }
+  if (!service) throw new WebhookCallError('failed to call webhook: clientConfig has neither url nor service');
+  const port = service.port ?? 443;
+  const servername = `${service.name}.${service.namespace}.svc`;
+  const target = new URL(`https://${servername}:${port}${service.path ?? ''}`);
+  target.searchParams.set('timeout', `${timeoutSeconds}s`);
+  const href = `https://${servername}:${port}${target.pathname}${target.search}`;
+  const backends = services(service.namespace, service.name, port);
+  const describe = (why: string) => `failed to call webhook: Post "${href}": ${why}`;
+  if (backends === undefined) throw new WebhookCallError(describe(`service "${service.name}" not found`));
+  if (backends.length === 0)
+    throw new WebhookCallError(describe(`no endpoints available for service "${service.name}"`));
+  // kube-proxy picks one ready endpoint per connection.
+  const backend = backends[Math.floor(Math.random() * backends.length)]!;
+  return { url: target, href, backend, servername, authority: `${servername}:${port}` };
+}
+
+export function callWebhook(
+  webhook: WebhookSpec,
+  review: unknown,
+  services: ServiceRouter,
+): Promise<AdmissionResponse> {
   const body = JSON.stringify(review);
   const timeoutSeconds = webhook.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
   // The apiserver tells the webhook its deadline in the URL, and names that URL in its errors.
-  url.searchParams.set('timeout', `${timeoutSeconds}s`);
+  const { url, href, backend, servername, authority } = webhookTarget(webhook, services, timeoutSeconds);
   const ca = webhook.clientConfig.caBundle ? Buffer.from(webhook.clientConfig.caBundle, 'base64') : undefined;
-  const describe = (why: string) => `failed to call webhook: Post "${url.href}": ${why}`;
+  const describe = (why: string) => `failed to call webhook: Post "${href}": ${why}`;
   return new Promise((resolve, reject) => {
     const request = httpsRequest(
-      url,
       {
+        hostname: backend?.address ?? url.hostname.replace(/^\[(.*)\]$/, '$1'),
+        port: backend?.port ?? (url.port || 443),
+        path: `${url.pathname}${url.search}`,
         method: 'POST',
         headers: {
           'Content-Type': 'application/json',
           Accept: 'application/json',
           'Content-Length': Buffer.byteLength(body),
+          ...(authority ? { Host: authority } : {}),
         },
         ...(ca ? { ca } : {}),
+        ...(servername ? { servername } : {}),
       },
       (response) => {
         const chunks: Buffer[] = [];

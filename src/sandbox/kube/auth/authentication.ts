@@ -20,8 +20,17 @@ export function serviceAccountUser(namespace: string, name: string): UserInfo {
   };
 }
 
+/**
+ * The token of an `Authorization: Bearer <token>` header, read as the apiserver reads it: the header trimmed, the
+ * scheme in any case, the token the word after it.
+ */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  const [scheme, token] = (authorization ?? '').trim().split(' ', 2);
+  return scheme?.toLowerCase() === 'bearer' && token ? token : undefined;
+}
+
 export function authenticate(authorization: string | undefined, adminToken: string, store: ObjectStore): UserInfo {
-  const token = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
+  const token = bearerToken(authorization);
   if (token === undefined) throw unauthorized();
   if (token === adminToken) return ADMIN_USER;
   const requested = verifyToken(adminToken, token, store);

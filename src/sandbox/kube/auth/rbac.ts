@@ -165,22 +165,29 @@ export function authorize(store: ObjectStore, user: UserInfo, attributes: Reques
   return { allowed: false, reason: '' };
 }
 
+/**
+ * Every rule a user holds where a write applies: in a namespace (its RoleBindings and every ClusterRoleBinding), or
+ * cluster-wide (ClusterRoleBindings only) when `namespace` is undefined. A master holds everything.
+ */
+export function rulesHeld(store: ObjectStore, user: UserInfo, namespace: string | undefined): PolicyRule[] {
+  if (user.groups.includes(MASTERS_GROUP)) return ALL_RULES;
+  return [
+    ...(user.groups.includes(AUTHENTICATED_GROUP) ? AUTHENTICATED_RULES : []),
+    ...grants(store, user, namespace).flatMap((grant) =>
+      grant.source.startsWith('ClusterRoleBinding')
+        ? grant.rules
+        : grant.rules.filter((rule) => !rule.nonResourceURLs?.length),
+    ),
+  ];
+}
+
 /** The rules a user holds in a namespace (SelfSubjectRulesReview), split as the API reports them. */
 export function rulesInNamespace(
   store: ObjectStore,
   user: UserInfo,
   namespace: string,
 ): { resourceRules: PolicyRule[]; nonResourceRules: PolicyRule[] } {
-  const rules = user.groups.includes(MASTERS_GROUP)
-    ? ALL_RULES
-    : [
-        ...(user.groups.includes(AUTHENTICATED_GROUP) ? AUTHENTICATED_RULES : []),
-        ...grants(store, user, namespace).flatMap((grant) =>
-          grant.source.startsWith('ClusterRoleBinding')
-            ? grant.rules
-            : grant.rules.filter((rule) => !rule.nonResourceURLs?.length),
-        ),
-      ];
+  const rules = rulesHeld(store, user, namespace);
   return {
     resourceRules: rules
       .filter((rule) => !rule.nonResourceURLs?.length)

@@ -203,6 +203,37 @@ function autoscalerTargets(autoscaler: KubeObject): string {
 
 const orNotApplicable = (value: unknown): unknown => value ?? 'N/A';
 
+/** As kubectl's node printer: Ready, NotReady or Unknown from the Ready condition, then SchedulingDisabled. */
+function nodeStatus(node: KubeObject): string {
+  const conditions = field(node, '.status.conditions');
+  const ready = (Array.isArray(conditions) ? conditions : []).find(
+    (condition: { type?: string }) => condition.type === 'Ready',
+  ) as { status?: string } | undefined;
+  const statuses = [ready?.status === 'True' ? 'Ready' : ready?.status === 'False' ? 'NotReady' : 'Unknown'];
+  if (field(node, '.spec.unschedulable') === true) statuses.push('SchedulingDisabled');
+  return statuses.join(',');
+}
+
+/** The roles a node's labels give it (`node-role.kubernetes.io/<role>`, `kubernetes.io/role`), or `<none>`. */
+function nodeRoles(node: KubeObject): string {
+  const roles = new Set<string>();
+  for (const [key, value] of Object.entries(node.metadata.labels ?? {})) {
+    if (key.startsWith('node-role.kubernetes.io/')) roles.add(key.slice('node-role.kubernetes.io/'.length));
+    else if (key === 'kubernetes.io/role' && value) roles.add(value);
+  }
+  return roles.size > 0 ? [...roles].sort().join(',') : '<none>';
+}
+
+function nodeAddress(node: KubeObject, type: string): string {
+  const addresses = field(node, '.status.addresses');
+  const found = (Array.isArray(addresses) ? addresses : []).find(
+    (address: { type?: string }) => address.type === type,
+  ) as { address?: string } | undefined;
+  return found?.address ?? '<none>';
+}
+
+const nodeInfo = (key: string) => (node: KubeObject) => field(node, `.status.nodeInfo.${key}`) ?? '<unknown>';
+
 const eventAge = (event: KubeObject, field: 'lastTimestamp' | 'firstTimestamp'): string =>
   humanAge(
     (event[field] as string | undefined) ?? (event.eventTime as string | undefined) ?? event.metadata.creationTimestamp,
@@ -234,7 +265,8 @@ const EVENT_COLUMNS: TableColumn[] = [
 ];
 
 /** The server-side printer columns of the built-in kinds, between NAME and AGE (or CREATED AT). */
-const BUILTIN_COLUMNS: Record<string, { columns: TableColumn[]; trailing?: TableColumn }> = {
+/** `trailing` is the last column, AGE unless given; null when the columns place AGE themselves. */
+const BUILTIN_COLUMNS: Record<string, { columns: TableColumn[]; trailing?: TableColumn | null }> = {
   Namespace: { columns: [{ name: 'Status', type: 'string', cell: (object) => field(object, '.status.phase') ?? '' }] },
   ConfigMap: {
     columns: [{ name: 'Data', type: 'integer', cell: (object) => count(object.data) + count(object.binaryData) }],
@@ -246,6 +278,20 @@ const BUILTIN_COLUMNS: Record<string, { columns: TableColumn[]; trailing?: Table
     ],
   },
   ServiceAccount: { columns: [{ name: 'Secrets', type: 'string', cell: (object) => count(object.secrets) }] },
+  Node: {
+    columns: [
+      { name: 'Status', type: 'string', cell: nodeStatus },
+      { name: 'Roles', type: 'string', cell: nodeRoles },
+      AGE,
+      { name: 'Version', type: 'string', cell: nodeInfo('kubeletVersion') },
+      { name: 'Internal-IP', type: 'string', priority: 1, cell: (node) => nodeAddress(node, 'InternalIP') },
+      { name: 'External-IP', type: 'string', priority: 1, cell: (node) => nodeAddress(node, 'ExternalIP') },
+      { name: 'OS-Image', type: 'string', priority: 1, cell: nodeInfo('osImage') },
+      { name: 'Kernel-Version', type: 'string', priority: 1, cell: nodeInfo('kernelVersion') },
+      { name: 'Container-Runtime', type: 'string', priority: 1, cell: nodeInfo('containerRuntimeVersion') },
+    ],
+    trailing: null,
+  },
   Service: {
     columns: [
       { name: 'Type', type: 'string', cell: (object) => field(object, '.spec.type') ?? 'ClusterIP' },
@@ -436,7 +482,8 @@ function columnsFor(type: ResourceType): TableColumn[] {
     return type.printerColumns.length > 0 ? [NAME, ...type.printerColumns.map(customColumn)] : [NAME, AGE];
   if (type.group === '' && type.kind === 'Event') return EVENT_COLUMNS;
   const builtin = BUILTIN_COLUMNS[type.kind];
-  return [NAME, ...(builtin?.columns ?? []), builtin?.trailing ?? AGE];
+  const trailing = builtin?.trailing === undefined ? AGE : builtin.trailing;
+  return [NAME, ...(builtin?.columns ?? []), ...(trailing ? [trailing] : [])];
 }
 
 export function toTable(
