@@ -23,9 +23,9 @@ import { SIDECAR_PROXY_KIND, parseXdsClientCommonName } from './certs/identity.j
 import { INGRESS_GATEWAY_CERTIFICATE_KEY, ingressGatewayCertificateRequest } from './certs/ingress-gateway.js';
 import {
   adsServerCertificateRequest,
+  countedIssuer,
   serviceCertificateRequest,
   validatorCertificateRequest,
-  type CertificateIssuer,
   type CertificateRequest,
   type IssuedCertificate,
   type KeyAlgorithm,
@@ -693,18 +693,5 @@ function controllerMetrics(registry: Registry) {
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
       registers: [registry],
     }),
-  };
-}
-
-function countedIssuer(issuer: CertificateIssuer, metrics: ReturnType<typeof controllerMetrics>): CertificateIssuer {
-  return {
-    name: issuer.name,
-    async issue(request) {
-      const stop = metrics.certificateIssueSeconds.startTimer();
-      const certificate = await issuer.issue(request);
-      stop();
-      metrics.certificatesIssued.inc();
-      return certificate;
-    },
   };
 }

@@ -20,6 +20,7 @@ import { loadOrCreateCa } from '../certs/ca-store.js';
 import { DEFAULT_TRUST_DOMAIN } from '../certs/identity.js';
 import {
   bootstrapCertificateRequest,
+  countedIssuer,
   type CertificateIssuer,
   type KeyAlgorithm,
   type KeySpec,
@@ -483,18 +484,5 @@ function injectorMetrics(registry: Registry) {
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
-  };
-}
-
-function countedIssuer(issuer: CertificateIssuer, metrics: InjectorMetrics): CertificateIssuer {
-  return {
-    name: issuer.name,
-    async issue(request) {
-      const stop = metrics.certificateIssueSeconds.startTimer();
-      const certificate = await issuer.issue(request);
-      stop();
-      metrics.certificatesIssued.inc();
-      return certificate;
-    },
   };
 }
